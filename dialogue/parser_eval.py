@@ -1,0 +1,78 @@
+"""Scores the parser against labelled dialogues: intent accuracy, per-intent P/R, price exact-match."""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from dialogue.annotate import dialogue_acts
+from dialogue.corpus import CorpusError, load_dialogues
+from parser.acts import LUIS_TO_INTENT, PRICE_INTENTS, Intent
+
+
+def gold_label(metadata: dict | None, label_map: str = "acts") -> tuple[str, float | None] | None:
+    """The (intent, price) a message's metadata holds, LUIS names mapped if asked; None if unlabelled."""
+    if not metadata or not metadata.get("intent") or metadata["intent"] == "None":
+        return None
+    name = str(metadata["intent"])
+    intent = LUIS_TO_INTENT.get(name) if label_map == "luis" else None
+    if intent is None:
+        try:
+            intent = Intent(name)
+        except ValueError:
+            raise CorpusError(f"unknown intent label {name!r}; use --map luis for LUIS names") from None
+    price = metadata.get("price")
+    return intent.value, (float(price) if price is not None else None)
+
+
+def price_matches(gold: float | None, pred: float | None) -> bool:
+    return gold is not None and pred is not None and abs(gold - pred) < 0.01
+
+
+def score(pairs: list[tuple[tuple[str, float | None], tuple[str, float | None]]]) -> dict:
+    """pairs: (gold, predicted) (intent, price) per message."""
+    n = len(pairs)
+    correct = sum(g[0] == p[0] for g, p in pairs)
+    priced = [(g, p) for g, p in pairs if g[1] is not None]
+    labels = sorted({g[0] for g, _ in pairs} | {p[0] for _, p in pairs})
+    tp, gold_n, pred_n = Counter(), Counter(g[0] for g, _ in pairs), Counter(p[0] for _, p in pairs)
+    for g, p in pairs:
+        tp[g[0]] += g[0] == p[0]
+    per_intent = {
+        lab: {"precision": round(tp[lab] / pred_n[lab], 4) if pred_n[lab] else 0.0,
+              "recall": round(tp[lab] / gold_n[lab], 4) if gold_n[lab] else 0.0,
+              "support": gold_n[lab]}
+        for lab in labels
+    }
+    return {
+        "messages": n,
+        "intent_accuracy": round(correct / n, 4) if n else 0.0,
+        "priced_messages": len(priced),
+        "price_exact_match": round(sum(price_matches(g[1], p[1]) for g, p in priced) / len(priced), 4) if priced else 0.0,
+        "per_intent": per_intent,
+    }
+
+
+def labelled_pairs(path: str | Path, label_map: str = "acts") -> list[tuple]:
+    pairs = []
+    for d in load_dialogues(path):
+        for event, act in zip(d.events, dialogue_acts(d)):
+            gold = gold_label(event.metadata, label_map) if event.is_message else None
+            if gold is not None and act is not None:
+                pairs.append((gold, (act.intent.value, act.price)))
+    if not pairs:
+        raise CorpusError(f"{path}: no message carries a label in metadata.intent")
+    return pairs
+
+
+def evaluate_parser(path: str | Path, label_map: str = "acts") -> dict:
+    return score(labelled_pairs(path, label_map))
+
+
+def format_report(report: dict) -> str:
+    lines = [f"messages           {report['messages']}",
+             f"intent accuracy    {report['intent_accuracy']:.3f}",
+             f"price exact-match  {report['price_exact_match']:.3f}  (on {report['priced_messages']} messages with a gold price)",
+             "", f"{'intent':16s} {'precision':>9s} {'recall':>7s} {'support':>8s}"]
+    for lab, s in report["per_intent"].items():
+        lines.append(f"{lab:16s} {s['precision']:9.3f} {s['recall']:7.3f} {s['support']:8d}")
+    return "\n".join(lines)

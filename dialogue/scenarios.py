@@ -1,0 +1,91 @@
+"""Where scenarios come from: the shipped set, a dialogue file, scraped listings, or the train CSV.
+
+A source is named by a string: `builtin` (data/scenarios.json), a CraigslistBargain dialogue
+file (its scenarios), a listings file (`listings/craigslist_*.json`), or `train-scenarios.csv`.
+`builtin:3` or `FILE:3` picks one scenario.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import random
+from pathlib import Path
+
+from dialogue.corpus import KB, CorpusError, Item, Scenario, _read_json, load_dialogues
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+BUILTIN_SCENARIOS = DATA_DIR / "scenarios.json"
+BUYER_TARGET_FRACTIONS = (0.5, 0.7, 0.9)
+
+
+def make_scenario(title: str, category: str, price: float, description: list[str], buyer_fraction: float,
+                  uuid: str = "") -> Scenario:
+    """Seller target = listing price, buyer target = listing × buyer_fraction; walk-aways default."""
+    item = Item(title, category, float(price), description)
+    buyer_target = round(price * buyer_fraction)
+    return Scenario([KB("buyer", buyer_target, item), KB("seller", float(price), item)], uuid,
+                    {"category": category})
+
+
+def scenarios_from_listings(rows: list[dict], seed: int = 0, source: str = "listings") -> list[Scenario]:
+    rng = random.Random(seed)
+    out = []
+    for i, row in enumerate(rows):
+        price = row.get("price")
+        if not isinstance(price, (int, float)) or price <= 0:
+            continue
+        desc = row.get("description") or []
+        out.append(make_scenario(row.get("title") or "", row.get("category") or "", price,
+                                 [desc] if isinstance(desc, str) else list(desc),
+                                 rng.choice(BUYER_TARGET_FRACTIONS), f"{source}_{i}"))
+    return out
+
+
+def scenarios_from_csv(path: Path, seed: int = 0) -> list[Scenario]:
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [{"title": r.get("title"), "category": r.get("category"), "description": r.get("description"),
+                 "price": _float(r.get("list_price")), "id": r.get("scenario_id")} for r in csv.DictReader(f)]
+    if rows and all(r["price"] is None for r in rows):
+        raise CorpusError(f"{path}: no list_price column with numbers; not a scenarios CSV")
+    return scenarios_from_listings(rows, seed, source=path.stem)
+
+
+def _float(x: str | None) -> float | None:
+    try:
+        return float(x) if x else None
+    except ValueError:
+        return None
+
+
+def load_scenarios(source: str | Path, seed: int = 0) -> list[Scenario]:
+    """All scenarios of a source (see the module docstring)."""
+    source = str(source)
+    if source == "builtin":
+        return [Scenario.from_dict(s) for s in json.loads(BUILTIN_SCENARIOS.read_text(encoding="utf-8"))]
+    path = Path(source)
+    if path.suffix == ".csv":
+        if not path.is_file():
+            raise CorpusError(f"{path}: no such file")
+        return scenarios_from_csv(path, seed)
+    raw = _read_json(path)
+    first = raw[0] if isinstance(raw, list) and raw else None
+    if isinstance(first, dict) and "kbs" in first:  # a list of bare scenarios, like data/scenarios.json
+        try:
+            return [Scenario.from_dict(s) for s in raw]
+        except (KeyError, TypeError, ValueError) as e:
+            raise CorpusError(f"{path}: not a list of scenarios ({e})") from None
+    if isinstance(first, dict) and "price" in first and "title" in first:
+        return scenarios_from_listings(raw, seed, source=path.stem)
+    return [d.scenario for d in load_dialogues(path)]
+
+
+def pick_scenario(spec: str, seed: int = 0) -> Scenario:
+    """`builtin:3`, `path/to/file.json:3`, or a source alone (its first scenario)."""
+    source, _, index = spec.rpartition(":")
+    if not source or not index.isdigit():
+        source, index = spec, "0"
+    scenarios = load_scenarios(source, seed)
+    i = int(index)
+    if not 0 <= i < len(scenarios):
+        raise CorpusError(f"{spec}: index {i} out of range ({len(scenarios)} scenarios in {source})")
+    return scenarios[i]

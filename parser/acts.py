@@ -1,0 +1,110 @@
+"""The coarse dialogue acts of ACTS.md: an intent and, for price-bearing intents, a price."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+from typing import Literal
+
+Role = Literal["buyer", "seller"]
+ROLES: tuple[Role, Role] = ("buyer", "seller")
+
+
+def other_role(role: Role) -> Role:
+    return "seller" if role == "buyer" else "buyer"
+
+
+class Intent(str, Enum):
+    GREET = "greet"
+    INQUIRE = "inquire"
+    INFORM = "inform"
+    PROPOSE = "propose"
+    COUNTER = "counter"
+    COUNTER_NOPRICE = "counter-noprice"
+    INSIST = "insist"
+    AGREE = "agree"
+    DISAGREE = "disagree"
+    UNKNOWN = "unknown"
+    # Formal events: acts already, never produced by parsing text.
+    OFFER = "offer"
+    ACCEPT = "accept"
+    REJECT = "reject"
+    QUIT = "quit"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+CHAT_INTENTS = tuple(i for i in Intent if i not in (Intent.OFFER, Intent.ACCEPT, Intent.REJECT, Intent.QUIT))
+FORMAL_INTENTS = (Intent.OFFER, Intent.ACCEPT, Intent.REJECT, Intent.QUIT)
+PRICE_INTENTS = frozenset({Intent.PROPOSE, Intent.COUNTER, Intent.INSIST, Intent.OFFER})
+"""Intents that always carry a price (agree may or may not)."""
+
+# ACTS.md "Which intent wins": higher wins when a message has several parts.
+PRIORITY: dict[Intent, int] = {
+    Intent.AGREE: 7,
+    Intent.PROPOSE: 6, Intent.COUNTER: 6, Intent.INSIST: 6,
+    Intent.COUNTER_NOPRICE: 5,
+    Intent.DISAGREE: 4,
+    Intent.INQUIRE: 3,
+    Intent.INFORM: 2,
+    Intent.GREET: 1,
+    Intent.UNKNOWN: 0,
+}
+
+# ACTS.md's table, last column: the LUIS label names later CraigslistBargain work used.
+LUIS_TO_INTENT: dict[str, Intent] = {
+    "greet": Intent.GREET,
+    "inquire": Intent.INQUIRE,
+    "inform": Intent.INFORM, "affirm": Intent.INFORM, "confirm": Intent.INFORM, "deny": Intent.INFORM,
+    "propose": Intent.PROPOSE,
+    "counter": Intent.COUNTER,
+    "counter-noprice": Intent.COUNTER_NOPRICE,
+    "agree": Intent.AGREE, "agree-noprice": Intent.AGREE,
+    "disagree": Intent.DISAGREE,
+    "unknown": Intent.UNKNOWN, "none": Intent.UNKNOWN,
+}
+
+
+@dataclass(frozen=True)
+class Act:
+    intent: Intent
+    price: float | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.intent, Intent):
+            object.__setattr__(self, "intent", Intent(self.intent))
+        if self.price is not None:
+            object.__setattr__(self, "price", float(self.price))
+        if self.intent in PRICE_INTENTS and self.price is None:
+            raise ValueError(f"{self.intent} needs a price")
+
+    @property
+    def is_formal(self) -> bool:
+        return self.intent in FORMAL_INTENTS
+
+    def __str__(self) -> str:
+        return f"{self.intent}(price={format_price(self.price)})" if self.price is not None else f"{self.intent}()"
+
+    @classmethod
+    def from_string(cls, text: str) -> Act:
+        """Reads 'counter 120', 'counter(price=120)', 'counter(120)', 'agree' or 'quit'."""
+        m = re.fullmatch(r"\s*([a-z-]+)\s*(?:\(\s*(?:price\s*=\s*)?([0-9.]*)\s*\)|\s+\$?([0-9][0-9.,]*))?\s*", text)
+        if not m:
+            raise ValueError(f"not an act: {text!r} (expected e.g. 'counter 120' or 'agree')")
+        name, p1, p2 = m.groups()
+        try:
+            intent = Intent(name)
+        except ValueError:
+            raise ValueError(f"unknown intent {name!r}; valid: {', '.join(i.value for i in Intent)}") from None
+        raw = (p1 or p2 or "").replace(",", "")
+        return cls(intent, float(raw) if raw else None)
+
+    def to_metadata(self) -> dict:
+        return {"intent": self.intent.value, "price": self.price}
+
+
+def format_price(price: float | None) -> str:
+    if price is None:
+        return "None"
+    return str(int(price)) if float(price).is_integer() else f"{price:.2f}"

@@ -1,0 +1,139 @@
+"""Finding the amounts of money in a message.
+
+`find_amounts` lists every number that could be money ($1,200, 1200, 1.2k, twelve hundred,
+375$), with what surrounds it; `AmountMention.is_money_unit` and friends let the parser tell a
+price from mileage, years, sizes and phone numbers. Which amount is *the* price of a message is
+the parser's decision (rules.py), since it depends on the dialogue.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_TEXT = 2000
+"""Only the first characters of a message are read: nobody haggles in the 2,001st."""
+
+_NUMBER = re.compile(
+    r"(?P<neg>-\s*)?(?P<dollar>\$\s*)?"
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?P<dec>\.\d+)?"
+    r"(?P<suffix>\s*(?:k\b|K\b|grand\b|thousand\b|hundred\b))?"
+    r"(?P<dollar_after>\s*(?:\$|dollars?\b|bucks\b|usd\b))?",
+    re.IGNORECASE,
+)
+
+UNITS_AFTER = re.compile(
+    r"\s*(?:-\s*)?(?:k\s*)?(?:miles?|mi\b|kms?\b|kilomet|mpg|gb\b|gigs?\b|tb\b|mb\b|ghz|mhz|hz\b|inch|in\.|\"|''|'|"
+    r"ft\b|feet|foot|sq\b|sqft|square|bed|br\b|bd\b|ba\b|bath|years?\b|yrs?\b|yo\b|year-old|months?\b|mos?\b|weeks?\b|"
+    r"wks?\b|days?\b|hours?\b|hrs?\b|mins?\b|minutes?\b|pm\b|am\b|%|percent|mph|lbs?\b|pounds|cc\b|mm\b|cm\b|"
+    r"speeds?\b|seats?\b|seater|people|persons?\b|times\b|x\b|th\b|st\b|nd\b|rd\b|owners?\b|doors?\b|cyl|hp\b|"
+    r"watts?\b|w\b|volts?\b|v\b|pieces?\b|pcs\b|drawers?\b|shelves|kids|dogs?\b|cats?\b|units?\b|floors?\b|"
+    r"stor(?:y|ies)\b|blocks?\b|megapixel|mp\b|p\b|gen\b|generation|series|plus\b|pro\b|s\b|stars?\b|models?\b|"
+    r"rooms?\b|bedrooms?\b|bathrooms?\b|tires?\b|wheels?\b|gears?\b|mile|:\d|/\d|\.\d+\.\d)",
+    re.IGNORECASE,
+)
+"""What follows a number that is not money: mileage, sizes, counts, times, model numbers."""
+
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fourty": 40,
+    "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+}
+_MULTIPLIERS = {"hundred": 100, "thousand": 1000, "grand": 1000, "k": 1000}
+_WORD = re.compile(r"[a-z]+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class AmountMention:
+    value: float
+    start: int
+    end: int
+    dollar: bool  # written with $, "dollars" or "bucks"
+    unit_after: bool  # followed by a unit that is not money (miles, GB, years...)
+    negative: bool = False
+    words: bool = False  # written in words ("twelve hundred")
+
+    @property
+    def looks_like_year(self) -> bool:
+        return not self.dollar and self.value.is_integer() and 1950 <= self.value <= 2030
+
+
+def _value(m: re.Match) -> float:
+    value = float(m["num"].replace(",", "") + (m["dec"] or ""))
+    suffix = (m["suffix"] or "").strip().lower()
+    if suffix in ("k", "grand", "thousand"):
+        value *= 1000
+    elif suffix == "hundred":
+        value *= 100
+    return value
+
+
+def _digit_mentions(text: str) -> list[AmountMention]:
+    out = []
+    for m in _NUMBER.finditer(text):
+        start, end = m.start("num"), m.end()
+        before = text[max(0, m.start() - 1):m.start()]
+        # Parts of phone numbers, dates, model names ("s7", "1080p"), or decimals split by regex.
+        if before and (before.isalpha() or before in "#:/.") and not m["dollar"]:
+            continue
+        digits_after = text[end:end + 2]
+        if re.match(r"[-/.]\d", digits_after):
+            continue
+        if re.search(r"\d[-.)\s]?$", text[max(0, m.start() - 2):m.start()]) and not m["dollar"]:
+            continue
+        unit_after = not (m["suffix"] or m["dollar_after"]) and bool(UNITS_AFTER.match(text, end))
+        if m["suffix"] and re.match(r"\s*(?:miles?|mi\b|km)", text[end:], re.IGNORECASE):
+            unit_after = True
+        out.append(AmountMention(_value(m), start, end, bool(m["dollar"] or m["dollar_after"]), unit_after,
+                                 negative=bool(m["neg"]) and not text[max(0, m.start() - 1):m.start()].isalnum()))
+    return out
+
+
+def _word_mentions(text: str) -> list[AmountMention]:
+    """'twelve hundred', 'two hundred fifty', 'five grand', 'fifty bucks'."""
+    out = []
+    words = list(_WORD.finditer(text))
+    i = 0
+    while i < len(words):
+        w = words[i][0].lower()
+        if w not in _NUMBER_WORDS and not (w == "a" and i + 1 < len(words) and words[i + 1][0].lower() in ("hundred", "thousand", "grand")):
+            i += 1
+            continue
+        total, current, j = 0, 0, i
+        while j < len(words):
+            t = words[j][0].lower()
+            gap = text[words[j - 1].end():words[j].start()] if j > i else ""
+            if j > i and gap.strip(" -") not in ("", "and"):
+                break
+            if t in _NUMBER_WORDS:
+                current += _NUMBER_WORDS[t]
+            elif t == "a" and j == i:
+                current = 1
+            elif t in _MULTIPLIERS and j > i:
+                current = max(current, 1) * _MULTIPLIERS[t]
+                if _MULTIPLIERS[t] >= 1000:
+                    total, current = total + current, 0
+            elif t == "and" and j > i:
+                pass
+            else:
+                break
+            j += 1
+        value = total + current
+        last = words[j - 1]
+        span_words = [x[0].lower() for x in words[i:j]]
+        if value >= 20 or any(x in _MULTIPLIERS for x in span_words):
+            after = text[last.end():]
+            dollar = bool(re.match(r"\s*(?:dollars?|bucks)\b", after, re.IGNORECASE))
+            out.append(AmountMention(float(value), words[i].start(), last.end(), dollar,
+                                     bool(UNITS_AFTER.match(after)) and not dollar, words=True))
+        i = max(j, i + 1)
+    return out
+
+
+def find_amounts(text: str) -> list[AmountMention]:
+    """Every number in the text that might be money, in reading order."""
+    text = text[:MAX_TEXT]
+    mentions = _digit_mentions(text)
+    if re.search(r"hundred|thousand|grand|ty\b|teen\b|\bten\b", text, re.IGNORECASE):
+        mentions += _word_mentions(text)
+    return sorted(mentions, key=lambda m: m.start)

@@ -1,0 +1,361 @@
+"""The rule-based parser: reads a dialogue in order and gives each message one coarse act.
+
+Intent depends on context (ACTS.md): the first price of the dialogue is `propose`, a speaker's
+repeated price is `insist`, `agree` refers to the partner's latest proposal. `ActReader` keeps
+that context; feed it every event in order (`read` for text, `observe` for formal events and
+for acts whose text the reader never saw).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from parser.acts import Act, Intent, Role, other_role
+from parser.prices import MAX_TEXT, AmountMention, find_amounts
+
+PLAUSIBLE = (0.2, 2.5)
+"""A bare number is a price only between these multiples of the listing price."""
+PLAUSIBLE_DOLLAR = (0.08, 4.0)
+"""Wider for an amount written as money ($40, 40 dollars)."""
+
+
+def _rx(*alternatives: str) -> re.Pattern:
+    return re.compile(r"(?:" + "|".join(alternatives) + r")", re.IGNORECASE)
+
+
+AGREE = _rx(
+    r"\bdeal\b(?!\s*(?:breaker|with))", r"\bsounds? (?:good|great|fair|fine|reasonable|perfect|like a (?:deal|plan|good deal))",
+    r"\b(?:that|this|it)(?:'s| is| will| would)? (?:works?|work for me|fine|fair|acceptable|reasonable|perfect|good)\b",
+    r"\bi(?:'ll| will| can| could)? (?:take|accept|do) (?:it|that|this|you up)\b", r"\bi can do that\b",
+    r"\b(?:you(?:'ve)? got|you have) (?:a|yourself a) deal", r"\bit'?s a deal\b", r"\bagreed?\b", r"\bi accept\b",
+    r"\bwe have a deal\b", r"\blet'?s do (?:it|that)\b", r"\bworks for me\b", r"\bsold\b", r"\bokay,? deal\b",
+    r"\bdone\b", r"\bsounds? (?:ok|okay)\b", r"\bperfect\b", r"\bthat'?ll work\b", r"\bfair enough\b",
+    r"\bi(?:'m| am) (?:fine|ok|okay|good) with (?:that|it)\b", r"\bwill work\b", r"\bthat works\b",
+    r"\bcan live with that\b", r"\bi'?ll take it\b", r"\bgreat\b", r"\bawesome\b", r"\bexcellent\b",
+    r"\bwonderful\b", r"^\s*(?:ok(?:ay)?|yes|yeah|yep|sure|alright|all right|cool|fine|great)\b[\s.!,]*$",
+    r"\bsounds like a plan\b", r"\bi can agree\b", r"\bgo ahead\b", r"\bsend (?:me )?(?:the|an|your) offer\b",
+    r"\bput (?:in|through) the offer\b", r"\bsubmit\b",
+)
+AGREE_WEAK = _rx(r"\bgreat\b", r"\bawesome\b", r"\bexcellent\b", r"\bwonderful\b", r"\bperfect\b", r"\bdone\b",
+                 r"\bsold\b", r"\bsubmit\b", r"\bgo ahead\b")
+"""Agreement words that are agreement only when a proposal of the partner is on the table."""
+NOT_AGREE = _rx(
+    r"\bno deal\b", r"\bnot (?:a )?deal\b", r"\bnot (?:going to|gonna) work\b", r"\b(?:doesn'?t|does not|won'?t|wouldn'?t|will not|can'?t|cannot) work\b",
+    r"\b(?:isn'?t|is not|not) (?:fair|reasonable|acceptable|good)\b", r"\bcan'?t (?:do|take|accept) (?:that|it|this)\b",
+    r"\bcannot (?:do|take|accept) (?:that|it|this)\b", r"\bnot (?:quite|really)?\s*(?:what|where)\b", r"\bbut\b.*\?",
+    r"\btoo (?:high|much|low|steep|expensive)\b", r"\bso (?:high|low|steep|expensive)\b", r"\bhow about\b", r"\bwhat about\b", r"\bwould you\b",
+    r"\bif you\b", r"\bgreat (?:condition|shape|price for|deal on|bike|car|phone|place|location|item)\b",
+)
+NO_PRICE_PUSH = _rx(
+    r"\btoo (?:high|much|steep|expensive|pricey|rich|low)\b", r"\b(?:go|come|get|bring|drop|move|budge) (?:down|lower|any lower|a bit lower|a little lower)",
+    r"\blower (?:the )?(?:price|it)\b", r"\b(?:any|a bit|a little|little|bit|much|go|get|come|do|it) lower\b", r"\bbetter (?:price|deal|offer)\b",
+    r"\bdo (?:any )?better\b", r"\bnegotiable\b", r"\bwiggle room\b", r"\bflexib", r"\bbudge\b",
+    r"\blowest\b", r"\bbest price\b", r"\bbest (?:you can|offer)\b", r"\bout of my (?:price )?range\b", r"\bmy budget\b",
+    r"\bcan'?t afford\b", r"\bcheaper\b", r"\bdiscount\b", r"\bbit (?:high|much|steep)\b", r"\ba little (?:high|much|steep)\b",
+    r"\boverpriced\b", r"\bhigher\b", r"\bcome up\b", r"\bgo up\b", r"\bmeet (?:me )?(?:in the middle|halfway|half way)\b",
+    r"\bwork (?:with me )?on the price\b", r"\btoo low\b", r"\blow ?ball", r"\bmore reasonable\b", r"\bnot worth\b",
+    r"\bthe price\b.*\b(?:down|lower|high)\b", r"\bbring it down\b",
+    r"\bless\b", r"\bknock\b", r"\bcounter\b", r"\bnegotia", r"\b(?:kind of|kinda|pretty|very|a bit|a little|way|really|rather|quite|bit) (?:low|high)\b",
+)
+DISAGREE = _rx(
+    r"^\s*no\b", r"\bnope\b", r"\bcan'?t (?:do|go|accept|take|sell|afford)\b", r"\bcannot (?:do|go|accept|take|sell)\b",
+    r"\bnot (?:going to|gonna) (?:work|happen|do)\b", r"\bno way\b", r"\bnot interested\b", r"\bi'?ll pass\b",
+    r"\bwon'?t (?:work|do|go|accept|take|sell)\b", r"\bsorry\b", r"\bunfortunately\b", r"\bi don'?t think so\b",
+    r"\bno thanks\b", r"\bnot possible\b", r"\bnot an option\b", r"\bdecline\b", r"\bwouldn'?t\b", r"\bno can do\b",
+    r"\bnot enough\b", r"\bunable\b", r"\brefuse\b", r"\bno deal\b",
+)
+FINAL = _rx(r"\bfinal (?:offer|price|answer)\b", r"\bfirm\b", r"\b(?:that'?s|is) (?:the )?(?:lowest|best|highest|most) i\b",
+            r"\btake it or leave it\b", r"\bnot going (?:any )?(?:lower|higher)\b", r"\bcan'?t go (?:any )?(?:lower|higher)\b",
+            r"\bas low as i\b", r"\bas high as i\b")
+GREET = _rx(r"^\s*(?:hi+|hello+|hey+|howdy|greetings|good (?:morning|afternoon|evening|day)|yo|hiya|heya)\b",
+            r"\bhow are you\b", r"\bhow'?s it going\b", r"\bnice to meet\b", r"\bi'?m interested\b",
+            r"\bi am interested\b", r"\binterested in (?:your|the|this|buying|purchasing)\b", r"\bhow can i help\b",
+            r"\bcan i help\b", r"\bare you interested\b", r"\bstill interested\b", r"\bwhat can i (?:do|help)\b",
+            r"\bhow may i help\b", r"\bdoing (?:well|good|great|fine)\b", r"\bi'?m (?:good|well|fine|great)\b")
+INQUIRE = _rx(r"\?", r"^\s*(?:is|are|does|do|did|can|could|would|will|what|why|how|when|where|which|who|any|has|have)\b",
+              r"\bi was wondering\b", r"\bi'?d like to know\b", r"\btell me (?:more|about)\b", r"\bcurious\b")
+PRICE_ASK = _rx(r"\bwhat(?:'s| is| would be)? (?:your|the) (?:price|offer|lowest|best|budget|asking)\b",
+                r"\bhow much\b", r"\bwhat (?:are|would) you (?:offer|pay|willing|thinking|looking)\b", r"(?:^|[.!,]\s*|please |just |go ahead and |why don'?t you )make (?:me )?an offer\b",
+                r"\bwhat(?:'s| is) your (?:price|offer)\b", r"\bname (?:a|your) price\b")
+UNKNOWN = _rx(r"^\s*(?:thanks?|thank you|thx|ty|bye|goodbye|see you|lol|haha|ok|okay|k|cool|sure|hmm+|um+|yes|yeah|yep|no problem|np|you too|welcome|you'?re welcome)[\s.!,:)]*$",
+              r"^[\W_]*$")
+THANKS = _rx(r"^\s*(?:thanks?|thank you|thx|ty)\b.*$")
+REFERENCE_BEFORE = _rx(
+    r"(?:paid|bought (?:it|them|this|mine)?\s*(?:for|at)?|listed (?:at|for)?|listing (?:price )?(?:is|of|at)?|retails?(?: for| at)?|"
+    r"msrp|new (?:it|they|one|ones)?\s*(?:is|are|was|were|costs?|sells?|go(?:es)? for|for)|worth|value[ds]? (?:at|is)?|"
+    r"originally|original(?:ly)? (?:price|cost)|costs?|cost me|spent|kbb|blue book|selling (?:it|them)? ?for|asking(?: price)? (?:is|was)|"
+    r"you(?:'re| are) asking|you asked|you want|you said|you offered|your (?:price|offer|asking)(?: of| is| was)?|"
+    r"saw (?:one|it|them)|online for|elsewhere for|others? (?:for|at)|other (?:one|ones|offers?|buyers?)|deposit(?: of| is)?|"
+    r"fee(?: of| is)?|tax|gift card|gas card|shipping|delivery fee|extra|additional|plus|budget (?:was|is)|"
+    r"already|vs\.?|instead of|from|down from|up from|on the market for|going for|renting for|rents? for|poured|put|invested|"
+    r"(?:are|is|was|were|worth) (?:over|about|around|more than)|comparable|similar (?:ones?|items?|cars?|places?)(?: (?:are|go|sell))?(?: for)?)\s*(?:(?:around|about|roughly|approximately|like)\s*)?(?:\$\s*)?$"
+)
+"""Words before an amount that make it a reference, not the speaker's proposal."""
+REFERENCE_AFTER = _rx(
+    r"^\s*(?:is|was|seems|sounds|would be|will be)?\s*(?:a (?:bit|little) |way |far |much |really |still |kind of |kinda |pretty |just |so |too )*"
+    r"(?:too|so)?\s*(?:high|low|much|steep|expensive|cheap|ridiculous|crazy|insane|a lot|pricey)\b",
+    r"^\s*(?:is|was) (?:way |far |much |a bit |a little )?(?:more|less|over|under|out of)\b", r"^\s*\?\s*(?:no|nah|are you|you)",
+    r"^\s*(?:new|retail|brand new|originally|msrp|when new|online|elsewhere|at the store|in stores)\b",
+    r"^\s*(?:for|at) (?:a|one) (?:new|brand)", r"^\s*(?:is|was) (?:what )?(?:i|we) paid\b",
+)
+RELATIVE_LESS = re.compile(r"^\s*(?:dollars?|bucks|\$)?\s*(?:less|lower|off|cheaper|under|down|discount)\b", re.IGNORECASE)
+RELATIVE_MORE = re.compile(r"^\s*(?:dollars?|bucks|\$)?\s*(?:more|higher|extra|over|up)\b", re.IGNORECASE)
+RELATIVE_MORE_BEFORE = re.compile(r"(?:add|additional|another|up|raise (?:it|my offer) by|increase (?:it|my offer) by)\s*(?:an?\s*)?(?:additional\s*|extra\s*)?\$?\s*$", re.IGNORECASE)
+PERCENT_OFF = re.compile(r"(\d{1,2}(?:\.\d+)?)\s*(?:%|percent)\s*(?:off|less|discount|lower|below|down)", re.IGNORECASE)
+HALF = re.compile(r"\bhalf (?:the |of the |of )?(?:listed |listing |asking |original |full )?(?:price|cost|amount)\b|\bhalf off\b|\b50 ?% off\b", re.IGNORECASE)
+SPLIT = re.compile(r"\b(?:split the difference|meet (?:you |me )?(?:in the middle|halfway|half way)|meet in between|middle ground)\b", re.IGNORECASE)
+NEGATED_PRICE = _rx(r"\b(?:can'?t|cannot|won'?t|wouldn'?t|not|never|no way)\b.{0,25}\b(?:do|take|accept|pay|go|sell|for)\b")
+GREETING_PARTS = _rx(
+    r"\b(?:hi+|hello+|hey+|howdy|greetings|yo|hiya|heya)\b(?: there)?", r"\bgood (?:morning|afternoon|evening|day)\b(?: to you)?",
+    r"\bhow are you(?: doing)?(?: today)?\b", r"\bhow'?s it going\b", r"\bnice to meet you\b", r"\b(?:i'?m|i am) (?:doing )?(?:good|well|fine|great)\b",
+    r"\bdoing (?:well|good|great|fine)\b", r"\b(?:i'?m|i am|i'?d be|are you|you'?re|you are|maybe you'?re)(?: very| really| still)? (?:interested|intrested|instrested|intersted)(?: in [^.?!,]*)?",
+    r"\b(?:would you like|are you looking|you looking|looking|want) to (?:buy|purchase|rent) [^.?!,]*",
+    r"\b(?:how|what) (?:can|may) i (?:help|do for) you(?: with)?(?: today)?\b", r"\bcan i help you(?: with)?\b",
+    r"\bwhat would you like to know(?: about it)?\b", r"\blet me know if you have any questions\b",
+    r"\bwhat do you think(?: about it| of it)?\b", r"\b(?:i'?m|i am) selling (?:my|the|this|a|an|some) [^.?!,]*",
+    r"\b(?:thanks|thank you) for (?:contacting|reaching out|your interest|messaging)[^.?!,]*", r"\band you\b", r"\bu\b",
+    r"\bsure thing\b", r"\bi can'?t use it\b", r"\bjust saw your (?:ad|post|listing)\b",
+)
+FILLER = _rx(r"\b(?:ok|okay|well|so|and|but|yes|sure|great|thanks|thank you|please|just)\b")
+SMALL_TALK = _rx(r"\bsorry to hear\b", r"\bpoor (?:guy|thing|you)\b", r"\bgood luck\b", r"\bhave a (?:good|great|nice)\b",
+                 r"\bmust be new\b", r"^(?:it )?(?:looks?|sounds?|does look) (?:nice|cool|great|good)\W*$", r"^\W*(?:lol|haha|hehe|oops)\b")
+
+
+@dataclass
+class DialogueContext:
+    """What the reader knows of the dialogue so far."""
+    listing_price: float
+    last_price: dict[str, float] = field(default_factory=dict)  # each role's latest proposed price
+    last_proposer: Role | None = None  # who made the latest proposal
+    any_price: bool = False
+    deal_price: float | None = None  # set once an agreement or accept has happened
+    n_messages: int = 0
+    last_intent: dict[str, Intent] = field(default_factory=dict)  # each role's latest act
+
+    def partner_price(self, role: Role) -> float | None:
+        return self.last_price.get(other_role(role))
+
+
+class ActReader:
+    """Reads one dialogue's messages in order, each into an Act."""
+
+    def __init__(self, listing_price: float | None) -> None:
+        self.context = DialogueContext(float(listing_price) if listing_price and listing_price > 0 else 0.0)
+
+    def read(self, role: Role, text: str) -> Act:
+        act = parse_message(text, role, self.context)
+        self.observe(role, act)
+        self.context.n_messages += 1
+        return act
+
+    def observe(self, role: Role, act: Act) -> None:
+        """Updates the context with an act: a parsed message, a formal event, or our own act."""
+        c = self.context
+        c.last_intent[role] = act.intent
+        if act.intent in (Intent.PROPOSE, Intent.COUNTER, Intent.INSIST, Intent.OFFER) and act.price is not None:
+            c.last_price[role] = act.price
+            c.last_proposer = role
+            c.any_price = True
+        elif act.intent == Intent.AGREE:
+            c.deal_price = act.price if act.price is not None else c.partner_price(role)
+            if act.price is not None:
+                c.last_price[role] = act.price
+        elif act.intent == Intent.ACCEPT:
+            c.deal_price = c.partner_price(role)
+
+
+def parse_dialogue(turns: list[tuple[Role, str | Act]], listing_price: float | None) -> list[Act]:
+    """Acts for a dialogue given as (role, text) for messages and (role, Act) for formal events."""
+    reader = ActReader(listing_price)
+    out = []
+    for role, turn in turns:
+        if isinstance(turn, Act):
+            reader.observe(role, turn)
+            out.append(turn)
+        else:
+            out.append(reader.read(role, turn))
+    return out
+
+
+def _plausible(m: AmountMention, listing: float) -> bool:
+    if m.negative or m.value <= 0:
+        return False
+    if listing <= 0:
+        return m.value < 1e7
+    lo, hi = PLAUSIBLE_DOLLAR if m.dollar else PLAUSIBLE
+    return lo * listing <= m.value <= hi * listing
+
+
+def _is_reference(text: str, m: AmountMention) -> bool:
+    before = text[max(0, m.start - 40):m.start]
+    before = re.sub(r"\$\s*$", "", before)
+    after = text[m.end:m.end + 40]
+    return bool(REFERENCE_BEFORE.search(before) or REFERENCE_AFTER.search(after))
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    price: float
+    mention: AmountMention | None
+    relative: bool = False
+
+
+def _relative(text: str, m: AmountMention, role: Role, c: DialogueContext) -> float | None:
+    """'50 less than you asked', '$20 off', 'add another 50': an amount relative to a price on the table."""
+    after = text[m.end:m.end + 30]
+    before = text[max(0, m.start - 30):m.start]
+    own, partner = c.last_price.get(role), c.partner_price(role)
+    asked = re.search(r"than (?:you(?:'re| are)? ask|your (?:ask|price|offer|listing)|the (?:ask|list|price))", after, re.IGNORECASE)
+    if RELATIVE_LESS.match(after):
+        if asked or role == "buyer":
+            base = partner if partner is not None else c.listing_price
+        else:
+            base = own if own is not None else c.listing_price
+        return base - m.value if base else None
+    if RELATIVE_MORE.match(after) or RELATIVE_MORE_BEFORE.search(before):
+        if asked or role == "seller":
+            base = partner if partner is not None else None
+        else:
+            base = own
+        return base + m.value if base is not None else None
+    return None
+
+
+def _candidates(text: str, role: Role, c: DialogueContext) -> tuple[list[_Candidate], list[AmountMention]]:
+    """Prices the speaker may be proposing now, and the money amounts that are only references."""
+    listing = c.listing_price
+    proposals: list[_Candidate] = []
+    references: list[AmountMention] = []
+    mentions = find_amounts(text)
+    for i, m in enumerate(mentions):
+        if m.unit_after:
+            continue
+        rel = _relative(text, m, role, c) if m.value < max(listing, 1) else None
+        if rel is not None:
+            if listing <= 0 or PLAUSIBLE[0] * listing <= rel <= PLAUSIBLE[1] * listing:
+                proposals.append(_Candidate(rel, m, relative=True))
+            continue
+        if m.looks_like_year and not (listing and 0.6 * listing <= m.value <= 1.4 * listing):
+            continue
+        if not _plausible(m, listing):
+            continue
+        restates_listing = bool(listing) and _close(m.value, listing)
+        own = c.last_price.get(role)
+        seller_ask = restates_listing and role == "seller" and (own is None or _close(own, listing))
+        buyer_quotes = restates_listing and role == "buyer" and not c.any_price
+        if (_is_reference(text, m) and not seller_ask) or buyer_quotes:
+            references.append(m)
+            continue
+        proposals.append(_Candidate(m.value, m))
+    proposals = _resolve_ranges(text, proposals, role)
+    pm = PERCENT_OFF.search(text)
+    if pm and not proposals:
+        base = c.partner_price(role) if role == "buyer" and c.partner_price(role) else (c.last_price.get(role) or listing)
+        if base:
+            proposals.append(_Candidate(round(base * (1 - float(pm[1]) / 100), 2), None, relative=True))
+    if not proposals and HALF.search(text) and listing:
+        base = listing if re.search(r"list|asking|original|full", text, re.IGNORECASE) else (c.partner_price(role) or listing)
+        proposals.append(_Candidate(base / 2, None, relative=True))
+    if not proposals and SPLIT.search(text) and role in c.last_price and c.partner_price(role) is not None:
+        proposals.append(_Candidate(round((c.last_price[role] + c.partner_price(role)) / 2, 2), None, relative=True))
+    return proposals, references
+
+
+def _resolve_ranges(text: str, cands: list[_Candidate], role: Role) -> list[_Candidate]:
+    """'80 to 90', '80-90', 'between 80 and 90': the buyer's low end, the seller's high end."""
+    out: list[_Candidate] = []
+    for cand in cands:
+        prev = out[-1] if out else None
+        if prev and prev.mention and cand.mention and not prev.relative and not cand.relative:
+            gap = text[prev.mention.end:cand.mention.start]
+            if re.fullmatch(r"\s*(?:-|–|to|or|and|/)\s*\$?\s*", gap, re.IGNORECASE) and (
+                    re.search(r"\bbetween\s*\$?\s*$", text[max(0, prev.mention.start - 12):prev.mention.start], re.IGNORECASE)
+                    or gap.strip() in ("-", "–", "to", "or", "/")):
+                lo, hi = sorted((prev.price, cand.price))
+                out[-1] = _Candidate(lo if role == "buyer" else hi, cand.mention)
+                continue
+        out.append(cand)
+    return out
+
+
+def _choose(cands: list[_Candidate], text: str) -> _Candidate:
+    """The speaker's proposal: the last amount, unless a conditional alternative follows it."""
+    if len(cands) > 1:
+        last = cands[-1]
+        between = text[cands[-2].mention.end:last.mention.start] if cands[-2].mention and last.mention else ""
+        if re.search(r"\b(?:otherwise|or else|if not)\b", between, re.IGNORECASE):
+            return cands[-2]
+    return cands[-1]
+
+
+def _close(a: float | None, b: float | None) -> bool:
+    return a is not None and b is not None and abs(a - b) <= max(0.5, 0.005 * max(a, b))
+
+
+def _sentence_of(text: str, m: AmountMention | None) -> str:
+    if m is None:
+        return text
+    starts = [i + 1 for i, ch in enumerate(text[:m.start]) if ch in ".!?\n"]
+    start = max(starts, default=0)
+    end = min((i for i in (text.find(ch, m.end) for ch in ".!?\n") if i >= 0), default=len(text))
+    return text[start:end + 1]
+
+
+def _without_greeting(low: str) -> str:
+    """The message with its greetings, pleasantries and 'are you interested' removed."""
+    return FILLER.sub(" ", GREETING_PARTS.sub(" ", low)).strip(" \t\n.,!:;-)(")
+
+
+def parse_message(text: str, role: Role, c: DialogueContext) -> Act:
+    """One message's act given what was said before (see ACTS.md)."""
+    if not isinstance(text, str):
+        return Act(Intent.UNKNOWN)
+    text = text[:MAX_TEXT].replace("\u2019", "'")
+    stripped = text.strip()
+    if not stripped:
+        return Act(Intent.UNKNOWN)
+    low = stripped.lower()
+    partner = c.partner_price(role)
+    own = c.last_price.get(role)
+    # A proposal of the partner's is open: theirs is the latest, or ours already matches it.
+    partner_open = partner is not None and (c.last_proposer == other_role(role) or _close(own, partner))
+    settled = c.deal_price is not None
+    cands, references = _candidates(stripped, role, c)
+    agree_words = bool(AGREE.search(low)) and not NOT_AGREE.search(low)
+    if AGREE_WEAK.search(low) and not (partner_open or settled):
+        agree_words = agree_words and bool(AGREE.search(AGREE_WEAK.sub("", low)))
+
+    if cands:
+        chosen = _choose(cands, stripped)
+        price = chosen.price
+        sentence = _sentence_of(stripped, chosen.mention).lower()
+        if _close(price, partner) and not _close(price, own):
+            if NEGATED_PRICE.search(sentence) or re.search(r"\?\s*(?:no|nah|not|are you|you'?re|that'?s|seriously|lol|way)\b", low):
+                return Act(Intent.DISAGREE)
+            return Act(Intent.AGREE, partner)
+        if not c.any_price:
+            return Act(Intent.PROPOSE, price)
+        if _close(price, own):
+            return Act(Intent.INSIST, own)
+        return Act(Intent.COUNTER, price)
+
+    if FINAL.search(low) and own is not None and not agree_words:
+        return Act(Intent.INSIST, own)
+    if agree_words and (partner_open or settled):
+        return Act(Intent.AGREE)
+    if NO_PRICE_PUSH.search(low):
+        return Act(Intent.COUNTER_NOPRICE)
+    if DISAGREE.search(low) and partner_open and not settled and c.last_intent.get(other_role(role)) != Intent.INQUIRE:
+        return Act(Intent.DISAGREE)
+    if PRICE_ASK.search(low):
+        return Act(Intent.INQUIRE)
+    if THANKS.match(low) and len(low) < 40:
+        return Act(Intent.UNKNOWN)
+    rest = _without_greeting(low)
+    if GREETING_PARTS.search(low) and len(rest.rstrip("?").split()) <= 2:
+        return Act(Intent.GREET)
+    if INQUIRE.search(rest):
+        return Act(Intent.INQUIRE)
+    if UNKNOWN.search(rest) or SMALL_TALK.search(rest):
+        return Act(Intent.UNKNOWN)
+    return Act(Intent.INFORM)

@@ -64,7 +64,31 @@ def labelled_pairs(path: str | Path, label_map: str = "acts") -> list[tuple]:
     return pairs
 
 
-def evaluate_parser(path: str | Path, label_map: str = "acts") -> dict:
+def label_pairs_against(path: str | Path, other: str | Path, label_map: str = "acts",
+                        other_map: str = "luis") -> list[tuple]:
+    """(gold, other's label) for each message of `path` also labelled in `other` (matched by dialogue uuid)."""
+    others = {d.uuid: d for d in load_dialogues(other)}
+    pairs = []
+    for d in load_dialogues(path):
+        match = others.get(d.uuid)
+        if match is None:
+            continue
+        theirs = [e for e in match.events if e.is_message]
+        ours = [e for e in d.events if e.is_message]
+        for mine, their in zip(ours, theirs):
+            gold, label = gold_label(mine.metadata, label_map), gold_label(their.metadata, other_map)
+            if gold is not None and label is not None and mine.text == their.text:
+                pairs.append((gold, label))
+    if not pairs:
+        raise CorpusError(f"{other}: no labelled message of {path} found in it (dialogues are matched by uuid)")
+    return pairs
+
+
+def evaluate_parser(path: str | Path, label_map: str = "acts", against: str | Path | None = None,
+                    against_map: str = "luis") -> dict:
+    """Scores haggler's parser, or with `against` another file's labels, on the labels in `path`."""
+    if against is not None:
+        return score(label_pairs_against(path, against, label_map, against_map))
     return score(labelled_pairs(path, label_map))
 
 

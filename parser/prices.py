@@ -25,13 +25,18 @@ UNITS_AFTER = re.compile(
     r"\s*(?:-\s*)?(?:k\s*)?(?:miles?|mi\b|kms?\b|kilomet|mpg|gb\b|gigs?\b|tb\b|mb\b|ghz|mhz|hz\b|inch|in\.|\"|''|'|"
     r"ft\b|feet|foot|sq\b|sqft|square|bed|br\b|bd\b|ba\b|bath|years?\b|yrs?\b|yo\b|year-old|months?\b|mos?\b|weeks?\b|"
     r"wks?\b|days?\b|hours?\b|hrs?\b|mins?\b|minutes?\b|pm\b|am\b|%|percent|mph|lbs?\b|pounds|cc\b|mm\b|cm\b|"
-    r"speeds?\b|seats?\b|seater|people|persons?\b|times\b|x\b|th\b|st\b|nd\b|rd\b|owners?\b|doors?\b|cyl|hp\b|"
+    r"speeds?\b|seats?\b|seater|people|persons?\b|times\b|x\b|x\s*\d|th\b|st\b|nd\b|rd\b|owners?\b|doors?\b|cyl|hp\b|"
     r"watts?\b|w\b|volts?\b|v\b|pieces?\b|pcs\b|drawers?\b|shelves|kids|dogs?\b|cats?\b|units?\b|floors?\b|"
     r"stor(?:y|ies)\b|blocks?\b|megapixel|mp\b|p\b|gen\b|generation|series|plus\b|pro\b|s\b|stars?\b|models?\b|"
     r"rooms?\b|bedrooms?\b|bathrooms?\b|tires?\b|wheels?\b|gears?\b|mile|:\d|/\d|\.\d+\.\d)",
     re.IGNORECASE,
 )
 """What follows a number that is not money: mileage, sizes, counts, times, model numbers."""
+
+_JOINED_AFTER = re.compile(r"[-/.]\d")  # 555-1234, 3/4, 1.2.3
+_JOINED_BEFORE = re.compile(r"\d[-.)\s]?$")  # the second half of a phone number or a list
+_MILES = re.compile(r"\s*(?:miles?|mi\b|km)", re.IGNORECASE)
+_HAS_NUMBER_WORD = re.compile(r"hundred|thousand|grand|ty\b|teen\b|\bten\b", re.IGNORECASE)
 
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -77,12 +82,12 @@ def _digit_mentions(text: str) -> list[AmountMention]:
         if before and (before.isalpha() or before in "#:/.") and not m["dollar"]:
             continue
         digits_after = text[end:end + 2]
-        if re.match(r"[-/.]\d", digits_after):
+        if _JOINED_AFTER.match(digits_after):
             continue
-        if re.search(r"\d[-.)\s]?$", text[max(0, m.start() - 2):m.start()]) and not m["dollar"]:
+        if _JOINED_BEFORE.search(text, max(0, m.start() - 2), m.start()) and not m["dollar"]:
             continue
         unit_after = not (m["suffix"] or m["dollar_after"]) and bool(UNITS_AFTER.match(text, end))
-        if m["suffix"] and re.match(r"\s*(?:miles?|mi\b|km)", text[end:], re.IGNORECASE):
+        if m["suffix"] and _MILES.match(text, end):
             unit_after = True
         out.append(AmountMention(_value(m), start, end, bool(m["dollar"] or m["dollar_after"]), unit_after,
                                  negative=bool(m["neg"]) and not text[max(0, m.start() - 1):m.start()].isalnum()))
@@ -134,6 +139,6 @@ def find_amounts(text: str) -> list[AmountMention]:
     """Every number in the text that might be money, in reading order."""
     text = text[:MAX_TEXT]
     mentions = _digit_mentions(text)
-    if re.search(r"hundred|thousand|grand|ty\b|teen\b|\bten\b", text, re.IGNORECASE):
+    if _HAS_NUMBER_WORD.search(text):
         mentions += _word_mentions(text)
     return sorted(mentions, key=lambda m: m.start)

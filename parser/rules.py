@@ -20,7 +20,11 @@ PLAUSIBLE_DOLLAR = (0.08, 4.0)
 
 
 def _rx(*alternatives: str) -> re.Pattern:
-    return re.compile(r"(?:" + "|".join(alternatives) + r")", re.IGNORECASE)
+    # One leading \b for all word-bounded alternatives: Python's re then tries them only at word starts.
+    bounded = [a[2:] for a in alternatives if a.startswith(r"\b")]
+    others = [a for a in alternatives if not a.startswith(r"\b")]
+    parts = ([r"\b(?:" + "|".join(bounded) + ")"] if bounded else []) + [f"(?:{a})" for a in others]
+    return re.compile("|".join(parts), re.IGNORECASE)
 
 
 AGREE = _rx(
@@ -33,32 +37,38 @@ AGREE = _rx(
     r"\bi(?:'m| am) (?:fine|ok|okay|good) with (?:that|it)\b", r"\bwill work\b", r"\bthat works\b",
     r"\bcan live with that\b", r"\bi'?ll take it\b", r"\bgreat\b", r"\bawesome\b", r"\bexcellent\b",
     r"\bwonderful\b", r"^\s*(?:ok(?:ay)?|yes|yeah|yep|sure|alright|all right|cool|fine|great)\b[\s.!,]*$",
-    r"\bsounds like a plan\b", r"\bi can agree\b", r"\bgo ahead\b", r"\bsend (?:me )?(?:the|an|your) offer\b",
+    r"\bsounds like a plan\b", r"\baccept (?:that|it|this|your)\b", r"^\s*(?:ok(?:ay)?|great|perfect|sounds good)\b[\s.!,]*(?:thanks?|thank you)?\W*$", r"\bi can agree\b", r"\bgo ahead\b", r"\bsend (?:me )?(?:the|an|your) offer\b",
     r"\bput (?:in|through) the offer\b", r"\bsubmit\b",
 )
-AGREE_WEAK = _rx(r"\bgreat\b", r"\bawesome\b", r"\bexcellent\b", r"\bwonderful\b", r"\bperfect\b", r"\bdone\b",
-                 r"\bsold\b", r"\bsubmit\b", r"\bgo ahead\b")
-"""Agreement words that are agreement only when a proposal of the partner is on the table."""
 NOT_AGREE = _rx(
     r"\bno deal\b", r"\bnot (?:a )?deal\b", r"\bnot (?:going to|gonna) work\b", r"\b(?:doesn'?t|does not|won'?t|wouldn'?t|will not|can'?t|cannot) work\b",
     r"\b(?:isn'?t|is not|not) (?:fair|reasonable|acceptable|good)\b", r"\bcan'?t (?:do|take|accept) (?:that|it|this)\b",
     r"\bcannot (?:do|take|accept) (?:that|it|this)\b", r"\bnot (?:quite|really)?\s*(?:what|where)\b", r"\bbut\b.*\?",
     r"\btoo (?:high|much|low|steep|expensive)\b", r"\bso (?:high|low|steep|expensive)\b", r"\bhow about\b", r"\bwhat about\b", r"\bwould you\b",
-    r"\bif you\b", r"\bgreat (?:condition|shape|price for|deal on|bike|car|phone|place|location|item)\b",
+    r"\bif you\b", r"\b(?:make|give|cut) me a (?:good |better )?deal\b", r"\bgood deal on\b", r"\bgreat (?:condition|shape|price for|deal on|bike|car|phone|place|location|item)\b",
 )
-NO_PRICE_PUSH = _rx(
-    r"\btoo (?:high|much|steep|expensive|pricey|rich|low)\b", r"\b(?:go|come|get|bring|drop|move|budge) (?:down|lower|any lower|a bit lower|a little lower)",
-    r"\blower (?:the )?(?:price|it)\b", r"\b(?:any|a bit|a little|little|bit|much|go|get|come|do|it) lower\b", r"\bbetter (?:price|deal|offer)\b",
-    r"\bdo (?:any )?better\b", r"\bnegotiable\b", r"\bwiggle room\b", r"\bflexib", r"\bbudge\b",
-    r"\blowest\b", r"\bbest price\b", r"\bbest (?:you can|offer)\b", r"\bout of my (?:price )?range\b", r"\bmy budget\b",
-    r"\bcan'?t afford\b", r"\bcheaper\b", r"\bdiscount\b", r"\bbit (?:high|much|steep)\b", r"\ba little (?:high|much|steep)\b",
-    r"\boverpriced\b", r"\bhigher\b", r"\bcome up\b", r"\bgo up\b", r"\bmeet (?:me )?(?:in the middle|halfway|half way)\b",
-    r"\bwork (?:with me )?on the price\b", r"\btoo low\b", r"\blow ?ball", r"\bmore reasonable\b", r"\bnot worth\b",
-    r"\bthe price\b.*\b(?:down|lower|high)\b", r"\bbring it down\b",
-    r"\bless\b", r"\bknock\b", r"\bcounter\b", r"\bnegotia", r"\b(?:kind of|kinda|pretty|very|a bit|a little|way|really|rather|quite|bit) (?:low|high)\b",
+PUSH_ANY = _rx(
+    r"\bbetter (?:price|deal|offer)\b", r"\bdo (?:any )?better\b", r"\bmeet (?:me )?(?:in the middle|halfway|half way)\b",
+    r"\bmore reasonable\b", r"\bwork (?:with me )?on the price\b", r"\bbest (?:you can|offer)\b",
+)
+"""Pushing for a better price, whoever says it (counter-noprice)."""
+PUSH_BUYER = _rx(
+    r"\btoo (?:high|much|steep|expensive|pricey|rich)\b", r"\b(?:go|come|get|bring|drop|move|budge) (?:it )?(?:down|lower|any lower|a bit lower|a little lower)",
+    r"\blower (?:the )?(?:price|it|offer)\b", r"\b(?:any|a bit|a little|little|bit|much|go|get|come|do|it) lower\b",
+    r"\bnegotia", r"\bwiggle room\b", r"\bflexib", r"\bbudge\b", r"\blowest\b", r"\bbest price\b",
+    r"\bout of my (?:price )?range\b", r"\bmy budget\b", r"\bcan'?t afford\b", r"\bcheaper\b", r"\bdiscount\b",
+    r"\b(?:bit|little) (?:high|much|steep)\b", r"\boverpriced\b", r"\bnot worth\b", r"\bthe price\b.*\b(?:down|lower|high|steep)\b",
+    r"\bprice is\b.{0,30}\b(?:holding me back|high|steep|much)\b", r"\bholding me back\b", r"\bbring it down\b", r"\bless\b",
+    r"\bknock\b", r"\b(?:make|give|cut) me a (?:good |better )?deal\b", r"\bgood deal on\b", r"\blower offer\b",
+    r"\bfirm on (?:the|your|that) price\b", r"\bare you firm\b", r"\bis (?:the|that|your) price firm\b",
+    r"\b(?:kind of|kinda|pretty|very|a bit|a little|way|really|rather|quite) (?:high|steep|expensive|pricey)\b",
+)
+PUSH_SELLER = _rx(
+    r"\b(?<!go )too low\b", r"\blow ?ball", r"\b(?:come|go|move) up\b", r"\bhigher\b", r"\bnot enough\b",
+    r"\b(?:kind of|kinda|pretty|very|a bit|a little|way|really|rather|quite|bit) low\b", r"\bworth (?:more|a lot more)\b",
 )
 DISAGREE = _rx(
-    r"^\s*no\b", r"\bnope\b", r"\bcan'?t (?:do|go|accept|take|sell|afford)\b", r"\bcannot (?:do|go|accept|take|sell)\b",
+    r"^\s*no\b", r"\bnope\b", r"\bcan'?t (?:do|go|accept|take|sell|afford|budge)\b", r"\bcannot (?:do|go|accept|take|sell)\b",
     r"\bnot (?:going to|gonna) (?:work|happen|do)\b", r"\bno way\b", r"\bnot interested\b", r"\bi'?ll pass\b",
     r"\bwon'?t (?:work|do|go|accept|take|sell)\b", r"\bsorry\b", r"\bunfortunately\b", r"\bi don'?t think so\b",
     r"\bno thanks\b", r"\bnot possible\b", r"\bnot an option\b", r"\bdecline\b", r"\bwouldn'?t\b", r"\bno can do\b",
@@ -67,28 +77,23 @@ DISAGREE = _rx(
 FINAL = _rx(r"\bfinal (?:offer|price|answer)\b", r"\bfirm\b", r"\b(?:that'?s|is) (?:the )?(?:lowest|best|highest|most) i\b",
             r"\btake it or leave it\b", r"\bnot going (?:any )?(?:lower|higher)\b", r"\bcan'?t go (?:any )?(?:lower|higher)\b",
             r"\bas low as i\b", r"\bas high as i\b")
-GREET = _rx(r"^\s*(?:hi+|hello+|hey+|howdy|greetings|good (?:morning|afternoon|evening|day)|yo|hiya|heya)\b",
-            r"\bhow are you\b", r"\bhow'?s it going\b", r"\bnice to meet\b", r"\bi'?m interested\b",
-            r"\bi am interested\b", r"\binterested in (?:your|the|this|buying|purchasing)\b", r"\bhow can i help\b",
-            r"\bcan i help\b", r"\bare you interested\b", r"\bstill interested\b", r"\bwhat can i (?:do|help)\b",
-            r"\bhow may i help\b", r"\bdoing (?:well|good|great|fine)\b", r"\bi'?m (?:good|well|fine|great)\b")
-INQUIRE = _rx(r"\?", r"^\s*(?:is|are|does|do|did|can|could|would|will|what|why|how|when|where|which|who|any|has|have)\b",
+INQUIRE = _rx(r"\?", r"\b(?:is there|are there|does it|do you|did you|has it|have you|can you|could you|would you|will you) ", r"^\s*(?:is|are|does|do|did|can|could|would|will|what|why|how|when|where|which|who|any|has|have)\b",
               r"\bi was wondering\b", r"\bi'?d like to know\b", r"\btell me (?:more|about)\b", r"\bcurious\b")
-PRICE_ASK = _rx(r"\bwhat(?:'s| is| would be)? (?:your|the) (?:price|offer|lowest|best|budget|asking)\b",
+PRICE_ASK = _rx(r"\bwhat (?:are you|you are|you'?re|were you|was you) (?:thinking|looking|hoping|willing)", r"\bwhat price\b",r"\bwhat(?:'s| is| would be)? (?:your|the) (?:price|offer|lowest|best|budget|asking)\b",
                 r"\bhow much\b", r"\bwhat (?:are|would) you (?:offer|pay|willing|thinking|looking)\b", r"(?:^|[.!,]\s*|please |just |go ahead and |why don'?t you )make (?:me )?an offer\b",
                 r"\bwhat(?:'s| is) your (?:price|offer)\b", r"\bname (?:a|your) price\b")
 UNKNOWN = _rx(r"^\s*(?:thanks?|thank you|thx|ty|bye|goodbye|see you|lol|haha|ok|okay|k|cool|sure|hmm+|um+|yes|yeah|yep|no problem|np|you too|welcome|you'?re welcome)[\s.!,:)]*$",
               r"^[\W_]*$")
 THANKS = _rx(r"^\s*(?:thanks?|thank you|thx|ty)\b.*$")
 REFERENCE_BEFORE = _rx(
-    r"(?:paid|bought (?:it|them|this|mine)?\s*(?:for|at)?|listed (?:at|for)?|listing (?:price )?(?:is|of|at)?|retails?(?: for| at)?|"
+    r"\b(?:paid|bought (?:it|them|this|mine)?\s*(?:for|at)?|listed (?:at|for)?|listing (?:price )?(?:is|of|at)?|retails?(?: for| at)?|"
     r"msrp|new (?:it|they|one|ones)?\s*(?:is|are|was|were|costs?|sells?|go(?:es)? for|for)|worth|value[ds]? (?:at|is)?|"
     r"originally|original(?:ly)? (?:price|cost)|costs?|cost me|spent|kbb|blue book|selling (?:it|them)? ?for|asking(?: price)? (?:is|was)|"
     r"you(?:'re| are) asking|you asked|you want|you said|you offered|your (?:price|offer|asking)(?: of| is| was)?|"
     r"saw (?:one|it|them)|online for|elsewhere for|others? (?:for|at)|other (?:one|ones|offers?|buyers?)|deposit(?: of| is)?|"
     r"fee(?: of| is)?|tax|gift card|gas card|shipping|delivery fee|extra|additional|plus|budget (?:was|is)|"
     r"already|vs\.?|instead of|from|down from|up from|on the market for|going for|renting for|rents? for|poured|put|invested|"
-    r"(?:are|is|was|were|worth) (?:over|about|around|more than)|comparable|similar (?:ones?|items?|cars?|places?)(?: (?:are|go|sell))?(?: for)?)\s*(?:(?:around|about|roughly|approximately|like)\s*)?(?:\$\s*)?$"
+    r"(?:are|is|was|were|worth) (?:over|about|around|more than)|(?:son|daughter|kid|child|he|she)(?:'s| is)(?: only)?|comparable|similar (?:ones?|items?|cars?|places?)(?: (?:are|go|sell))?(?: for)?)\s*(?:(?:around|about|roughly|approximately|like)\s*)?(?:\$\s*)?$"
 )
 """Words before an amount that make it a reference, not the speaker's proposal."""
 REFERENCE_AFTER = _rx(
@@ -104,6 +109,15 @@ RELATIVE_MORE_BEFORE = re.compile(r"(?:add|additional|another|up|raise (?:it|my 
 PERCENT_OFF = re.compile(r"(\d{1,2}(?:\.\d+)?)\s*(?:%|percent)\s*(?:off|less|discount|lower|below|down)", re.IGNORECASE)
 HALF = re.compile(r"\bhalf (?:the |of the |of )?(?:listed |listing |asking |original |full )?(?:price|cost|amount)\b|\bhalf off\b|\b50 ?% off\b", re.IGNORECASE)
 SPLIT = re.compile(r"\b(?:split the difference|meet (?:you |me )?(?:in the middle|halfway|half way)|meet in between|middle ground)\b", re.IGNORECASE)
+OK_WORDS = _rx(r"^\W*(?:ok(?:ay)?|yes|yeah|yep|sure|fine|alright|all right|deal|very good|good|great|perfect)\b")
+YES_NO = re.compile(r"^\W*(?:yes|yeah|yep|yup|no|nope|nah|of course|absolutely|definitely|sure)\b", re.IGNORECASE)
+PLEASANTRY = re.compile(
+    r"^\W*(?:yes,? |yeah,? )?(?:i'?m |i am |im |doing |very |pretty |real |really )*(?:good|great|fine|well|ok|okay|not bad|alright|interested)\b"
+    r"[\s,.!]*(?:(?:thanks?|thank you)(?: for asking)?)?[\s,.!]*(?:(?:and|how about|how are) (?:you|u)(?: doing)?(?: today)?)?\W*$"
+    r"|^\W*(?:yes,? |yeah,? )?i am\W*$",
+    re.IGNORECASE)
+"""'Good, thanks, and you?', 'Yes I am': the answers of an opening exchange."""
+THAN_ASKED = re.compile(r"than (?:you(?:'re| are)? ask|your (?:ask|price|offer|listing)|the (?:ask|list|price))", re.IGNORECASE)
 NEGATED_PRICE = _rx(r"\b(?:can'?t|cannot|won'?t|wouldn'?t|not|never|no way)\b.{0,25}\b(?:do|take|accept|pay|go|sell|for)\b")
 GREETING_PARTS = _rx(
     r"\b(?:hi+|hello+|hey+|howdy|greetings|yo|hiya|heya)\b(?: there)?", r"\bgood (?:morning|afternoon|evening|day)\b(?: to you)?",
@@ -111,8 +125,11 @@ GREETING_PARTS = _rx(
     r"\bdoing (?:well|good|great|fine)\b", r"\b(?:i'?m|i am|i'?d be|are you|you'?re|you are|maybe you'?re)(?: very| really| still)? (?:interested|intrested|instrested|intersted)(?: in [^.?!,]*)?",
     r"\b(?:would you like|are you looking|you looking|looking|want) to (?:buy|purchase|rent) [^.?!,]*",
     r"\b(?:how|what) (?:can|may) i (?:help|do for) you(?: with)?(?: today)?\b", r"\bcan i help you(?: with)?\b",
-    r"\bwhat would you like to know(?: about it)?\b", r"\blet me know if you have any questions\b",
-    r"\bwhat do you think(?: about it| of it)?\b", r"\b(?:i'?m|i am) selling (?:my|the|this|a|an|some) [^.?!,]*",
+    r"\bwhat would you like to know(?: about [^.?!,]*)?", r"\blet me know if you have any questions\b",
+    r"\b(?:thanks|thank you) for asking\b", r"\bvery well\b", r"\bi (?:really )?(?:like|love) (?:the|your|this) [^.?!,]{0,20}$",
+    r"\b(?:i'?m|i am|im) (?:very |really |so )?(?:interested|intrested|interrested)(?: in [^.?!,]*)?",
+    r"\bwhat do you think(?: about it| of it)?\b", r"\b(?:i'?m|i am) selling (?:my|the|this|a|an|some) \w+(?: \w+)?\b", r"\b(?:do you have )?any questions(?: about [^.?!,]*| (?:i can|for me)(?: answer)?)?",
+    r"\bi see you (?:guys )?have\b[^.?!]*", r"\bwould love to buy\b[^.?!]*",
     r"\b(?:thanks|thank you) for (?:contacting|reaching out|your interest|messaging)[^.?!,]*", r"\band you\b", r"\bu\b",
     r"\bsure thing\b", r"\bi can'?t use it\b", r"\bjust saw your (?:ad|post|listing)\b",
 )
@@ -188,7 +205,7 @@ def _plausible(m: AmountMention, listing: float) -> bool:
 
 def _is_reference(text: str, m: AmountMention) -> bool:
     before = text[max(0, m.start - 40):m.start]
-    before = re.sub(r"\$\s*$", "", before)
+    before = before.rstrip().rstrip("$")
     after = text[m.end:m.end + 40]
     return bool(REFERENCE_BEFORE.search(before) or REFERENCE_AFTER.search(after))
 
@@ -205,7 +222,7 @@ def _relative(text: str, m: AmountMention, role: Role, c: DialogueContext) -> fl
     after = text[m.end:m.end + 30]
     before = text[max(0, m.start - 30):m.start]
     own, partner = c.last_price.get(role), c.partner_price(role)
-    asked = re.search(r"than (?:you(?:'re| are)? ask|your (?:ask|price|offer|listing)|the (?:ask|list|price))", after, re.IGNORECASE)
+    asked = THAN_ASKED.search(after)
     if RELATIVE_LESS.match(after):
         if asked or role == "buyer":
             base = partner if partner is not None else c.listing_price
@@ -248,15 +265,16 @@ def _candidates(text: str, role: Role, c: DialogueContext) -> tuple[list[_Candid
             continue
         proposals.append(_Candidate(m.value, m))
     proposals = _resolve_ranges(text, proposals, role)
-    pm = PERCENT_OFF.search(text)
+    lowered = text.lower()
+    pm = PERCENT_OFF.search(text) if "%" in text or "percent" in lowered else None
     if pm and not proposals:
         base = c.partner_price(role) if role == "buyer" and c.partner_price(role) else (c.last_price.get(role) or listing)
         if base:
             proposals.append(_Candidate(round(base * (1 - float(pm[1]) / 100), 2), None, relative=True))
-    if not proposals and HALF.search(text) and listing:
+    if not proposals and "half" in lowered and HALF.search(text) and listing:
         base = listing if re.search(r"list|asking|original|full", text, re.IGNORECASE) else (c.partner_price(role) or listing)
         proposals.append(_Candidate(base / 2, None, relative=True))
-    if not proposals and SPLIT.search(text) and role in c.last_price and c.partner_price(role) is not None:
+    if not proposals and ("split" in lowered or "middle" in lowered or "half" in lowered) and SPLIT.search(text) and role in c.last_price and c.partner_price(role) is not None:
         proposals.append(_Candidate(round((c.last_price[role] + c.partner_price(role)) / 2, 2), None, relative=True))
     return proposals, references
 
@@ -289,7 +307,7 @@ def _choose(cands: list[_Candidate], text: str) -> _Candidate:
 
 
 def _close(a: float | None, b: float | None) -> bool:
-    return a is not None and b is not None and abs(a - b) <= max(0.5, 0.005 * max(a, b))
+    return a is not None and b is not None and abs(a - b) <= 0.5
 
 
 def _sentence_of(text: str, m: AmountMention | None) -> str:
@@ -299,11 +317,6 @@ def _sentence_of(text: str, m: AmountMention | None) -> str:
     start = max(starts, default=0)
     end = min((i for i in (text.find(ch, m.end) for ch in ".!?\n") if i >= 0), default=len(text))
     return text[start:end + 1]
-
-
-def _without_greeting(low: str) -> str:
-    """The message with its greetings, pleasantries and 'are you interested' removed."""
-    return FILLER.sub(" ", GREETING_PARTS.sub(" ", low)).strip(" \t\n.,!:;-)(")
 
 
 def parse_message(text: str, role: Role, c: DialogueContext) -> Act:
@@ -321,15 +334,14 @@ def parse_message(text: str, role: Role, c: DialogueContext) -> Act:
     partner_open = partner is not None and (c.last_proposer == other_role(role) or _close(own, partner))
     settled = c.deal_price is not None
     cands, references = _candidates(stripped, role, c)
-    agree_words = bool(AGREE.search(low)) and not NOT_AGREE.search(low)
-    if AGREE_WEAK.search(low) and not (partner_open or settled):
-        agree_words = agree_words and bool(AGREE.search(AGREE_WEAK.sub("", low)))
-
     if cands:
         chosen = _choose(cands, stripped)
         price = chosen.price
         sentence = _sentence_of(stripped, chosen.mention).lower()
-        if _close(price, partner) and not _close(price, own):
+        if _close(price, partner) and _close(price, own):  # both sides named it: agreed if said so
+            ok = AGREE.search(low) or OK_WORDS.search(low) or re.search(r"\bit is\b", low)
+            return Act(Intent.AGREE, partner) if ok else Act(Intent.INSIST, own)
+        if _close(price, partner):
             if NEGATED_PRICE.search(sentence) or re.search(r"\?\s*(?:no|nah|not|are you|you'?re|that'?s|seriously|lol|way)\b", low):
                 return Act(Intent.DISAGREE)
             return Act(Intent.AGREE, partner)
@@ -339,20 +351,25 @@ def parse_message(text: str, role: Role, c: DialogueContext) -> Act:
             return Act(Intent.INSIST, own)
         return Act(Intent.COUNTER, price)
 
-    if FINAL.search(low) and own is not None and not agree_words:
+    # Agreement needs something to agree to: a proposal of the partner's, or a deal already made.
+    agree_words = (partner_open or settled) and bool(AGREE.search(low)) and not NOT_AGREE.search(low)
+    if own is not None and not agree_words and FINAL.search(low):
         return Act(Intent.INSIST, own)
-    if agree_words and (partner_open or settled):
+    if agree_words:
         return Act(Intent.AGREE)
-    if NO_PRICE_PUSH.search(low):
+    if PUSH_ANY.search(low) or (PUSH_BUYER if role == "buyer" else PUSH_SELLER).search(low):
         return Act(Intent.COUNTER_NOPRICE)
-    if DISAGREE.search(low) and partner_open and not settled and c.last_intent.get(other_role(role)) != Intent.INQUIRE:
+    if partner_open and not settled and c.last_intent.get(other_role(role)) != Intent.INQUIRE and DISAGREE.search(low):
         return Act(Intent.DISAGREE)
     if PRICE_ASK.search(low):
         return Act(Intent.INQUIRE)
+    if c.last_intent.get(other_role(role)) == Intent.INQUIRE and YES_NO.match(low):
+        return Act(Intent.INFORM)
     if THANKS.match(low) and len(low) < 40:
         return Act(Intent.UNKNOWN)
-    rest = _without_greeting(low)
-    if GREETING_PARTS.search(low) and len(rest.rstrip("?").split()) <= 2:
+    without_greeting, n_greetings = GREETING_PARTS.subn(" ", low)
+    rest = FILLER.sub(" ", without_greeting).strip(" \t\n.,!:;-)(")
+    if (n_greetings and len(rest.rstrip("?").split()) <= 2) or (c.n_messages < 6 and len(low) < 60 and PLEASANTRY.match(low)):
         return Act(Intent.GREET)
     if INQUIRE.search(rest):
         return Act(Intent.INQUIRE)

@@ -17,7 +17,7 @@ DEV = ROOT.parent / "shared" / "data" / "craigslist" / "dev.json"
 
 def bench_parser() -> dict:
     """Messages parsed per second, one process, over every message of dev.json."""
-    from dialogue.annotate import annotate_dialogue
+    from dialogue.annotate import dialogue_acts
     from dialogue.corpus import load_dialogues
 
     dialogues = load_dialogues(DEV)
@@ -26,13 +26,31 @@ def bench_parser() -> dict:
     for _ in range(3):
         start = time.perf_counter()
         for d in dialogues:
-            annotate_dialogue(d)
+            dialogue_acts(d)
         best = min(best, time.perf_counter() - start)
     return {"parser_msgs_per_s": round(n_messages / best), "parser_messages": n_messages}
 
 
+def bench_selfplay() -> dict:
+    """Dialogues per second of rule vs rule at the act level, one process, on the builtin scenarios:
+    the tournament's own path (session, transcript, JSON line, scores), without the file write."""
+    from dialogue.scenarios import load_scenarios
+    from dialogue.tournament import Game, init_worker, play_games
+
+    scenarios = load_scenarios("builtin")
+    games = [Game(i % len(scenarios), i // len(scenarios), "rule", "rule") for i in range(4000)]
+    init_worker(scenarios, 0, 20)
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        play_games(games)
+        best = min(best, time.perf_counter() - start)
+    return {"selfplay_dialogues_per_s": round(len(games) / best)}
+
+
 BENCHMARKS = {
     "parser": bench_parser,
+    "selfplay": bench_selfplay,
 }
 
 

@@ -8,7 +8,7 @@ the parser's decision (rules.py), since it depends on the dialogue.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 MAX_TEXT = 2000
 """Only the first characters of a message are read: nobody haggles in the 2,001st."""
@@ -33,8 +33,15 @@ UNITS_AFTER = re.compile(
 )
 """What follows a number that is not money: mileage, sizes, counts, times, model numbers."""
 
-_JOINED_AFTER = re.compile(r"[-/.]\d")  # 555-1234, 3/4, 1.2.3
-_JOINED_BEFORE = re.compile(r"\d[-.)\s]?$")  # the second half of a phone number or a list
+_JOINED = re.compile(r"\d[-/.:)]|\d\s\d")
+_RANGE_GAP = re.compile(r"\s*(?:-|–|to|or)\s*", re.IGNORECASE)
+_NOT_MONEY = re.compile(
+    r"\(?\d{3}\)?[-.\s]\d{3}[-.\s]\d{4}"  # phone numbers
+    r"|\d{3}[-.]\d{4}\b"
+    r"|\b\d{1,4}/\d{1,4}(?:/\d{2,4})?\b"  # dates and fractions
+    r"|\b\d+\.\d+\.\d+"  # versions
+    r"|\b\d{1,2}:\d{2}\b"  # times
+)
 _MILES = re.compile(r"\s*(?:miles?|mi\b|km)", re.IGNORECASE)
 _HAS_NUMBER_WORD = re.compile(r"hundred|thousand|grand|ty\b|teen\b|\bten\b", re.IGNORECASE)
 
@@ -75,16 +82,16 @@ def _value(m: re.Match) -> float:
 
 def _digit_mentions(text: str) -> list[AmountMention]:
     out = []
+    not_money: list[tuple[int, int]] | None = None
     for m in _NUMBER.finditer(text):
         start, end = m.start("num"), m.end()
         before = text[max(0, m.start() - 1):m.start()]
         # Parts of phone numbers, dates, model names ("s7", "1080p"), or decimals split by regex.
         if before and (before.isalpha() or before in "#:/.") and not m["dollar"]:
             continue
-        digits_after = text[end:end + 2]
-        if _JOINED_AFTER.match(digits_after):
-            continue
-        if _JOINED_BEFORE.search(text, max(0, m.start() - 2), m.start()) and not m["dollar"]:
+        if not_money is None:
+            not_money = [span.span() for span in _NOT_MONEY.finditer(text)] if _JOINED.search(text) else []
+        if any(a <= start < b for a, b in not_money):
             continue
         unit_after = not (m["suffix"] or m["dollar_after"]) and bool(UNITS_AFTER.match(text, end))
         if m["suffix"] and _MILES.match(text, end):
@@ -141,4 +148,10 @@ def find_amounts(text: str) -> list[AmountMention]:
     mentions = _digit_mentions(text)
     if _HAS_NUMBER_WORD.search(text):
         mentions += _word_mentions(text)
-    return sorted(mentions, key=lambda m: m.start)
+    mentions.sort(key=lambda m: m.start)
+    # "5-6 years", "3 or 4 miles": the unit of a range's second end is the first end's too.
+    for i in range(len(mentions) - 2, -1, -1):
+        first, second = mentions[i], mentions[i + 1]
+        if second.unit_after and not first.unit_after and _RANGE_GAP.fullmatch(text, first.end, second.start):
+            mentions[i] = replace(first, unit_after=True)
+    return mentions

@@ -28,24 +28,30 @@ def _rx(*alternatives: str) -> re.Pattern:
 
 
 AGREE = _rx(
-    r"\bdeal\b(?!\s*(?:breaker|with))", r"\bsounds? (?:good|great|fair|fine|reasonable|perfect|like a (?:deal|plan|good deal))",
-    r"\b(?:that|this|it)(?:'s| is| will| would)? (?:works?|work for me|fine|fair|acceptable|reasonable|perfect|good)\b",
+    r"\bdeal\b(?!\s*(?:breaker|with))", r"\bsounds? like a (?:deal|plan|good deal)",
+    r"\b(?:that|this|it)(?:'s| is| will| would)? (?:works?|work for me|fine|fair|acceptable|reasonable)\b",
     r"\bi(?:'ll| will| can| could)? (?:take|accept|do) (?:it|that|this|you up)\b", r"\bi can do that\b",
+    r"\b(?:can|could|will|'ll|able to) (?:do|pay|take|accept|manage) (?:that|it)\b",
     r"\b(?:you(?:'ve)? got|you have) (?:a|yourself a) deal", r"\bit'?s a deal\b", r"\bagreed?\b", r"\bi accept\b",
-    r"\bwe have a deal\b", r"\blet'?s do (?:it|that)\b", r"\bworks for me\b", r"\bsold\b", r"\bokay,? deal\b",
-    r"\bdone\b", r"\bsounds? (?:ok|okay)\b", r"\bperfect\b", r"\bthat'?ll work\b", r"\bfair enough\b",
-    r"\bi(?:'m| am) (?:fine|ok|okay|good) with (?:that|it)\b", r"\bwill work\b", r"\bthat works\b",
-    r"\bcan live with that\b", r"\bi'?ll take it\b", r"\bgreat\b", r"\bawesome\b", r"\bexcellent\b",
-    r"\bwonderful\b", r"^\s*(?:ok(?:ay)?|yes|yeah|yep|sure|alright|all right|cool|fine|great)\b[\s.!,]*$",
-    r"\bsounds like a plan\b", r"\baccept (?:that|it|this|your)\b", r"^\s*(?:ok(?:ay)?|great|perfect|sounds good)\b[\s.!,]*(?:thanks?|thank you)?\W*$", r"\bi can agree\b", r"\bgo ahead\b", r"\bsend (?:me )?(?:the|an|your) offer\b",
-    r"\bput (?:in|through) the offer\b", r"\bsubmit\b",
+    r"\bwe have a deal\b", r"\blet'?s do (?:it|that)\b", r"\bworks for me\b", r"\bsold\b", r"\bdone\b",
+    r"\bthat'?ll work\b", r"\bfair enough\b", r"\bi(?:'m| am) (?:fine|ok|okay|good) with (?:that|it)\b", r"\bwill work\b",
+    r"\bthat works\b", r"\bcan live with that\b", r"\bi'?ll take it\b", r"\baccept (?:that|it|this|your)\b",
+    r"\bglad you accept", r"\bi can agree\b", r"\bsend (?:me )?(?:the|an|your) offer\b", r"\bput (?:in|through) the offer\b",
+    r"\b(?:seems|sounds|is) (?:like )?(?:a )?(?:fair|good|reasonable|great) (?:price|deal|offer)\b",
 )
+"""Words that accept the partner's proposal."""
+AGREE_WEAK = _rx(
+    r"\bsounds? (?:good|great|fair|fine|reasonable|perfect|ok|okay)\b", r"\bperfect\b", r"\bgreat\b", r"\bawesome\b",
+    r"\bexcellent\b", r"\bwonderful\b", r"\bsubmit\b", r"\bgo ahead\b", r"\b(?:that|this|it)(?:'s| is) (?:perfect|good)\b",
+    r"^\s*(?:ok(?:ay)?|yes|yeah|yep|sure|alright|all right|cool|fine|great)\b[\s.!,]*(?:(?:thanks?|thank you)\W*)?$",
+)
+"""Words that accept only in a statement: 'Great, could we pick it up today?' asks, it does not agree."""
 NOT_AGREE = _rx(
     r"\bno deal\b", r"\bnot (?:a )?deal\b", r"\bnot (?:going to|gonna) work\b", r"\b(?:doesn'?t|does not|won'?t|wouldn'?t|will not|can'?t|cannot) work\b",
     r"\b(?:isn'?t|is not|not) (?:fair|reasonable|acceptable|good)\b", r"\bcan'?t (?:do|take|accept) (?:that|it|this)\b",
     r"\bcannot (?:do|take|accept) (?:that|it|this)\b", r"\bnot (?:quite|really)?\s*(?:what|where)\b", r"\bbut\b.*\?",
     r"\btoo (?:high|much|low|steep|expensive)\b", r"\bso (?:high|low|steep|expensive)\b", r"\bhow about\b", r"\bwhat about\b", r"\bwould you\b",
-    r"\bif you\b", r"\b(?:make|give|cut) me a (?:good |better )?deal\b", r"\bgood deal on\b", r"\bgreat (?:condition|shape|price for|deal on|bike|car|phone|place|location|item)\b",
+    r"\b(?:make|give|cut) me a (?:good |better )?deal\b", r"\bgood deal on\b", r"\bgreat (?:condition|shape|price for|deal on|bike|car|phone|place|location|item)\b",
 )
 PUSH_ANY = _rx(
     r"\bbetter (?:price|deal|offer)\b", r"\bdo (?:any )?better\b", r"\bmeet (?:me )?(?:in the middle|halfway|half way)\b",
@@ -60,12 +66,13 @@ PUSH_BUYER = _rx(
     r"\b(?:bit|little) (?:high|much|steep)\b", r"\boverpriced\b", r"\bnot worth\b", r"\bthe price\b.*\b(?:down|lower|high|steep)\b",
     r"\bprice is\b.{0,30}\b(?:holding me back|high|steep|much)\b", r"\bholding me back\b", r"\bbring it down\b", r"\bless\b",
     r"\bknock\b", r"\b(?:make|give|cut) me a (?:good |better )?deal\b", r"\bgood deal on\b", r"\blower offer\b",
-    r"\bfirm on (?:the|your|that) price\b", r"\bare you firm\b", r"\bis (?:the|that|your) price firm\b",
+    r"\bfirm on (?:the|your|that) price\b", r"\bmore (?:than|that) (?:i|we) (?:wanted|want|can|could|was hoping|were hoping) to (?:spend|pay)\b",
+    r"\babove (?:my|our) budget\b", r"\btalk about the price\b", r"\bare you firm\b", r"\bis (?:the|that|your) price firm\b",
     r"\b(?:kind of|kinda|pretty|very|a bit|a little|way|really|rather|quite) (?:high|steep|expensive|pricey)\b",
 )
 PUSH_SELLER = _rx(
     r"\b(?<!go )too low\b", r"\blow ?ball", r"\b(?:come|go|move) up\b", r"\bhigher\b", r"\bnot enough\b",
-    r"\b(?:kind of|kinda|pretty|very|a bit|a little|way|really|rather|quite|bit) low\b", r"\bworth (?:more|a lot more)\b",
+    r"\b(?:kind of|kinda|pretty|very|a bit|a little|way|really|rather|quite|bit|awfully|extremely|so) low\b", r"\bworth (?:more|a lot more)\b",
 )
 DISAGREE = _rx(
     r"^\s*no\b", r"\bnope\b", r"\bcan'?t (?:do|go|accept|take|sell|afford|budge)\b", r"\bcannot (?:do|go|accept|take|sell)\b",
@@ -88,16 +95,16 @@ THANKS = _rx(r"^\s*(?:thanks?|thank you|thx|ty)\b.*$")
 REFERENCE_BEFORE = _rx(
     r"\b(?:paid|bought (?:it|them|this|mine)?\s*(?:for|at)?|listed (?:at|for)?|listing (?:price )?(?:is|of|at)?|retails?(?: for| at)?|"
     r"msrp|new (?:it|they|one|ones)?\s*(?:is|are|was|were|costs?|sells?|go(?:es)? for|for)|worth|value[ds]? (?:at|is)?|"
-    r"originally|original(?:ly)? (?:price|cost)|costs?|cost me|spent|kbb|blue book|selling (?:it|them)? ?for|asking(?: price)? (?:is|was)|"
+    r"originally|original(?:ly)? (?:price|cost)|costs?|cost me|spent|kbb|blue book|asking(?: price)? (?:is|was)|"
     r"you(?:'re| are) asking|you asked|you want|you said|you offered|your (?:price|offer|asking)(?: of| is| was)?|"
     r"saw (?:one|it|them)|online for|elsewhere for|others? (?:for|at)|other (?:one|ones|offers?|buyers?)|deposit(?: of| is)?|"
-    r"fee(?: of| is)?|tax|gift card|gas card|shipping|delivery fee|extra|additional|plus|budget (?:was|is)|"
+    r"fee(?: of| is)?|tax|gift card|gas card|shipping|delivery fee|extra|additional|plus|"
     r"already|vs\.?|instead of|from|down from|up from|on the market for|going for|renting for|rents? for|poured|put|invested|"
     r"(?:are|is|was|were|worth) (?:over|about|around|more than)|(?:son|daughter|kid|child|he|she)(?:'s| is)(?: only)?|comparable|similar (?:ones?|items?|cars?|places?)(?: (?:are|go|sell))?(?: for)?)\s*(?:(?:around|about|roughly|approximately|like)\s*)?(?:\$\s*)?$"
 )
 """Words before an amount that make it a reference, not the speaker's proposal."""
 REFERENCE_AFTER = _rx(
-    r"^\s*(?:is|was|seems|sounds|would be|will be)?\s*(?:a (?:bit|little) |way |far |much |really |still |kind of |kinda |pretty |just |so |too )*"
+    r"^\s*(?:is|was|seems|sounds|would be|will be|may be|might be|is still|'s)?\s*(?:a (?:bit|little) |way |far |much |really |still |kind of |kinda |pretty |just |so |too )*"
     r"(?:too|so)?\s*(?:high|low|much|steep|expensive|cheap|ridiculous|crazy|insane|a lot|pricey)\b",
     r"^\s*(?:is|was) (?:way |far |much |a bit |a little )?(?:more|less|over|under|out of)\b", r"^\s*\?\s*(?:no|nah|are you|you)",
     r"^\s*(?:new|retail|brand new|originally|msrp|when new|online|elsewhere|at the store|in stores)\b",
@@ -117,21 +124,27 @@ PLEASANTRY = re.compile(
     r"|^\W*(?:yes,? |yeah,? )?i am\W*$",
     re.IGNORECASE)
 """'Good, thanks, and you?', 'Yes I am': the answers of an opening exchange."""
+PRICE_CUE_BEFORE = re.compile(
+    r"\b(?:do|take|accept|pay|offer|for|at|about|around|is|be|give|sell|go|than|only|asking|want|need|get|say)\s*\$?\s*$", re.IGNORECASE)
+"""What comes before a year-like number (2000) that makes it money: 'how about 2000', 'I can do 2000'."""
+NEGATED_BEFORE = re.compile(r"\b(?:can'?t|cannot|won'?t|wouldn'?t|not|never)\s+(?:do|take|accept|go|pay|sell it for|sell for)\s*\$?\s*$",
+                            re.IGNORECASE)
 THAN_ASKED = re.compile(r"than (?:you(?:'re| are)? ask|your (?:ask|price|offer|listing)|the (?:ask|list|price))", re.IGNORECASE)
 NEGATED_PRICE = _rx(r"\b(?:can'?t|cannot|won'?t|wouldn'?t|not|never|no way)\b.{0,25}\b(?:do|take|accept|pay|go|sell|for)\b")
 GREETING_PARTS = _rx(
     r"\b(?:hi+|hello+|hey+|howdy|greetings|yo|hiya|heya)\b(?: there)?", r"\bgood (?:morning|afternoon|evening|day)\b(?: to you)?",
     r"\bhow are you(?: doing)?(?: today)?\b", r"\bhow'?s it going\b", r"\bnice to meet you\b", r"\b(?:i'?m|i am) (?:doing )?(?:good|well|fine|great)\b",
-    r"\bdoing (?:well|good|great|fine)\b", r"\b(?:i'?m|i am|i'?d be|are you|you'?re|you are|maybe you'?re)(?: very| really| still)? (?:interested|intrested|instrested|intersted)(?: in [^.?!,]*)?",
+    r"\bdoing (?:well|good|great|fine)\b", r"\b(?:i'?m|i am|i'?d be|are you|you'?re|you are|maybe you'?re)(?: very| really| still)? in(?!vested)[a-z]{1,5}sted(?: in (?:the |your |this |these |that |my )?\w+(?: \w+){0,2})?",
+    r"^\W*you in(?!vested)[a-z]{1,5}sted(?: in (?:the |your |this |these |that |my )?\w+(?: \w+){0,2})?",
     r"\b(?:would you like|are you looking|you looking|looking|want) to (?:buy|purchase|rent) [^.?!,]*",
     r"\b(?:how|what) (?:can|may) i (?:help|do for) you(?: with)?(?: today)?\b", r"\bcan i help you(?: with)?\b",
     r"\bwhat would you like to know(?: about [^.?!,]*)?", r"\blet me know if you have any questions\b",
     r"\b(?:thanks|thank you) for asking\b", r"\bvery well\b", r"\bi (?:really )?(?:like|love) (?:the|your|this) [^.?!,]{0,20}$",
-    r"\b(?:i'?m|i am|im) (?:very |really |so )?(?:interested|intrested|interrested)(?: in [^.?!,]*)?",
+    r"\b(?:i'?m|i am|im) (?:very |really |so )?in(?!vested)[a-z]{1,5}sted(?: in (?:the |your |this |these |that |my )?\w+(?: \w+){0,2})?",
     r"\bwhat do you think(?: about it| of it)?\b", r"\b(?:i'?m|i am) selling (?:my|the|this|a|an|some) \w+(?: \w+)?\b", r"\b(?:do you have )?any questions(?: about [^.?!,]*| (?:i can|for me)(?: answer)?)?",
     r"\bi see you (?:guys )?have\b[^.?!]*", r"\bwould love to buy\b[^.?!]*",
-    r"\b(?:thanks|thank you) for (?:contacting|reaching out|your interest|messaging)[^.?!,]*", r"\band you\b", r"\bu\b",
-    r"\bsure thing\b", r"\bi can'?t use it\b", r"\bjust saw your (?:ad|post|listing)\b",
+    r"\b(?:thanks|thank you) for (?:contacting|reaching out|your interest|messaging|viewing|looking|checking|stopping)[^.?!,]*", r"\bgoodmorning\b", r"\band you\b", r"\bu\b",
+    r"\bsure thing\b", r"\bi can'?t use it\b", r"\b(?:i )?(?:just )?saw your (?:ad|post|listing)(?: for (?:a |an |the |your )?\w+(?: \w+)?(?: for sale)?)?",
 )
 FILLER = _rx(r"\b(?:ok|okay|well|so|and|but|yes|sure|great|thanks|thank you|please|just)\b")
 SMALL_TALK = _rx(r"\bsorry to hear\b", r"\bpoor (?:guy|thing|you)\b", r"\bgood luck\b", r"\bhave a (?:good|great|nice)\b",
@@ -252,7 +265,8 @@ def _candidates(text: str, role: Role, c: DialogueContext) -> tuple[list[_Candid
             if listing <= 0 or PLAUSIBLE[0] * listing <= rel <= PLAUSIBLE[1] * listing:
                 proposals.append(_Candidate(rel, m, relative=True))
             continue
-        if m.looks_like_year and not (listing and 0.6 * listing <= m.value <= 1.4 * listing):
+        if m.looks_like_year and not (listing and 0.6 * listing <= m.value <= 1.4 * listing
+                                      and PRICE_CUE_BEFORE.search(text, max(0, m.start - 25), m.start)):
             continue
         if not _plausible(m, listing):
             continue
@@ -264,7 +278,8 @@ def _candidates(text: str, role: Role, c: DialogueContext) -> tuple[list[_Candid
             references.append(m)
             continue
         proposals.append(_Candidate(m.value, m))
-    proposals = _resolve_ranges(text, proposals, role)
+    affirmed = [p for p in proposals if not (p.mention and NEGATED_BEFORE.search(text, max(0, p.mention.start - 25), p.mention.start))]
+    proposals = _resolve_ranges(text, affirmed or proposals, role)
     lowered = text.lower()
     pm = PERCENT_OFF.search(text) if "%" in text or "percent" in lowered else None
     if pm and not proposals:
@@ -288,7 +303,7 @@ def _resolve_ranges(text: str, cands: list[_Candidate], role: Role) -> list[_Can
             gap = text[prev.mention.end:cand.mention.start]
             if re.fullmatch(r"\s*(?:-|–|to|or|and|/)\s*\$?\s*", gap, re.IGNORECASE) and (
                     re.search(r"\bbetween\s*\$?\s*$", text[max(0, prev.mention.start - 12):prev.mention.start], re.IGNORECASE)
-                    or gap.strip() in ("-", "–", "to", "or", "/")):
+                    or gap.replace("$", "").strip().lower() in ("-", "–", "to", "or", "/")):
                 lo, hi = sorted((prev.price, cand.price))
                 out[-1] = _Candidate(lo if role == "buyer" else hi, cand.mention)
                 continue
@@ -339,7 +354,7 @@ def parse_message(text: str, role: Role, c: DialogueContext) -> Act:
         price = chosen.price
         sentence = _sentence_of(stripped, chosen.mention).lower()
         if _close(price, partner) and _close(price, own):  # both sides named it: agreed if said so
-            ok = AGREE.search(low) or OK_WORDS.search(low) or re.search(r"\bit is\b", low)
+            ok = AGREE.search(low) or AGREE_WEAK.search(low) or OK_WORDS.search(low) or re.search(r"\bit is\b", low)
             return Act(Intent.AGREE, partner) if ok else Act(Intent.INSIST, own)
         if _close(price, partner):
             if NEGATED_PRICE.search(sentence) or re.search(r"\?\s*(?:no|nah|not|are you|you'?re|that'?s|seriously|lol|way)\b", low):
@@ -352,7 +367,8 @@ def parse_message(text: str, role: Role, c: DialogueContext) -> Act:
         return Act(Intent.COUNTER, price)
 
     # Agreement needs something to agree to: a proposal of the partner's, or a deal already made.
-    agree_words = (partner_open or settled) and bool(AGREE.search(low)) and not NOT_AGREE.search(low)
+    agree_words = (partner_open or settled) and bool(AGREE.search(low) or ("?" not in low and AGREE_WEAK.search(low))) \
+        and not NOT_AGREE.search(low)
     if own is not None and not agree_words and FINAL.search(low):
         return Act(Intent.INSIST, own)
     if agree_words:

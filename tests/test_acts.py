@@ -1,0 +1,36 @@
+import pytest
+
+from parser.acts import LUIS_TO_INTENT, Act, Intent
+
+
+@pytest.mark.parametrize("text, act", [
+    ("counter 120", Act(Intent.COUNTER, 120)),
+    ("counter(price=120)", Act(Intent.COUNTER, 120)),
+    ("propose $1,200", Act(Intent.PROPOSE, 1200)),
+    ("agree", Act(Intent.AGREE)),
+    ("counter-noprice", Act(Intent.COUNTER_NOPRICE)),
+    ("quit()", Act(Intent.QUIT)),
+])
+def test_act_from_string(text, act):
+    assert Act.from_string(text) == act
+
+
+def test_act_string_round_trip():
+    for act in (Act(Intent.COUNTER, 120), Act(Intent.AGREE, 99.5), Act(Intent.GREET)):
+        assert Act.from_string(str(act)) == act
+    assert str(Act(Intent.COUNTER, 120)) == "counter(price=120)"
+
+
+def test_bad_acts_are_clear_errors():
+    with pytest.raises(ValueError, match="unknown intent 'haggle'"):
+        Act.from_string("haggle 10")
+    with pytest.raises(ValueError, match="needs a price"):
+        Act(Intent.COUNTER)
+    with pytest.raises(ValueError, match="not an act"):
+        Act.from_string("counter 12 13")
+
+
+def test_luis_labels_map_onto_acts():
+    assert LUIS_TO_INTENT["agree-noprice"] is Intent.AGREE
+    assert LUIS_TO_INTENT["affirm"] is Intent.INFORM
+    assert LUIS_TO_INTENT["deny"] is Intent.INFORM

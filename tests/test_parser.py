@@ -1,0 +1,80 @@
+"""The intents of ACTS.md, in context."""
+import pytest
+
+from parser.acts import Act, Intent
+from parser.rules import parse_dialogue
+
+LISTING = 150
+
+
+def acts_of(*turns: tuple[str, str | Act], listing: float = LISTING) -> list[Act]:
+    return parse_dialogue(list(turns), listing)
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("Hi, I'm interested in your bike", Intent.GREET),
+    ("Hi, are you interested in my bike?", Intent.GREET),
+    ("Can I help you?", Intent.GREET),
+    ("Is it still available?", Intent.INQUIRE),
+    ("Any scratches?", Intent.INQUIRE),
+    ("It was serviced last month and the tires are new.", Intent.INFORM),
+    ("", Intent.UNKNOWN),
+    ("thanks", Intent.UNKNOWN),
+])
+def test_opening_intents(text, intent):
+    assert acts_of(("buyer", text))[0].intent is intent
+
+
+def test_first_price_is_propose_then_counter_then_insist():
+    acts = acts_of(("buyer", "Hi! Would you take $80?"), ("seller", "No, but I could do 130"),
+                   ("buyer", "How about 100?"), ("seller", "130 is my price"))
+    assert acts == [Act(Intent.PROPOSE, 80), Act(Intent.COUNTER, 130), Act(Intent.COUNTER, 100), Act(Intent.INSIST, 130)]
+
+
+def test_agree_refers_to_the_partners_latest_price():
+    acts = acts_of(("seller", "I'd take 120"), ("buyer", "Sounds good, $120 it is"))
+    assert acts[1] == Act(Intent.AGREE, 120)
+    acts = acts_of(("seller", "I'd take 120"), ("buyer", "deal"))
+    assert acts[1] == Act(Intent.AGREE)
+
+
+def test_the_partners_price_as_a_question_is_disagree():
+    acts = acts_of(("buyer", "I can pay 80"), ("seller", "$80? no way"))
+    assert acts[1] == Act(Intent.DISAGREE)
+
+
+def test_formal_offer_counts_as_a_proposal():
+    acts = acts_of(("seller", Act(Intent.OFFER, 140)), ("seller", "140 is fair for it"))
+    assert acts[1] == Act(Intent.INSIST, 140)
+
+
+def test_pushes_without_a_price():
+    assert acts_of(("seller", "I want 140"), ("buyer", "Can you go lower?"))[1].intent is Intent.COUNTER_NOPRICE
+    assert acts_of(("seller", "I want 140"), ("buyer", "that's too high"))[1].intent is Intent.COUNTER_NOPRICE
+    assert acts_of(("buyer", "I can pay 60"), ("seller", "That's too low"))[1].intent is Intent.COUNTER_NOPRICE
+    assert acts_of(("buyer", "I can pay 60"), ("seller", "Sorry, I can't go that low"))[1].intent is Intent.DISAGREE
+
+
+def test_final_offer_without_a_price_is_insist():
+    acts = acts_of(("seller", "I can do 130"), ("buyer", "I'll pay 100"), ("seller", "That's my final offer"))
+    assert acts[2] == Act(Intent.INSIST, 130)
+
+
+def test_seller_restating_the_listing_price_is_a_proposal():
+    acts = acts_of(("buyer", "Hello"), ("seller", "Hi, I'm asking $150 for it."))
+    assert acts[1] == Act(Intent.PROPOSE, 150)
+
+
+def test_side_terms_are_not_prices():
+    acts = acts_of(("seller", "I want 140"), ("buyer", "I can pick it up today"))
+    assert acts[1].intent is Intent.INFORM
+    assert acts_of(("seller", "I want 140"), ("buyer", "Would you include the case?"))[1].intent is Intent.INQUIRE
+
+
+def test_closing_words_after_a_deal_are_agree():
+    acts = acts_of(("buyer", "Would you take 120?"), ("seller", "Deal"), ("buyer", "Great"))
+    assert acts[1] == Act(Intent.AGREE) and acts[2] == Act(Intent.AGREE)
+
+
+def test_maybe_is_not_agreement():
+    assert acts_of(("seller", "I'd take 120"), ("buyer", "maybe, let me think"))[1].intent is not Intent.AGREE

@@ -1,0 +1,75 @@
+"""Prices as ACTS.md says: the amount proposed now, not any number in the message."""
+import pytest
+
+from parser.acts import Act, Intent
+from parser.prices import find_amounts
+from parser.rules import ActReader, parse_dialogue
+
+
+def first_price(text: str, listing: float = 1500, role: str = "seller") -> float | None:
+    return ActReader(listing).read(role, text).price
+
+
+@pytest.mark.parametrize("text", ["$1,200", "1200", "1.2k", "1.2K", "twelve hundred", "$1200/month",
+                                  "I can do $1200/month", "how about 1,200 dollars?", "1200$ and it's yours"])
+def test_ways_of_writing_1200(text):
+    assert first_price(text) == 1200
+
+
+@pytest.mark.parametrize("text, listing, price", [
+    ("I paid 500 for it, I'd take 350", 400, 350),
+    ("It's listed at 100 but I can do 80", 100, 80),
+    ("I bought it new for $900 and I'm asking 600", 650, 600),
+    ("five grand and it's yours", 6000, 5000),
+    ("two hundred fifty and it's yours", 300, 250),
+    ("I'll take $6100 but I'll throw in a gas card for $50", 8500, 6100),
+])
+def test_the_proposed_amount_wins(text, listing, price):
+    assert first_price(text, listing) == price
+
+
+@pytest.mark.parametrize("text, listing", [
+    ("It only has 106k miles", 9000),
+    ("It has 2 bedrooms and 1 bath", 2000),
+    ("It's a 2015 model", 9000),
+    ("Call me at 415-555-1234", 500),
+    ("The screen is 55 inches and it has 64GB", 60),
+    ("It's 27x11x4 when folded", 30),
+    ("Pick up at 5pm or 5:30", 10),
+])
+def test_numbers_that_are_not_prices(text, listing):
+    assert first_price(text, listing) is None
+
+
+@pytest.mark.parametrize("text", ["How about -50?", "I'll give you $3 for it", "I'll pay 900000"])
+def test_implausible_amounts_are_not_prices(text):
+    assert first_price(text, listing=200, role="buyer") is None
+
+
+def test_relative_price_from_the_partners_ask():
+    acts = parse_dialogue([("seller", "I'm asking 400 for it"), ("buyer", "Would you take 50 less than you asked?")], 400)
+    assert acts[1] == Act(Intent.COUNTER, 350)
+
+
+def test_half_the_listed_price():
+    assert first_price("Would you take half the listed price?", listing=300, role="buyer") == 150
+
+
+def test_percent_off_sets_the_price():
+    assert first_price("I can give you 30% off", listing=2250, role="seller") == 1575
+
+
+def test_split_the_difference():
+    acts = parse_dialogue([("seller", "I want 400"), ("buyer", "I can pay 300"), ("seller", "Let's split the difference")], 400)
+    assert acts[2] == Act(Intent.COUNTER, 350)
+
+
+@pytest.mark.parametrize("role, price", [("buyer", 80), ("seller", 90)])
+def test_ranges_take_the_speakers_end(role, price):
+    assert first_price("Something in the 80 to 90 range?", listing=100, role=role) == price
+    assert first_price("I was thinking $80-$90", listing=100, role=role) == price
+
+
+def test_find_amounts_reports_units():
+    mentions = find_amounts("It has 60,000 miles and costs $4,500")
+    assert [(m.value, m.unit_after, m.dollar) for m in mentions] == [(60000, True, False), (4500, False, True)]

@@ -22,7 +22,7 @@ def make_scenario(title: str, category: str, price: float, description: list[str
                   uuid: str = "") -> Scenario:
     """Seller target = listing price, buyer target = listing × buyer_fraction; walk-aways default."""
     item = Item(title, category, float(price), description)
-    buyer_target = round(price * buyer_fraction)
+    buyer_target = round(price * buyer_fraction, 2)
     return Scenario([KB("buyer", buyer_target, item), KB("seller", float(price), item)], uuid,
                     {"category": category})
 

@@ -38,6 +38,8 @@ AGREE = _rx(
     r"\bthat works\b", r"\bcan live with that\b", r"\bi'?ll take it\b", r"\baccept (?:that|it|this|your)\b",
     r"\bglad you accept", r"\bi can agree\b", r"\bsend (?:me )?(?:the|an|your) offer\b", r"\bput (?:in|through) the offer\b",
     r"\b(?:seems|sounds|is) (?:like )?(?:a )?(?:fair|good|reasonable|great) (?:price|deal|offer)\b",
+    r"\b(?:that|this|the) price (?:would|will|does|should) work\b", r"\b(?:would|will) work for me\b", r"\b(?:it'?s|its) yours\b",
+    r"\bwork with that\b",
 )
 """Words that accept the partner's proposal."""
 AGREE_WEAK = _rx(
@@ -47,7 +49,8 @@ AGREE_WEAK = _rx(
 )
 """Words that accept only in a statement: 'Great, could we pick it up today?' asks, it does not agree."""
 NOT_AGREE = _rx(
-    r"\bno deal\b", r"\bnot (?:a )?deal\b", r"\bnot (?:going to|gonna) work\b", r"\b(?:doesn'?t|does not|won'?t|wouldn'?t|will not|can'?t|cannot) work\b",
+    r"\b(?:don'?t|not|can'?t|won'?t|never|no)\b[^.?!]{0,30}\b(?:deal|agree|accept|work)\b", r"\bsweeten the deal\b",
+    r"\b(?:close|make|reach|seal) (?:this|the|a) deal\b", r"\bno deal\b", r"\bnot (?:a )?deal\b", r"\bnot (?:going to|gonna) work\b", r"\b(?:doesn'?t|does not|won'?t|wouldn'?t|will not|can'?t|cannot) work\b",
     r"\b(?:isn'?t|is not|not) (?:fair|reasonable|acceptable|good)\b", r"\bcan'?t (?:do|take|accept) (?:that|it|this)\b",
     r"\bcannot (?:do|take|accept) (?:that|it|this)\b", r"\bnot (?:quite|really)?\s*(?:what|where)\b", r"\bbut\b.*\?",
     r"\btoo (?:high|much|low|steep|expensive)\b", r"\bso (?:high|low|steep|expensive)\b", r"\bhow about\b", r"\bwhat about\b", r"\bwould you\b",
@@ -66,13 +69,14 @@ PUSH_BUYER = _rx(
     r"\b(?:bit|little) (?:high|much|steep)\b", r"\boverpriced\b", r"\bnot worth\b", r"\bthe price\b.*\b(?:down|lower|high|steep)\b",
     r"\bprice is\b.{0,30}\b(?:holding me back|high|steep|much)\b", r"\bholding me back\b", r"\bbring it down\b", r"\bless\b",
     r"\bknock\b", r"\b(?:make|give|cut) me a (?:good |better )?deal\b", r"\bgood deal on\b", r"\blower offer\b",
-    r"\bfirm on (?:the|your|that) price\b", r"\bmore (?:than|that) (?:i|we) (?:wanted|want|can|could|was hoping|were hoping) to (?:spend|pay)\b",
+    r"\bfirm on (?:the|your|that) price\b", r"\b(?:more|higher) (?:than|that) (?:i|we) (?:wanted|want|can|could|was hoping|were hoping|would like) to (?:spend|pay)\b",
+    r"\bhow firm\b", r"\basking (?:so|too) much\b", r"\blower price\b", r"\b(?:any|anything|a) (?:good|better) deal\b",
     r"\babove (?:my|our) budget\b", r"\btalk about the price\b", r"\bare you firm\b", r"\bis (?:the|that|your) price firm\b",
     r"\b(?:kind of|kinda|pretty|very|a bit|a little|way|really|rather|quite) (?:high|steep|expensive|pricey)\b",
 )
 PUSH_SELLER = _rx(
     r"\b(?<!go )too low\b", r"\blow ?ball", r"\b(?:come|go|move) up\b", r"\bhigher\b", r"\bnot enough\b",
-    r"\b(?:kind of|kinda|pretty|very|a bit|a little|way|really|rather|quite|bit|awfully|extremely|so) low\b", r"\bworth (?:more|a lot more)\b",
+    r"\b(?:kind of|kinda|pretty|very|a bit|a little|way|really|rather|quite|bit|awfully|extremely|so) low\b", r"\bworth (?:more|a lot more)\b", r"\bmore for it\b", r"\blower than (?:i|we)\b",
 )
 DISAGREE = _rx(
     r"^\s*no\b", r"\bnope\b", r"\bcan'?t (?:do|go|accept|take|sell|afford|budge)\b", r"\bcannot (?:do|go|accept|take|sell)\b",
@@ -80,11 +84,12 @@ DISAGREE = _rx(
     r"\bwon'?t (?:work|do|go|accept|take|sell)\b", r"\bsorry\b", r"\bunfortunately\b", r"\bi don'?t think so\b",
     r"\bno thanks\b", r"\bnot possible\b", r"\bnot an option\b", r"\bdecline\b", r"\bwouldn'?t\b", r"\bno can do\b",
     r"\bnot enough\b", r"\bunable\b", r"\brefuse\b", r"\bno deal\b",
+    r"\bdon'?t think (?:i|we) can\b", r"\b(?:gotta|have to|going to|i'?ll) (?:quit|walk away)\b",
 )
 FINAL = _rx(r"\bfinal (?:offer|price|answer)\b", r"\bfirm\b", r"\b(?:that'?s|is) (?:the )?(?:lowest|best|highest|most) i\b",
             r"\btake it or leave it\b", r"\bnot going (?:any )?(?:lower|higher)\b", r"\bcan'?t go (?:any )?(?:lower|higher)\b",
             r"\bas low as i\b", r"\bas high as i\b")
-INQUIRE = _rx(r"\?", r"\b(?:is there|are there|does it|do you|did you|has it|have you|can you|could you|would you|will you) ", r"^\s*(?:is|are|does|do|did|can|could|would|will|what|why|how|when|where|which|who|any|has|have)\b",
+INQUIRE = _rx(r"\?", r"\b(?:like|want|love) to know\b", r"\bmore (?:information|info|details)\b", r"\b(?:is there|are there|does it|do you|did you|has it|have you|can you|could you|would you|will you) ", r"^\s*(?:is|are|does|do|did|can|could|would|will|what|why|how|when|where|which|who|any|has|have)\b",
               r"\bi was wondering\b", r"\bi'?d like to know\b", r"\btell me (?:more|about)\b", r"\bcurious\b")
 PRICE_ASK = _rx(r"\bwhat (?:are you|you are|you'?re|were you|was you) (?:thinking|looking|hoping|willing)", r"\bwhat price\b",r"\bwhat(?:'s| is| would be)? (?:your|the) (?:price|offer|lowest|best|budget|asking)\b",
                 r"\bhow much\b", r"\bwhat (?:are|would) you (?:offer|pay|willing|thinking|looking)\b", r"(?:^|[.!,]\s*|please |just |go ahead and |why don'?t you )make (?:me )?an offer\b",
@@ -100,18 +105,19 @@ REFERENCE_BEFORE = _rx(
     r"saw (?:one|it|them)|online for|elsewhere for|others? (?:for|at)|other (?:one|ones|offers?|buyers?)|deposit(?: of| is)?|"
     r"fee(?: of| is)?|tax|gift card|gas card|shipping|delivery fee|extra|additional|plus|"
     r"already|vs\.?|instead of|from|down from|up from|on the market for|going for|renting for|rents? for|poured|put|invested|"
-    r"(?:are|is|was|were|worth) (?:over|about|around|more than)|(?:son|daughter|kid|child|he|she)(?:'s| is)(?: only)?|comparable|similar (?:ones?|items?|cars?|places?)(?: (?:are|go|sell))?(?: for)?)\s*(?:(?:around|about|roughly|approximately|like)\s*)?(?:\$\s*)?$"
+    r"(?:are|is|was|were|worth) (?:over|about|around|more than)|(?:way|much|far|giving me|offering|offered|paying) (?:more|less|higher|lower) than|books? (?:out )?(?:at|for)|(?:son|daughter|kid|child|he|she)(?:'s| is)(?: only)?|comparable|similar (?:ones?|items?|cars?|places?)(?: (?:are|go|sell))?(?: for)?)\s*(?:(?:around|about|roughly|approximately|like)\s*)?(?:\$\s*)?$"
 )
 """Words before an amount that make it a reference, not the speaker's proposal."""
 REFERENCE_AFTER = _rx(
     r"^\s*(?:is|was|seems|sounds|would be|will be|may be|might be|is still|'s)?\s*(?:a (?:bit|little) |way |far |much |really |still |kind of |kinda |pretty |just |so |too )*"
     r"(?:too|so)?\s*(?:high|low|much|steep|expensive|cheap|ridiculous|crazy|insane|a lot|pricey)\b",
-    r"^\s*(?:is|was) (?:way |far |much |a bit |a little )?(?:more|less|over|under|out of)\b", r"^\s*\?\s*(?:no|nah|are you|you)",
+    r"^\s*(?:is|was|'s|seems) (?:way |far |much |a bit |a little |still )?(?:more|less|over|under|out of|lower|higher|below|above)\b", r"^\s*\?\s*(?:no|nah|are you|you)",
     r"^\s*(?:new|retail|brand new|originally|msrp|when new|online|elsewhere|at the store|in stores)\b",
     r"^\s*(?:for|at) (?:a|one) (?:new|brand)", r"^\s*(?:is|was) (?:what )?(?:i|we) paid\b",
 )
 RELATIVE_LESS = re.compile(r"^\s*(?:dollars?|bucks|\$)?\s*(?:less|lower|off|cheaper|under|down|discount)\b", re.IGNORECASE)
 RELATIVE_MORE = re.compile(r"^\s*(?:dollars?|bucks|\$)?\s*(?:more|higher|extra|over|up)\b", re.IGNORECASE)
+RELATIVE_LESS_BEFORE = re.compile(r"\b(?:take|knock|come)\s+(?:off|down)\s+(?:a max of |up to |another |an extra |about )?\$?\s*$", re.IGNORECASE)
 RELATIVE_MORE_BEFORE = re.compile(r"(?:add|additional|another|up|raise (?:it|my offer) by|increase (?:it|my offer) by)\s*(?:an?\s*)?(?:additional\s*|extra\s*)?\$?\s*$", re.IGNORECASE)
 PERCENT_OFF = re.compile(r"(\d{1,2}(?:\.\d+)?)\s*(?:%|percent)\s*(?:off|less|discount|lower|below|down)", re.IGNORECASE)
 HALF = re.compile(r"\bhalf (?:the |of the |of )?(?:listed |listing |asking |original |full )?(?:price|cost|amount)\b|\bhalf off\b|\b50 ?% off\b", re.IGNORECASE)
@@ -127,27 +133,28 @@ PLEASANTRY = re.compile(
 PRICE_CUE_BEFORE = re.compile(
     r"\b(?:do|take|accept|pay|offer|for|at|about|around|is|be|give|sell|go|than|only|asking|want|need|get|say)\s*\$?\s*$", re.IGNORECASE)
 """What comes before a year-like number (2000) that makes it money: 'how about 2000', 'I can do 2000'."""
-NEGATED_BEFORE = re.compile(r"\b(?:can'?t|cannot|won'?t|wouldn'?t|not|never)\s+(?:do|take|accept|go|pay|sell it for|sell for)\s*\$?\s*$",
+NEGATED_BEFORE = re.compile(r"\b(?:can'?t|cannot|won'?t|wouldn'?t|not|never)\s+(?:do|take|accept|go|pay|guarantee|sell it for|sell for|go (?:down )?to)\s*\$?\s*$",
                             re.IGNORECASE)
 THAN_ASKED = re.compile(r"than (?:you(?:'re| are)? ask|your (?:ask|price|offer|listing)|the (?:ask|list|price))", re.IGNORECASE)
 NEGATED_PRICE = _rx(r"\b(?:can'?t|cannot|won'?t|wouldn'?t|not|never|no way)\b.{0,25}\b(?:do|take|accept|pay|go|sell|for)\b")
 GREETING_PARTS = _rx(
     r"\b(?:hi+|hello+|hey+|howdy|greetings|yo|hiya|heya)\b(?: there)?", r"\bgood (?:morning|afternoon|evening|day)\b(?: to you)?",
     r"\bhow are you(?: doing)?(?: today)?\b", r"\bhow'?s it going\b", r"\bnice to meet you\b", r"\b(?:i'?m|i am) (?:doing )?(?:good|well|fine|great)\b",
-    r"\bdoing (?:well|good|great|fine)\b", r"\b(?:i'?m|i am|i'?d be|are you|you'?re|you are|maybe you'?re)(?: very| really| still)? in(?!vested)[a-z]{1,5}sted(?: in (?:the |your |this |these |that |my )?\w+(?: \w+){0,2})?",
-    r"^\W*you in(?!vested)[a-z]{1,5}sted(?: in (?:the |your |this |these |that |my )?\w+(?: \w+){0,2})?",
+    r"\bdoing (?:well|good|great|fine)\b", r"\b(?:i'?m|i am|i'?d be|are you|you'?re|you are|maybe you'?re)(?: very| really| still)? in(?!vested)[a-z]{1,5}sted(?: in (?:the |your |this |these |that |my |our )?\w+(?: \w+){0,2})?",
+    r"^\W*you in(?!vested)[a-z]{1,5}sted(?: in (?:the |your |this |these |that |my |our )?\w+(?: \w+){0,2})?",
     r"\b(?:would you like|are you looking|you looking|looking|want) to (?:buy|purchase|rent) [^.?!,]*",
     r"\b(?:how|what) (?:can|may) i (?:help|do for) you(?: with)?(?: today)?\b", r"\bcan i help you(?: with)?\b",
     r"\bwhat would you like to know(?: about [^.?!,]*)?", r"\blet me know if you have any questions\b",
     r"\b(?:thanks|thank you) for asking\b", r"\bvery well\b", r"\bi (?:really )?(?:like|love) (?:the|your|this) [^.?!,]{0,20}$",
-    r"\b(?:i'?m|i am|im) (?:very |really |so )?in(?!vested)[a-z]{1,5}sted(?: in (?:the |your |this |these |that |my )?\w+(?: \w+){0,2})?",
-    r"\bwhat do you think(?: about it| of it)?\b", r"\b(?:i'?m|i am) selling (?:my|the|this|a|an|some) \w+(?: \w+)?\b", r"\b(?:do you have )?any questions(?: about [^.?!,]*| (?:i can|for me)(?: answer)?)?",
+    r"\b(?:i'?m|i am|im) (?:very |really |so )?in(?!vested)[a-z]{1,5}sted(?: in (?:the |your |this |these |that |my |our )?\w+(?: \w+){0,2})?",
+    r"\bwhat do you think(?: about| of)?(?: it| the \w+)?\b", r"\b(?:i'?m|i am) selling (?:my|the|this|a|an|some) \w+(?: \w+)?\b", r"\b(?:do you have )?any (?:questions|interested buyers)(?: about [^.?!,]*| (?:i can|for me)(?: answer)?)?",
+    r"\bwould love to make a deal(?: with you)?", r"\bi'?m looking to sell it to someone[^.?!]*",
     r"\bi see you (?:guys )?have\b[^.?!]*", r"\bwould love to buy\b[^.?!]*",
     r"\b(?:thanks|thank you) for (?:contacting|reaching out|your interest|messaging|viewing|looking|checking|stopping)[^.?!,]*", r"\bgoodmorning\b", r"\band you\b", r"\bu\b",
     r"\bsure thing\b", r"\bi can'?t use it\b", r"\b(?:i )?(?:just )?saw your (?:ad|post|listing)(?: for (?:a |an |the |your )?\w+(?: \w+)?(?: for sale)?)?",
 )
 FILLER = _rx(r"\b(?:ok|okay|well|so|and|but|yes|sure|great|thanks|thank you|please|just)\b")
-SMALL_TALK = _rx(r"\bsorry to hear\b", r"\bpoor (?:guy|thing|you)\b", r"\bgood luck\b", r"\bhave a (?:good|great|nice)\b",
+SMALL_TALK = _rx(r"\bglitch", r"\brefresh", r"\bshowing up\b", r"\bthe system\b",r"\bsorry to hear\b", r"\bpoor (?:guy|thing|you)\b", r"\bgood luck\b", r"\bhave a (?:good|great|nice)\b",
                  r"\bmust be new\b", r"^(?:it )?(?:looks?|sounds?|does look) (?:nice|cool|great|good)\W*$", r"^\W*(?:lol|haha|hehe|oops)\b")
 
 
@@ -236,7 +243,7 @@ def _relative(text: str, m: AmountMention, role: Role, c: DialogueContext) -> fl
     before = text[max(0, m.start - 30):m.start]
     own, partner = c.last_price.get(role), c.partner_price(role)
     asked = THAN_ASKED.search(after)
-    if RELATIVE_LESS.match(after):
+    if RELATIVE_LESS.match(after) or RELATIVE_LESS_BEFORE.search(before):
         if asked or role == "buyer":
             base = partner if partner is not None else c.listing_price
         else:
@@ -359,6 +366,8 @@ def parse_message(text: str, role: Role, c: DialogueContext) -> Act:
         if _close(price, partner):
             if NEGATED_PRICE.search(sentence) or re.search(r"\?\s*(?:no|nah|not|are you|you'?re|that'?s|seriously|lol|way)\b", low):
                 return Act(Intent.DISAGREE)
+            if "?" in sentence and not (AGREE.search(low) or OK_WORDS.search(low)):
+                return Act(Intent.INQUIRE)  # "So you'd take $20?": checking, not yet agreeing
             return Act(Intent.AGREE, partner)
         if not c.any_price:
             return Act(Intent.PROPOSE, price)
@@ -366,6 +375,8 @@ def parse_message(text: str, role: Role, c: DialogueContext) -> Act:
             return Act(Intent.INSIST, own)
         return Act(Intent.COUNTER, price)
 
+    if c.last_intent.get(other_role(role)) == Intent.INQUIRE and "?" not in low and YES_NO.match(low):
+        return Act(Intent.INFORM)  # an answer to a question
     # Agreement needs something to agree to: a proposal of the partner's, or a deal already made.
     agree_words = (partner_open or settled) and bool(AGREE.search(low) or ("?" not in low and AGREE_WEAK.search(low))) \
         and not NOT_AGREE.search(low)
@@ -379,8 +390,6 @@ def parse_message(text: str, role: Role, c: DialogueContext) -> Act:
         return Act(Intent.DISAGREE)
     if PRICE_ASK.search(low):
         return Act(Intent.INQUIRE)
-    if c.last_intent.get(other_role(role)) == Intent.INQUIRE and YES_NO.match(low):
-        return Act(Intent.INFORM)
     if THANKS.match(low) and len(low) < 40:
         return Act(Intent.UNKNOWN)
     without_greeting, n_greetings = GREETING_PARTS.subn(" ", low)

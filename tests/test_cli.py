@@ -1,0 +1,92 @@
+"""The `haggler` command as a user runs it: outputs, and one clear line for bad input."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT, TEST_DATA
+
+SAMPLE = ROOT / "data" / "sample-dialogues.json"
+
+
+def haggler(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "dialogue.cli", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_parse_writes_acts_on_every_message(tmp_path):
+    out = tmp_path / "parsed.json"
+    run = haggler("parse", SAMPLE, "--out", out)
+    assert run.returncode == 0, run.stderr
+    dialogues = json.loads(out.read_text())
+    original = json.loads(SAMPLE.read_text())
+    assert len(dialogues) == len(original)
+    for d, o in zip(dialogues, original):
+        assert [e["action"] for e in d["events"]] == [e["action"] for e in o["events"]]
+        for e in d["events"]:
+            if e["action"] == "message":
+                assert set(e["metadata"]) >= {"intent", "price"}
+            elif e["action"] == "offer":
+                assert e["data"]["price"] > 0
+    first = dialogues[0]["events"]
+    assert first[2]["metadata"] == {"intent": "propose", "price": 250.0}
+
+
+def test_parse_to_stdout():
+    run = haggler("parse", SAMPLE)
+    assert run.returncode == 0
+    assert json.loads(run.stdout)[1]["events"][2]["metadata"]["price"] == 6800.0
+
+
+@pytest.mark.parametrize("setup, message", [
+    (lambda p: None, "no such file"),
+    (lambda p: p.write_text("{oops"), "not valid JSON"),
+    (lambda p: p.write_text('[{"uuid": 1}]'), "not a CraigslistBargain dialogue"),
+])
+def test_bad_input_is_one_clear_line(tmp_path, setup, message):
+    path = tmp_path / "in.json"
+    setup(path)
+    run = haggler("parse", path)
+    assert run.returncode != 0
+    assert message in run.stderr and str(path) in run.stderr
+    assert "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1
+
+
+def test_eval_parser_json():
+    run = haggler("eval-parser", TEST_DATA / "gold-dev.json", "--json")
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert set(report) >= {"intent_accuracy", "price_exact_match", "per_intent"}
+    assert report["per_intent"]["counter"]["recall"] > 0.8
+
+
+def test_eval_parser_table_and_luis_map(craigslist):
+    run = haggler("eval-parser", TEST_DATA / "gold-dev.json")
+    assert "intent accuracy" in run.stdout and "precision" in run.stdout
+    run = haggler("eval-parser", craigslist / "silver-acts" / "luis-acts.json", "--map", "luis", "--json")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["messages"] > 3000
+
+
+def test_eval_parser_unlabelled_file_is_an_error():
+    run = haggler("eval-parser", SAMPLE)
+    assert run.returncode != 0 and "no message carries a label" in run.stderr
+
+
+def test_eval_parser_luis_names_without_map_is_an_error(craigslist):
+    run = haggler("eval-parser", craigslist / "silver-acts" / "luis-acts.json")
+    assert run.returncode != 0 and "--map luis" in run.stderr
+
+
+@pytest.mark.parametrize("command", ["parse", "eval-parser"])
+def test_help(command):
+    run = haggler(command, "--help")
+    assert run.returncode == 0 and "usage" in run.stdout
+
+
+def test_bench_parser_figure(craigslist):
+    run = subprocess.run([sys.executable, "scripts/bench.py", "parser", "--json"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["parser_msgs_per_s"] > 1000

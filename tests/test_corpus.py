@@ -1,0 +1,101 @@
+import json
+
+import pytest
+
+from dialogue.corpus import CorpusError, Dialogue, dump_dialogues, load_dialogues
+from dialogue.scenarios import load_scenarios, pick_scenario
+
+SHARED_FILES = ["dev.json", "test.json", "silver-acts/luis-acts.json", "human-vs-bot/result_dialogs_dynamic.json",
+                "human-vs-bot/result_dialogs_static.json", "human-vs-bot/result_dialogs_no.json"]
+
+
+@pytest.mark.parametrize("name", SHARED_FILES)
+def test_reading_and_writing_gives_back_equal_data(craigslist, tmp_path, name):
+    path = craigslist / name
+    dialogues = load_dialogues(path)
+    out = tmp_path / "out.json"
+    dump_dialogues(dialogues, out)
+    assert json.loads(out.read_text()) == json.loads(path.read_text())
+
+
+def test_typed_fields_of_a_dev_dialogue(craigslist):
+    d = load_dialogues(craigslist / "dev.json")[0]
+    assert isinstance(d, Dialogue)
+    assert {kb.role for kb in d.scenario.kbs} == {"buyer", "seller"}
+    seller, buyer = d.scenario.kb("seller"), d.scenario.kb("buyer")
+    assert seller.target == d.scenario.listing_price
+    assert buyer.bottomline is None and buyer.walk_away == d.scenario.listing_price
+    assert seller.walk_away == pytest.approx(0.7 * d.scenario.listing_price)
+    offer = next(e for e in d.events if e.action == "offer")
+    assert offer.offer_price == d.outcome.price
+    assert d.events[0].is_message and d.events[0].text
+
+
+def test_explicit_bottomline_wins(tmp_path):
+    s = load_scenarios("builtin")[0].to_dict()
+    s["kbs"][0]["personal"]["Bottomline"] = 123
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps([s]))
+    assert load_scenarios(path)[0].kbs[0].walk_away == 123
+
+
+def test_builtin_scenarios_work_without_shared_data():
+    scenarios = load_scenarios("builtin")
+    assert 20 <= len(scenarios) <= 50
+    assert len({s.item.title for s in scenarios}) == len(scenarios)
+    for s in scenarios:
+        assert s.kb("seller").target == s.listing_price
+        assert s.kb("buyer").target < s.listing_price
+    assert pick_scenario("builtin:3").uuid == scenarios[3].uuid
+
+
+def test_builtin_titles_are_not_copied_from_the_dataset(craigslist):
+    titles = {d.scenario.item.title for f in ("dev.json", "test.json") for d in load_dialogues(craigslist / f)}
+    assert not titles & {s.item.title for s in load_scenarios("builtin")}
+
+
+def test_scenarios_from_listings_are_seeded(craigslist):
+    path = next((craigslist / "listings").glob("craigslist_bike.json"))
+    a, b = load_scenarios(path, seed=1), load_scenarios(path, seed=1)
+    assert [s.kb("buyer").target for s in a] == [s.kb("buyer").target for s in b]
+    fractions = [round(s.kb("buyer").target / s.listing_price, 2) for s in a]
+    assert set(fractions) == {0.5, 0.7, 0.9}
+    assert fractions != [round(s.kb("buyer").target / s.listing_price, 2) for s in load_scenarios(path, seed=2)]
+
+
+def test_scenarios_from_the_train_csv(craigslist):
+    scenarios = load_scenarios(craigslist / "scenarios" / "train-scenarios.csv", seed=0)
+    assert len(scenarios) > 5000
+    assert scenarios[0].item.title.startswith("Verizon Car Charger")
+
+
+def test_scenarios_of_a_dialogue_file(craigslist):
+    assert len(load_scenarios(craigslist / "test.json")) == 656
+
+
+@pytest.mark.parametrize("content, message", [
+    ("not json", "not valid JSON"),
+    ('{"a": 1}', "not a CraigslistBargain dialogue"),
+    ("[1, 2]", "expected an object"),
+    ('"text"', "expected a list of dialogues"),
+    ('[{"scenario": {"kbs": []}, "events": []}]', "one buyer and one seller"),
+])
+def test_malformed_files_name_the_file_and_the_problem(tmp_path, content, message):
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    with pytest.raises(CorpusError, match=message) as e:
+        load_dialogues(path)
+    assert str(path) in str(e.value)
+
+
+def test_missing_file():
+    with pytest.raises(CorpusError, match="no such file"):
+        load_dialogues("nowhere.json")
+
+
+def test_json_lines(tmp_path):
+    s = load_scenarios("builtin")[0]
+    line = json.dumps(Dialogue("u1", s, []).to_dict())
+    path = tmp_path / "d.jsonl"
+    path.write_text(line + "\n" + line + "\n")
+    assert [x.uuid for x in load_dialogues(path)] == ["u1", "u1"]

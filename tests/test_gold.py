@@ -1,0 +1,31 @@
+"""The parser against hand labels: a regression guard on the dev gold sets, and the held-out figures."""
+import pytest
+
+from dialogue.parser_eval import evaluate_parser
+from tests.conftest import TEST_DATA
+
+DEV_GOLD = ["gold-dev.json", "gold-dev2.json", "gold-dev3.json"]
+
+
+@pytest.mark.parametrize("name", DEV_GOLD)
+def test_dev_gold_sets(name):
+    report = evaluate_parser(TEST_DATA / name)
+    assert report["messages"] >= 150
+    assert report["intent_accuracy"] >= 0.92
+    assert report["price_exact_match"] >= 0.96
+
+
+def test_held_out_test_gold():
+    """Hand labels of test.json messages, never used to tune the parser."""
+    report = evaluate_parser(TEST_DATA / "gold-test.json")
+    assert report["messages"] >= 200
+    assert report["intent_accuracy"] >= 0.85
+    assert report["price_exact_match"] >= 0.96
+
+
+def test_parser_agrees_with_people_more_than_the_luis_labels(craigslist):
+    ours = evaluate_parser(TEST_DATA / "gold-dev.json")
+    luis = evaluate_parser(TEST_DATA / "gold-dev.json", against=craigslist / "silver-acts" / "luis-acts.json")
+    assert luis["messages"] >= 200
+    assert ours["intent_accuracy"] > luis["intent_accuracy"] + 0.2
+    assert ours["price_exact_match"] > luis["price_exact_match"]

@@ -1,0 +1,29 @@
+"""No input string crashes the parser."""
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from parser.acts import Act, Intent
+from parser.rules import ActReader
+
+pieces = st.sampled_from(["$", "1,200", "1.2k", "twelve hundred", "50 less", "-", "to", "?", "deal", "no", "hi",
+                          "miles", "%", "half", "split the difference", "\x00", "\u202e", "ｆｕｌｌ", "9" * 40])
+texts = st.one_of(st.text(), st.lists(st.one_of(pieces, st.text(max_size=5)), max_size=30).map(" ".join))
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts, st.sampled_from(["buyer", "seller"]), st.one_of(st.none(), st.floats(-1e9, 1e9, allow_nan=False)))
+def test_any_text_parses_to_an_act(text, role, listing):
+    reader = ActReader(listing)
+    act = reader.read(role, text)
+    assert isinstance(act, Act)
+    assert act.intent not in (Intent.OFFER, Intent.ACCEPT, Intent.REJECT, Intent.QUIT)
+    if act.price is not None:
+        assert act.price > 0
+    reader.read("buyer" if role == "seller" else "seller", text)
+
+
+def test_huge_and_binary_lines():
+    reader = ActReader(100)
+    assert isinstance(reader.read("buyer", "$80 " * 2_500_000), Act)  # 10 MB
+    assert isinstance(reader.read("seller", "\x00\x01\x1b[2J\ud800" * 1000), Act)
+    assert isinstance(reader.read("seller", None), Act)  # type: ignore[arg-type]

@@ -44,17 +44,17 @@ AGREE = _rx(
 """Words that accept the partner's proposal."""
 AGREE_WEAK = _rx(
     r"\bsounds? (?:good|great|fair|fine|reasonable|perfect|ok|okay)\b", r"\bperfect\b", r"\bgreat\b", r"\bawesome\b",
-    r"\bexcellent\b", r"\bwonderful\b", r"\bsubmit\b", r"\bgo ahead\b", r"\b(?:that|this|it)(?:'s| is) (?:perfect|good)\b",
+    r"\bexcellent\b", r"\bwonderful\b", r"\bsubmit\b", r"\b(?:that|this|it) would be (?:good|great|fine|perfect)\b", r"\bgo ahead\b", r"\b(?:that|this|it)(?:'s| is) (?:perfect|good)\b",
     r"^\s*(?:ok(?:ay)?|yes|yeah|yep|sure|alright|all right|cool|fine|great)\b[\s.!,]*(?:(?:thanks?|thank you)\W*)?$",
 )
 """Words that accept only in a statement: 'Great, could we pick it up today?' asks, it does not agree."""
 NOT_AGREE = _rx(
     r"\b(?:don'?t|not|can'?t|won'?t|never|no)\b[^.?!]{0,30}\b(?:deal|agree|accept|work)\b", r"\bsweeten the deal\b",
-    r"\b(?:close|make|reach|seal) (?:this|the|a) deal\b", r"\bno deal\b", r"\bnot (?:a )?deal\b", r"\bnot (?:going to|gonna) work\b", r"\b(?:doesn'?t|does not|won'?t|wouldn'?t|will not|can'?t|cannot) work\b",
+    r"\b(?:to|can|could) (?:close|make|reach|seal) (?:this|the|a) deal\b", r"\bno deal\b", r"\bnot (?:a )?deal\b", r"\bnot (?:going to|gonna) work\b", r"\b(?:doesn'?t|does not|won'?t|wouldn'?t|will not|can'?t|cannot) work\b",
     r"\b(?:isn'?t|is not|not) (?:fair|reasonable|acceptable|good)\b", r"\bcan'?t (?:do|take|accept) (?:that|it|this)\b",
     r"\bcannot (?:do|take|accept) (?:that|it|this)\b", r"\bnot (?:quite|really)?\s*(?:what|where)\b", r"\bbut\b.*\?",
     r"\btoo (?:high|much|low|steep|expensive)\b", r"\bso (?:high|low|steep|expensive)\b", r"\bhow about\b", r"\bwhat about\b", r"\bwould you\b",
-    r"\b(?:make|give|cut) me a (?:good |better )?deal\b", r"\bgood deal on\b", r"\bgreat (?:condition|shape|price for|deal on|bike|car|phone|place|location|item)\b",
+    r"\b(?:make|give|cut) me a (?:good |better )?deal\b", r"\bgood deal on\b", r"\bgreat (?:condition|shape|price for|deal on|bike|car|phone|place|location|item|working|running)\b",
 )
 PUSH_ANY = _rx(
     r"\bbetter (?:price|deal|offer)\b", r"\bdo (?:any )?better\b", r"\bmeet (?:me )?(?:in the middle|halfway|half way)\b",
@@ -70,13 +70,14 @@ PUSH_BUYER = _rx(
     r"\bprice is\b.{0,30}\b(?:holding me back|high|steep|much)\b", r"\bholding me back\b", r"\bbring it down\b", r"\bless\b",
     r"\bknock\b", r"\b(?:make|give|cut) me a (?:good |better )?deal\b", r"\bgood deal on\b", r"\blower offer\b",
     r"\bfirm on (?:the|your|that) price\b", r"\b(?:more|higher) (?:than|that) (?:i|we) (?:wanted|want|can|could|was hoping|were hoping|would like) to (?:spend|pay)\b",
-    r"\bhow firm\b", r"\basking (?:so|too) much\b", r"\blower price\b", r"\b(?:any|anything|a) (?:good|better) deal\b",
+    r"\bhow firm\b", r"\bwhat (?:kind of |sort of )?deal\b", r"\basking (?:so|too) much\b", r"\blower price\b", r"\b(?:any|anything|a) (?:good|better) deal\b",
     r"\babove (?:my|our) budget\b", r"\btalk about the price\b", r"\bare you firm\b", r"\bis (?:the|that|your) price firm\b",
     r"\b(?:kind of|kinda|pretty|very|a bit|a little|way|really|rather|quite) (?:high|steep|expensive|pricey)\b",
 )
 PUSH_SELLER = _rx(
     r"\b(?<!go )too low\b", r"\blow ?ball", r"\b(?:come|go|move) up\b", r"\bhigher\b", r"\bnot enough\b",
     r"\b(?:kind of|kinda|pretty|very|a bit|a little|way|really|rather|quite|bit|awfully|extremely|so) low\b", r"\bworth (?:more|a lot more)\b", r"\bmore for it\b", r"\blower than (?:i|we)\b",
+    r"\bother (?:offers?|buyers?)\b", r"\bbump (?:it|that|your offer) up\b", r"\b(?:willing to )?pay more\b",
 )
 DISAGREE = _rx(
     r"^\s*no\b", r"\bnope\b", r"\bcan'?t (?:do|go|accept|take|sell|afford|budge)\b", r"\bcannot (?:do|go|accept|take|sell)\b",
@@ -86,7 +87,7 @@ DISAGREE = _rx(
     r"\bnot enough\b", r"\bunable\b", r"\brefuse\b", r"\bno deal\b",
     r"\bdon'?t think (?:i|we) can\b", r"\b(?:gotta|have to|going to|i'?ll) (?:quit|walk away)\b",
 )
-FINAL = _rx(r"\bfinal (?:offer|price|answer)\b", r"\bfirm\b", r"\b(?:that'?s|is) (?:the )?(?:lowest|best|highest|most) i\b",
+FINAL = _rx(r"\bstick (?:with|to) my (?:original |first )?(?:offer|price)\b", r"\bfinal (?:offer|price|answer)\b", r"\b(?:is|am|i'?m|that'?s|it'?s) (?:pretty |very |quite )?firm\b", r"\bfirm (?:on|at)\b", r"\b(?:that'?s|is) (?:the )?(?:lowest|best|highest|most) i\b",
             r"\btake it or leave it\b", r"\bnot going (?:any )?(?:lower|higher)\b", r"\bcan'?t go (?:any )?(?:lower|higher)\b",
             r"\bas low as i\b", r"\bas high as i\b")
 INQUIRE = _rx(r"\?", r"\b(?:like|want|love) to know\b", r"\bmore (?:information|info|details)\b", r"\b(?:is there|are there|does it|do you|did you|has it|have you|can you|could you|would you|will you) ", r"^\s*(?:is|are|does|do|did|can|could|would|will|what|why|how|when|where|which|who|any|has|have)\b",
@@ -109,7 +110,7 @@ REFERENCE_BEFORE = _rx(
 )
 """Words before an amount that make it a reference, not the speaker's proposal."""
 REFERENCE_AFTER = _rx(
-    r"^\s*(?:is|was|seems|sounds|would be|will be|may be|might be|is still|'s)?\s*(?:a (?:bit|little) |way |far |much |really |still |kind of |kinda |pretty |just |so |too )*"
+    r"^\s*(?:(?:for|in) [^.,?!]{0,20}?)?\s*(?:is|was|seems|sounds|would be|will be|may be|might be|is still|'s)?\s*(?:a (?:bit|little) |way |far |much |really |still |kind of |kinda |pretty |just |so |too )*"
     r"(?:too|so)?\s*(?:high|low|much|steep|expensive|cheap|ridiculous|crazy|insane|a lot|pricey)\b",
     r"^\s*(?:is|was|'s|seems) (?:way |far |much |a bit |a little |still )?(?:more|less|over|under|out of|lower|higher|below|above)\b", r"^\s*\?\s*(?:no|nah|are you|you)",
     r"^\s*(?:new|retail|brand new|originally|msrp|when new|online|elsewhere|at the store|in stores)\b",
@@ -126,7 +127,7 @@ OK_WORDS = _rx(r"^\W*(?:ok(?:ay)?|yes|yeah|yep|sure|fine|alright|all right|deal|
 YES_NO = re.compile(r"^\W*(?:yes|yeah|yep|yup|no|nope|nah|of course|absolutely|definitely|sure)\b", re.IGNORECASE)
 PLEASANTRY = re.compile(
     r"^\W*(?:yes,? |yeah,? )?(?:i'?m |i am |im |doing |very |pretty |real |really )*(?:good|great|fine|well|ok|okay|not bad|alright|interested)\b"
-    r"[\s,.!]*(?:(?:thanks?|thank you)(?: for asking)?)?[\s,.!]*(?:(?:and|how about|how are) (?:you|u)(?: doing)?(?: today)?)?\W*$"
+    r"[\s,.!]*(?:(?:thanks?|thank you)(?: for asking)?)?[\s,.!]*(?:(?:and )?(?:and|how about|how are) (?:you|u)(?: doing)?(?: today)?)?\W*$"
     r"|^\W*(?:yes,? |yeah,? )?i am\W*$",
     re.IGNORECASE)
 """'Good, thanks, and you?', 'Yes I am': the answers of an opening exchange."""
@@ -147,11 +148,11 @@ GREETING_PARTS = _rx(
     r"\bwhat would you like to know(?: about [^.?!,]*)?", r"\blet me know if you have any questions\b",
     r"\b(?:thanks|thank you) for asking\b", r"\bvery well\b", r"\bi (?:really )?(?:like|love) (?:the|your|this) [^.?!,]{0,20}$",
     r"\b(?:i'?m|i am|im) (?:very |really |so )?in(?!vested)[a-z]{1,5}sted(?: in (?:the |your |this |these |that |my |our )?\w+(?: \w+){0,2})?",
-    r"\bwhat do you think(?: about| of)?(?: it| the \w+)?\b", r"\b(?:i'?m|i am) selling (?:my|the|this|a|an|some) \w+(?: \w+)?\b", r"\b(?:do you have )?any (?:questions|interested buyers)(?: about [^.?!,]*| (?:i can|for me)(?: answer)?)?",
+    r"\bwhat do you think(?: about| of)?(?: it| the \w+)?\b", r"\b(?:i'?m|i am) selling (?:my|the|this|a|an|some) \w+(?: \w+)?\b", r"\b(?:do you have )?any (?:other )?(?:questions|interested buyers)(?: about [^.?!,]*| (?:i can|for me)(?: answer)?)?",
     r"\bwould love to make a deal(?: with you)?", r"\bi'?m looking to sell it to someone[^.?!]*",
     r"\bi see you (?:guys )?have\b[^.?!]*", r"\bwould love to buy\b[^.?!]*",
     r"\b(?:thanks|thank you) for (?:contacting|reaching out|your interest|messaging|viewing|looking|checking|stopping)[^.?!,]*", r"\bgoodmorning\b", r"\band you\b", r"\bu\b",
-    r"\bsure thing\b", r"\bi can'?t use it\b", r"\b(?:i )?(?:just )?saw your (?:ad|post|listing)(?: for (?:a |an |the |your )?\w+(?: \w+)?(?: for sale)?)?",
+    r"\bsure thing\b", r"^\W*(?:do )?you need an? \w+", r"\bare you here to \w+(?: an?| the)? \w+", r"\bi can'?t use it\b", r"\b(?:i )?(?:just )?saw your (?:ad|post|listing)(?: for (?:a |an |the |your )?\w+(?: \w+)?(?: for sale)?)?",
 )
 FILLER = _rx(r"\b(?:ok|okay|well|so|and|but|yes|sure|great|thanks|thank you|please|just)\b")
 SMALL_TALK = _rx(r"\bglitch", r"\brefresh", r"\bshowing up\b", r"\bthe system\b",r"\bsorry to hear\b", r"\bpoor (?:guy|thing|you)\b", r"\bgood luck\b", r"\bhave a (?:good|great|nice)\b",
@@ -366,8 +367,6 @@ def parse_message(text: str, role: Role, c: DialogueContext) -> Act:
         if _close(price, partner):
             if NEGATED_PRICE.search(sentence) or re.search(r"\?\s*(?:no|nah|not|are you|you'?re|that'?s|seriously|lol|way)\b", low):
                 return Act(Intent.DISAGREE)
-            if "?" in sentence and not (AGREE.search(low) or OK_WORDS.search(low)):
-                return Act(Intent.INQUIRE)  # "So you'd take $20?": checking, not yet agreeing
             return Act(Intent.AGREE, partner)
         if not c.any_price:
             return Act(Intent.PROPOSE, price)
@@ -380,8 +379,10 @@ def parse_message(text: str, role: Role, c: DialogueContext) -> Act:
     # Agreement needs something to agree to: a proposal of the partner's, or a deal already made.
     agree_words = (partner_open or settled) and bool(AGREE.search(low) or ("?" not in low and AGREE_WEAK.search(low))) \
         and not NOT_AGREE.search(low)
-    if own is not None and not agree_words and FINAL.search(low):
-        return Act(Intent.INSIST, own)
+    if not agree_words and FINAL.search(low):
+        held = own if own is not None else (c.listing_price if role == "seller" and c.listing_price else None)
+        if held is not None:
+            return Act(Intent.INSIST if c.any_price else Intent.PROPOSE, held)
     if agree_words:
         return Act(Intent.AGREE)
     if PUSH_ANY.search(low) or (PUSH_BUYER if role == "buyer" else PUSH_SELLER).search(low):
@@ -390,12 +391,12 @@ def parse_message(text: str, role: Role, c: DialogueContext) -> Act:
         return Act(Intent.DISAGREE)
     if PRICE_ASK.search(low):
         return Act(Intent.INQUIRE)
-    if THANKS.match(low) and len(low) < 40:
-        return Act(Intent.UNKNOWN)
     without_greeting, n_greetings = GREETING_PARTS.subn(" ", low)
     rest = FILLER.sub(" ", without_greeting).strip(" \t\n.,!:;-)(")
     if (n_greetings and len(rest.rstrip("?").split()) <= 2) or (c.n_messages < 6 and len(low) < 60 and PLEASANTRY.match(low)):
         return Act(Intent.GREET)
+    if THANKS.match(low) and len(low) < 40:
+        return Act(Intent.UNKNOWN)
     if INQUIRE.search(rest):
         return Act(Intent.INQUIRE)
     if UNKNOWN.search(rest) or SMALL_TALK.search(rest):

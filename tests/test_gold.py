@@ -4,23 +4,30 @@ import pytest
 from dialogue.parser_eval import evaluate_parser
 from tests.conftest import TEST_DATA
 
-DEV_GOLD = ["gold-dev.json", "gold-dev2.json", "gold-dev3.json"]
+DEV_GOLD = ["gold-dev.json", "gold-dev2.json", "gold-dev3.json", "gold-dev4.json", "gold-dev5.json"]
 
 
 @pytest.mark.parametrize("name", DEV_GOLD)
 def test_dev_gold_sets(name):
     report = evaluate_parser(TEST_DATA / name)
     assert report["messages"] >= 150
-    assert report["intent_accuracy"] >= 0.92
-    assert report["price_exact_match"] >= 0.96
+    assert report["intent_accuracy"] >= 0.91
+    assert report["price_exact_match"] >= 0.94
 
 
 def test_held_out_test_gold():
     """Hand labels of test.json messages, never used to tune the parser."""
     report = evaluate_parser(TEST_DATA / "gold-test.json")
     assert report["messages"] >= 200
-    assert report["intent_accuracy"] >= 0.85
+    assert report["intent_accuracy"] >= 0.86
     assert report["price_exact_match"] >= 0.96
+
+
+def test_two_annotators_of_the_test_gold_agree():
+    """The ceiling: how often two people labelling the same held-out messages agree."""
+    report = evaluate_parser(TEST_DATA / "gold-test-a.json", against=TEST_DATA / "gold-test-b.json", against_map="acts")
+    assert report["messages"] == 221
+    assert report["intent_accuracy"] >= 0.95
 
 
 def test_parser_agrees_with_people_more_than_the_luis_labels(craigslist):

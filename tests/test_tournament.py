@@ -1,0 +1,184 @@
+"""Tournaments: the results file, fairness of the schedule, workers, resume after kill -9, bad input."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from dialogue.tournament import TournamentConfig, TournamentError, read_finished, run_tournament, schedule
+from tests.conftest import ROOT
+
+AGENTS = ["rule", "boulware", "conceder", "linear", "tft", "hardliner", "random"]
+AGENT_KEYS = {"dialogues", "agreement_rate", "utility", "margin", "fairness", "length", "violations"}
+
+
+def haggler(*args, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "dialogue.cli", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, **kw)
+
+
+def lines_of(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("t") / "run"
+    results, table = run_tournament(TournamentConfig(AGENTS, "builtin", 6, out, repeats=2, seed=3, progress=False))
+    return out, results
+
+
+def test_results_json_has_the_issue_shape(small_run):
+    out, results = small_run
+    on_disk = json.loads((out / "results.json").read_text())
+    assert on_disk == results
+    assert set(results) == {"agents", "mode", "n_dialogues", "per_agent", "pairs"}
+    assert results["agents"] == AGENTS and results["mode"] == "acts"
+    pairs = len(AGENTS) * (len(AGENTS) - 1) // 2
+    assert results["n_dialogues"] == 6 * 2 * (2 * pairs + len(AGENTS)) == len(lines_of(out / "dialogues.jsonl"))
+    for name, row in results["per_agent"].items():
+        assert set(row) == AGENT_KEYS
+        assert row["dialogues"] == 6 * 2 * 2 * len(AGENTS)  # sides played: both roles against everyone
+        assert row["violations"] == 0
+        assert 0 <= row["agreement_rate"] <= 1
+    assert len(results["pairs"]) == pairs + len(AGENTS)
+    for pair in results["pairs"]:
+        assert {"a", "b", "agreement_rate", "utility_a", "utility_b"} <= set(pair)
+    assert (out / "utility.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_every_pair_meets_on_the_same_scenarios_in_both_roles():
+    games = schedule(["a", "b", "c"], 4, 2)
+    assert len({g.uuid for g in games}) == len(games)
+    for x, y in [("a", "b"), ("b", "c"), ("a", "c")]:
+        as_buyer = {(g.scenario, g.repeat) for g in games if (g.buyer, g.seller) == (x, y)}
+        as_seller = {(g.scenario, g.repeat) for g in games if (g.buyer, g.seller) == (y, x)}
+        assert as_buyer == as_seller == {(i, r) for i in range(4) for r in range(2)}
+
+
+def test_a_game_does_not_depend_on_who_else_plays(small_run, tmp_path):
+    """Fair pairing: the same seed gives the same dialogue for the same game in any line-up."""
+    out, _ = small_run
+    run_tournament(TournamentConfig(["tft", "rule"], "builtin", 6, tmp_path, repeats=2, seed=3, progress=False))
+    big = {json.loads(line)["uuid"]: line for line in lines_of(out / "dialogues.jsonl")}
+    for line in lines_of(tmp_path / "dialogues.jsonl"):
+        assert big[json.loads(line)["uuid"]] == line
+
+
+def test_two_workers_write_the_same_dialogues(small_run, tmp_path):
+    out, results = small_run
+    two, _ = run_tournament(TournamentConfig(AGENTS, "builtin", 6, tmp_path, repeats=2, seed=3, workers=2,
+                                             progress=False))
+    assert sorted(lines_of(tmp_path / "dialogues.jsonl")) == sorted(lines_of(out / "dialogues.jsonl"))
+    for name in AGENTS:  # sums in another order: equal up to rounding
+        assert two["per_agent"][name] == pytest.approx(results["per_agent"][name])
+
+
+def test_resume_drops_a_cut_off_line_and_plays_only_what_is_missing(small_run, tmp_path):
+    out, results = small_run
+    full = lines_of(out / "dialogues.jsonl")
+    (tmp_path / "dialogues.jsonl").write_text("\n".join(full[:100]) + "\n" + full[100][:57], encoding="utf-8")
+    (tmp_path / "run.json").write_text((out / "run.json").read_text())
+    again, _ = run_tournament(TournamentConfig(AGENTS, "builtin", 6, tmp_path, repeats=2, seed=3, resume=True,
+                                               progress=False))
+    assert sorted(lines_of(tmp_path / "dialogues.jsonl")) == sorted(full)
+    assert again == results
+
+
+def test_read_finished_keeps_each_game_once(tmp_path):
+    path = tmp_path / "d.jsonl"
+    line = json.dumps({"uuid": "g1", "scenario": json.loads((ROOT / "data" / "scenarios.json").read_text())[0],
+                       "events": [], "outcome": {"reward": 0}, "agents": {"0": "rule", "1": "rule"}})
+    path.write_text(line + "\n" + line + "\nnot json\n" + line[:30], encoding="utf-8")
+    done, scores = read_finished(path, {"g1", "g2"})
+    assert done == {"g1"} and len(scores) == 2
+    assert path.read_text(encoding="utf-8") == line + "\n"
+
+
+def child_pids(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_kill_9_then_resume_gives_every_dialogue_exactly_once(tmp_path, workers):
+    out = tmp_path / "run"
+    args = ["tournament", "--agents", *AGENTS, "--scenarios", "builtin", "--n", "40", "--repeats", "5",
+            "--seed", "1", "--out", out, "--workers", workers]
+    proc = subprocess.Popen([sys.executable, "-m", "dialogue.cli", *map(str, args)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    dialogues = out / "dialogues.jsonl"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not dialogues.exists() or dialogues.stat().st_size < 300_000):
+        time.sleep(0.005)
+    children = child_pids(proc.pid)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    for pid in children:  # pool workers the killed run left behind
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    expected = 5 * 40 * 49
+    killed_at = len(lines_of(dialogues))
+    assert 0 < killed_at < expected, "the run was not killed mid-way"
+    with dialogues.open("a", encoding="utf-8") as f:  # as if the kill had cut a line in half
+        f.write('{"scenario": {"category": "bi')
+    run = haggler(*args, "--resume")
+    assert run.returncode == 0, run.stderr
+    uuids = Counter()
+    for line in lines_of(dialogues):
+        uuids[json.loads(line)["uuid"]] += 1
+    assert len(uuids) == expected and set(uuids.values()) == {1}
+    results = json.loads((out / "results.json").read_text())
+    assert results["n_dialogues"] == expected
+    assert all(row["violations"] == 0 for row in results["per_agent"].values())
+
+
+def assert_one_clear_line(run: subprocess.CompletedProcess, *words: str) -> None:
+    assert run.returncode != 0
+    assert "Traceback" not in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1, run.stderr
+    for w in words:
+        assert w in run.stderr
+
+
+def test_unknown_agent_lists_the_valid_names(tmp_path):
+    run = haggler("tournament", "--agents", "rule", "genius", "--out", tmp_path / "o")
+    assert_one_clear_line(run, "genius", "valid:", ", ".join(AGENTS))
+
+
+@pytest.mark.parametrize("content", ["not json at all", '{"a": 1}', "[]", '[{"kbs": [1]}]', "[1, 2]"])
+def test_a_bad_scenarios_file_gives_one_line(tmp_path, content):
+    bad = tmp_path / "bad.json"
+    bad.write_text(content)
+    assert_one_clear_line(haggler("tournament", "--agents", "rule", "--scenarios", bad, "--out", tmp_path / "o"),
+                          "bad.json")
+    assert_one_clear_line(haggler("tournament", "--agents", "rule", "--scenarios", tmp_path / "missing.json",
+                                  "--out", tmp_path / "o"), "missing.json")
+
+
+def test_an_existing_run_needs_resume_and_the_same_settings(tmp_path):
+    out = tmp_path / "o"
+    assert haggler("tournament", "--agents", "rule", "tft", "--n", "3", "--out", out).returncode == 0
+    assert_one_clear_line(haggler("tournament", "--agents", "rule", "tft", "--n", "3", "--out", out), "--resume")
+    assert_one_clear_line(haggler("tournament", "--agents", "rule", "--n", "3", "--out", out, "--resume"), "agents")
+    run = haggler("tournament", "--agents", "rule", "tft", "--n", "3", "--out", out, "--resume")
+    assert run.returncode == 0 and "rule" in run.stdout and "utility" in run.stdout
+
+
+def test_a_tournament_on_test_json(craigslist, tmp_path):
+    with pytest.raises(TournamentError, match="valid"):
+        run_tournament(TournamentConfig(["rule", "x"], str(craigslist / "test.json"), 5, tmp_path))
+    results, table = run_tournament(TournamentConfig(AGENTS, str(craigslist / "test.json"), 8, tmp_path,
+                                                     progress=False))
+    assert results["n_dialogues"] == 8 * 49
+    assert sum(row["violations"] for row in results["per_agent"].values()) == 0
+    assert "±" in table and all(name in table for name in AGENTS)

@@ -28,7 +28,8 @@ UNITS_AFTER = re.compile(
     r"speeds?\b|seats?\b|seater|people|persons?\b|times\b|x\b|x\s*\d|th\b|st\b|nd\b|rd\b|owners?\b|doors?\b|cyl|hp\b|"
     r"watts?\b|w\b|volts?\b|v\b|pieces?\b|pcs\b|drawers?\b|shelves|kids|dogs?\b|cats?\b|units?\b|floors?\b|"
     r"stor(?:y|ies)\b|blocks?\b|megapixel|mp\b|p\b|gen\b|generation|series|plus\b|pro\b|s\b|stars?\b|models?\b|"
-    r"rooms?\b|bedrooms?\b|bathrooms?\b|tires?\b|wheels?\b|gears?\b|mile|:\d|/\d|\.\d+\.\d)",
+    r"rooms?\b|bedrooms?\b|bathrooms?\b|tires?\b|wheels?\b|gears?\b|mile|euros?\b|games?\b|items?\b|chairs?\b|cards?\b|books?\b|sets?\b|"
+    r":\d|/\d|\.\d+\.\d)",
     re.IGNORECASE,
 )
 """What follows a number that is not money: mileage, sizes, counts, times, model numbers."""
@@ -93,7 +94,7 @@ def _digit_mentions(text: str) -> list[AmountMention]:
             not_money = [span.span() for span in _NOT_MONEY.finditer(text)] if _JOINED.search(text) else []
         if any(a <= start < b for a, b in not_money):
             continue
-        unit_after = not (m["suffix"] or m["dollar_after"]) and bool(UNITS_AFTER.match(text, end))
+        unit_after = not (m["suffix"] or m["dollar_after"] or m["dollar"]) and bool(UNITS_AFTER.match(text, end))
         if m["suffix"] and _MILES.match(text, end):
             unit_after = True
         out.append(AmountMention(_value(m), start, end, bool(m["dollar"] or m["dollar_after"]), unit_after,

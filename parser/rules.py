@@ -70,17 +70,17 @@ PUSH_BUYER = _rx(
     r"\bprice is\b.{0,30}\b(?:holding me back|high|steep|much)\b", r"\bholding me back\b", r"\bbring it down\b", r"\bless\b",
     r"\bknock\b", r"\b(?:make|give|cut) me a (?:good |better )?deal\b", r"\bgood deal on\b", r"\blower offer\b",
     r"\bfirm on (?:the|your|that) price\b", r"\b(?:more|higher) (?:than|that) (?:i|we) (?:wanted|want|can|could|was hoping|were hoping|would like) to (?:spend|pay)\b",
-    r"\bhow firm\b", r"\bwhat (?:kind of |sort of )?deal\b", r"\basking (?:so|too) much\b", r"\blower price\b", r"\b(?:any|anything|a) (?:good|better) deal\b",
+    r"\bhow firm\b", r"\bhow low\b", r"\bnot (?:at all |very |really )?affordable\b", r"\bwhat (?:kind of |sort of )?deal\b", r"\basking (?:so|too) much\b", r"\blower price\b", r"\b(?:any|anything|a) (?:good|better) deal\b",
     r"\babove (?:my|our) budget\b", r"\btalk about the price\b", r"\bare you firm\b", r"\bis (?:the|that|your) price firm\b",
     r"\b(?:kind of|kinda|pretty|very|a bit|a little|way|really|rather|quite) (?:high|steep|expensive|pricey)\b",
 )
 PUSH_SELLER = _rx(
     r"\b(?<!go )too low\b", r"\blow ?ball", r"\b(?:come|go|move) up\b", r"\bhigher\b", r"\bnot enough\b",
-    r"\b(?:kind of|kinda|pretty|very|a bit|a little|way|really|rather|quite|bit|awfully|extremely|so) low\b", r"\bworth (?:more|a lot more)\b", r"\bmore for it\b", r"\blower than (?:i|we)\b",
+    r"\b(?:kind of|kinda|pretty|very|a bit|a little|way|really|rather|quite|bit|awfully|extremely|so) low\b", r"\bworth (?:more|a lot more)\b", r"\bmore for it\b", r"\btoo (?:small|little)\b", r"\blower than (?:i|we)\b",
     r"\bother (?:offers?|buyers?)\b", r"\bbump (?:it|that|your offer) up\b", r"\b(?:willing to )?pay more\b",
 )
 DISAGREE = _rx(
-    r"^\s*no\b", r"\bnope\b", r"\bcan'?t (?:do|go|accept|take|sell|afford|budge)\b", r"\bcannot (?:do|go|accept|take|sell)\b",
+    r"^\s*no\b", r"\bnope\b", r"\b(?:can'?t|can not) (?:do|go|accept|take|sell|afford|budge|pay)\b", r"\bcannot (?:do|go|accept|take|sell)\b",
     r"\bnot (?:going to|gonna) (?:work|happen|do)\b", r"\bno way\b", r"\bnot interested\b", r"\bi'?ll pass\b",
     r"\bwon'?t (?:work|do|go|accept|take|sell)\b", r"\bsorry\b", r"\bunfortunately\b", r"\bi don'?t think so\b",
     r"\bno thanks\b", r"\bnot possible\b", r"\bnot an option\b", r"\bdecline\b", r"\bwouldn'?t\b", r"\bno can do\b",
@@ -90,7 +90,7 @@ DISAGREE = _rx(
 FINAL = _rx(r"\bstick (?:with|to) my (?:original |first )?(?:offer|price)\b", r"\bfinal (?:offer|price|answer)\b", r"\b(?:is|am|i'?m|that'?s|it'?s) (?:pretty |very |quite )?firm\b", r"\bfirm (?:on|at)\b", r"\b(?:that'?s|is) (?:the )?(?:lowest|best|highest|most) i\b",
             r"\btake it or leave it\b", r"\bnot going (?:any )?(?:lower|higher)\b", r"\bcan'?t go (?:any )?(?:lower|higher)\b",
             r"\bas low as i\b", r"\bas high as i\b")
-INQUIRE = _rx(r"\?", r"\b(?:like|want|love) to know\b", r"\bmore (?:information|info|details)\b", r"\b(?:is there|are there|does it|do you|did you|has it|have you|can you|could you|would you|will you) ", r"^\s*(?:is|are|does|do|did|can|could|would|will|what|why|how|when|where|which|who|any|has|have)\b",
+INQUIRE = _rx(r"\?", r"\bwondering\b", r"\b(?:is it|are they|is this|are these) (?!\w+ing\b)", r"\bhow (?:many|much|old|long|big|far|low)\b", r"\b(?:like|want|love) to know\b", r"\bmore (?:information|info|details)\b", r"\b(?:is there|are there|does it|do you|did you|has it|have you|can you|could you|would you|will you) ", r"^\s*(?:is|are|does|do|did|can|could|would|will|what|why|how|when|where|which|who|any|has|have)\b",
               r"\bi was wondering\b", r"\bi'?d like to know\b", r"\btell me (?:more|about)\b", r"\bcurious\b")
 PRICE_ASK = _rx(r"\bwhat (?:are you|you are|you'?re|were you|was you) (?:thinking|looking|hoping|willing)", r"\bwhat price\b",r"\bwhat(?:'s| is| would be)? (?:your|the) (?:price|offer|lowest|best|budget|asking)\b",
                 r"\bhow much\b", r"\bwhat (?:are|would) you (?:offer|pay|willing|thinking|looking)\b", r"(?:^|[.!,]\s*|please |just |go ahead and |why don'?t you )make (?:me )?an offer\b",
@@ -106,7 +106,7 @@ REFERENCE_BEFORE = _rx(
     r"saw (?:one|it|them)|online for|elsewhere for|others? (?:for|at)|other (?:one|ones|offers?|buyers?)|deposit(?: of| is)?|"
     r"fee(?: of| is)?|tax|gift card|gas card|shipping|delivery fee|extra|additional|plus|"
     r"already|vs\.?|instead of|from|down from|up from|on the market for|going for|renting for|rents? for|poured|put|invested|"
-    r"(?:are|is|was|were|worth) (?:over|about|around|more than)|(?:way|much|far|giving me|offering|offered|paying) (?:more|less|higher|lower) than|books? (?:out )?(?:at|for)|(?:son|daughter|kid|child|he|she)(?:'s| is)(?: only)?|comparable|similar (?:ones?|items?|cars?|places?)(?: (?:are|go|sell))?(?: for)?)\s*(?:(?:around|about|roughly|approximately|like)\s*)?(?:\$\s*)?$"
+    r"(?:are|is|was|were|worth) (?:over|about|around|more than)|(?:way|much|far|giving me|offering|offered|paying) (?:more|less|higher|lower) than|books? (?:out )?(?:at|for)|going rate (?:is|was)|market (?:rate|value|price) (?:is|was)|rates? (?:is|are)|original(?:ly)?(?: \w+)? (?:price|cost)(?: (?:is|was))?|(?:son|daughter|kid|child|he|she)(?:'s| is)(?: only)?|comparable|similar (?:ones?|items?|cars?|places?)(?: (?:are|go|sell))?(?: for)?)\s*(?:(?:around|about|roughly|approximately|like)\s*)?(?:\$\s*)?$"
 )
 """Words before an amount that make it a reference, not the speaker's proposal."""
 REFERENCE_AFTER = _rx(
@@ -136,25 +136,33 @@ PRICE_CUE_BEFORE = re.compile(
 """What comes before a year-like number (2000) that makes it money: 'how about 2000', 'I can do 2000'."""
 NEGATED_BEFORE = re.compile(r"\b(?:can'?t|cannot|won'?t|wouldn'?t|not|never)\s+(?:do|take|accept|go|pay|guarantee|sell it for|sell for|go (?:down )?to)\s*\$?\s*$",
                             re.IGNORECASE)
+WORD = re.compile(r"\w+")
 THAN_ASKED = re.compile(r"than (?:you(?:'re| are)? ask|your (?:ask|price|offer|listing)|the (?:ask|list|price))", re.IGNORECASE)
 NEGATED_PRICE = _rx(r"\b(?:can'?t|cannot|won'?t|wouldn'?t|not|never|no way)\b.{0,25}\b(?:do|take|accept|pay|go|sell|for)\b")
 GREETING_PARTS = _rx(
-    r"\b(?:hi+|hello+|hey+|howdy|greetings|yo|hiya|heya)\b(?: there)?", r"\bgood (?:morning|afternoon|evening|day)\b(?: to you)?",
-    r"\bhow are you(?: doing)?(?: today)?\b", r"\bhow'?s it going\b", r"\bnice to meet you\b", r"\b(?:i'?m|i am) (?:doing )?(?:good|well|fine|great)\b",
-    r"\bdoing (?:well|good|great|fine)\b", r"\b(?:i'?m|i am|i'?d be|are you|you'?re|you are|maybe you'?re)(?: very| really| still)? in(?!vested)[a-z]{1,5}sted(?: in (?:the |your |this |these |that |my |our )?\w+(?: \w+){0,2})?",
-    r"^\W*you in(?!vested)[a-z]{1,5}sted(?: in (?:the |your |this |these |that |my |our )?\w+(?: \w+){0,2})?",
-    r"\b(?:would you like|are you looking|you looking|looking|want) to (?:buy|purchase|rent) [^.?!,]*",
+    r"\b(?:hi+|hello+|helo|hallo|hey+|howdy|greetings|yo|hiya|heya)\b(?: there| partner)?",
+    r"\bgood ?(?:morning|afternoon|evening|day)\b(?: to you)?", r"\bnice to meet you\b", r"\bsure thing\b",
+    r"\bhow are (?:you|u)(?: doing)?(?: today)?\b", r"\bhow'?s it going\b", r"\band (?:you|u)\b", r"\bvery well\b",
+    r"\b(?:i'?m|i am|im) (?:doing )?(?:good|well|fine|great)\b", r"\bdoing (?:well|good|great|fine)\b",
+    r"\b(?:thanks|thank you) for (?:asking|contacting|reaching out|your interest|messaging|viewing|looking|checking|stopping)[^.?!,]*",
+    # interest: "I'm interested in your bike", "are you interested in the board I have for sale?"
+    r"\b(?:(?:i'?m|i am|im|i'?d be|are you|you'?re|you are|you were|were you|maybe you'?re|you)(?: very| really| so| still)? )?"
+    r"in(?!vested)[a-z]{1,5}sted\b(?: in (?:the |your |this |these |that |my |our )?\w+(?: \w+){0,2}"
+    r"(?: (?:that )?(?:i|you) (?:have|had))?(?: for sale)?)?",
+    r"\b(?:would you like|(?:are )?you (?:ready|looking|lookin ?g|wanting|here)|looking|want|wanting) to (?:buy|get|rent|purchase)\b[^.?!,]*",
+    r"^\W*(?:do )?you need an? \w+", r"\bwould love to (?:buy|make a deal)\b[^.?!]*",
     r"\b(?:how|what) (?:can|may) i (?:help|do for) you(?: with)?(?: today)?\b", r"\bcan i help you(?: with)?\b",
-    r"\bwhat would you like to know(?: about [^.?!,]*)?", r"\blet me know if you have any questions\b",
-    r"\b(?:thanks|thank you) for asking\b", r"\bvery well\b", r"\bi (?:really )?(?:like|love) (?:the|your|this) [^.?!,]{0,20}$",
-    r"\b(?:i'?m|i am|im) (?:very |really |so )?in(?!vested)[a-z]{1,5}sted(?: in (?:the |your |this |these |that |my |our )?\w+(?: \w+){0,2})?",
-    r"\bwhat do you think(?: about| of)?(?: it| the \w+)?\b", r"\b(?:i'?m|i am) selling (?:my|the|this|a|an|some) \w+(?: \w+)?\b", r"\b(?:do you have )?any (?:other )?(?:questions|interested buyers)(?: about [^.?!,]*| (?:i can|for me)(?: answer)?)?",
-    r"\bwould love to make a deal(?: with you)?", r"\bi'?m looking to sell it to someone[^.?!]*",
-    r"\bi see you (?:guys )?have\b[^.?!]*", r"\bwould love to buy\b[^.?!]*",
-    r"\b(?:thanks|thank you) for (?:contacting|reaching out|your interest|messaging|viewing|looking|checking|stopping)[^.?!,]*", r"\bgoodmorning\b", r"\band you\b", r"\bu\b",
-    r"\bsure thing\b", r"^\W*(?:do )?you need an? \w+", r"\bare you here to \w+(?: an?| the)? \w+", r"\bi can'?t use it\b", r"\b(?:i )?(?:just )?saw your (?:ad|post|listing)(?: for (?:a |an |the |your )?\w+(?: \w+)?(?: for sale)?)?",
+    r"\bwhat would you like to know(?: about [^.?!,]*)?", r"\bwhat do you think(?: about| of)?(?: it| the \w+)?\b",
+    r"\b(?:let me know if |did |do )?you have any (?:other )?questions(?: about [^.?!,]*| for me)?", r"\bany (?:other )?(?:questions|interested buyers)(?: (?:i can|for me)(?: answer)?)?",
+    r"\b(?:i'?m|i am) selling (?:my|the|this|a|an|some) \w+(?: \w+)?\b", r"\bi'?m looking to sell it to someone[^.?!]*",
+    r"^\W*i have (?:an?|the|this|these|some|\d+) [^.?!,]{0,30} for sale\b", r"\bi see you (?:guys )?have\b[^.?!]*",
+    r"\b(?:saw|seen|viewed|read) your (?:advertisement|ad|post|listing)\b(?: for [^.?!,]{0,30})?",
+    r"\bi (?:really )?(?:like|love) (?:the|your|this|these)? ?\w+(?: \w+)?\W*$",
+    r"\b(?:these|this|it|they|the)(?: \w+)? (?:looks?|is|are) (?:great|nice|awesome|beautiful|cool|perfect)\b",
+    r"\bare you here to \w+(?: an?| the)? \w+", r"\bi can'?t use it\b",
 )
-FILLER = _rx(r"\b(?:ok|okay|well|so|and|but|yes|sure|great|thanks|thank you|please|just)\b")
+"""Greetings, pleasantries and 'are you interested?': what an opening message is made of."""
+FILLER = _rx(r"\b(?:ok|okay|well|so|and|but|yes|sure|great|thanks|thank you|please|just|i have|have)\b")
 SMALL_TALK = _rx(r"\bglitch", r"\brefresh", r"\bshowing up\b", r"\bthe system\b",r"\bsorry to hear\b", r"\bpoor (?:guy|thing|you)\b", r"\bgood luck\b", r"\bhave a (?:good|great|nice)\b",
                  r"\bmust be new\b", r"^(?:it )?(?:looks?|sounds?|does look) (?:nice|cool|great|good)\W*$", r"^\W*(?:lol|haha|hehe|oops)\b")
 
@@ -309,9 +317,9 @@ def _resolve_ranges(text: str, cands: list[_Candidate], role: Role) -> list[_Can
         prev = out[-1] if out else None
         if prev and prev.mention and cand.mention and not prev.relative and not cand.relative:
             gap = text[prev.mention.end:cand.mention.start]
-            if re.fullmatch(r"\s*(?:-|–|to|or|and|/)\s*\$?\s*", gap, re.IGNORECASE) and (
+            if re.fullmatch(r"\s*[.,]*\s*(?:-|–|to|or|and|/)\s*\$?\s*", gap, re.IGNORECASE) and (
                     re.search(r"\bbetween\s*\$?\s*$", text[max(0, prev.mention.start - 12):prev.mention.start], re.IGNORECASE)
-                    or gap.replace("$", "").strip().lower() in ("-", "–", "to", "or", "/")):
+                    or gap.replace("$", "").strip(" .,").lower() in ("-", "–", "to", "or", "/")):
                 lo, hi = sorted((prev.price, cand.price))
                 out[-1] = _Candidate(lo if role == "buyer" else hi, cand.mention)
                 continue
@@ -374,8 +382,12 @@ def parse_message(text: str, role: Role, c: DialogueContext) -> Act:
             return Act(Intent.INSIST, own)
         return Act(Intent.COUNTER, price)
 
-    if c.last_intent.get(other_role(role)) == Intent.INQUIRE and "?" not in low and YES_NO.match(low):
-        return Act(Intent.INFORM)  # an answer to a question
+    if "?" not in low and YES_NO.match(low):
+        partner_said = c.last_intent.get(other_role(role))
+        if partner_said == Intent.INQUIRE:
+            return Act(Intent.INFORM)  # an answer to a question
+        if partner_said == Intent.GREET and len(low.split()) <= 3:
+            return Act(Intent.GREET)  # "Yep." to "Are you interested?"
     # Agreement needs something to agree to: a proposal of the partner's, or a deal already made.
     agree_words = (partner_open or settled) and bool(AGREE.search(low) or ("?" not in low and AGREE_WEAK.search(low))) \
         and not NOT_AGREE.search(low)
@@ -391,9 +403,10 @@ def parse_message(text: str, role: Role, c: DialogueContext) -> Act:
         return Act(Intent.DISAGREE)
     if PRICE_ASK.search(low):
         return Act(Intent.INQUIRE)
-    without_greeting, n_greetings = GREETING_PARTS.subn(" ", low)
+    # A long message is never only a greeting: skip the costly search.
+    without_greeting, n_greetings = GREETING_PARTS.subn(" ", low) if len(low) < 160 else (low, 0)
     rest = FILLER.sub(" ", without_greeting).strip(" \t\n.,!:;-)(")
-    if (n_greetings and len(rest.rstrip("?").split()) <= 2) or (c.n_messages < 6 and len(low) < 60 and PLEASANTRY.match(low)):
+    if (n_greetings and len(WORD.findall(rest)) <= 2) or (c.n_messages < 6 and len(low) < 60 and PLEASANTRY.match(low)):
         return Act(Intent.GREET)
     if THANKS.match(low) and len(low) < 40:
         return Act(Intent.UNKNOWN)

@@ -36,7 +36,7 @@ AGREE = _rx(
     r"\bwe have a deal\b", r"\blet'?s do (?:it|that)\b", r"\bworks for me\b", r"\bsold\b", r"\bdone\b",
     r"\bthat'?ll work\b", r"\bfair enough\b", r"\bi(?:'m| am) (?:fine|ok|okay|good) with (?:that|it)\b", r"\bwill work\b",
     r"\bthat works\b", r"\bcan live with that\b", r"\bi'?ll take it\b", r"\baccept (?:that|it|this|your)\b",
-    r"\bglad you accept", r"\bi can agree\b", r"\bsend (?:me )?(?:the|an|your) offer\b", r"\bput (?:in|through) the offer\b",
+    r"\bglad you accept", r"\bmore than fair\b", r"\bi can agree\b", r"\bsend (?:me )?(?:the|an|your) offer\b", r"\bput (?:in|through) the offer\b",
     r"\b(?:seems|sounds|is) (?:like )?(?:a )?(?:fair|good|reasonable|great) (?:price|deal|offer)\b",
     r"\b(?:that|this|the) price (?:would|will|does|should) work\b", r"\b(?:would|will) work for me\b", r"\b(?:it'?s|its) yours\b",
     r"\bwork with that\b",
@@ -76,7 +76,7 @@ PUSH_BUYER = _rx(
 )
 PUSH_SELLER = _rx(
     r"\b(?<!go )too low\b", r"\blow ?ball", r"\b(?:come|go|move) up\b", r"\bhigher\b", r"\bnot enough\b",
-    r"\b(?:kind of|kinda|pretty|very|a bit|a little|way|really|rather|quite|bit|awfully|extremely|so) low\b", r"\bworth (?:more|a lot more)\b", r"\bmore for it\b", r"\btoo (?:small|little)\b", r"\blower than (?:i|we)\b",
+    r"\b(?:kind of|kinda|pretty|very|a bit|a little|way|really|rather|quite|bit|awfully|extremely|so) low\b", r"\bworth (?:more|a lot more)\b", r"\bmore for it\b", r"\blow offer\b", r"\b(?:offer|pay|give) (?:me )?(?:a |an )?(?:bit |little |tad )?more\b", r"\btoo (?:small|little)\b", r"\blower than (?:i|we)\b",
     r"\bother (?:offers?|buyers?)\b", r"\bbump (?:it|that|your offer) up\b", r"\b(?:willing to )?pay more\b",
 )
 DISAGREE = _rx(
@@ -95,7 +95,7 @@ INQUIRE = _rx(r"\?", r"\bwondering\b", r"\b(?:is it|are they|is this|are these) 
 PRICE_ASK = _rx(r"\bwhat (?:are you|you are|you'?re|were you|was you) (?:thinking|looking|hoping|willing)", r"\bwhat price\b",r"\bwhat(?:'s| is| would be)? (?:your|the) (?:price|offer|lowest|best|budget|asking)\b",
                 r"\bhow much\b", r"\bwhat (?:are|would) you (?:offer|pay|willing|thinking|looking)\b", r"(?:^|[.!,]\s*|please |just |go ahead and |why don'?t you )make (?:me )?an offer\b",
                 r"\bwhat(?:'s| is) your (?:price|offer)\b", r"\bname (?:a|your) price\b")
-UNKNOWN = _rx(r"^\s*(?:thanks?|thank you|thx|ty|bye|goodbye|see you|lol|haha|ok|okay|k|cool|sure|hmm+|um+|yes|yeah|yep|no problem|np|you too|welcome|you'?re welcome)[\s.!,:)]*$",
+UNKNOWN = _rx(r"^\s*(?:thanks?|thank you|thx|ty|bye|goodbye|see you|lol|haha|ok|okay|k|cool|sure|hmm+|um+|yes|yeah|yep|no problem|np|you too|welcome|you'?re welcome|your welcome)[\s.!,:)]*$",
               r"^[\W_]*$")
 THANKS = _rx(r"^\s*(?:thanks?|thank you|thx|ty)\b.*$")
 REFERENCE_BEFORE = _rx(
@@ -106,13 +106,14 @@ REFERENCE_BEFORE = _rx(
     r"saw (?:one|it|them)|online for|elsewhere for|others? (?:for|at)|other (?:one|ones|offers?|buyers?)|deposit(?: of| is)?|"
     r"fee(?: of| is)?|tax|gift card|gas card|shipping|delivery fee|extra|additional|plus|"
     r"already|vs\.?|instead of|from|down from|up from|on the market for|going for|renting for|rents? for|poured|put|invested|"
-    r"(?:are|is|was|were|worth) (?:over|about|around|more than)|(?:way|much|far|giving me|offering|offered|paying) (?:more|less|higher|lower) than|books? (?:out )?(?:at|for)|going rate (?:is|was)|market (?:rate|value|price) (?:is|was)|rates? (?:is|are)|original(?:ly)?(?: \w+)? (?:price|cost)(?: (?:is|was))?|(?:son|daughter|kid|child|he|she)(?:'s| is)(?: only)?|comparable|similar (?:ones?|items?|cars?|places?)(?: (?:are|go|sell))?(?: for)?)\s*(?:(?:around|about|roughly|approximately|like)\s*)?(?:\$\s*)?$"
+    r"(?:are|were|worth|is worth|costs?) (?:over|about|around|more than)|found (?:a|one|it|another)\b[^.?!,]{0,30}? for|(?:way|much|far|giving me|offering|offered|paying) (?:more|less|higher|lower) than|books? (?:out )?(?:at|for)|going rate (?:is|was)|market (?:rate|value|price) (?:is|was)|rates? (?:is|are)|original(?:ly)?(?: \w+)? (?:price|cost)(?: (?:is|was))?|(?:son|daughter|kid|child|he|she)(?:'s| is)(?: only)?|comparable|similar (?:ones?|items?|cars?|places?)(?: (?:are|go|sell))?(?: for)?)\s*(?:(?:around|about|roughly|approximately|like)\s*)?(?:\$\s*)?$"
 )
 """Words before an amount that make it a reference, not the speaker's proposal."""
 REFERENCE_AFTER = _rx(
     r"^\s*(?:(?:for|in) [^.,?!]{0,20}?)?\s*(?:is|was|seems|sounds|would be|will be|may be|might be|is still|'s)?\s*(?:a (?:bit|little) |way |far |much |really |still |kind of |kinda |pretty |just |so |too )*"
     r"(?:too|so)?\s*(?:high|low|much|steep|expensive|cheap|ridiculous|crazy|insane|a lot|pricey)\b",
-    r"^\s*(?:is|was|'s|seems) (?:way |far |much |a bit |a little |still )?(?:more|less|over|under|out of|lower|higher|below|above)\b", r"^\s*\?\s*(?:no|nah|are you|you)",
+    r"^\s*(?:is|was|'s|seems) (?:way |far |much |a bit |a little |still )?(?:more|less|over|under|out of|lower|higher|below|above)\b(?! than fair)",
+    r"^\s*(?:is )?(?:the|your) (?:best|lowest|highest)(?: price| offer)? (?:you|u)\b", r"^\s*\?\s*(?:no|nah|are you|you)",
     r"^\s*(?:new|retail|brand new|originally|msrp|when new|online|elsewhere|at the store|in stores)\b",
     r"^\s*(?:for|at) (?:a|one) (?:new|brand)", r"^\s*(?:is|was) (?:what )?(?:i|we) paid\b",
 )
@@ -137,17 +138,21 @@ PRICE_CUE_BEFORE = re.compile(
 NEGATED_BEFORE = re.compile(r"\b(?:can'?t|cannot|won'?t|wouldn'?t|not|never)\s+(?:do|take|accept|go|pay|guarantee|sell it for|sell for|go (?:down )?to)\s*\$?\s*$",
                             re.IGNORECASE)
 WORD = re.compile(r"\w+")
+CONDITIONAL = re.compile(r"\bif\b[^.?!]*$", re.IGNORECASE)
 THAN_ASKED = re.compile(r"than (?:you(?:'re| are)? ask|your (?:ask|price|offer|listing)|the (?:ask|list|price))", re.IGNORECASE)
 NEGATED_PRICE = _rx(r"\b(?:can'?t|cannot|won'?t|wouldn'?t|not|never|no way)\b.{0,25}\b(?:do|take|accept|pay|go|sell|for)\b")
 GREETING_PARTS = _rx(
     r"\b(?:hi+|hello+|helo|hallo|hey+|howdy|greetings|yo|hiya|heya)\b(?: there| partner)?",
     r"\bgood ?(?:morning|afternoon|evening|day)\b(?: to you)?", r"\bnice to meet you\b", r"\bsure thing\b",
-    r"\bhow are (?:you|u)(?: doing)?(?: today)?\b", r"\bhow'?s it going\b", r"\band (?:you|u)\b", r"\bvery well\b",
+    r"\bhow (?:are )?(?:you|u|we|ya)(?: doing)?(?: today| this \w+)?\b", r"\bhope you(?:'re| are) (?:doing )?well\b[^.?!]*",
+    r"^\W*(?:great|good|fine|well),? (?:and )?(?:you|u)\b", r"\bhow can i help(?: you)?\b", r"\b(?:are )?you looking for an? \w+",
+    r"\b(?:what )?questions (?:do )?you have\b", r"\bif you have (?:any )?questions\b[^.?!]*", r"\b(?:seems )?you may have (?:any )?questions\b",
+    r"\bhappy to (?:assist|help)\b", r"\btake your time\b", r"\b(?:it'?s )?just what i(?: am|'m| was) looking for\b", r"\bhow'?s it going\b", r"\band (?:you|u)\b", r"\bvery well\b",
     r"\b(?:i'?m|i am|im) (?:doing )?(?:good|well|fine|great)\b", r"\bdoing (?:well|good|great|fine)\b",
     r"\b(?:thanks|thank you) for (?:asking|contacting|reaching out|your interest|messaging|viewing|looking|checking|stopping)[^.?!,]*",
     # interest: "I'm interested in your bike", "are you interested in the board I have for sale?"
     r"\b(?:(?:i'?m|i am|im|i'?d be|are you|you'?re|you are|you were|were you|maybe you'?re|you)(?: very| really| so| still)? )?"
-    r"in(?!vested)[a-z]{1,5}sted\b(?: in (?:the |your |this |these |that |my |our )?\w+(?: \w+){0,2}"
+    r"in(?!vested)[a-z]{1,5}sted\b(?: in (?:the |your |this |these |that |my |our )?\w+(?: \w+){0,4}"
     r"(?: (?:that )?(?:i|you) (?:have|had))?(?: for sale)?)?",
     r"\b(?:would you like|(?:are )?you (?:ready|looking|lookin ?g|wanting|here)|looking|want|wanting) to (?:buy|get|rent|purchase)\b[^.?!,]*",
     r"^\W*(?:do )?you need an? \w+", r"\bwould love to (?:buy|make a deal)\b[^.?!]*",
@@ -158,7 +163,7 @@ GREETING_PARTS = _rx(
     r"^\W*i have (?:an?|the|this|these|some|\d+) [^.?!,]{0,30} for sale\b", r"\bi see you (?:guys )?have\b[^.?!]*",
     r"\b(?:saw|seen|viewed|read) your (?:advertisement|ad|post|listing)\b(?: for [^.?!,]{0,30})?",
     r"\bi (?:really )?(?:like|love) (?:the|your|this|these)? ?\w+(?: \w+)?\W*$",
-    r"\b(?:these|this|it|they|the)(?: \w+)? (?:looks?|is|are) (?:great|nice|awesome|beautiful|cool|perfect)\b",
+    r"\b(?:these|this|it|they|the)(?: \w+)? (?:looks?|is|are|sounds?)(?: and (?:looks?|sounds?))? (?:great|nice|awesome|beautiful|cool|perfect)\b",
     r"\bare you here to \w+(?: an?| the)? \w+", r"\bi can'?t use it\b",
 )
 """Greetings, pleasantries and 'are you interested?': what an opening message is made of."""
@@ -295,7 +300,9 @@ def _candidates(text: str, role: Role, c: DialogueContext) -> tuple[list[_Candid
             continue
         proposals.append(_Candidate(m.value, m))
     affirmed = [p for p in proposals if not (p.mention and NEGATED_BEFORE.search(text, max(0, p.mention.start - 25), p.mention.start))]
-    proposals = _resolve_ranges(text, affirmed or proposals, role)
+    if not affirmed:  # "I can't do 150" proposes nothing; "if you can't do 8000, no deal" still holds to 8000
+        affirmed = [p for p in proposals if p.mention and CONDITIONAL.search(text, max(0, p.mention.start - 30), p.mention.start)]
+    proposals = _resolve_ranges(text, affirmed, role)
     lowered = text.lower()
     pm = PERCENT_OFF.search(text) if "%" in text or "percent" in lowered else None
     if pm and not proposals:

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from dialogue.tournament import TournamentConfig, TournamentError, read_finished, run_tournament, schedule
+from dialogue.dialogue_log import read_finished
+from dialogue.games import schedule
+from dialogue.tournament import TournamentConfig, TournamentError, run_tournament
 from tests.conftest import ROOT
 
 AGENTS = ["rule", "boulware", "conceder", "linear", "tft", "hardliner", "random"]

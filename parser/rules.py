@@ -57,7 +57,7 @@ NOT_AGREE = _rx(
     r"\b(?:make|give|cut) me a (?:good |better )?deal\b", r"\bgood deal on\b", r"\bgreat (?:condition|shape|price for|deal on|bike|car|phone|place|location|item|working|running)\b",
 )
 PUSH_ANY = _rx(
-    r"\bbetter (?:price|deal|offer)\b", r"\bdo (?:any )?better\b", r"\bmeet (?:me )?(?:in the middle|halfway|half way)\b",
+    r"\bbetter (?:price|deal|offer)\b", r"\bdo (?:any )?bett?e?r\b", r"\bmeet (?:me )?(?:in the middle|halfway|half way)\b",
     r"\bmore reasonable\b", r"\bwork (?:with me )?on the price\b", r"\bbest (?:you can|offer)\b",
 )
 """Pushing for a better price, whoever says it (counter-noprice)."""
@@ -70,7 +70,7 @@ PUSH_BUYER = _rx(
     r"\bprice is\b.{0,30}\b(?:holding me back|high|steep|much)\b", r"\bholding me back\b", r"\bbring it down\b", r"\bless\b",
     r"\bknock\b", r"\b(?:make|give|cut) me a (?:good |better )?deal\b", r"\bgood deal on\b", r"\blower offer\b",
     r"\bfirm on (?:the|your|that) price\b", r"\b(?:more|higher) (?:than|that) (?:i|we) (?:wanted|want|can|could|was hoping|were hoping|would like) to (?:spend|pay)\b",
-    r"\bhow firm\b", r"\bhow low\b", r"\bnot (?:at all |very |really )?affordable\b", r"\bwhat (?:kind of |sort of )?deal\b", r"\basking (?:so|too) much\b", r"\blower price\b", r"\b(?:any|anything|a) (?:good|better) deal\b",
+    r"\bhow firm\b", r"\bfinancial\b", r"\btight (?:budget|on money)\b", r"\bmoney is tight\b", r"\bhow low\b", r"\bnot (?:at all |very |really )?affordable\b", r"\bwhat (?:kind of |sort of )?deal\b", r"\basking (?:so|too) much\b", r"\blower price\b", r"\b(?:any|anything|a) (?:good|better) deal\b",
     r"\babove (?:my|our) budget\b", r"\btalk about the price\b", r"\bare you firm\b", r"\bis (?:the|that|your) price firm\b",
     r"\b(?:kind of|kinda|pretty|very|a bit|a little|way|really|rather|quite) (?:high|steep|expensive|pricey)\b",
 )
@@ -90,12 +90,13 @@ DISAGREE = _rx(
 FINAL = _rx(r"\bstick (?:with|to) my (?:original |first )?(?:offer|price)\b", r"\bfinal (?:offer|price|answer)\b", r"\b(?:is|am|i'?m|that'?s|it'?s) (?:pretty |very |quite )?firm\b", r"\bfirm (?:on|at)\b", r"\b(?:that'?s|is) (?:the )?(?:lowest|best|highest|most) i\b",
             r"\btake it or leave it\b", r"\bnot going (?:any )?(?:lower|higher)\b", r"\bcan'?t go (?:any )?(?:lower|higher)\b",
             r"\bas low as i\b", r"\bas high as i\b")
-INQUIRE = _rx(r"\?", r"\bwondering\b", r"\b(?:is it|are they|is this|are these) (?!\w+ing\b)", r"\bhow (?:many|much|old|long|big|far|low)\b", r"\b(?:like|want|love) to know\b", r"\bmore (?:information|info|details)\b", r"\b(?:is there|are there|does it|do you|did you|has it|have you|can you|could you|would you|will you) ", r"^\s*(?:is|are|does|do|did|can|could|would|will|what|why|how|when|where|which|who|any|has|have)\b",
+INQUIRE = _rx(r"\?", r"\bwondering\b", r"\b(?:is it|are they|is this|are these) (?!\w+ing\b)", r"\bhow (?:many|much|old|long|big|far|low)\b", r"\b(?:like|want|wanted|love) to know\b", r"\bmore (?:information|info|details)\b", r"\b(?:is there|are there(?! including)|does it|do you|did you|has it|have you|can you|could you|would you|will you) ",
+    r"\btell me (?:a bit |a little |more )?about\b", r"^\s*(?:is|are|does|do|did|can|could|would|will|what|why|how|when|where|which|who|any|has|have)\b",
               r"\bi was wondering\b", r"\bi'?d like to know\b", r"\btell me (?:more|about)\b", r"\bcurious\b")
 PRICE_ASK = _rx(r"\bwhat (?:are you|you are|you'?re|were you|was you) (?:thinking|looking|hoping|willing)", r"\bwhat price\b",r"\bwhat(?:'s| is| would be)? (?:your|the) (?:price|offer|lowest|best|budget|asking)\b",
                 r"\bhow much\b", r"\bwhat (?:are|would) you (?:offer|pay|willing|thinking|looking)\b", r"(?:^|[.!,]\s*|please |just |go ahead and |why don'?t you )make (?:me )?an offer\b",
                 r"\bwhat(?:'s| is) your (?:price|offer)\b", r"\bname (?:a|your) price\b")
-UNKNOWN = _rx(r"^\s*(?:thanks?|thank you|thx|ty|bye|goodbye|see you|lol|haha|ok|okay|k|cool|sure|hmm+|um+|yes|yeah|yep|no problem|np|you too|welcome|you'?re welcome|your welcome)[\s.!,:)]*$",
+UNKNOWN = _rx(r"^\s*(?:thanks?|thank you|thx|ty|bye|goodbye|see you|lol|haha|ok|okay|k|cool|sure|hmm+|um+|huh|whoa|wow|yikes|oh|ah|yes|yeah|yep|no problem|np|you too|welcome|you'?re welcome|your welcome)[\s.!,:)]*$",
               r"^[\W_]*$")
 THANKS = _rx(r"^\s*(?:thanks?|thank you|thx|ty)\b.*$")
 REFERENCE_BEFORE = _rx(
@@ -139,6 +140,11 @@ NEGATED_BEFORE = re.compile(r"\b(?:can'?t|cannot|won'?t|wouldn'?t|not|never)\s+(
                             re.IGNORECASE)
 WORD = re.compile(r"\w+")
 CONDITIONAL = re.compile(r"\bif\b[^.?!]*$", re.IGNORECASE)
+SERVICE_QUESTION = _rx(
+    r"\b(?:do (?:you|u) have )?any (?:other |more )?questions(?: about it| for me)?\s*\?", r"\b(?:are you )?still interested\s*\?",
+    r"\bneed i say more\s*\?", r"\bwhat'?s up\s*\?", r"\byou know what\s*\?", r"\b(?:you know|ok|okay)\s*\?",
+)
+"""Questions that close a statement without asking anything about the deal: the statement is what counts."""
 THAN_ASKED = re.compile(r"than (?:you(?:'re| are)? ask|your (?:ask|price|offer|listing)|the (?:ask|list|price))", re.IGNORECASE)
 NEGATED_PRICE = _rx(r"\b(?:can'?t|cannot|won'?t|wouldn'?t|not|never|no way)\b.{0,25}\b(?:do|take|accept|pay|go|sell|for)\b")
 GREETING_PARTS = _rx(
@@ -158,7 +164,8 @@ GREETING_PARTS = _rx(
     r"^\W*(?:do )?you need an? \w+", r"\bwould love to (?:buy|make a deal)\b[^.?!]*",
     r"\b(?:how|what) (?:can|may) i (?:help|do for) you(?: with)?(?: today)?\b", r"\bcan i help you(?: with)?\b",
     r"\bwhat would you like to know(?: about [^.?!,]*)?", r"\bwhat do you think(?: about| of)?(?: it| the \w+)?\b",
-    r"\b(?:let me know if |did |do )?you have any (?:other )?questions(?: about [^.?!,]*| for me)?", r"\bany (?:other )?(?:questions|interested buyers)(?: (?:i can|for me)(?: answer)?)?",
+    r"\b(?:let me know if |did |do )?you have any (?:other )?questions(?: about [^.?!,]*| for me)?", r"\bany (?:other )?(?:questions|interested buyers)(?: (?:i can|for me)(?: answer)?| about [^.?!,]*)?",
+    r"\b(?:i )?(?:have|had) (?:a few|some|a couple(?: of)?|few) questions(?: for you)?",
     r"\b(?:i'?m|i am) selling (?:my|the|this|a|an|some) \w+(?: \w+)?\b", r"\bi'?m looking to sell it to someone[^.?!]*",
     r"^\W*i have (?:an?|the|this|these|some|\d+) [^.?!,]{0,30} for sale\b", r"\bi see you (?:guys )?have\b[^.?!]*",
     r"\b(?:saw|seen|viewed|read) your (?:advertisement|ad|post|listing)\b(?: for [^.?!,]{0,30})?",
@@ -168,7 +175,7 @@ GREETING_PARTS = _rx(
 )
 """Greetings, pleasantries and 'are you interested?': what an opening message is made of."""
 FILLER = _rx(r"\b(?:ok|okay|well|so|and|but|yes|sure|great|thanks|thank you|please|just|i have|have)\b")
-SMALL_TALK = _rx(r"\bglitch", r"\brefresh", r"\bshowing up\b", r"\bthe system\b",r"\bsorry to hear\b", r"\bpoor (?:guy|thing|you)\b", r"\bgood luck\b", r"\bhave a (?:good|great|nice)\b",
+SMALL_TALK = _rx(r"\bglitch", r"\bhit\b", r"\bsupposed to negotiate\b", r"\brefresh", r"\bshowing up\b", r"\bthe system\b",r"\bsorry to hear\b", r"\bpoor (?:guy|thing|you)\b", r"\bgood luck\b", r"\bhave a (?:good|great|nice)\b",
                  r"\bmust be new\b", r"^(?:it )?(?:looks?|sounds?|does look) (?:nice|cool|great|good)\W*$", r"^\W*(?:lol|haha|hehe|oops)\b")
 
 
@@ -417,7 +424,7 @@ def parse_message(text: str, role: Role, c: DialogueContext) -> Act:
         return Act(Intent.GREET)
     if THANKS.match(low) and len(low) < 40:
         return Act(Intent.UNKNOWN)
-    if INQUIRE.search(rest):
+    if INQUIRE.search(SERVICE_QUESTION.sub(" ", rest)):
         return Act(Intent.INQUIRE)
     if UNKNOWN.search(rest) or SMALL_TALK.search(rest):
         return Act(Intent.UNKNOWN)

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from parser.acts import Act, Intent, Role, other_role
+from parser.intent_model import IntentModel, MessageView, shipped_model
 from parser.prices import MAX_TEXT, AmountMention, find_amounts
 
 PLAUSIBLE = (0.2, 2.5)
@@ -107,12 +108,13 @@ REFERENCE_BEFORE = _rx(
     r"saw (?:one|it|them)|online for|elsewhere for|others? (?:for|at)|other (?:one|ones|offers?|buyers?)|deposit(?: of| is)?|"
     r"fee(?: of| is)?|tax|gift card|gas card|shipping|delivery fee|extra|additional|plus|"
     r"already|vs\.?|instead of|from|down from|up from|on the market for|going for|renting for|rents? for|poured|put|invested|"
-    r"(?:are|were|worth|is worth|costs?) (?:over|about|around|more than)|found (?:a|one|it|another)\b[^.?!,]{0,30}? for|(?:way|much|far|giving me|offering|offered|paying) (?:more|less|higher|lower) than|books? (?:out )?(?:at|for)|going rate (?:is|was)|market (?:rate|value|price) (?:is|was)|rates? (?:is|are)|original(?:ly)?(?: \w+)? (?:price|cost)(?: (?:is|was))?|(?:son|daughter|kid|child|he|she)(?:'s| is)(?: only)?|comparable|similar (?:ones?|items?|cars?|places?)(?: (?:are|go|sell))?(?: for)?)\s*(?:(?:around|about|roughly|approximately|like)\s*)?(?:\$\s*)?$"
+    r"(?:are|were|worth|is worth|costs?) (?:over|about|around|more than)|found (?:a|one|it|another)\b[^.?!,]{0,30}? for|(?:other|similar|another|visited|looked at|seen)\b[^.?!$]{0,40}? for|(?:deposit|fee)s?(?: of| is| to| at| down to)?|rated (?:for|at)(?: up to)?|holds? up to|capacity(?: of)?(?: up to)?|paid\\b[^.?!$]{0,20}? (?:was|is)|(?:way|much|far|giving me|offering|offered|paying) (?:more|less|higher|lower) than|books? (?:out )?(?:at|for)|going rate (?:is|was)|market (?:rate|value|price) (?:is|was)|rates? (?:is|are)|original(?:ly)?(?: \w+)? (?:price|cost)(?: (?:is|was))?|(?:son|daughter|kid|child|he|she)(?:'s| is)(?: only)?|comparable|similar (?:ones?|items?|cars?|places?)(?: (?:are|go|sell))?(?: for)?)\s*(?:(?:around|about|roughly|approximately|like)\s*)?(?:\$\s*)?$"
 )
 """Words before an amount that make it a reference, not the speaker's proposal."""
 REFERENCE_AFTER = _rx(
     r"^\s*(?:(?:for|in) [^.,?!]{0,20}?)?\s*(?:is|was|seems|sounds|would be|will be|may be|might be|is still|'s)?\s*(?:a (?:bit|little) |way |far |much |really |still |kind of |kinda |pretty |just |so |too )*"
-    r"(?:too|so)?\s*(?:high|low|much|steep|expensive|cheap|ridiculous|crazy|insane|a lot|pricey)\b",
+    r"(?:too|so)?\s*(?:high|low|much|steep|expensive|cheap|ridiculous|crazy|insane|a lot|pricey|rich)\b",
+    r"^\s*(?:security |damage )?(?:deposit|fee|down ?payment)\b",
     r"^\s*(?:is|was|'s|seems) (?:way |far |much |a bit |a little |still )?(?:more|less|over|under|out of|lower|higher|below|above)\b(?! than fair)",
     r"^\s*(?:is )?(?:the|your) (?:best|lowest|highest)(?: price| offer)? (?:you|u)\b", r"^\s*\?\s*(?:no|nah|are you|you)",
     r"^\s*(?:new|retail|brand new|originally|msrp|when new|online|elsewhere|at the store|in stores)\b",
@@ -121,7 +123,7 @@ REFERENCE_AFTER = _rx(
 RELATIVE_LESS = re.compile(r"^\s*(?:dollars?|bucks|\$)?\s*(?:less|lower|off|cheaper|under|down|discount)\b", re.IGNORECASE)
 RELATIVE_MORE = re.compile(r"^\s*(?:dollars?|bucks|\$)?\s*(?:more|higher|extra|over|up)\b", re.IGNORECASE)
 RELATIVE_LESS_BEFORE = re.compile(r"\b(?:take|knock|come)\s+(?:off|down)\s+(?:a max of |up to |another |an extra |about )?\$?\s*$", re.IGNORECASE)
-RELATIVE_MORE_BEFORE = re.compile(r"(?:add|additional|another|up|raise (?:it|my offer) by|increase (?:it|my offer) by)\s*(?:an?\s*)?(?:additional\s*|extra\s*)?\$?\s*$", re.IGNORECASE)
+RELATIVE_MORE_BEFORE = re.compile(r"(?:add|additional|another|raise (?:it|my offer) by|increase (?:it|my offer) by)\s*(?:an?\s*)?(?:additional\s*|extra\s*)?\$?\s*$", re.IGNORECASE)
 PERCENT_OFF = re.compile(r"(\d{1,2}(?:\.\d+)?)\s*(?:%|percent)\s*(?:off|less|discount|lower|below|down)", re.IGNORECASE)
 HALF = re.compile(r"\bhalf (?:the |of the |of )?(?:listed |listing |asking |original |full )?(?:price|cost|amount)\b|\bhalf off\b|\b50 ?% off\b", re.IGNORECASE)
 SPLIT = re.compile(r"\b(?:split the difference|meet (?:you |me )?(?:in the middle|halfway|half way)|meet in between|middle ground)\b", re.IGNORECASE)
@@ -134,7 +136,7 @@ PLEASANTRY = re.compile(
     re.IGNORECASE)
 """'Good, thanks, and you?', 'Yes I am': the answers of an opening exchange."""
 PRICE_CUE_BEFORE = re.compile(
-    r"\b(?:do|take|accept|pay|offer|for|at|about|around|is|be|give|sell|go|than|only|asking|want|need|get|say)\s*\$?\s*$", re.IGNORECASE)
+    r"\b(?:do|take|accept|pay|offer|for|at|about|around|is|be|give|sell|go|than|only|asking|want|need|get|say|does)\s*\$?\s*$", re.IGNORECASE)
 """What comes before a year-like number (2000) that makes it money: 'how about 2000', 'I can do 2000'."""
 NEGATED_BEFORE = re.compile(r"\b(?:can'?t|cannot|won'?t|wouldn'?t|not|never)\s+(?:do|take|accept|go|pay|guarantee|sell it for|sell for|go (?:down )?to)\s*\$?\s*$",
                             re.IGNORECASE)
@@ -145,6 +147,7 @@ SERVICE_QUESTION = _rx(
     r"\bneed i say more\s*\?", r"\bwhat'?s up\s*\?", r"\byou know what\s*\?", r"\b(?:you know|ok|okay)\s*\?",
 )
 """Questions that close a statement without asking anything about the deal: the statement is what counts."""
+BARE_AMOUNT = re.compile(r"\W*\$?\s*[\d,.]+k?\s*(?:\$|dollars|bucks)?\W*", re.IGNORECASE)
 THAN_ASKED = re.compile(r"than (?:you(?:'re| are)? ask|your (?:ask|price|offer|listing)|the (?:ask|list|price))", re.IGNORECASE)
 NEGATED_PRICE = _rx(r"\b(?:can'?t|cannot|won'?t|wouldn'?t|not|never|no way)\b.{0,25}\b(?:do|take|accept|pay|go|sell|for)\b")
 GREETING_PARTS = _rx(
@@ -195,16 +198,23 @@ class DialogueContext:
 
 
 class ActReader:
-    """Reads one dialogue's messages in order, each into an Act."""
+    """Reads one dialogue's messages in order, each into an Act.
 
-    def __init__(self, listing_price: float | None) -> None:
+    `learned` uses the shipped intent model for messages without a price; False gives the rules alone.
+    """
+
+    def __init__(self, listing_price: float | None, learned: bool = True) -> None:
         self.context = DialogueContext(float(listing_price) if listing_price and listing_price > 0 else 0.0)
+        self.model = shipped_model() if learned else None
 
     def read(self, role: Role, text: str) -> Act:
-        act = parse_message(text, role, self.context)
+        return self.read_with_view(role, text)[0]
+
+    def read_with_view(self, role: Role, text: str) -> tuple[Act, MessageView | None]:
+        act, view = read_message(text, role, self.context, self.model)
         self.observe(role, act)
         self.context.n_messages += 1
-        return act
+        return act, view
 
     def observe(self, role: Role, act: Act) -> None:
         """Updates the context with an act: a parsed message, a formal event, or our own act."""
@@ -235,12 +245,13 @@ def parse_dialogue(turns: list[tuple[Role, str | Act]], listing_price: float | N
     return out
 
 
-def _plausible(m: AmountMention, listing: float) -> bool:
+def _plausible(m: AmountMention, listing: float, bare: bool = False) -> bool:
+    """`bare`: the message is the amount alone, which can only be a price."""
     if m.negative or m.value <= 0:
         return False
     if listing <= 0:
         return m.value < 1e7
-    lo, hi = PLAUSIBLE_DOLLAR if m.dollar else PLAUSIBLE
+    lo, hi = PLAUSIBLE_DOLLAR if m.dollar or bare else PLAUSIBLE
     return lo * listing <= m.value <= hi * listing
 
 
@@ -296,7 +307,7 @@ def _candidates(text: str, role: Role, c: DialogueContext) -> tuple[list[_Candid
         if m.looks_like_year and not (listing and 0.6 * listing <= m.value <= 1.4 * listing
                                       and PRICE_CUE_BEFORE.search(text, max(0, m.start - 25), m.start)):
             continue
-        if not _plausible(m, listing):
+        if not _plausible(m, listing, bare=len(mentions) == 1 and BARE_AMOUNT.fullmatch(text) is not None):
             continue
         restates_listing = bool(listing) and _close(m.value, listing)
         own = c.last_price.get(role)
@@ -364,14 +375,20 @@ def _sentence_of(text: str, m: AmountMention | None) -> str:
     return text[start:end + 1]
 
 
-def parse_message(text: str, role: Role, c: DialogueContext) -> Act:
+def parse_message(text: str, role: Role, c: DialogueContext, model: IntentModel | None = None) -> Act:
     """One message's act given what was said before (see ACTS.md)."""
+    return read_message(text, role, c, model)[0]
+
+
+def read_message(text: str, role: Role, c: DialogueContext,
+                 model: IntentModel | None = None) -> tuple[Act, MessageView | None]:
+    """The act, and for a message that names no price what the intent model sees of it."""
     if not isinstance(text, str):
-        return Act(Intent.UNKNOWN)
+        return Act(Intent.UNKNOWN), None
     text = text[:MAX_TEXT].replace("\u2019", "'")
     stripped = text.strip()
     if not stripped:
-        return Act(Intent.UNKNOWN)
+        return Act(Intent.UNKNOWN), None
     low = stripped.lower()
     partner = c.partner_price(role)
     own = c.last_price.get(role)
@@ -380,22 +397,48 @@ def parse_message(text: str, role: Role, c: DialogueContext) -> Act:
     settled = c.deal_price is not None
     cands, references = _candidates(stripped, role, c)
     if cands:
-        chosen = _choose(cands, stripped)
-        price = chosen.price
-        sentence = _sentence_of(stripped, chosen.mention).lower()
-        if _close(price, partner) and _close(price, own):  # both sides named it: agreed if said so
-            ok = AGREE.search(low) or AGREE_WEAK.search(low) or OK_WORDS.search(low) or re.search(r"\bit is\b", low)
-            return Act(Intent.AGREE, partner) if ok else Act(Intent.INSIST, own)
-        if _close(price, partner):
-            if NEGATED_PRICE.search(sentence) or re.search(r"\?\s*(?:no|nah|not|are you|you'?re|that'?s|seriously|lol|way)\b", low):
-                return Act(Intent.DISAGREE)
-            return Act(Intent.AGREE, partner)
-        if not c.any_price:
-            return Act(Intent.PROPOSE, price)
-        if _close(price, own):
-            return Act(Intent.INSIST, own)
-        return Act(Intent.COUNTER, price)
+        return _priced_act(cands, stripped, low, c, partner, own), None
+    act = _unpriced_act(low, role, c, partner_open, settled, own)
+    view = MessageView(low, role, act.intent, c.n_messages, c.last_intent.get(other_role(role)), c.last_intent.get(role),
+                       partner_open, settled, c.any_price)
+    if model is not None and act.intent is not Intent.INSIST:  # a held price is the rules' call: too rare to learn
+        act = _act_of_intent(model.predict(view), act, role, c, own)
+    return act, view
 
+
+def _priced_act(cands: list[_Candidate], stripped: str, low: str, c: DialogueContext,
+                partner: float | None, own: float | None) -> Act:
+    """A message that names a price: its intent follows from the prices on the table."""
+    chosen = _choose(cands, stripped)
+    price = chosen.price
+    sentence = _sentence_of(stripped, chosen.mention).lower()
+    if _close(price, partner) and _close(price, own):  # both sides named it: agreed if said so
+        ok = AGREE.search(low) or AGREE_WEAK.search(low) or OK_WORDS.search(low) or re.search(r"\bit is\b", low)
+        return Act(Intent.AGREE, partner) if ok else Act(Intent.INSIST, own)
+    if _close(price, partner):
+        if NEGATED_PRICE.search(sentence) or re.search(r"\?\s*(?:no|nah|not|are you|you'?re|that'?s|seriously|lol|way)\b", low):
+            return Act(Intent.DISAGREE)
+        return Act(Intent.AGREE, partner)
+    if not c.any_price:
+        return Act(Intent.PROPOSE, price)
+    if _close(price, own):
+        return Act(Intent.INSIST, own)
+    return Act(Intent.COUNTER, price)
+
+
+def _act_of_intent(intent: Intent, rule_act: Act, role: Role, c: DialogueContext, own: float | None) -> Act:
+    """The act for the model's intent: an insist needs a price to hold, else the rules' act stands."""
+    if intent is rule_act.intent:
+        return rule_act
+    if intent is Intent.INSIST:
+        held = own if own is not None else (c.listing_price if role == "seller" and c.listing_price else None)
+        return Act(Intent.INSIST, held) if held is not None and c.any_price else rule_act
+    return Act(intent)
+
+
+def _unpriced_act(low: str, role: Role, c: DialogueContext, partner_open: bool, settled: bool,
+                  own: float | None) -> Act:
+    """The rules' act for a message that names no price."""
     if "?" not in low and YES_NO.match(low):
         partner_said = c.last_intent.get(other_role(role))
         if partner_said == Intent.INQUIRE:

@@ -1,0 +1,112 @@
+"""Trains the intent model of the parser (parser/intent_model.py) on hand-labelled dialogues.
+
+Examples are the messages that name no price, seen as the parser sees them when it reads the
+dialogue in order with the rules alone; labels are the hand labels in `metadata.intent`.
+`cross_validate` holds out one file at a time and scores the whole parser on it.
+"""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dialogue.corpus import load_dialogues
+from dialogue.parser_eval import gold_label, score
+from parser.acts import Intent
+from parser.intent_model import CLASSES, IntentModel, MessageView, features
+from parser.rules import ActReader
+
+
+@dataclass
+class ParserTrainConfig:
+    min_count: int = 2  # features seen fewer times are dropped
+    l2: float = 1.0
+    steps: int = 400
+    lr: float = 0.025
+
+
+def labelled_views(path: str | Path) -> list[tuple[MessageView, Intent]]:
+    """(what the model sees, the hand label) for each labelled message without a price."""
+    out = []
+    for d in load_dialogues(path):
+        reader = ActReader(d.scenario.listing_price, learned=False)
+        for event in d.events:
+            role = d.role_of(event.agent)
+            if not event.is_message:
+                if event.act is not None:
+                    reader.observe(role, event.act)
+                continue
+            _, view = reader.read_with_view(role, event.text)
+            gold = gold_label(event.metadata)
+            if view is not None and gold is not None and Intent(gold[0]) in CLASSES:
+                out.append((view, Intent(gold[0])))
+    return out
+
+
+def fit(examples: list[tuple[MessageView, Intent]], config: ParserTrainConfig = ParserTrainConfig()) -> IntentModel:
+    """Softmax regression by full-batch Adam on binary features."""
+    rows = [features(view) for view, _ in examples]
+    counts = Counter(f for row in rows for f in row)
+    vocab = {f: i for i, f in enumerate(sorted(f for f, n in counts.items() if n >= config.min_count))}
+    x = np.zeros((len(rows), len(vocab)), dtype=np.float32)
+    for i, row in enumerate(rows):
+        x[i, [vocab[f] for f in row if f in vocab]] = 1.0
+    y = np.eye(len(CLASSES), dtype=np.float32)[[CLASSES.index(label) for _, label in examples]]
+    w = np.zeros((len(vocab), len(CLASSES)), dtype=np.float32)
+    m, v = np.zeros_like(w), np.zeros_like(w)
+    for step in range(1, config.steps + 1):
+        z = x @ w
+        p = np.exp(z - z.max(1, keepdims=True))
+        p /= p.sum(1, keepdims=True)
+        grad = (x.T @ (p - y) + config.l2 * w) / len(rows)
+        m = 0.9 * m + 0.1 * grad
+        v = 0.999 * v + 0.001 * grad * grad
+        w -= config.lr * (m / (1 - 0.9 ** step)) / (np.sqrt(v / (1 - 0.999 ** step)) + 1e-8)
+    keep = np.abs(w).max(1) >= 1e-3
+    weights = {f: [round(float(a), 4) for a in w[i]] for f, i in vocab.items() if keep[i]}
+    return IntentModel(CLASSES, weights)
+
+
+def parser_report(path: str | Path, model: IntentModel | None) -> dict:
+    """The whole parser (rules, plus `model` for unpriced messages) scored on one labelled file."""
+    pairs = []
+    for d in load_dialogues(path):
+        reader = ActReader(d.scenario.listing_price, learned=False)
+        reader.model = model
+        for event in d.events:
+            role = d.role_of(event.agent)
+            if not event.is_message:
+                if event.act is not None:
+                    reader.observe(role, event.act)
+                continue
+            act = reader.read(role, event.text)
+            gold = gold_label(event.metadata)
+            if gold is not None:
+                pairs.append((gold, (act.intent.value, act.price)))
+    return score(pairs)
+
+
+def cross_validate(paths: list[Path], config: ParserTrainConfig = ParserTrainConfig()) -> list[dict]:
+    """Leave one file out: train on the others, score rules alone and rules + model on it."""
+    views = {p: labelled_views(p) for p in paths}
+    out = []
+    for held in paths:
+        model = fit([e for p in paths if p != held for e in views[p]], config)
+        rules, learned = parser_report(held, None), parser_report(held, model)
+        out.append({"file": held.name, "messages": rules["messages"], "rules": rules["intent_accuracy"],
+                    "rules+model": learned["intent_accuracy"]})
+    return out
+
+
+def train_parser(paths: list[Path], out: Path, config: ParserTrainConfig = ParserTrainConfig(),
+                 command: str = "") -> dict:
+    start = time.perf_counter()
+    examples = [e for p in paths for e in labelled_views(p)]
+    model = fit(examples, config)
+    card = {"data": [p.name for p in paths], "examples": len(examples), "features": len(model.weights),
+            "config": vars(config), "command": command, "seconds": round(time.perf_counter() - start, 1)}
+    model.save(out, card)
+    return card

@@ -1,0 +1,57 @@
+"""The parser's learned intent model: trained from hand labels, shipped, used for unpriced messages."""
+import json
+import subprocess
+import sys
+
+from dialogue.train_parser import ParserTrainConfig, cross_validate, fit, labelled_views, parser_report
+from parser.acts import Act, Intent
+from parser.intent_model import CLASSES, IntentModel, shipped_model
+from parser.rules import ActReader
+from tests.conftest import ROOT, TEST_DATA
+
+
+def test_the_shipped_model_is_used_by_default():
+    model = shipped_model()
+    assert model is not None and set(model.classes) == set(CLASSES)
+    assert ActReader(100).model is model
+    assert ActReader(100, learned=False).model is None
+
+
+def test_prices_stay_with_the_rules():
+    for learned in (True, False):
+        reader = ActReader(150, learned=learned)
+        assert reader.read("buyer", "Would you take $80?") == Act(Intent.PROPOSE, 80)
+        assert reader.read("seller", "I could do 130") == Act(Intent.COUNTER, 130)
+
+
+def test_training_fits_its_examples_and_round_trips(tmp_path):
+    examples = labelled_views(TEST_DATA / "gold-dev.json")
+    assert len(examples) > 100
+    model = fit(examples, ParserTrainConfig(steps=200))
+    fitted = sum(model.predict(view) is label for view, label in examples) / len(examples)
+    assert fitted > 0.9
+    path = tmp_path / "m.json"
+    model.save(path, {"data": ["gold-dev.json"]})
+    again = IntentModel.load(path)
+    assert all(again.predict(v) is model.predict(v) for v, _ in examples[:50])
+
+
+def test_the_model_improves_on_held_out_files():
+    rows = cross_validate([TEST_DATA / "gold-dev6.json", TEST_DATA / "gold-dev7.json", TEST_DATA / "gold-dev5.json"],
+                          ParserTrainConfig(steps=200))
+    assert len(rows) == 3 and all(0.8 < r["rules+model"] <= 1 for r in rows)
+
+
+def test_parser_report_without_a_model_is_the_rules():
+    report = parser_report(TEST_DATA / "gold-dev.json", None)
+    assert report["messages"] == 232 and report["intent_accuracy"] > 0.9
+
+
+def test_train_parser_command(tmp_path):
+    out = tmp_path / "model.json"
+    run = subprocess.run([sys.executable, "-m", "dialogue.cli", "train", "parser", "--data",
+                          str(TEST_DATA / "gold-dev.json"), "--out", str(out)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    saved = json.loads(out.read_text())
+    assert saved["card"]["data"] == ["gold-dev.json"] and saved["weights"]

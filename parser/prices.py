@@ -34,6 +34,7 @@ UNITS_AFTER = re.compile(
 )
 """What follows a number that is not money: mileage, sizes, counts, times, model numbers."""
 
+_DIGIT = re.compile(r"\d")
 _JOINED = re.compile(r"\d[-/.:)]|\d\s\d")
 _RANGE_GAP = re.compile(r"\s*(?:-|–|to|or)\s*", re.IGNORECASE)
 _NOT_MONEY = re.compile(
@@ -44,7 +45,8 @@ _NOT_MONEY = re.compile(
     r"|\b\d{1,2}:\d{2}\b"  # times
 )
 _MILES = re.compile(r"\s*(?:miles?|mi\b|km)", re.IGNORECASE)
-_HAS_NUMBER_WORD = re.compile(r"hundred|thousand|grand|ty\b|teen\b|\bten\b", re.IGNORECASE)
+_HAS_NUMBER_WORD = re.compile(r"\b(?:hundred|thousand|grand|twenty|thirty|fou?rty|fifty|sixty|seventy|eighty|ninety|ten|eleven"
+                              r"|twelve|\w+teen)\b", re.IGNORECASE)
 
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -146,7 +148,7 @@ def _word_mentions(text: str) -> list[AmountMention]:
 def find_amounts(text: str) -> list[AmountMention]:
     """Every number in the text that might be money, in reading order."""
     text = text[:MAX_TEXT]
-    mentions = _digit_mentions(text)
+    mentions = _digit_mentions(text) if _DIGIT.search(text) else []
     if _HAS_NUMBER_WORD.search(text):
         mentions += _word_mentions(text)
     mentions.sort(key=lambda m: m.start)

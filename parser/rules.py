@@ -460,8 +460,9 @@ def _unpriced_act(low: str, role: Role, c: DialogueContext, partner_open: bool, 
         return Act(Intent.DISAGREE)
     if PRICE_ASK.search(low):
         return Act(Intent.INQUIRE)
-    # A long message is never only a greeting: skip the costly search.
-    without_greeting, n_greetings = GREETING_PARTS.subn(" ", low) if len(low) < 160 else (low, 0)
+    # Greetings open a dialogue; later, or in a long message, they are never the point: skip the costly search.
+    may_greet = len(low) < 160 and (c.n_messages < 6 or len(low) < 40)
+    without_greeting, n_greetings = GREETING_PARTS.subn(" ", low) if may_greet else (low, 0)
     rest = FILLER.sub(" ", without_greeting).strip(" \t\n.,!:;-)(")
     if (n_greetings and len(WORD.findall(rest)) <= 2) or (c.n_messages < 6 and len(low) < 60 and PLEASANTRY.match(low)):
         return Act(Intent.GREET)

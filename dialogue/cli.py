@@ -46,6 +46,121 @@ def cmd_tournament(args: argparse.Namespace) -> None:
           file=sys.stderr)
 
 
+def cmd_train_generator(args: argparse.Namespace) -> None:
+    from dialogue.lm import ModelError
+    from dialogue.train_generator import TrainConfig, train_generator
+
+    config = TrainConfig(args.out, args.base_model, args.data, args.epochs, args.max_steps, args.max_examples,
+                         args.eval_examples, args.eval_steps, args.batch_size, learning_rate=args.lr,
+                         lora_r=args.lora_r, bf16=args.bf16, threads=args.threads, seed=args.seed, command=" ".join(["haggler", *sys.argv[1:]]))
+    try:
+        summary = train_generator(config)
+    except ModelError as e:
+        sys.exit(f"haggler: {e}")
+    print(json.dumps({k: v for k, v in summary.items() if k != "eval_loss_history"}, indent=1))
+    print(f"adapter and model card -> {args.out}", file=sys.stderr)
+
+
+def cmd_train_parser(args: argparse.Namespace) -> None:
+    from dialogue.train_parser import cross_validate, train_parser
+
+    if args.cv:
+        print(f"{'held out':28s} {'messages':>8s} {'rules':>6s} {'rules+model':>11s}")
+        for row in cross_validate(args.data):
+            print(f"{row['file']:28s} {row['messages']:8d} {row['rules']:6.3f} {row['rules+model']:11.3f}")
+    card = train_parser(args.data, args.out, command="haggler " + " ".join(sys.argv[1:]))
+    print(f"{card['examples']} examples, {card['features']} features -> {args.out}", file=sys.stderr)
+
+
+def cmd_say(args: argparse.Namespace) -> None:
+    from dialogue.generator import GeneratorError, make_generator, say
+
+    try:
+        generator = make_generator(args.generator, base_model=args.base_model, adapter=args.adapter, seed=args.seed)
+        rendering = say(generator, args.act, args.role, args.scenario)
+    except GeneratorError as e:
+        sys.exit(f"haggler: {e}")
+    print(rendering.text)
+    if args.verbose:
+        print(json.dumps(rendering.record, indent=1), file=sys.stderr)
+
+
+def cmd_eval_generator(args: argparse.Namespace) -> None:
+    from dialogue.generator import GeneratorError
+    from dialogue.generator_eval import evaluate_generator, format_report
+
+    try:
+        report = evaluate_generator(args.data, limit=args.limit, base_model=args.base_model, adapter=args.adapter,
+                                    seed=args.seed)
+    except GeneratorError as e:
+        sys.exit(f"haggler: {e}")
+    print(json.dumps(report, indent=1) if args.json else format_report(report))
+
+
+def add_train_commands(sub: argparse._SubParsersAction) -> None:
+    """`haggler train MODEL`: one sub-subcommand per trainable model (the generator; policies later)."""
+    train = sub.add_parser("train", help="train a model (generator)", description="Trains one of haggler's models.")
+    models = train.add_subparsers(dest="model", required=True, metavar="MODEL")
+
+    p = models.add_parser("generator", help="LoRA fine-tuning of the language model that renders acts",
+                          description="Fine-tunes the base model on (context, act) -> utterance examples with LoRA "
+                                      "and writes the adapter and its model card to OUT.")
+    p.add_argument("--base-model", default="smollm2", metavar="M",
+                   help="smollm2 (the bundled GGUF, default), a .gguf file, a local model directory or a HF model id")
+    p.add_argument("--data", nargs="+", default=["craigslist"], metavar="SRC",
+                   help="craigslist (dev.json + luis-acts.json, default), dialogue files (.json/.jsonl: "
+                        "haggler transcripts too) or Hugging Face datasets (id or saved directory)")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR")
+    p.add_argument("--epochs", type=float, default=1.0)
+    p.add_argument("--max-steps", type=int, default=-1, metavar="N", help="stop after N steps (overrides --epochs)")
+    p.add_argument("--max-examples", type=int, metavar="N", help="train on a random N of the examples")
+    p.add_argument("--eval-examples", type=int, default=200, metavar="N", help="examples held out for the eval loss")
+    p.add_argument("--eval-steps", type=int, default=100, metavar="N")
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--lr", type=float, default=5e-4)
+    p.add_argument("--lora-r", type=int, default=8)
+    p.add_argument("--bf16", action="store_true", help="bf16 autocast (fast on CPUs with AMX and on recent GPUs)")
+    p.add_argument("--threads", type=int, default=1, metavar="T", help="CPU threads for torch (default 1)")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_train_generator)
+
+    p = models.add_parser("parser", help="the parser's intent model, from hand-labelled dialogues",
+                          description="Trains the intent model the parser uses for messages that name no price "
+                                      "(parser/intent_model.json) on dialogues whose messages carry hand labels "
+                                      "in metadata; --cv first scores it leaving one file out at a time.")
+    p.add_argument("--data", type=Path, nargs="+", required=True, metavar="LABELLED.json")
+    p.add_argument("--out", type=Path, default=Path("parser/intent_model.json"), metavar="OUT.json")
+    p.add_argument("--cv", action="store_true", help="leave-one-file-out cross-validation before training")
+    p.set_defaults(func=cmd_train_parser)
+
+
+def add_generator_commands(sub: argparse._SubParsersAction) -> None:
+    def model_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--base-model", default="smollm2", metavar="M", help="the base model (default smollm2)")
+        p.add_argument("--adapter", default="default", metavar="DIR",
+                       help="a LoRA adapter directory; default: the shipped data/generator-lora; none: the base model")
+        p.add_argument("--seed", type=int, default=0)
+
+    p = sub.add_parser("say", help="render one act as text", description="Prints one rendering of an act.")
+    p.add_argument("--act", required=True, metavar="ACT", help="e.g. 'counter 120', 'agree', 'inquire'")
+    p.add_argument("--role", choices=["buyer", "seller"], required=True)
+    p.add_argument("--scenario", default="builtin:0", metavar="SPEC", help="builtin:N or FILE:N (default builtin:0)")
+    p.add_argument("--generator", choices=["lm", "template"], default="lm", help="lm (default) or template")
+    p.add_argument("--verbose", action="store_true", help="print the decision record to standard error")
+    model_options(p)
+    p.set_defaults(func=cmd_say)
+
+    p = sub.add_parser("eval-generator", help="perplexity, faithfulness, diversity and latency of the generator",
+                       description="Scores the generator on the messages of a dialogue file: perplexity of the "
+                                   "human utterances under the base and fine-tuned models, faithfulness of "
+                                   "renderings of the parsed acts (first try and final), distinct-2, latency.")
+    p.add_argument("--data", type=Path, required=True, metavar="FILE.json")
+    p.add_argument("--limit", type=int, default=500, metavar="N", help="messages to score (default 500)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    model_options(p)
+    p.set_defaults(func=cmd_eval_generator)
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="haggler", description="Negotiation in natural language.")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -85,6 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue the run in DIR, playing only missing games")
     p.add_argument("--turn-limit", type=int, default=20, metavar="T", help="turns before no deal (default 20)")
     p.set_defaults(func=cmd_tournament)
+
+    add_train_commands(sub)
+    add_generator_commands(sub)
 
     return ap
 

@@ -33,24 +33,86 @@ def bench_parser() -> dict:
 
 def bench_selfplay() -> dict:
     """Dialogues per second of rule vs rule at the act level, one process, on the builtin scenarios:
-    the tournament's own path (session, transcript, JSON line, scores), without the file write."""
+    the tournament's own path (session, scores, the transcript's JSON line, written to /dev/null)."""
+    import os
+
+    from dialogue.games import Game
     from dialogue.scenarios import load_scenarios
-    from dialogue.tournament import Game, init_worker, play_games
+    from dialogue.workers import World, play_into
 
     scenarios = load_scenarios("builtin")
     games = [Game(i % len(scenarios), i // len(scenarios), "rule", "rule") for i in range(4000)]
-    init_worker(scenarios, 0, 20)
+    world = World(scenarios, seed=0, turn_limit=20)
+    fd = os.open(os.devnull, os.O_WRONLY)
     best = float("inf")
     for _ in range(3):
         start = time.perf_counter()
-        play_games(games)
+        play_into(games, world, fd)
         best = min(best, time.perf_counter() - start)
+    os.close(fd)
     return {"selfplay_dialogues_per_s": round(len(games) / best)}
+
+
+def _render_requests(n: int, seed: int = 0) -> list:
+    """n (act, role, context) requests: a seeded sample of dev.json's messages in their dialogues."""
+    import random
+
+    from dialogue.corpus import load_dialogues
+    from dialogue.generator import Request
+    from dialogue.generator_data import dialogue_contexts
+
+    items = [Request(act, role, context) for d in load_dialogues(DEV) for context, role, act, _ in dialogue_contexts(d)]
+    return random.Random(seed).sample(items, n)
+
+
+def bench_render() -> dict:
+    """The default generator (shipped adapter, warm): median ms to render one act alone, and the speedup of
+    rendering 8 acts in one batched call over rendering them one at a time (4 groups of 8, both ways)."""
+    import statistics
+
+    from dialogue.generator import make_generator
+
+    generator = make_generator("lm")
+    requests = _render_requests(56)
+    generator.render(requests[:2])  # warm-up
+    alone = []
+    for r in requests[:24]:
+        start = time.perf_counter()
+        generator.render([r])
+        alone.append(time.perf_counter() - start)
+    one_by_one = batched = 0.0
+    for k in range(4):
+        group = requests[24 + 8 * k:32 + 8 * k]
+        start = time.perf_counter()
+        for r in group:
+            generator.render([r])
+        one_by_one += time.perf_counter() - start
+        start = time.perf_counter()
+        generator.render(group)
+        batched += time.perf_counter() - start
+    return {"render_latency_ms_p50": round(1000 * statistics.median(alone)),
+            "render_batch8_speedup": round(one_by_one / batched, 2)}
+
+
+def bench_finetune() -> dict:
+    """Training tokens (prompt and target, no padding) per second of `haggler train generator` (bf16 where fast):
+    12 steps of batch 8, warm-up included."""
+    import tempfile
+
+    from dialogue.lm import fast_bf16
+    from dialogue.train_generator import TrainConfig, train_generator
+
+    with tempfile.TemporaryDirectory() as out:
+        summary = train_generator(TrainConfig(Path(out), max_steps=12, max_examples=96, eval_examples=0,
+                                              bf16=fast_bf16(), command="bench"))
+    return {"finetune_tokens_per_s": summary["tokens_per_s"]}
 
 
 BENCHMARKS = {
     "parser": bench_parser,
     "selfplay": bench_selfplay,
+    "render": bench_render,
+    "finetune": bench_finetune,
 }
 
 

@@ -1,0 +1,73 @@
+"""DIR/dialogues.jsonl: one transcript a line, appended the moment a dialogue ends, and read back to resume.
+
+Every line is appended with a single write to a file opened for appending, so processes can
+share it; a run holds DIR/lock while it writes, so a resumed run waits for anything still
+writing from a killed one.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sys
+from pathlib import Path
+
+from dialogue.corpus import Dialogue
+from dialogue.scoring import SideScore, score_dialogue
+
+
+def transcript_line(dialogue: Dialogue, scenario_json: str) -> bytes:
+    """The dialogue's JSON on one line, its scenario already encoded once per tournament."""
+    rest = {"uuid": dialogue.uuid, "agents": dialogue.agents,
+            "outcome": dialogue.outcome.to_dict() if dialogue.outcome else None,
+            "events": [e.to_dict() for e in dialogue.events]}
+    return ('{"scenario": ' + scenario_json + ", " + json.dumps(rest, ensure_ascii=False)[1:] + "\n").encode()
+
+
+def open_for_append(path: Path) -> int:
+    return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+
+
+def hold_lock(directory: Path) -> int:
+    """Takes DIR/lock for this process (and the workers it forks), waiting while another run holds it."""
+    fd = os.open(directory / "lock", os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print(f"haggler: waiting for another run writing {directory} to end", file=sys.stderr)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def read_finished(path: Path, expected: set[str]) -> tuple[set[str], list[SideScore]]:
+    """The games already in a dialogues file and their scores.
+
+    Keeps every whole, valid, expected line once; if anything else is there (a line cut off by a
+    kill, a duplicate) the file is rewritten with only the kept lines.
+    """
+    if not path.exists():
+        return set(), []
+    lines = path.read_bytes().split(b"\n")
+    clean = lines[-1] == b""
+    done: set[str] = set()
+    kept: list[bytes] = []
+    scores: list[SideScore] = []
+    for line in lines:
+        if not line:
+            continue
+        try:
+            dialogue = Dialogue.from_dict(json.loads(line))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            clean = False
+            continue
+        if dialogue.uuid not in expected or dialogue.uuid in done:
+            clean = False
+            continue
+        done.add(dialogue.uuid)
+        kept.append(line)
+        scores.extend(score_dialogue(dialogue))
+    if not clean:
+        tmp = path.with_suffix(".jsonl.tmp")
+        tmp.write_bytes(b"".join(line + b"\n" for line in kept))
+        os.replace(tmp, path)
+    return done, scores

@@ -1,0 +1,148 @@
+"""A tournament's scores summed up: results.json, the printed leaderboard, the utility heatmap."""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from itertools import combinations_with_replacement
+from pathlib import Path
+
+from dialogue.scoring import SideScore
+
+Z95 = 1.96
+
+
+def mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def mean_ci(values: list[float]) -> tuple[float | None, float | None]:
+    """The mean and the half-width of its normal-approximation 95% interval."""
+    n = len(values)
+    if n == 0:
+        return None, None
+    m = sum(values) / n
+    if n < 2:
+        return m, None
+    variance = sum((v - m) ** 2 for v in values) / (n - 1)
+    return m, Z95 * math.sqrt(variance / n)
+
+
+def by_matchup(scores: list[SideScore]) -> dict[tuple[str, str], list[SideScore]]:
+    """Scores grouped by (agent, opponent)."""
+    groups: dict[tuple[str, str], list[SideScore]] = defaultdict(list)
+    for r in scores:
+        groups[r.agent, r.opponent].append(r)
+    return groups
+
+
+def by_agent(scores: list[SideScore]) -> dict[str, list[SideScore]]:
+    groups: dict[str, list[SideScore]] = defaultdict(list)
+    for r in scores:
+        groups[r.agent].append(r)
+    return groups
+
+
+def agent_summary(rows: list[SideScore]) -> dict:
+    """Means over the sides an agent played (a self-play dialogue counts once per side).
+
+    Margin and fairness are means over the agreed dialogues only; no deal has no price.
+    """
+    deals = [r for r in rows if r.agreed]
+    return {
+        "dialogues": len(rows),
+        "agreement_rate": mean([float(r.agreed) for r in rows]),
+        "utility": mean([r.utility for r in rows]),
+        "margin": mean([r.margin for r in deals]),  # type: ignore[misc]
+        "fairness": mean([r.fairness for r in deals]),  # type: ignore[misc]
+        "length": mean([float(r.length) for r in rows]),
+        "violations": sum(r.violations for r in rows),
+    }
+
+
+def pair_summary(a: str, b: str, of_a: list[SideScore], of_b: list[SideScore]) -> dict:
+    deals_a, deals_b = [r for r in of_a if r.agreed], [r for r in of_b if r.agreed]
+    return {
+        "a": a, "b": b,
+        "dialogues": len(of_a) // (2 if a == b else 1),
+        "agreement_rate": mean([float(r.agreed) for r in of_a]),
+        "utility_a": mean([r.utility for r in of_a]),
+        "utility_b": mean([r.utility for r in of_b]),
+        "margin_a": mean([r.margin for r in deals_a]),  # type: ignore[misc]
+        "margin_b": mean([r.margin for r in deals_b]),  # type: ignore[misc]
+        "length": mean([float(r.length) for r in of_a]),
+        "violations_a": sum(r.violations for r in of_a),
+        "violations_b": sum(r.violations for r in of_b),
+    }
+
+
+def summarize(agents: list[str], scores: list[SideScore]) -> dict:
+    """results.json: {agents, mode, n_dialogues, per_agent, pairs}."""
+    agent_rows, matchups = by_agent(scores), by_matchup(scores)
+    return {
+        "agents": agents,
+        "mode": "acts",
+        "n_dialogues": len(scores) // 2,
+        "per_agent": {name: agent_summary(agent_rows[name]) for name in agents},
+        "pairs": [pair_summary(a, b, matchups[a, b], matchups[b, a])
+                  for a, b in combinations_with_replacement(agents, 2)],
+    }
+
+
+def _cell(m: float | None, half: float | None, width: int = 15) -> str:
+    if m is None:
+        return f"{'-':>{width}}"
+    return f"{m:>7.3f} ± {half:.3f}".rjust(width) if half is not None else f"{m:>7.3f}".rjust(width)
+
+
+def leaderboard(agents: list[str], scores: list[SideScore]) -> str:
+    """One line an agent, best mean utility first: means with 95% intervals."""
+    lines = [f"{'agent':<10} {'sides':>6} {'agreement':>15} {'utility':>15} {'margin':>15} "
+             f"{'fairness':>15} {'length':>15} {'violations':>10}"]
+    rows = []
+    agent_rows = by_agent(scores)
+    for name in agents:
+        mine = agent_rows[name]
+        deals = [r for r in mine if r.agreed]
+        rows.append((mean_ci([r.utility for r in mine])[0] or 0.0, name, mine, deals))
+    for _, name, mine, deals in sorted(rows, key=lambda row: -row[0]):
+        lines.append(" ".join([
+            f"{name:<10}", f"{len(mine):>6}",
+            _cell(*mean_ci([float(r.agreed) for r in mine])),
+            _cell(*mean_ci([r.utility for r in mine])),
+            _cell(*mean_ci([r.margin for r in deals])),  # type: ignore[misc]
+            _cell(*mean_ci([r.fairness for r in deals])),  # type: ignore[misc]
+            _cell(*mean_ci([float(r.length) for r in mine])),
+            f"{sum(r.violations for r in mine):>10}"]))
+    return "\n".join(lines)
+
+
+def plot_utility(agents: list[str], scores: list[SideScore], path: Path) -> None:
+    """Heatmap: row agent's mean utility against the column opponent."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    index = {name: i for i, name in enumerate(agents)}
+    sums = [[0.0] * len(agents) for _ in agents]
+    counts = [[0] * len(agents) for _ in agents]
+    for r in scores:
+        i, j = index[r.agent], index[r.opponent]
+        sums[i][j] += r.utility
+        counts[i][j] += 1
+    grid = [[s / c if c else math.nan for s, c in zip(srow, crow)] for srow, crow in zip(sums, counts)]
+    size = 1.2 + 0.9 * len(agents)
+    fig, ax = plt.subplots(figsize=(size + 1.5, size))
+    image = ax.imshow(grid, cmap="viridis")
+    ax.set_xticks(range(len(agents)), agents, rotation=45, ha="right")
+    ax.set_yticks(range(len(agents)), agents)
+    ax.set_xlabel("opponent")
+    ax.set_ylabel("agent")
+    for i, row in enumerate(grid):
+        for j, value in enumerate(row):
+            if not math.isnan(value):
+                ax.text(j, i, f"{value:.2f}", ha="center", va="center", color="w" if value < 0.5 else "k", fontsize=8)
+    fig.colorbar(image, ax=ax, label="mean utility")
+    ax.set_title("utility against each opponent")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

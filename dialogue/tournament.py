@@ -1,0 +1,124 @@
+"""Round-robin tournaments at the act level: `haggler tournament`.
+
+Every pair of agents (each with itself too) meets on the same scenarios in both roles (see
+dialogue/games.py). Transcripts go to DIR/dialogues.jsonl as each dialogue ends; `resume`
+keeps the whole lines of an interrupted run and plays only the games not there yet. Scores
+are computed from the transcripts, and summed up in DIR/results.json, DIR/utility.png and a
+printed leaderboard.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+from dialogue.corpus import CorpusError, Scenario
+from dialogue.dialogue_log import hold_lock, open_for_append, read_finished
+from dialogue.games import Game, schedule
+from dialogue.results import leaderboard, plot_utility, summarize
+from dialogue.scenarios import load_scenarios
+from dialogue.workers import World, chunks, play_in_processes, play_into
+from strategy.policies import UnknownPolicy, check_policy_names
+from strategy.principal import DEFAULT_TURN_LIMIT
+
+
+class TournamentError(ValueError):
+    """A tournament that cannot start: unknown agents, unreadable scenarios, a mismatched resume."""
+
+
+@dataclass
+class TournamentConfig:
+    agents: list[str]
+    scenarios: str
+    n: int
+    out: Path
+    repeats: int = 1
+    workers: int = 1
+    seed: int = 0
+    resume: bool = False
+    turn_limit: int = DEFAULT_TURN_LIMIT
+    progress: bool = True
+    """Show a progress bar (on a terminal only)."""
+
+    def identity(self) -> dict:
+        """What a resumed run must share with the run it continues."""
+        return {"agents": self.agents, "scenarios": self.scenarios, "n": self.n, "repeats": self.repeats,
+                "seed": self.seed, "turn_limit": self.turn_limit}
+
+
+@dataclass
+class Tournament:
+    config: TournamentConfig
+    scenarios: list[Scenario]
+    games: list[Game]
+
+
+def load_tournament(config: TournamentConfig) -> Tournament:
+    if not config.agents:
+        raise TournamentError("no agents given")
+    if len(set(config.agents)) != len(config.agents):
+        raise TournamentError(f"an agent is listed twice: {' '.join(config.agents)}")
+    try:
+        check_policy_names(config.agents)
+    except UnknownPolicy as e:
+        raise TournamentError(str(e)) from None
+    if config.n < 1 or config.repeats < 1 or config.workers < 1 or config.turn_limit < 1:
+        raise TournamentError("--n, --repeats, --workers and the turn limit must be at least 1")
+    try:
+        scenarios = load_scenarios(config.scenarios, config.seed)
+    except CorpusError as e:
+        raise TournamentError(str(e)) from None
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as e:
+        raise TournamentError(f"{config.scenarios}: cannot read scenarios ({type(e).__name__}: {e})") from None
+    if not scenarios:
+        raise TournamentError(f"{config.scenarios}: no scenarios in it")
+    scenarios = scenarios[:config.n]
+    return Tournament(config, scenarios, schedule(config.agents, len(scenarios), config.repeats))
+
+
+def check_output_dir(config: TournamentConfig) -> Path:
+    run_file, dialogues = config.out / "run.json", config.out / "dialogues.jsonl"
+    if config.resume and run_file.exists():
+        previous = json.loads(run_file.read_text(encoding="utf-8"))
+        if previous != config.identity():
+            changed = ", ".join(k for k in config.identity() if previous.get(k) != config.identity()[k])
+            raise TournamentError(f"{config.out}: --resume with different settings than the run there ({changed})")
+    elif dialogues.exists() and dialogues.stat().st_size:
+        if config.resume:
+            raise TournamentError(f"{run_file}: missing, cannot tell what run {dialogues} belongs to")
+        raise TournamentError(f"{dialogues} exists; pass --resume to continue it, or choose another --out")
+    run_file.write_text(json.dumps(config.identity(), indent=1) + "\n", encoding="utf-8")
+    return dialogues
+
+
+def run_tournament(config: TournamentConfig) -> tuple[dict, str]:
+    """Plays the games not yet in DIR/dialogues.jsonl, then writes results.json and utility.png.
+
+    Returns the results and the leaderboard text.
+    """
+    tournament = load_tournament(config)
+    config.out.mkdir(parents=True, exist_ok=True)
+    lock = hold_lock(config.out)
+    try:
+        path = check_output_dir(config)
+        done, scores = read_finished(path, {g.uuid for g in tournament.games})
+        todo = [g for g in tournament.games if g.uuid not in done]
+        world = World(tournament.scenarios, config.seed, config.turn_limit)
+        fd = open_for_append(path)
+        with tqdm(total=len(tournament.games), initial=len(done), unit="dialogue",
+                  disable=None if config.progress else True) as bar:
+            batches = (play_into(chunk, world, fd) for chunk in chunks(todo)) if config.workers == 1 else \
+                play_in_processes(todo, world, fd, config.workers)
+            for batch in batches:
+                scores.extend(batch)
+                bar.update(len(batch) // 2)
+        os.close(fd)
+    finally:
+        os.close(lock)
+    results = summarize(config.agents, scores)
+    (config.out / "results.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    plot_utility(config.agents, scores, config.out / "utility.png")
+    return results, leaderboard(config.agents, scores)

@@ -1,0 +1,43 @@
+"""The authority guard: the one place every policy's act passes before it leaves an agent.
+
+No offer, proposal or acceptance worse for the principal than its walk-away price gets out:
+a price beyond it (or not a number) is clamped to the walk-away price, an agreement or an
+acceptance of such a price (or of nothing) becomes a refusal. What it changed is recorded.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from parser.acts import PRICE_INTENTS, Act, Intent, format_price
+from strategy.state import NegotiationState
+
+
+@dataclass(slots=True)
+class Decision:
+    """A policy's next act and a few words on why (the decision record of metadata.audit)."""
+    act: Act
+    reason: str
+    guard: str | None = None
+    """What the guard changed, if anything."""
+
+
+def guard(decision: Decision, state: NegotiationState) -> Decision:
+    act, principal = decision.act, state.principal
+    intent = act.intent
+    if intent in PRICE_INTENTS:
+        if principal.within_authority(act.price):  # type: ignore[arg-type]
+            return decision
+        return Decision(Act(intent, principal.walk_away), decision.reason,
+                        f"clamped {intent} {format_price(act.price)} to walk-away {format_price(principal.walk_away)}")
+    if intent is Intent.AGREE:
+        price = act.price if act.price is not None else state.partner_price
+        if price is not None and principal.within_authority(price):
+            return decision
+        return Decision(Act(Intent.DISAGREE), decision.reason, f"refused agree to {format_price(price)}")
+    if intent is Intent.ACCEPT:
+        offer = state.partner_offer
+        if offer is not None and principal.within_authority(offer):
+            return decision
+        refusal = Act(Intent.REJECT) if offer is not None else Act(Intent.DISAGREE)
+        return Decision(refusal, decision.reason, f"refused accept of {format_price(offer)}")
+    return decision

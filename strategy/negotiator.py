@@ -1,0 +1,29 @@
+"""A negotiator: a policy bound to a principal, its view of the talk, and the guard between them and the outside."""
+from __future__ import annotations
+
+from parser.acts import Act
+from strategy.guard import guard
+from strategy.policies import Policy
+from strategy.principal import Principal
+from strategy.state import NegotiationState
+
+
+class Negotiator:
+    """What a session talks to: `send()` the next act (always guarded), `receive()` the partner's."""
+
+    def __init__(self, name: str, principal: Principal, policy: Policy) -> None:
+        self.name = name
+        self.principal = principal
+        self.policy = policy
+        self.state = NegotiationState(principal)
+
+    def send(self) -> tuple[Act, dict]:
+        decision = guard(self.policy.decide(self.state), self.state)
+        self.state.observe_mine(decision.act)
+        audit = {"policy": self.name, "reason": decision.reason}
+        if decision.guard:
+            audit["guard"] = decision.guard
+        return decision.act, audit
+
+    def receive(self, act: Act) -> None:
+        self.state.observe_partner(act)

@@ -107,6 +107,7 @@ REFERENCE_BEFORE = _rx(
     r"you(?:'re| are) asking|you asked|you want|you said|you offered|your (?:price|offer|asking)(?: of| is| was)?|"
     r"saw (?:one|it|them)|online for|elsewhere for|others? (?:for|at)|other (?:one|ones|offers?|buyers?)|deposit(?: of| is)?|"
     r"fee(?: of| is)?|tax|gift card|gas card|shipping|delivery fee|extra|additional|plus|"
+    r"offered(?: me| us)?|(?:another|other|his|her|their) (?:offer|bid) (?:of|at)|approved|authori[sz]ed(?: (?:to )?(?:pay|paying|sell|selling|spend|spending)(?: for| up to)?)?|sold (?:me )?(?:one|it|them|mine)\b[^.?!$]{0,30}? for|"
     r"already|vs\.?|instead of|from|down from|up from|on the market for|going for|renting for|rents? for|poured|put|invested|"
     r"(?:are|were|worth|is worth|costs?) (?:over|about|around|more than)|found (?:a|one|it|another)\b[^.?!,]{0,30}? for|(?:other|similar|another|visited|looked at|seen)\b[^.?!$]{0,40}? for|(?:deposit|fee)s?(?: of| is| to| at| down to)?|rated (?:for|at)(?: up to)?|holds? up to|capacity(?: of)?(?: up to)?|paid\\b[^.?!$]{0,20}? (?:was|is)|(?:way|much|far|giving me|offering|offered|paying) (?:more|less|higher|lower) than|books? (?:out )?(?:at|for)|going rate (?:is|was)|market (?:rate|value|price) (?:is|was)|rates? (?:is|are)|original(?:ly)?(?: \w+)? (?:price|cost)(?: (?:is|was))?|(?:son|daughter|kid|child|he|she)(?:'s| is)(?: only)?|comparable|similar (?:ones?|items?|cars?|places?)(?: (?:are|go|sell))?(?: for)?)\s*(?:(?:around|about|roughly|approximately|like)\s*)?(?:\$\s*)?$"
 )
@@ -120,7 +121,7 @@ REFERENCE_AFTER = _rx(
     r"^\s*(?:new|retail|brand new|originally|msrp|when new|online|elsewhere|at the store|in stores)\b",
     r"^\s*(?:for|at) (?:a|one) (?:new|brand)", r"^\s*(?:is|was) (?:what )?(?:i|we) paid\b",
 )
-RELATIVE_LESS = re.compile(r"^\s*(?:dollars?|bucks|\$)?\s*(?:less|lower|off|cheaper|under|down|discount)\b", re.IGNORECASE)
+RELATIVE_LESS = re.compile(r"^\s*(?:dollars?|bucks|\$)?\s*(?:less|lower|off|cheaper|under|down(?! the (?:street|road|block))|discount)\b", re.IGNORECASE)
 RELATIVE_MORE = re.compile(r"^\s*(?:dollars?|bucks|\$)?\s*(?:more|higher|extra|over|up)\b", re.IGNORECASE)
 RELATIVE_LESS_BEFORE = re.compile(r"\b(?:take|knock|come)\s+(?:off|down)\s+(?:a max of |up to |another |an extra |about )?\$?\s*$", re.IGNORECASE)
 RELATIVE_MORE_BEFORE = re.compile(r"(?:add|additional|another|raise (?:it|my offer) by|increase (?:it|my offer) by)\s*(?:an?\s*)?(?:additional\s*|extra\s*)?\$?\s*$", re.IGNORECASE)
@@ -461,7 +462,7 @@ def _unpriced_act(low: str, role: Role, c: DialogueContext, partner_open: bool, 
     if PRICE_ASK.search(low):
         return Act(Intent.INQUIRE)
     # Greetings open a dialogue; later, or in a long message, they are never the point: skip the costly search.
-    may_greet = len(low) < 160 and (c.n_messages < 6 or len(low) < 40)
+    may_greet = len(low) < 100 and (c.n_messages < 6 or len(low) < 40)
     without_greeting, n_greetings = GREETING_PARTS.subn(" ", low) if may_greet else (low, 0)
     rest = FILLER.sub(" ", without_greeting).strip(" \t\n.,!:;-)(")
     if (n_greetings and len(WORD.findall(rest)) <= 2) or (c.n_messages < 6 and len(low) < 60 and PLEASANTRY.match(low)):

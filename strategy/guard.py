@@ -19,6 +19,8 @@ class Decision:
     reason: str
     guard: str | None = None
     """What the guard changed, if anything."""
+    record: dict | None = None
+    """More of the decision record, for policies that weigh alternatives (kept under metadata.audit)."""
 
 
 def guard(decision: Decision, state: NegotiationState) -> Decision:
@@ -28,16 +30,18 @@ def guard(decision: Decision, state: NegotiationState) -> Decision:
         if principal.within_authority(act.price):  # type: ignore[arg-type]
             return decision
         return Decision(Act(intent, principal.walk_away), decision.reason,
-                        f"clamped {intent} {format_price(act.price)} to walk-away {format_price(principal.walk_away)}")
+                        f"clamped {intent} {format_price(act.price)} to walk-away {format_price(principal.walk_away)}",
+                        decision.record)
     if intent is Intent.AGREE:
         price = act.price if act.price is not None else state.partner_price
         if price is not None and principal.within_authority(price):
             return decision
-        return Decision(Act(Intent.DISAGREE), decision.reason, f"refused agree to {format_price(price)}")
+        return Decision(Act(Intent.DISAGREE), decision.reason, f"refused agree to {format_price(price)}",
+                        decision.record)
     if intent is Intent.ACCEPT:
         offer = state.partner_offer
         if offer is not None and principal.within_authority(offer):
             return decision
         refusal = Act(Intent.REJECT) if offer is not None else Act(Intent.DISAGREE)
-        return Decision(refusal, decision.reason, f"refused accept of {format_price(offer)}")
+        return Decision(refusal, decision.reason, f"refused accept of {format_price(offer)}", decision.record)
     return decision

@@ -20,7 +20,7 @@ class Negotiator:
     def send(self) -> tuple[Act, dict]:
         decision = guard(self.policy.decide(self.state), self.state)
         self.state.observe_mine(decision.act)
-        audit = {"policy": self.name, "reason": decision.reason}
+        audit = {"policy": self.name, "reason": decision.reason, **(decision.record or {})}
         if decision.guard:
             audit["guard"] = decision.guard
         return decision.act, audit

@@ -23,6 +23,8 @@ class NegotiationState:
     partner_act: Act | None = None
     partner_offer: float | None = None
     """A formal offer by the partner that my next move answers (accept or anything else)."""
+    history: list[tuple[bool, Act]] = field(default_factory=list)
+    """Every act so far, in order, with whether it was mine (for policies that read the whole talk)."""
 
     @property
     def turns_left(self) -> int:
@@ -39,6 +41,7 @@ class NegotiationState:
 
     def observe_mine(self, act: Act) -> None:
         self.turn += 1
+        self.history.append((True, act))
         self.my_act = act
         self.partner_offer = None
         if act.intent in PRICE_INTENTS or (act.intent is Intent.AGREE and act.price is not None):
@@ -48,6 +51,7 @@ class NegotiationState:
 
     def observe_partner(self, act: Act) -> None:
         self.turn += 1
+        self.history.append((False, act))
         self.partner_act = act
         price = act.price if act.price is not None and math.isfinite(act.price) else None
         self.partner_offer = price if act.intent is Intent.OFFER else None

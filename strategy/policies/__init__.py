@@ -11,6 +11,18 @@ from strategy.policies.time_based import BoulwarePolicy, ConcederPolicy, LinearP
 from strategy.policies.tit_for_tat import TitForTatPolicy
 from strategy.principal import Principal
 
+
+def learned(name: str) -> PolicyFactory:
+    """A learned policy's factory: its model (and torch) load when the first one is built, not before."""
+    def build(principal: Principal, rng: random.Random) -> Policy:
+        from strategy.learned.checkpoints import build_learned
+        return build_learned(name, principal, rng)
+    return build
+
+
+LEARNED = ("sl", "rl-utility", "rl-fairness", "rl-length", "planner")
+"""The learned policies: the checkpoints shipped in data/policies/, and the planner that uses `sl`."""
+
 POLICIES: dict[str, PolicyFactory] = {
     "rule": RulePolicy,
     "boulware": BoulwarePolicy,
@@ -19,6 +31,7 @@ POLICIES: dict[str, PolicyFactory] = {
     "tft": TitForTatPolicy,
     "hardliner": HardlinerPolicy,
     "random": RandomPolicy,
+    **{name: learned(name) for name in LEARNED},
 }
 
 
@@ -37,4 +50,4 @@ def make_policy(name: str, principal: Principal, rng: random.Random) -> Policy:
     return POLICIES[name](principal, rng)
 
 
-__all__ = ["POLICIES", "Policy", "PolicyFactory", "UnknownPolicy", "check_policy_names", "make_policy"]
+__all__ = ["LEARNED", "POLICIES", "Policy", "PolicyFactory", "UnknownPolicy", "check_policy_names", "make_policy"]

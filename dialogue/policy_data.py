@@ -1,0 +1,120 @@
+"""The act policies' data: (state, next move) examples from dialogues, and scenarios to play.
+
+Each dialogue's acts are read as haggler's parser reads the text (an act-level transcript's
+stand-in text, "counter(price=120)", is its act), then replayed into each side's
+NegotiationState; every act a side makes is one example: the state it saw, the move it made.
+Sources: `craigslist` (dev.json and the dialogues of luis-acts.json in neither dev nor test),
+CraigslistBargain JSON files, and haggler's own transcripts (.jsonl).
+"""
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from dialogue.annotate import dialogue_acts
+from dialogue.corpus import CorpusError, Dialogue, Scenario, load_dialogues
+from dialogue.session import principal_of
+from parser.acts import Act, other_role
+from strategy.learned.encoding import encode, label, legal
+from strategy.principal import DEFAULT_TURN_LIMIT
+from strategy.state import NegotiationState
+
+CRAIGSLIST = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "craigslist"
+DEFAULT_DATA = "craigslist"
+
+
+class TrainError(ValueError):
+    """A training run that cannot start: an unknown reward or opponent, a missing checkpoint."""
+
+
+@dataclass
+class Examples:
+    features: list[list[float]]
+    legal: list[list[bool]]
+    moves: list[int]
+    choices: list[int]
+    """The price choice, -1 where the move names no new price."""
+
+    def __len__(self) -> int:
+        return len(self.moves)
+
+
+def stand_in_act(text: str) -> Act | None:
+    """The act an act-level transcript writes as a message's text, else None."""
+    try:
+        return Act.from_string(text)
+    except ValueError:
+        return None
+
+
+def acts_of(dialogue: Dialogue) -> list[Act | None]:
+    acts = dialogue_acts(dialogue)
+    return [(stand_in_act(e.text) or a) if e.is_message else a for e, a in zip(dialogue.events, acts)]
+
+
+def examples_of(dialogues: list[Dialogue], turn_limit: int = DEFAULT_TURN_LIMIT) -> Examples:
+    out = Examples([], [], [], [])
+    for d in dialogues:
+        states = {kb.role: NegotiationState(principal_of(kb, turn_limit)) for kb in d.scenario.kbs}
+        for event, act in zip(d.events, acts_of(d)):
+            if act is None:
+                continue
+            role = d.role_of(event.agent)
+            me = states[role]
+            made = label(me, act)
+            if made is not None:
+                out.features.append(encode(me))
+                out.legal.append(legal(me))
+                out.moves.append(made[0])
+                out.choices.append(made[1])
+            me.observe_mine(act)
+            states[other_role(role)].observe_partner(act)
+    return out
+
+
+def default_dialogues() -> list[Dialogue]:
+    """dev.json, and luis-acts.json's dialogues in neither dev.json nor test.json."""
+    dev = load_dialogues(CRAIGSLIST / "dev.json")
+    held_out = {d.uuid for d in dev} | {d.get("uuid", "") for d in
+                                         json.loads((CRAIGSLIST / "test.json").read_text(encoding="utf-8"))}
+    luis = [d for d in load_dialogues(CRAIGSLIST / "silver-acts" / "luis-acts.json") if d.uuid not in held_out]
+    return dev + luis
+
+
+def load_training_dialogues(sources: list[str]) -> list[Dialogue]:
+    """Dialogues from `craigslist` or dialogue files (.json, .jsonl); never test.json."""
+    out: list[Dialogue] = []
+    for source in sources:
+        if source == DEFAULT_DATA:
+            out += default_dialogues()
+            continue
+        if Path(source).name == "test.json":
+            raise CorpusError(f"{source}: test.json is held out for evaluation; never train on it")
+        if Path(source).suffix not in (".json", ".jsonl"):
+            raise CorpusError(f"{source}: expected `craigslist` or a dialogue file (.json, .jsonl)")
+        out += load_dialogues(source)
+    if not out:
+        raise CorpusError(f"{' '.join(sources)}: no dialogues")
+    return out
+
+
+def split_dialogues(dialogues: list[Dialogue], held_out: float, seed: int) -> tuple[list[Dialogue], list[Dialogue]]:
+    """A shuffled (train, validation) split by dialogue."""
+    shuffled = dialogues[:]
+    random.Random(seed).shuffle(shuffled)
+    n = max(1, round(held_out * len(shuffled))) if len(shuffled) > 1 else 0
+    return shuffled[n:], shuffled[:n]
+
+
+def training_scenarios(sources: list[str]) -> list[Scenario]:
+    """The scenarios of the training dialogues (RL plays them), each once."""
+    seen: set[str] = set()
+    out = []
+    for d in load_training_dialogues(sources):
+        key = d.scenario.uuid or json.dumps(d.scenario.to_dict(), sort_keys=True)
+        if key not in seen:
+            seen.add(key)
+            out.append(d.scenario)
+    return out

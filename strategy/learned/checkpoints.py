@@ -1,0 +1,20 @@
+"""The shipped learned policies: checkpoints in data/policies/NAME, built by name for the registry."""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from strategy.learned.planner import PlannerPolicy
+from strategy.learned.policy import LearnedPolicy, shared_player
+from strategy.policies.base import Policy
+from strategy.principal import Principal
+
+POLICY_DIR = Path(__file__).resolve().parent.parent.parent / "data" / "policies"
+PARTNER_MODEL = "sl"
+"""The checkpoint the planner models its partner (and its own continuation) with."""
+
+
+def build_learned(name: str, principal: Principal, rng: random.Random) -> Policy:
+    if name == "planner":
+        return PlannerPolicy(shared_player(POLICY_DIR / PARTNER_MODEL, "sl"), principal, rng)
+    return LearnedPolicy(shared_player(POLICY_DIR / name, name), principal, rng)

@@ -1,0 +1,76 @@
+"""The act model: a small MLP from the encoded state to the next move and its price choice.
+
+A checkpoint is a directory: config.json (the ModelConfig and what made it), weights.pt (the
+state dict), and README.md (the card, written by the training code).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from strategy.learned.encoding import MOVES, N_FEATURES, N_PRICES
+
+
+class CheckpointError(ValueError):
+    """A checkpoint directory that is missing or not one of haggler's act models."""
+
+
+@dataclass
+class ModelConfig:
+    hidden: int = 64
+    layers: int = 2
+    features: int = N_FEATURES
+    moves: int = len(MOVES)
+    prices: int = N_PRICES
+
+
+class ActModel(nn.Module):
+    def __init__(self, config: ModelConfig = ModelConfig()) -> None:
+        super().__init__()
+        self.config = config
+        dims = [config.features] + [config.hidden] * config.layers
+        self.body = nn.Sequential(*[m for a, b in zip(dims, dims[1:]) for m in (nn.Linear(a, b), nn.Tanh())])
+        self.move_head = nn.Linear(config.hidden, config.moves)
+        self.price_head = nn.Linear(config.hidden + config.moves, config.prices)
+
+    def move_logp(self, h: torch.Tensor, legal: torch.Tensor) -> torch.Tensor:
+        """Log-probabilities of the moves, illegal ones (almost) impossible."""
+        return torch.log_softmax(self.move_head(h).masked_fill(~legal, -1e9), -1)
+
+    def price_logp(self, h: torch.Tensor, move: torch.Tensor) -> torch.Tensor:
+        """Log-probabilities of the price choices given the move (a move index, -1 read as 0)."""
+        onehot = nn.functional.one_hot(move.clamp(min=0), self.config.moves).to(h.dtype)
+        return torch.log_softmax(self.price_head(torch.cat([h, onehot], -1)), -1)
+
+    def forward(self, x: torch.Tensor, legal: torch.Tensor, move: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.body(x)
+        return self.move_logp(h, legal), self.price_logp(h, move)
+
+
+def save_model(model: ActModel, out: Path, meta: dict) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.json").write_text(json.dumps({"model": asdict(model.config), **meta}, indent=1) + "\n",
+                                     encoding="utf-8")
+    torch.save(model.state_dict(), out / "weights.pt")
+
+
+def load_model(directory: str | Path) -> tuple[ActModel, dict]:
+    """The model of a checkpoint directory, in eval mode, and its config.json."""
+    directory = Path(directory)
+    config_file, weights = directory / "config.json", directory / "weights.pt"
+    if not config_file.is_file() or not weights.is_file():
+        raise CheckpointError(f"{directory}: not a policy checkpoint (needs config.json and weights.pt)")
+    try:
+        meta = json.loads(config_file.read_text(encoding="utf-8"))
+        model = ActModel(ModelConfig(**meta["model"]))
+        state = torch.load(weights, map_location="cpu", weights_only=True)
+        model.load_state_dict(state)
+    except (ValueError, KeyError, TypeError, RuntimeError) as e:
+        raise CheckpointError(f"{directory}: not a policy checkpoint ({type(e).__name__}: {e})") from None
+    if model.config.features != N_FEATURES or model.config.prices != N_PRICES:
+        raise CheckpointError(f"{directory}: made for another state encoding ({model.config.features} features)")
+    return model.eval(), meta

@@ -1,0 +1,78 @@
+"""The planner: its belief, its candidates and their values in the decision record; and the guard
+as a property for every learned policy against the adversarial partners."""
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from parser.acts import Act, Intent
+from strategy.learned.planner import Belief, PlannerPolicy
+from strategy.learned.play import partner_view
+from strategy.negotiator import Negotiator
+from strategy.policies import LEARNED, make_policy
+from strategy.principal import Principal
+from strategy.state import NegotiationState
+from tests.test_guard_property import check, scenarios
+
+SELLER = Principal("seller", 100.0, 70.0, 100.0)
+BUYER = Principal("buyer", 60.0, 100.0, 100.0)
+
+
+def state_after(principal: Principal, acts: list[tuple[bool, Act]]) -> NegotiationState:
+    s = NegotiationState(principal)
+    for mine, act in acts:
+        (s.observe_mine if mine else s.observe_partner)(act)
+    return s
+
+
+def test_the_belief_moves_with_the_partners_prices():
+    belief = Belief(SELLER, random.Random(0), 200, 0.05)
+    before, _ = belief.walk_away()
+    belief.update(state_after(SELLER, [(False, Act(Intent.PROPOSE, 95.0))]))
+    after, spread = belief.walk_away()
+    assert after > before and after >= 90 and spread >= 0  # a buyer who offers 95 walks away at 95 or more
+
+
+def test_partner_view_mirrors_the_talk():
+    s = state_after(SELLER, [(True, Act(Intent.PROPOSE, 100.0)), (False, Act(Intent.COUNTER, 80.0)),
+                             (True, Act(Intent.OFFER, 90.0))])
+    view = partner_view(s, BUYER)
+    assert view.my_price == 80.0 and view.partner_price == 90.0 and view.partner_offer == 90.0
+    assert view.turn == s.turn and [not m for m, _ in view.history] == [m for m, _ in s.history]
+
+
+def test_the_record_lists_each_candidate_and_its_value():
+    s = state_after(SELLER, [(True, Act(Intent.PROPOSE, 100.0)), (False, Act(Intent.OFFER, 85.0))])
+    negotiator = Negotiator("planner", SELLER, make_policy("planner", SELLER, random.Random(0)))
+    negotiator.state = s
+    act, audit = negotiator.send()
+    values = {c["act"]: c["value"] for c in audit["candidates"]}
+    assert set(values) == {"accept()", "reject()", "quit()"}
+    assert values["accept()"] == SELLER.utility(85.0) and values["quit()"] == 0.0
+    assert str(act) == max(values, key=lambda a: values[a])
+    assert "partner_walk_away" in audit["belief"] and "rollouts" in audit["reason"]
+
+
+def test_the_planner_takes_an_offer_at_its_target_and_holds_against_a_lowball():
+    planner = make_policy("planner", SELLER, random.Random(1))
+    great = state_after(SELLER, [(True, Act(Intent.PROPOSE, 100.0)), (False, Act(Intent.OFFER, 100.0))])
+    assert planner.decide(great).act.intent is Intent.ACCEPT
+    planner = make_policy("planner", SELLER, random.Random(1))
+    low = state_after(SELLER, [(True, Act(Intent.PROPOSE, 100.0)), (False, Act(Intent.COUNTER, 71.0))])
+    decision = planner.decide(low)
+    assert decision.act != Act(Intent.OFFER, 71.0) and decision.act.intent is not Intent.QUIT
+    candidates = [c["act"] for c in decision.record["candidates"]]
+    assert "offer(price=71)" in candidates and "insist(price=100)" in candidates and len(candidates) <= 6
+
+
+def test_the_planner_is_a_policy_like_any_other():
+    assert isinstance(make_policy("planner", BUYER, random.Random(0)), PlannerPolicy)
+
+
+@settings(max_examples=25, deadline=None)
+@given(sc=scenarios(), seed=st.integers(0, 2**32), first=st.sampled_from(["buyer", "seller"]),
+       turn_limit=st.integers(1, 30))
+def test_no_learned_policy_acts_beyond_its_walk_away_against_an_adversary(sc, seed, first, turn_limit):
+    for name in LEARNED:
+        for role in ("buyer", "seller"):
+            check(sc, name, role, seed, first, turn_limit)

@@ -1,0 +1,146 @@
+"""The act model and the sl policy: encoding, examples from dialogues, training a tiny model,
+checkpoints, the lazy registry, and the shipped checkpoints."""
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dialogue.corpus import load_dialogues
+from dialogue.policy_data import acts_of, examples_of, load_training_dialogues
+from dialogue.train_policy import PolicyTrainConfig, train_policy
+from dialogue.tournament import TournamentConfig, run_tournament
+from parser.acts import Act, Intent
+from strategy.learned.encoding import (MINE, MOVES, N_FEATURES, PARTNER, encode, label, legal, move_act, scaled,
+                                       unscaled)
+from strategy.learned.model import CheckpointError, load_model
+from strategy.policies import LEARNED, make_policy
+from strategy.principal import Principal
+from strategy.state import NegotiationState
+from tests.conftest import ROOT
+
+SAMPLE = ROOT / "data" / "sample-dialogues.json"
+SHIPPED = ROOT / "data" / "policies"
+BUYER = Principal("buyer", 60.0, 100.0, 100.0)
+SELLER = Principal("seller", 100.0, 70.0, 100.0)
+
+
+def state_after(principal: Principal, acts: list[tuple[bool, Act]]) -> NegotiationState:
+    s = NegotiationState(principal)
+    for mine, act in acts:
+        (s.observe_mine if mine else s.observe_partner)(act)
+    return s
+
+
+@pytest.fixture(scope="module")
+def tiny_sl(tmp_path_factory) -> tuple[Path, dict]:
+    """A tiny sl model trained for a few epochs on the sample dialogues and a tournament's transcripts."""
+    tmp = tmp_path_factory.mktemp("sl")
+    run_tournament(TournamentConfig(["rule", "tft"], "builtin", 4, tmp / "run", seed=1, progress=False))
+    out = tmp / "ckpt"
+    result = train_policy(PolicyTrainConfig(out, [str(SAMPLE), str(tmp / "run" / "dialogues.jsonl")], epochs=3,
+                                            hidden=16, selfplay_games=10, progress=False, command="test"))
+    return out, result
+
+
+def test_prices_scale_zero_at_the_walk_away_one_at_the_target():
+    for p in (BUYER, SELLER):
+        assert scaled(p, p.walk_away) == 0 and scaled(p, p.target) == 1
+        assert unscaled(p, scaled(p, 83.0)) == pytest.approx(83.0)
+    assert scaled(BUYER, 50.0) > 1 > scaled(BUYER, 70.0) > 0 > scaled(BUYER, 120.0)
+
+
+def test_legal_moves_follow_the_state():
+    fresh = NegotiationState(SELLER)
+    ok = dict(zip(MOVES, legal(fresh)))
+    assert ok[Intent.PROPOSE] and not ok[Intent.COUNTER] and not ok[Intent.INSIST] and not ok[Intent.AGREE]
+    assert not ok[Intent.ACCEPT] and not ok[Intent.REJECT]
+    offered = state_after(SELLER, [(False, Act(Intent.OFFER, 90.0))])
+    assert {m for m, o in zip(MOVES, legal(offered)) if o} == {Intent.ACCEPT, Intent.REJECT, Intent.QUIT}
+    assert len(encode(offered)) == N_FEATURES
+
+
+def test_labels_and_moves_agree():
+    s = state_after(SELLER, [(True, Act(Intent.PROPOSE, 100.0)), (False, Act(Intent.COUNTER, 80.0))])
+    assert label(s, Act(Intent.OFFER, 80.0)) == (MOVES.index(Intent.OFFER), PARTNER)
+    assert label(s, Act(Intent.COUNTER, 100.0)) == (MOVES.index(Intent.COUNTER), MINE)
+    move, choice = label(s, Act(Intent.COUNTER, 91.0))
+    assert move_act(s, move, choice) == Act(Intent.COUNTER, 91.0)
+    assert move_act(s, MOVES.index(Intent.AGREE), -1) == Act(Intent.AGREE, 80.0)
+    assert label(s, Act(Intent.ACCEPT)) is None  # nothing to accept
+
+
+def test_examples_replay_each_side_of_a_dialogue():
+    dialogues = load_dialogues(SAMPLE)
+    ex = examples_of(dialogues)
+    acts = [a for d in dialogues for a in acts_of(d) if a is not None]
+    assert 0 < len(ex) <= len(acts)
+    assert all(len(row) == N_FEATURES for row in ex.features)
+    assert all(ok[m] for ok, m in zip(ex.legal, ex.moves))
+
+
+def test_test_json_is_never_training_data(craigslist):
+    from dialogue.corpus import CorpusError
+    with pytest.raises(CorpusError, match="held out"):
+        load_training_dialogues([str(craigslist / "test.json")])
+
+
+def test_tiny_sl_trains_and_writes_a_checkpoint(tiny_sl):
+    out, result = tiny_sl
+    assert {"config.json", "weights.pt", "README.md"} <= {p.name for p in out.iterdir()}
+    card = (out / "README.md").read_text()
+    assert "sample-dialogues.json" in card and "dialogues.jsonl" in card and "## Metrics" in card and "test" in card
+    assert 0 <= result["validation"]["next_intent_accuracy"] <= 1
+    assert result["train_examples"] > 50  # the transcripts' acts count too
+    model, meta = load_model(out)
+    assert meta["kind"] == "sl" and model.config.hidden == 16
+
+
+def test_a_directory_that_is_not_a_checkpoint_is_refused(tmp_path):
+    with pytest.raises(CheckpointError, match="not a policy checkpoint"):
+        load_model(tmp_path)
+    (tmp_path / "config.json").write_text("{}")
+    (tmp_path / "weights.pt").write_text("no")
+    with pytest.raises(CheckpointError):
+        load_model(tmp_path)
+
+
+def test_the_registry_and_the_engine_import_without_torch():
+    code = ("import sys, random; import strategy.policies, dialogue.tournament, dialogue.games, dialogue.cli; "
+            "from strategy.policies import make_policy, POLICIES; assert 'torch' not in sys.modules; "
+            "assert {'sl', 'planner'} <= set(POLICIES); "
+            "from strategy.principal import Principal; make_policy('rule', Principal('buyer', 1, 2, 2), random.Random()); "
+            "assert 'torch' not in sys.modules; "
+            "make_policy('sl', Principal('buyer', 1, 2, 2), random.Random()); assert 'torch' in sys.modules")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)
+
+
+def test_shipped_checkpoints_are_small_and_load():
+    total = sum(f.stat().st_size for f in SHIPPED.rglob("*") if f.is_file())
+    assert total < 5_000_000
+    for name in ("sl", "rl-utility", "rl-fairness", "rl-length"):
+        model, meta = load_model(SHIPPED / name)
+        assert meta["kind"] == name and meta["command"].startswith("haggler train")
+        assert "## Metrics" in (SHIPPED / name / "README.md").read_text()
+    sl = json.loads((SHIPPED / "sl" / "config.json").read_text())["metrics"]
+    assert "test.json" in sl["eval"]["file"] and sl["eval"]["next_intent_accuracy"] > 0.5
+
+
+def test_learned_policies_play_a_tournament_within_authority(tmp_path):
+    results, _ = run_tournament(TournamentConfig(["rule", *LEARNED], "builtin", 3, tmp_path / "r", seed=2,
+                                                 progress=False))
+    for name in LEARNED:
+        row = results["per_agent"][name]
+        assert row["violations"] == 0 and row["dialogues"] == 3 * 2 * (len(LEARNED) + 1)
+    audits = [e["metadata"]["audit"] for line in (tmp_path / "r" / "dialogues.jsonl").read_text().splitlines()
+              for e in json.loads(line)["events"]]
+    assert any(a["policy"] == "sl" and a["reason"].startswith("sl: ") for a in audits)
+
+
+def test_sl_decides_the_same_with_the_same_seed():
+    def acts(seed: int) -> list[Act]:
+        s = state_after(SELLER, [(False, Act(Intent.GREET))])
+        return [make_policy("sl", SELLER, random.Random(seed)).decide(s).act for _ in range(5)]
+    assert acts(3) == acts(3)

@@ -1,0 +1,102 @@
+"""RL fine-tuning: a tiny run end to end, the rewards, the lockstep games, and the training commands' errors."""
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dialogue.corpus import load_dialogues
+from dialogue.policy_data import TrainError
+from dialogue.policy_games import Played
+from dialogue.session import principal_of, run_session
+from dialogue.train_policy import PolicyTrainConfig, train_policy
+from dialogue.train_rl import RLConfig, reward, train_rl
+from dialogue.scenarios import load_scenarios
+from strategy.learned.model import load_model
+from strategy.learned.play import new_game, play_games
+from strategy.negotiator import Negotiator
+from strategy.policies import make_policy
+from tests.conftest import ROOT
+
+SAMPLE = ROOT / "data" / "sample-dialogues.json"
+
+
+def haggler(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "dialogue.cli", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def tiny_init(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("rl") / "sl"
+    train_policy(PolicyTrainConfig(out, [str(SAMPLE)], epochs=2, hidden=16, selfplay_games=4, progress=False))
+    return out
+
+
+@pytest.mark.parametrize("opponent", ["sl", "rule"])
+def test_a_tiny_rl_run_writes_a_checkpoint_with_its_card(tiny_init, tmp_path, opponent):
+    out = tmp_path / "rl"
+    result = train_rl(RLConfig(tiny_init, out, "utility", opponent, episodes=240, batch_size=60, data=[str(SAMPLE)],
+                               val_games=12, eval_every=2, progress=False, command="test rl"))
+    assert result["episodes"] == 240 and len(result["history"]) >= 3
+    model, meta = load_model(out)
+    assert meta["kind"] == "rl-utility" and meta["init"] == str(tiny_init)
+    card = (out / "README.md").read_text()
+    assert f"frozen\n`{opponent}`" in card or f"`{opponent}`" in card
+    assert "test rl" in card and "| episodes | reward |" in card
+
+
+def test_rewards_follow_he_et_al(tiny_init):
+    sc = load_dialogues(SAMPLE)[0].scenario
+    principals = {r: principal_of(sc.kb(r)) for r in ("buyer", "seller")}
+    game = new_game(principals, {r: make_policy("rule", principals[r], random.Random(0)) for r in principals}, "buyer")
+    play_games([game], random.Random(0))
+    played = Played(game, sc, "seller")
+    config = RLConfig(tiny_init, Path("x"))
+    if played.agreed:
+        assert reward(played, config) == pytest.approx(played.margin)
+        config.reward = "fairness"
+        assert reward(played, config) == pytest.approx(-abs(played.margin))
+        config.reward = "length"
+        assert reward(played, config) == pytest.approx(played.length / 20)
+    game.deal = None
+    assert reward(played, config) == config.no_deal
+
+
+def test_lockstep_games_keep_the_session_rules():
+    """The same policies and random streams give the same outcome in play_games as in run_session."""
+    for i, sc in enumerate(load_scenarios("builtin")[:10]):
+        for first in ("buyer", "seller"):
+            for limit in (3, 20):
+                principals = {r: principal_of(sc.kb(r), limit) for r in ("buyer", "seller")}
+                names = {"buyer": "rule", "seller": ("tft", "boulware", "random")[i % 3]}
+
+                def policies():
+                    return {r: make_policy(names[r], principals[r], random.Random(f"{i}{r}")) for r in principals}
+                d = run_session(sc, {r: Negotiator(names[r], principals[r], p) for r, p in policies().items()},
+                                first, limit)
+                game = new_game(principals, policies(), first)
+                play_games([game], random.Random(0))
+                assert game.deal == d.outcome.price
+                assert game.seats["buyer"].state.turn == len(d.events)
+
+
+def test_bad_reward_opponent_or_init_is_one_clear_line(tiny_init, tmp_path):
+    for args, message in [(["--reward", "money"], "unknown reward 'money'"),
+                          (["--opponent", "bob"], "unknown opponent 'bob'")]:
+        r = haggler("train", "rl", "--init", tiny_init, "--out", tmp_path / "x", *args)
+        assert r.returncode != 0 and r.stderr.strip() == f"haggler: {message}; valid: " + \
+            ("utility, fairness, length" if "reward" in message else "sl, rule")
+    r = haggler("train", "rl", "--init", tmp_path / "missing", "--out", tmp_path / "x")
+    assert r.returncode != 0 and r.stderr.count("\n") == 1 and "not a policy checkpoint" in r.stderr
+    with pytest.raises(TrainError):
+        train_rl(RLConfig(tiny_init, tmp_path / "y", episodes=0))
+
+
+def test_bad_data_is_one_clear_line(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{")
+    for data in (bad, tmp_path / "missing.json", tmp_path / "notes.txt"):
+        r = haggler("train", "policy", "--data", data, "--out", tmp_path / "x")
+        assert r.returncode != 0 and r.stderr.count("\n") == 1 and r.stderr.startswith("haggler: ")

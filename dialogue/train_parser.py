@@ -10,12 +10,13 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
 from dialogue.corpus import load_dialogues
 from dialogue.parser_eval import gold_label, score
-from parser.acts import Intent
+from parser.acts import Act, Intent
 from parser.intent_model import CLASSES, IntentModel, MessageView, features
 from parser.rules import ActReader
 
@@ -28,22 +29,29 @@ class ParserTrainConfig:
     lr: float = 0.025
 
 
-def labelled_views(path: str | Path) -> list[tuple[MessageView, Intent]]:
-    """(what the model sees, the hand label) for each labelled message without a price."""
-    out = []
+def read_labelled(path: str | Path, model: IntentModel | None = None
+                  ) -> Iterator[tuple[Act, MessageView | None, tuple[str, float | None]]]:
+    """Reads each dialogue in order as the parser does (rules, plus `model` if given) and yields, for each
+    hand-labelled message, the parser's act, what the intent model saw of it, and the hand label."""
     for d in load_dialogues(path):
         reader = ActReader(d.scenario.listing_price, learned=False)
+        reader.model = model
         for event in d.events:
             role = d.role_of(event.agent)
             if not event.is_message:
                 if event.act is not None:
                     reader.observe(role, event.act)
                 continue
-            _, view = reader.read_with_view(role, event.text)
+            act, view = reader.read_with_view(role, event.text)
             gold = gold_label(event.metadata)
-            if view is not None and gold is not None and Intent(gold[0]) in CLASSES:
-                out.append((view, Intent(gold[0])))
-    return out
+            if gold is not None:
+                yield act, view, gold
+
+
+def labelled_views(path: str | Path) -> list[tuple[MessageView, Intent]]:
+    """(what the model sees, the hand label) for each labelled message without a price, read by the rules."""
+    return [(view, Intent(gold[0])) for _, view, gold in read_labelled(path)
+            if view is not None and Intent(gold[0]) in CLASSES]
 
 
 def fit(examples: list[tuple[MessageView, Intent]], config: ParserTrainConfig = ParserTrainConfig()) -> IntentModel:
@@ -72,21 +80,7 @@ def fit(examples: list[tuple[MessageView, Intent]], config: ParserTrainConfig = 
 
 def parser_report(path: str | Path, model: IntentModel | None) -> dict:
     """The whole parser (rules, plus `model` for unpriced messages) scored on one labelled file."""
-    pairs = []
-    for d in load_dialogues(path):
-        reader = ActReader(d.scenario.listing_price, learned=False)
-        reader.model = model
-        for event in d.events:
-            role = d.role_of(event.agent)
-            if not event.is_message:
-                if event.act is not None:
-                    reader.observe(role, event.act)
-                continue
-            act = reader.read(role, event.text)
-            gold = gold_label(event.metadata)
-            if gold is not None:
-                pairs.append((gold, (act.intent.value, act.price)))
-    return score(pairs)
+    return score([(gold, (act.intent.value, act.price)) for act, _, gold in read_labelled(path, model)])
 
 
 def cross_validate(paths: list[Path], config: ParserTrainConfig = ParserTrainConfig()) -> list[dict]:

@@ -33,17 +33,67 @@ def cmd_eval_parser(args: argparse.Namespace) -> None:
 
 
 def cmd_tournament(args: argparse.Namespace) -> None:
+    from dialogue.text_tournament import TextTournamentConfig, run_text_tournament
     from dialogue.tournament import TournamentConfig, TournamentError, run_tournament
 
     config = TournamentConfig(args.agents, args.scenarios, args.n, args.out, args.repeats, args.workers,
                               args.seed, args.resume, args.turn_limit)
+    if args.mode == "text":
+        config = TextTournamentConfig(**vars(config), generator=args.generator, batch=args.batch)
     try:
-        results, table = run_tournament(config)
+        results, table = run_text_tournament(config) if args.mode == "text" else run_tournament(config)
     except TournamentError as e:
         sys.exit(f"haggler: {e}")
     print(table)
     print(f"{results['n_dialogues']} dialogues -> {args.out}/dialogues.jsonl, results.json, utility.png",
           file=sys.stderr)
+
+
+def cmd_agents(args: argparse.Namespace) -> None:
+    from dialogue.agents import listing
+
+    print(listing())
+
+
+def cmd_chat(args: argparse.Namespace) -> None:
+    from dialogue.agents import AgentError
+    from dialogue.chat import ChatConfig, ChatError, run_chat
+
+    config = ChatConfig(args.agent, args.role, args.scenario, args.seed, args.turn_limit, args.transcript, args.demo,
+                        args.delegate, args.against, args.target, args.walk_away, args.auto_approve, args.generator)
+    try:
+        run_chat(config)
+    except (AgentError, ChatError) as e:
+        sys.exit(f"haggler: {e}")
+
+
+def add_chat_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("agents", help="list the agents (policy + generator) there are",
+                       description="Lists every agent name (the policies, learned ones included, and the "
+                                   "adversarial partners) and the generators, with whether the LM can run here.")
+    p.set_defaults(func=cmd_agents)
+
+    p = sub.add_parser("chat", help="bargain with an agent in the terminal (or --demo, --delegate)",
+                       description="Bargain in plain English with an agent; /help lists the commands. --demo plays "
+                                   "two agents against each other and prints the dialogue; --delegate lets an agent "
+                                   "bargain for you and asks before it commits to a deal. The transcript is saved "
+                                   "as the dialogue goes.")
+    p.add_argument("--agent", default="", metavar="SPEC",
+                   help="POLICY[+lm|+lm:DIR|+template] (default planner, or rule where no planner is registered)")
+    p.add_argument("--role", choices=["buyer", "seller"], help="your role (default buyer)")
+    p.add_argument("--scenario", metavar="SPEC", help="builtin:N or FILE:INDEX (default builtin:0)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--turn-limit", type=int, default=20, metavar="T")
+    p.add_argument("--transcript", type=Path, metavar="FILE.json", help="where to save (default runs/chats/...)")
+    p.add_argument("--generator", choices=["lm", "template"], default="lm",
+                   help="the generator of agents named without one (default lm: the fine-tuned model)")
+    p.add_argument("--demo", action="store_true", help="no person: --against plays your side, and it is printed")
+    p.add_argument("--delegate", action="store_true", help="your agent (--agent) bargains for you against --against")
+    p.add_argument("--against", default="rule", metavar="SPEC", help="the other agent in --demo/--delegate (rule)")
+    p.add_argument("--target", type=float, metavar="PRICE", help="your target price (with --walk-away)")
+    p.add_argument("--walk-away", type=float, metavar="PRICE", help="your walk-away price (with --target)")
+    p.add_argument("--auto-approve", action="store_true", help="--delegate: approve every deal without asking")
+    p.set_defaults(func=cmd_chat)
 
 
 def cmd_train_generator(args: argparse.Namespace) -> None:
@@ -72,6 +122,35 @@ def cmd_train_parser(args: argparse.Namespace) -> None:
     print(f"{card['examples']} examples, {card['features']} features -> {args.out}", file=sys.stderr)
 
 
+def cmd_train_policy(args: argparse.Namespace) -> None:
+    from dialogue.policy_data import TrainError
+    from dialogue.train_policy import PolicyTrainConfig, train_policy
+
+    config = PolicyTrainConfig(args.out, args.data, args.epochs, args.batch_size, args.lr, hidden=args.hidden,
+                               eval_data=args.eval, seed=args.seed, threads=args.threads,
+                               command=" ".join(["haggler", *sys.argv[1:]]))
+    try:
+        result = train_policy(config)
+    except TrainError as e:
+        sys.exit(f"haggler: {e}")
+    print(json.dumps({k: v for k, v in result.items() if k != "history"}, indent=1))
+    print(f"checkpoint and card -> {args.out}", file=sys.stderr)
+
+
+def cmd_train_rl(args: argparse.Namespace) -> None:
+    from dialogue.policy_data import TrainError
+    from dialogue.train_rl import RLConfig, train_rl
+
+    config = RLConfig(args.init, args.out, args.reward, args.opponent, args.episodes, args.batch_size, args.lr,
+                      data=args.data, seed=args.seed, threads=args.threads, command=" ".join(["haggler", *sys.argv[1:]]))
+    try:
+        result = train_rl(config)
+    except TrainError as e:
+        sys.exit(f"haggler: {e}")
+    print(json.dumps({k: v for k, v in result.items() if k != "history"}, indent=1))
+    print(f"checkpoint and card -> {args.out}", file=sys.stderr)
+
+
 def cmd_say(args: argparse.Namespace) -> None:
     from dialogue.generator import GeneratorError, make_generator, say
 
@@ -91,7 +170,7 @@ def cmd_eval_generator(args: argparse.Namespace) -> None:
 
     try:
         report = evaluate_generator(args.data, limit=args.limit, base_model=args.base_model, adapter=args.adapter,
-                                    seed=args.seed)
+                                    seed=args.seed, batch_size=args.batch_size)
     except GeneratorError as e:
         sys.exit(f"haggler: {e}")
     print(json.dumps(report, indent=1) if args.json else format_report(report))
@@ -99,7 +178,8 @@ def cmd_eval_generator(args: argparse.Namespace) -> None:
 
 def add_train_commands(sub: argparse._SubParsersAction) -> None:
     """`haggler train MODEL`: one sub-subcommand per trainable model (the generator; policies later)."""
-    train = sub.add_parser("train", help="train a model (generator)", description="Trains one of haggler's models.")
+    train = sub.add_parser("train", help="train a model (generator, parser, policy, rl)",
+                           description="Trains one of haggler's models.")
     models = train.add_subparsers(dest="model", required=True, metavar="MODEL")
 
     p = models.add_parser("generator", help="LoRA fine-tuning of the language model that renders acts",
@@ -133,6 +213,39 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cv", action="store_true", help="leave-one-file-out cross-validation before training")
     p.set_defaults(func=cmd_train_parser)
 
+    p = models.add_parser("policy", help="the sl act policy, by supervised learning on dialogue acts",
+                          description="Trains the act policy (next intent and price from the dialogue so far and "
+                                      "the principal) on the parsed acts of dialogues; writes the checkpoint "
+                                      "(config.json, weights.pt) and its card (README.md) to OUT.")
+    p.add_argument("--data", nargs="+", default=["craigslist"], metavar="SRC",
+                   help="craigslist (dev.json + luis-acts.json, default) or dialogue files (.json, .jsonl: "
+                        "haggler transcripts too)")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR")
+    p.add_argument("--eval", metavar="FILE.json", help="also report next-intent accuracy on this file (held out)")
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--hidden", type=int, default=64)
+    p.add_argument("--threads", type=int, default=1, metavar="T")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_train_policy)
+
+    p = models.add_parser("rl", help="fine-tune an act policy by self-play RL",
+                          description="Fine-tunes the act policy in --init by REINFORCE with a baseline against a "
+                                      "frozen partner (sl: the --init model; rule: the rule-based agent) on the "
+                                      "training dialogues' scenarios; writes the checkpoint and its card to OUT.")
+    p.add_argument("--init", type=Path, required=True, metavar="DIR", help="the checkpoint to start from")
+    p.add_argument("--reward", default="utility", metavar="R", help="utility (default), fairness or length")
+    p.add_argument("--opponent", default="sl", metavar="O", help="sl (default) or rule")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR")
+    p.add_argument("--data", nargs="+", default=["craigslist"], metavar="SRC", help="where the scenarios come from")
+    p.add_argument("--episodes", type=int, default=20_000)
+    p.add_argument("--batch-size", type=int, default=200, metavar="N", help="games per update")
+    p.add_argument("--lr", type=float, default=5e-4)
+    p.add_argument("--threads", type=int, default=1, metavar="T")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_train_rl)
+
 
 def add_generator_commands(sub: argparse._SubParsersAction) -> None:
     def model_options(p: argparse.ArgumentParser) -> None:
@@ -156,6 +269,8 @@ def add_generator_commands(sub: argparse._SubParsersAction) -> None:
                                    "renderings of the parsed acts (first try and final), distinct-2, latency.")
     p.add_argument("--data", type=Path, required=True, metavar="FILE.json")
     p.add_argument("--limit", type=int, default=500, metavar="N", help="messages to score (default 500)")
+    p.add_argument("--batch-size", type=int, default=1, metavar="B",
+                   help="acts per render call (default 1: latency_ms_mean is then the latency of one act)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     model_options(p)
     p.set_defaults(func=cmd_eval_generator)
@@ -188,8 +303,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("tournament", help="round robin of policies at the act level",
                        description="Every pair of agents on the same scenarios, in both roles; writes "
                                    "OUT/dialogues.jsonl, OUT/results.json and OUT/utility.png and prints "
-                                   "a leaderboard (means with 95%% intervals).")
-    p.add_argument("--agents", nargs="+", required=True, metavar="NAME", help="policy names, e.g. rule boulware tft")
+                                   "a leaderboard (means with 95% intervals).")
+    p.add_argument("--agents", nargs="+", required=True, metavar="NAME",
+                   help="policy names, e.g. rule boulware tft (text mode: agent specs, see `haggler agents`)")
     p.add_argument("--scenarios", default="builtin", metavar="SRC",
                    help="builtin (default), a CraigslistBargain dialogue file, or a listings file")
     p.add_argument("--n", type=int, default=40, metavar="N", help="scenarios to play, the first N of SRC (default 40)")
@@ -199,10 +315,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, metavar="S")
     p.add_argument("--resume", action="store_true", help="continue the run in DIR, playing only missing games")
     p.add_argument("--turn-limit", type=int, default=20, metavar="T", help="turns before no deal (default 20)")
+    p.add_argument("--mode", choices=["acts", "text"], default="acts",
+                   help="acts (default): agents exchange acts; text: they meet only through words")
+    p.add_argument("--generator", choices=["lm", "template"], default="lm",
+                   help="text mode: the generator of agents named without one (default lm)")
+    p.add_argument("--batch", type=int, default=32, metavar="B",
+                   help="text mode: dialogues played at once, their renders batched (default 32; 1: unbatched)")
     p.set_defaults(func=cmd_tournament)
 
     add_train_commands(sub)
     add_generator_commands(sub)
+    add_chat_commands(sub)
 
     return ap
 

@@ -108,11 +108,73 @@ def bench_finetune() -> dict:
     return {"finetune_tokens_per_s": summary["tokens_per_s"]}
 
 
+LM_TURNS = 8
+"""The LM text benchmark's turn limit: a CPU renders a few acts a second at best."""
+
+
+def _text_games(agents: list[str], n: int, repeats: int) -> tuple[list, list, dict]:
+    from dialogue.agents import parse_specs
+    from dialogue.games import schedule
+    from dialogue.scenarios import load_scenarios
+
+    scenarios = load_scenarios("builtin")[:n]
+    specs = {s.name: s for s in parse_specs(agents)}
+    return schedule(list(specs), len(scenarios), repeats), scenarios, specs
+
+
+def bench_text() -> dict:
+    """Text-mode tournament dialogues per second, one process, the tournament's own path (render, parse,
+    decide, score, the transcript's JSON line): with the template generator (rule and boulware, 40 builtin
+    scenarios x 2, best of 3), and with the default LM (rule vs rule, dialogues of at most LM_TURNS turns):
+    8 dialogues played at once, their renders batched, against 2 played one at a time."""
+    from dialogue.agents import Generators
+    from dialogue.generator import make_generator
+    from dialogue.lm import DEFAULT_ADAPTER
+    from dialogue.text_tournament import play_for_bench
+
+    games, scenarios, specs = _text_games(["rule+template", "boulware+template"], 40, 2)
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        play_for_bench(games, scenarios, specs, Generators(), batch=32)
+        best = min(best, time.perf_counter() - start)
+    figures: dict = {"text_dialogues_per_s_template": round(len(games) / best, 1)}
+
+    generators = Generators()
+    shipped = (DEFAULT_ADAPTER / "adapter_config.json").is_file()
+    generators.loaded["lm"] = make_generator("lm", adapter="default" if shipped else None)
+    games, scenarios, specs = _text_games(["rule+lm"], 8, 1)
+    play_for_bench(games[:1], scenarios, specs, generators, batch=1, turn_limit=1)  # warm-up
+    for name, n, batch in (("batched", 8, 8), ("unbatched", 2, 1)):
+        start = time.perf_counter()
+        play_for_bench(games[:n], scenarios, specs, generators, batch=batch, turn_limit=LM_TURNS)
+        figures[f"text_dialogues_per_s_lm_{name}"] = round(n / (time.perf_counter() - start), 3)
+    figures["text_lm_batch_speedup"] = round(figures["text_dialogues_per_s_lm_batched"]
+                                             / figures["text_dialogues_per_s_lm_unbatched"], 2)
+    figures["text_lm_adapter"] = "shipped" if shipped else "none (base model: the adapter is not in data/ yet)"
+    return figures
+
+
+def bench_rl() -> dict:
+    """Episodes per second of `haggler train rl` play (the shipped sl against a frozen copy, act level, batches
+    of 200, one thread), over 2,000 episodes; play time only, the policy updates and validation left out."""
+    import tempfile
+
+    from dialogue.train_rl import RLConfig, train_rl
+
+    with tempfile.TemporaryDirectory() as out:
+        result = train_rl(RLConfig(ROOT / "data" / "policies" / "sl", Path(out), episodes=2000, val_games=1,
+                                   progress=False, command="bench"))
+    return {"rl_episodes_per_s": round(result["episodes_per_s"])}
+
+
 BENCHMARKS = {
     "parser": bench_parser,
     "selfplay": bench_selfplay,
     "render": bench_render,
     "finetune": bench_finetune,
+    "text": bench_text,
+    "rl": bench_rl,
 }
 
 

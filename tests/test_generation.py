@@ -145,6 +145,17 @@ def test_a_tiny_llama_renders_a_batch_with_left_padding(tokenizer):
     assert all(r.record["generator"] in ("lm", "template") for r in out)
 
 
+def test_perplexity_and_distinct2(tokenizer):
+    from dialogue.generator_eval import distinct2, perplexity
+
+    model = tiny_model(len(tokenizer))
+    pairs = [("Trek bike | listed $120\nbuyer (greet):", "Hi there!"), ("x (inquire):", "Is it still available?")]
+    with_end, text_only = perplexity(model, tokenizer, pairs, batch_size=1)
+    assert 1 < with_end < 10 * len(tokenizer) and 1 < text_only
+    assert perplexity(model, tokenizer, pairs, batch_size=2)[0] == pytest.approx(with_end, rel=1e-4)
+    assert distinct2(["a b c", "a b d"]) == pytest.approx(3 / 4)
+
+
 def test_say_reports_bad_input_clearly():
     generator = TemplateGenerator()
     assert say(generator, "counter 120", "seller", "builtin:0").text

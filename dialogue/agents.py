@@ -1,0 +1,204 @@
+"""Agents by name: a policy, the words it speaks (a generator) and the parser it reads with.
+
+An agent spec is `POLICY[+GENERATOR]`. POLICY is a name in the policy registry
+(strategy/policies: rule, boulware, ..., and the learned ones) or an adversarial partner
+(`injector`, `liar`, `desperate`: the rule policy with manipulative words, dialogue/manipulation.py).
+GENERATOR is `lm` (the shipped fine-tuned model), `lm:DIR` (the base model with another LoRA
+adapter) or `template`; without one, the agent speaks with the default (`lm`). Where the language
+model cannot be loaded, `lm` falls back to the template generator and says so once.
+"""
+from __future__ import annotations
+
+import importlib.util
+import random
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from dialogue.corpus import Scenario
+from dialogue.generator import PROPOSALS, Generator, GeneratorError, Rendering, make_generator
+from dialogue.manipulation import STYLES, dress
+from dialogue.session import principal_of
+from dialogue.text_session import Move, Side
+from parser.acts import Act, Intent, Role
+from strategy.negotiator import Negotiator
+from strategy.policies import POLICIES, make_policy
+
+GENERATORS = ("lm", "lm:DIR", "template")
+DEFAULT_GENERATOR = "lm"
+ADVERSARY_POLICY = "rule"
+LEARNED = ("sl", "rl-", "planner")
+PRICE_TOLERANCE = 0.5
+
+
+class AgentError(ValueError):
+    """An agent spec that names no known policy or generator (one clear line)."""
+
+
+def agent_names() -> list[str]:
+    return [*POLICIES, *STYLES]
+
+
+@dataclass(frozen=True)
+class AgentSpec:
+    name: str
+    """The spec as written: the agent's name in transcripts and tables."""
+    policy: str
+    generator: str
+    style: str | None = None
+    """A manipulation style (adversarial partners), or None."""
+
+
+def parse_spec(text: str, default_generator: str = DEFAULT_GENERATOR) -> AgentSpec:
+    policy, plus, generator = text.strip().partition("+")
+    if policy not in POLICIES and policy not in STYLES:
+        raise AgentError(f"unknown agent {policy!r}; valid: {', '.join(agent_names())}")
+    if plus and not (generator in ("lm", "template") or (generator.startswith("lm:") and len(generator) > 3)):
+        raise AgentError(f"unknown generator {generator!r} in {text!r}; valid: {', '.join(GENERATORS)}")
+    style = policy if policy in STYLES else None
+    return AgentSpec(text.strip(), ADVERSARY_POLICY if style else policy, generator or default_generator, style)
+
+
+def parse_specs(texts: list[str], default_generator: str = DEFAULT_GENERATOR) -> list[AgentSpec]:
+    return [parse_spec(t, default_generator) for t in texts]
+
+
+class Generators:
+    """One generator per generator spec, loaded on first use and shared (a language model is big)."""
+
+    def __init__(self, seed: int = 0, quiet: bool = False) -> None:
+        self.seed = seed
+        self.quiet = quiet
+        self.loaded: dict[str, Generator] = {}
+
+    def get(self, spec: str) -> Generator:
+        if spec not in self.loaded:
+            self.loaded[spec] = self.load(spec)
+        return self.loaded[spec]
+
+    def load(self, spec: str) -> Generator:
+        if spec == "template":
+            return make_generator("template", seed=self.seed)
+        if spec.startswith("lm:"):
+            if not Path(spec[3:], "adapter_config.json").is_file():
+                raise AgentError(f"{spec[3:]}: not a LoRA adapter directory (no adapter_config.json)")
+            try:
+                return make_generator("lm", adapter=spec[3:], seed=self.seed)
+            except GeneratorError as e:
+                raise AgentError(str(e)) from None
+        from dialogue.lm import DEFAULT_ADAPTER
+
+        try:
+            if not (DEFAULT_ADAPTER / "adapter_config.json").is_file():
+                raise GeneratorError(f"no adapter in {DEFAULT_ADAPTER}")
+            return make_generator("lm", seed=self.seed)
+        except (GeneratorError, ImportError) as e:
+            if not self.quiet:
+                print(f"haggler: the language model is unavailable ({e}); speaking with the template generator",
+                      file=sys.stderr, flush=True)
+            self.loaded["template"] = self.loaded.get("template") or make_generator("template", seed=self.seed)
+            return self.loaded["template"]
+
+
+class AgentSide(Side):
+    """A haggler agent in a text dialogue: it reads with its parser, decides with its negotiator (the
+    guard included), and its generator says the act. Adversaries dress their words with a trick."""
+
+    def __init__(self, spec: AgentSpec, role: Role, scenario: Scenario, negotiator: Negotiator,
+                 generator: Generator, rng: random.Random) -> None:
+        super().__init__(spec.name, role, scenario)
+        self.spec = spec
+        self.negotiator = negotiator
+        self.generator = generator
+        self.rng = rng  # for the words only (the policy has its own stream)
+
+    def move(self) -> Move:
+        act, audit = self.negotiator.send()
+        if self.last_read is not None:
+            audit = {"understood": str(self.last_read), **audit}
+        said = self.in_words(act)
+        if said != act:
+            audit["chose"] = str(act)
+        return Move(said, audit)
+
+    def in_words(self, act: Act) -> Act:
+        """The act as ACTS.md names it in words here: a price proposal at the partner's standing price
+        (and not my own) is an agreement to it, whatever the policy called it."""
+        c = self.reader.context
+        partner, own = c.partner_price(self.role), c.last_price.get(self.role)
+        if act.intent in PROPOSALS and partner is not None and abs(act.price - partner) <= PRICE_TOLERANCE \
+                and (own is None or abs(act.price - own) > PRICE_TOLERANCE):
+            return Act(Intent.AGREE, act.price)
+        return act
+
+    def words(self, rendering: Rendering) -> str:
+        if self.spec.style is None:
+            return rendering.text
+        return dress(self.spec.style, rendering.text, rendering.act, self.role, self.listing_price, self.rng)
+
+    def heard(self, act: Act) -> None:
+        self.negotiator.receive(act)
+
+
+def make_agent(spec: AgentSpec, role: Role, scenario: Scenario, generators: Generators, key: str,
+               turn_limit: int | None = None, side: type[AgentSide] | None = None) -> AgentSide:
+    """The agent for one side of one dialogue; `key` seeds its policy (`KEY:ROLE`, as act-level games do)."""
+    kb = scenario.kb(role)
+    principal = principal_of(kb) if turn_limit is None else principal_of(kb, turn_limit)
+    policy = make_policy(spec.policy, principal, random.Random(f"{key}:{role}"))
+    return (side or AgentSide)(spec, role, scenario, Negotiator(spec.name, principal, policy),
+                               generators.get(spec.generator), random.Random(f"{key}:{role}:words"))
+
+
+ABOUT = {
+    "injector": "rule policy; its words carry instructions to the reader, fake system lines",
+    "liar": "rule policy; its words invent competing offers, prices elsewhere, deadlines",
+    "desperate": "rule policy; its words plead",
+    "sl": "neural policy trained on the parsed human dialogues (supervised)",
+    "rl-": "the sl policy fine-tuned by self-play RL for its reward",
+    "planner": "chooses accept / counter / hold / quit by expected utility (belief over the partner's walk-away)",
+}
+
+
+def describe(name: str) -> str:
+    """What an agent does: the first line of its policy class's (or module's) docstring."""
+    about = next((text for prefix, text in ABOUT.items() if name.startswith(prefix)), None)
+    if about:
+        return about
+    factory = POLICIES[name]
+    doc = factory.__doc__ or getattr(sys.modules.get(getattr(factory, "__module__", "")), "__doc__", None) or ""
+    return doc.strip().splitlines()[0] if doc.strip() else ""
+
+
+def kind_of(name: str) -> str:
+    if name in STYLES:
+        return "adversarial"
+    return "learned" if name.startswith(LEARNED) else "hand-written"
+
+
+def lm_status() -> str:
+    """Whether the default generator can run here, without loading it."""
+    from dialogue.lm import DEFAULT_ADAPTER, GGUF_PACKAGE, INSTALL_HINT
+
+    missing = [m for m in ("torch", "transformers", "peft") if importlib.util.find_spec(m) is None]
+    if missing:
+        return f"unavailable (missing {', '.join(missing)}): template fallback"
+    if importlib.util.find_spec(GGUF_PACKAGE) is None:
+        return f"unavailable (no base model: {INSTALL_HINT}): template fallback"
+    if not (DEFAULT_ADAPTER / "adapter_config.json").is_file():
+        return f"unavailable (no adapter in {DEFAULT_ADAPTER}): template fallback"
+    return f"available (SmolLM2-135M + {DEFAULT_ADAPTER.name})"
+
+
+def listing() -> str:
+    """`haggler agents`: every policy, its kind and what it does, and the generators."""
+    rows = [(name, kind_of(name), describe(name)) for name in agent_names()]
+    width = max(len(r[0]) for r in rows)
+    lines = ["agents (POLICY[+GENERATOR]):"]
+    lines += [f"  {name:<{width}}  {kind:<12}  {doc}" for name, kind, doc in rows]
+    lines += ["generators:",
+              f"  lm         the fine-tuned language model (default): {lm_status()}",
+              "  lm:DIR     the base model with the LoRA adapter in DIR",
+              "  template   fixed phrasings (prompts/realisations.j2), no model",
+              "e.g. planner, rl-utility+template, rule+lm:runs/my-adapter"]
+    return "\n".join(lines)

@@ -1,0 +1,315 @@
+"""`haggler chat`: bargain with an agent in the terminal, watch two agents bargain (`--demo`), or let an
+agent bargain for you (`--delegate`) and approve its deal.
+
+The person types plain English; slash commands make the formal moves (/offer N, /accept, /reject,
+/quit) and the rest (/why, /help). Every line is survivable: empty, huge, binary junk, Ctrl-C (drops
+the line), Ctrl-D (walks away). The transcript (CraigslistBargain JSON, acts and decision records in
+each event's metadata) is rewritten after every event, so it is always on disk.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+import random
+import re
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from dialogue.agents import AgentSide, Generators, make_agent, parse_spec
+from dialogue.chat_view import describe_scenario, explain, line_of, outcome_text
+from dialogue.corpus import KB, CorpusError, Dialogue, Event, Scenario
+from dialogue.delegate import DelegateSide, ask_approval
+from dialogue.generator_data import write_price
+from dialogue.scenarios import load_scenarios, pick_scenario
+from dialogue.text_session import Move, Side, TextSession
+from parser.acts import Act, Intent, Role, other_role
+from strategy.policies import POLICIES
+from strategy.principal import DEFAULT_TURN_LIMIT
+
+MAX_CHARS = 1000
+"""A message longer than this is cut (the parser reads at most 2,000 characters anyway)."""
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd]")
+HELP = """Type what you want to say in plain English. Commands:
+  /offer N   make a formal offer of $N (the agent may accept: that is the deal)
+  /accept    accept the agent's formal offer
+  /reject    reject the agent's formal offer and keep talking
+  /quit      walk away (no deal)
+  /why       what the agent understood, the options it weighed and why it chose its last move
+  /help      this text
+Ctrl-C drops the line you are typing; Ctrl-D walks away."""
+PERSON_MOVES = {"offer": "(you offer {price})", "accept": "(you accept)", "reject": "(you reject the offer)",
+                "quit": "(you walk away)"}
+
+
+class ChatError(ValueError):
+    """Bad input to `haggler chat` (one clear line)."""
+
+
+@dataclass
+class ChatConfig:
+    agent: str = ""
+    """The agent spec (default: planner where it is registered, else rule)."""
+    role: Role | None = None
+    """The person's role (default buyer; in delegate mode, inferred from target and walk-away)."""
+    scenario: str | None = None
+    """builtin:N or FILE:INDEX (default builtin:0; in delegate mode, the shipped listing nearest the walk-away)."""
+    seed: int = 0
+    turn_limit: int = DEFAULT_TURN_LIMIT
+    transcript: Path | None = None
+    demo: bool = False
+    delegate: bool = False
+    against: str = "rule"
+    target: float | None = None
+    walk_away: float | None = None
+    auto_approve: bool = False
+    generator: str = "lm"
+    """The generator of agents named without one."""
+
+
+def default_agent() -> str:
+    return "planner" if "planner" in POLICIES else "rule"
+
+
+# ---- the person ---------------------------------------------------------------------------------------
+
+def clean(line: str) -> str:
+    """A typed line as a message: no control characters or undecodable bytes, spaces collapsed, cut to MAX_CHARS."""
+    text = " ".join(CONTROL.sub(" ", line).split())
+    return text[:MAX_CHARS]
+
+
+def read_price(text: str) -> float | None:
+    try:
+        price = float(text.replace("$", "").replace(",", "").strip())
+    except ValueError:
+        return None
+    return price if math.isfinite(price) and price > 0 else None
+
+
+class PersonSide(Side):
+    """The person at the terminal: every move is a typed line (a message or a slash command)."""
+
+    def __init__(self, role: Role, scenario: Scenario, ask: Callable[[str], str], say: Callable[[str], None],
+                 why: Callable[[], str]) -> None:
+        super().__init__("human", role, scenario)
+        self.ask, self.say, self.why = ask, say, why
+        self.partner_offer: float | None = None
+
+    def heard(self, act: Act) -> None:
+        self.partner_offer = act.price if act.intent is Intent.OFFER else None
+
+    def move(self) -> Move:
+        while True:
+            try:
+                line = self.ask("you> ")
+            except KeyboardInterrupt:
+                self.say("\n(line dropped; /quit walks away, /help lists the commands)")
+                continue
+            except EOFError:
+                self.say("\n(end of input: you walk away)")
+                return Move(Act(Intent.QUIT), {"person": "end of input"})
+            move = self.command(line) if line.strip().startswith("/") else self.message(line)
+            if move is not None:
+                return move
+
+    def message(self, line: str) -> Move | None:
+        text = clean(line)
+        if not text:
+            return None
+        if len(line) > MAX_CHARS:
+            self.say(f"(a long message: only its first {MAX_CHARS} characters were sent)")
+        act = copy.deepcopy(self.reader).read(self.role, text)  # how the words read, for the transcript
+        return Move(act, {}, text)
+
+    def command(self, line: str) -> Move | None:
+        name, _, rest = clean(line).partition(" ")
+        name = name.lower()
+        if name == "/offer":
+            price = read_price(rest)
+            if price is None:
+                self.say("usage: /offer N, with N a price in dollars, e.g. /offer 120")
+                return None
+            return Move(Act(Intent.OFFER, price))
+        if name in ("/accept", "/reject"):
+            if self.partner_offer is None:
+                self.say(f"(there is no offer to {name[1:]}: the agent has not made a formal offer just now)")
+                return None
+            return Move(Act(Intent.ACCEPT if name == "/accept" else Intent.REJECT))
+        if name == "/quit":
+            return Move(Act(Intent.QUIT))
+        if name == "/why":
+            self.say(self.why())
+        elif name == "/help":
+            self.say(HELP)
+        else:
+            self.say(f"unknown command {name[:40]}; type /help")
+        return None
+
+
+# ---- setting up and playing ------------------------------------------------------------------------------
+
+def transcript_path(config: ChatConfig) -> Path:
+    if config.transcript is not None:
+        return config.transcript
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return Path("runs") / "chats" / f"chat-{stamp}-{os.getpid()}.json"
+
+
+def save(dialogue: Dialogue, path: Path) -> None:
+    """The transcript so far, replaced whole (a reader never sees half a file)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps([dialogue.to_dict()], ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def nearest_listing(walk_away: float) -> str:
+    """The shipped scenario whose listing price is nearest the walk-away price (by ratio)."""
+    scenarios = load_scenarios("builtin")
+    best = min(range(len(scenarios)), key=lambda i: abs(math.log(scenarios[i].listing_price / walk_away)))
+    return f"builtin:{best}"
+
+
+def person_scenario(config: ChatConfig) -> tuple[Scenario, Role]:
+    """The scenario, with the person's own target and walk-away where given, and the person's role."""
+    if (config.target is None) != (config.walk_away is None):
+        raise ChatError("give both --target and --walk-away, or neither")
+    role = config.role
+    if config.target is not None:
+        if config.target <= 0 or config.walk_away <= 0:  # type: ignore[operator]
+            raise ChatError("--target and --walk-away must be positive prices")
+        inferred: Role = "buyer" if config.target < config.walk_away else "seller"  # type: ignore[operator]
+        if role is not None and role != inferred and config.target != config.walk_away:
+            raise ChatError(f"a {role}'s target must be {'below' if role == 'buyer' else 'above'} its walk-away price")
+        role = role or inferred
+    role = role or "buyer"
+    spec = config.scenario or (nearest_listing(config.walk_away) if config.walk_away else "builtin:0")
+    try:
+        scenario = pick_scenario(spec, config.seed)
+    except (CorpusError, OSError, ValueError) as e:
+        raise ChatError(f"--scenario {spec}: {e}") from None
+    if config.target is not None:
+        kbs = [KB(kb.role, config.target, kb.item, config.walk_away, kb.extra_personal) if kb.role == role else kb
+               for kb in scenario.kbs]
+        scenario = Scenario(kbs, scenario.uuid, scenario.extra)
+    return scenario, role
+
+
+def read_line(prompt: str) -> str:
+    return input(prompt)
+
+
+def show(text: str) -> None:
+    print(text, flush=True)
+
+
+def setup_terminal() -> None:
+    """Line editing and history (readline) where there is a terminal; undecodable bytes read as U+FFFD."""
+    try:
+        sys.stdin.reconfigure(errors="replace")  # type: ignore[union-attr]
+    except (AttributeError, ValueError):
+        pass
+    if not sys.stdin.isatty():
+        return
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C drops the line, even if a parent ignored it
+    try:
+        import readline
+    except ImportError:
+        return
+    history = Path(os.environ.get("HAGGLER_CACHE") or Path.home() / ".cache" / "haggler") / "chat_history"
+    try:
+        history.parent.mkdir(parents=True, exist_ok=True)
+        if history.exists():
+            readline.read_history_file(history)
+        readline.set_history_length(1000)
+        import atexit
+        atexit.register(lambda: _write_history(readline, history))
+    except OSError:
+        pass
+
+
+def _write_history(readline: object, path: Path) -> None:
+    try:
+        readline.write_history_file(path)  # type: ignore[attr-defined]
+    except OSError:
+        pass
+
+
+def run_chat(config: ChatConfig, ask: Callable[[str], str] = read_line, say: Callable[[str], None] = show,
+             generators: Generators | None = None) -> Dialogue:
+    """Plays one chat (person, demo or delegate) to its end and returns its transcript."""
+    spec = parse_spec(config.agent or default_agent(), config.generator)
+    against = parse_spec(config.against, config.generator) if config.demo or config.delegate else None
+    scenario, person_role = person_scenario(config)
+    generators = generators or Generators(config.seed)
+    key = f"{config.seed}:chat"
+    agent_role = other_role(person_role)
+    path = transcript_path(config)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    last_audit: dict = {}
+
+    sides: dict[Role, Side] = {}
+    if config.delegate:
+        assert against is not None
+        delegate = make_agent(spec, person_role, scenario, generators, key, config.turn_limit, DelegateSide)
+        delegate.approve = ask_approval(ask, say, config.auto_approve)  # type: ignore[attr-defined]
+        sides[person_role] = delegate
+        sides[agent_role] = make_agent(against, agent_role, scenario, generators, key, config.turn_limit)
+        names = {scenario.agent_of(person_role): f"your agent {spec.name}",
+                 scenario.agent_of(agent_role): against.name}
+        say(describe_scenario(scenario, person_role, "You (through your agent) are"))
+    elif config.demo:
+        assert against is not None
+        sides[person_role] = make_agent(against, person_role, scenario, generators, key, config.turn_limit)
+        sides[agent_role] = make_agent(spec, agent_role, scenario, generators, key, config.turn_limit)
+        names = {scenario.agent_of(person_role): against.name, scenario.agent_of(agent_role): spec.name}
+        say(describe_scenario(scenario, person_role, f"{against.name} is"))
+        say(describe_scenario(scenario, agent_role, f"{spec.name} is").split("\n")[-1])
+    else:
+        setup_terminal()
+        sides[agent_role] = make_agent(spec, agent_role, scenario, generators, key, config.turn_limit)
+        sides[person_role] = PersonSide(person_role, scenario, ask, say, lambda: explain(last_audit))
+        names = {scenario.agent_of(person_role): "you", scenario.agent_of(agent_role): f"agent {spec.name}"}
+        say(describe_scenario(scenario, person_role))
+        say(f"You are bargaining with agent {spec.name} (the {agent_role}). Type /help for the commands.")
+    say(f"transcript: {path}")
+    show_acts = config.demo or config.delegate
+    session: TextSession
+
+    def on_event(event: Event) -> None:
+        nonlocal last_audit
+        role = scenario.kbs[event.agent].role
+        if isinstance(sides[role], AgentSide):
+            last_audit = (event.metadata or {}).get("audit") or {}
+            say(line_of(event, role, sides[role].name, show_acts))
+            if event.action == "offer" and isinstance(sides[other_role(role)], PersonSide):
+                say("(a formal offer: /accept makes the deal, /reject or anything else turns it down)")
+        elif event.action != "message":
+            say(PERSON_MOVES[event.action].format(price=write_price(event.offer_price or 0)))
+        save(session.dialogue(), path)
+
+    first = agent_role if not config.delegate else random.Random(key).choice((person_role, agent_role))
+    session = TextSession(scenario, sides, first, config.turn_limit, f"chat-{config.seed}-{int(time.time())}",
+                          on_event, clock=lambda turn: time.time())
+    session_dialogue = play(session, say)
+    save(session_dialogue, path)
+    say(outcome_text(session_dialogue, names))
+    say(f"transcript: {path}")
+    return session_dialogue
+
+
+def play(session: TextSession, say: Callable[[str], None]) -> Dialogue:
+    """Plays to the end, each agent's act rendered by its own generator; Ctrl-C ends the dialogue where it is."""
+    try:
+        while (request := session.advance()) is not None:
+            side = session.sides[session.role]
+            session.deliver(side.generator.render([request])[0])  # type: ignore[attr-defined]
+    except KeyboardInterrupt:
+        say("\n(interrupted: the dialogue ends here)")
+        session.stop()
+    return session.dialogue()

@@ -1,0 +1,92 @@
+"""What the person sees in `haggler chat`: the listing, each move, the agent's reasons (/why), the outcome."""
+from __future__ import annotations
+
+from dialogue.corpus import Dialogue, Event, Scenario
+from dialogue.generator_data import write_price
+from dialogue.scoring import score_dialogue
+from parser.acts import Act, Intent, Role
+
+
+def explain(audit: dict | None) -> str:
+    """A decision record in words: what the agent understood, the candidates it weighed, why it chose."""
+    if not audit:
+        return "(the agent has not moved yet)"
+    lines = []
+    if "understood" in audit:
+        lines.append(f"understood: your last move as {audit['understood']}")
+    candidates = audit.get("candidates")
+    if candidates:
+        lines.append("weighed:")
+        lines += [f"  {act:<28} {value}" for act, value in candidate_rows(candidates)]
+    lines.append(f"chose ({audit.get('policy', '?')}): {audit.get('chose', '')}{' ' if audit.get('chose') else ''}"
+                 f"because {audit.get('reason', 'no reason given')}")
+    if audit.get("chose"):
+        lines.append("  (said in words as the agreement it amounts to)")
+    if audit.get("guard"):
+        lines.append(f"authority guard: {audit['guard']}")
+    if audit.get("override"):
+        lines.append(f"override: {audit['override']}")
+    generator = audit.get("generator")
+    if isinstance(generator, dict):
+        lines.append(f"said with: {generator.get('generator')} generator, {generator.get('tries')} tries, "
+                     f"{'faithful' if generator.get('faithful') else 'NOT faithful'}")
+    belief = audit.get("belief")
+    if isinstance(belief, dict) and "partner_walk_away" in belief:
+        lines.append(f"believes: the partner's walk-away price is about {write_price(round(belief['partner_walk_away']))}"
+                     f" (sd {belief.get('sd', '?')})")
+    known = {"understood", "candidates", "policy", "reason", "chose", "guard", "override", "generator", "belief"}
+    lines += [f"{k}: {v}" for k, v in audit.items() if k not in known]
+    return "\n".join(lines)
+
+
+def candidate_rows(candidates: object) -> list[tuple[str, str]]:
+    """Candidates as (act, value) rows, best first, whatever shape the policy recorded them in."""
+    if isinstance(candidates, dict):
+        items = list(candidates.items())
+    else:
+        items = []
+        for c in candidates if isinstance(candidates, list) else []:
+            if isinstance(c, dict):
+                act = c.get("act", c.get("candidate", c.get("move", "?")))
+                value = c.get("value", c.get("ev", c.get("utility", c.get("q"))))
+                items.append((act, value))
+            elif isinstance(c, (list, tuple)) and len(c) >= 2:
+                items.append((c[0], c[1]))
+            else:
+                items.append((c, None))
+    numeric = all(isinstance(v, (int, float)) for _, v in items)
+    if numeric:
+        items.sort(key=lambda kv: -kv[1])  # type: ignore[operator]
+    return [(str(a), f"value {v:+.3f}" if isinstance(v, (int, float)) else ("" if v is None else str(v)))
+            for a, v in items]
+
+
+def describe_scenario(scenario: Scenario, role: Role, who: str = "You are") -> str:
+    item, kb = scenario.item, scenario.kb(role)
+    lines = [f"Listing: {item.title} ({item.category or 'item'}), listed at {write_price(item.price)}"]
+    lines += [f"  {d}" for d in item.description[:3] if d.strip()]
+    lines.append(f"{who} the {role}. Private target: {write_price(round(kb.target, 2))}; "
+                 f"walk-away price: {write_price(round(kb.walk_away, 2))}.")
+    return "\n".join(lines)
+
+
+def line_of(event: Event, role: Role, name: str, show_act: bool) -> str:
+    meta = event.metadata or {}
+    who = f"{role} ({name})"
+    if event.action == "message":
+        act = f"   [{Act(Intent(meta['intent']), meta.get('price'))}]" if show_act and meta.get("intent") else ""
+        return f"{who}: {event.text}{act}"
+    if event.action == "offer":
+        return f"{who}: (offers {write_price(event.offer_price or 0)})"
+    return f"{who}: ({event.action}s)" if event.action != "quit" else f"{who}: (walks away)"
+
+
+def outcome_text(dialogue: Dialogue, names: dict[int, str]) -> str:
+    scores = score_dialogue(dialogue)
+    price = dialogue.outcome.price if dialogue.outcome and dialogue.outcome.reward else None
+    messages = sum(e.is_message for e in dialogue.events)
+    lines = [f"Outcome: {'deal at ' + write_price(price) if price is not None else 'no deal'} ({messages} messages)"]
+    for i, s in enumerate(scores):
+        margin = f", margin {s.margin:+.2f}" if s.margin is not None else ""
+        lines.append(f"  {names[i]} ({s.role}): utility {s.utility:.2f}{margin}")
+    return "\n".join(lines)

@@ -1,0 +1,51 @@
+"""Delegate mode (`haggler chat --delegate`): an agent bargains for the person, who approves any deal.
+
+The person is the principal (their target and walk-away price); before the agent commits to a deal, a
+formal offer or an acceptance, the person is asked, and a refusal sends the agent back to the table.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from dialogue.agents import AgentSide
+from dialogue.generator_data import write_price
+from dialogue.text_session import Move
+from parser.acts import Act, Intent
+
+
+class DelegateSide(AgentSide):
+    """The person's agent: before it commits to a deal (a formal offer or an acceptance) the person approves;
+    a refusal sends it back to the table (a rejection, or a push for a better price instead of its offer)."""
+
+    approve: Callable[[str], bool]
+
+    def move(self) -> Move:
+        move = super().move()
+        act = move.act
+        if act.intent is Intent.ACCEPT:
+            question = f"your agent wants to accept the offer of {write_price(self.negotiator.state.partner_price or 0)}"
+            refused = Act(Intent.REJECT)
+        elif act.intent is Intent.OFFER:
+            question = f"your agent wants to make a formal offer of {write_price(act.price)}"  # type: ignore[arg-type]
+            refused = Act(Intent.COUNTER_NOPRICE)
+        else:
+            return move
+        if self.approve(question):
+            move.audit["approved"] = "by the person"
+            return move
+        move.audit["override"] = f"the person refused: {act}"
+        return Move(refused, move.audit)
+
+
+def ask_approval(ask: Callable[[str], str], say: Callable[[str], None], auto: bool) -> Callable[[str], bool]:
+    def approve(question: str) -> bool:
+        if auto:
+            say(f"({question}: approved automatically)")
+            return True
+        try:
+            answer = ask(f"{question}. Approve? [y/N] ")
+        except (KeyboardInterrupt, EOFError):
+            say("")
+            return False
+        return answer.strip().lower() in ("y", "yes")
+    return approve

@@ -1,0 +1,251 @@
+"""The generator: says an act in words, and checks the words say the act.
+
+`LMGenerator` samples a rendering from the fine-tuned language model (prompts/generator.j2, KV
+cache, a short `max_new_tokens`), puts the act's price where the model wrote the placeholder, and
+parses the text back with a fresh ActReader that has read the dialogue so far. A rendering whose
+parse differs from the act is resampled (`max_tries` in all); after that a template
+(prompts/realisations.j2) says it. So the text never states a price other than the act's.
+Many acts (from many dialogues) are rendered in one batched `generate` call.
+`TemplateGenerator` is the template step alone. Every Rendering carries its decision record:
+which backend produced the text and after how many tries.
+"""
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import jinja2
+
+from dialogue.generator_data import PLACEHOLDER, PROMPTS_DIR, Context, fill_price, render_prompt, write_price
+from parser.acts import Act, Intent, Role
+from parser.rules import ActReader
+
+PROPOSALS = frozenset({Intent.PROPOSE, Intent.COUNTER, Intent.INSIST})
+"""Price proposals: which of the three a proposal is depends on the dialogue, not the words (ACTS.md)."""
+
+
+class GeneratorError(ValueError):
+    """Bad input to the generator (an unknown act, scenario or model): one clear line."""
+
+
+def says(parsed: Act, act: Act) -> bool:
+    """Whether text parsed as `parsed` says `act`: the same intent and price. A proposal of the same price
+    counts whatever its kind (propose/counter/insist follow from the context); an agreement naming no
+    price agrees to the price on the table."""
+    if act.intent in PROPOSALS:
+        return parsed.intent in PROPOSALS and _same_price(parsed.price, act.price)
+    if act.intent is Intent.AGREE:
+        return parsed.intent is Intent.AGREE and (parsed.price is None or act.price is None
+                                                 or _same_price(parsed.price, act.price))
+    return parsed.intent is act.intent
+
+
+def _same_price(a: float | None, b: float | None) -> bool:
+    return a is not None and b is not None and abs(a - b) <= 0.5
+
+
+@dataclass(frozen=True)
+class Request:
+    """One act to say: by whom, in which dialogue."""
+    act: Act
+    role: Role
+    context: Context
+
+
+@dataclass
+class Rendering:
+    text: str
+    act: Act
+    backend: str  # "lm" or "template"
+    tries: int  # LM samples drawn (0 for the template generator)
+    faithful: bool  # the text parses back to the act
+    parsed: Act | None = None
+    seconds: float = 0.0
+
+    @property
+    def record(self) -> dict:
+        """The decision record for the transcript's metadata.audit."""
+        return {"generator": self.backend, "tries": self.tries, "faithful": self.faithful,
+                "parsed": str(self.parsed) if self.parsed else None}
+
+
+class Generator(Protocol):
+    name: str
+
+    def render(self, requests: list[Request]) -> list[Rendering]: ...
+
+
+def parse_back(request: Request, text: str) -> Act:
+    """The act a fresh parser reads from `text` after the dialogue so far."""
+    return request.context.reader().read(request.role, text)
+
+
+class TemplateGenerator:
+    """prompts/realisations.j2: a phrasing per act, chosen by seed, checked by parsing back."""
+    name = "template"
+
+    def __init__(self, seed: int = 0) -> None:
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(PROMPTS_DIR), undefined=jinja2.StrictUndefined)
+        self.template = env.get_template("realisations.j2")
+        self.seed = seed
+        self.calls = 0
+
+    def phrasings(self, act: Act, role: Role) -> list[str]:
+        """Every phrasing of the act, the seed's choice first."""
+        if act.is_formal:
+            raise GeneratorError(f"{act} is a formal event, not something to say")
+        price = write_price(act.price) if act.price is not None else None
+        first = self.template.render(intent=act.intent.value, role=role, price=price, seed=0)
+        out = [first]
+        for i in range(1, 8):
+            text = self.template.render(intent=act.intent.value, role=role, price=price, seed=i)
+            if text == first:
+                break
+            out.append(text)
+        k = (self.seed + self.calls) % len(out)
+        return out[k:] + out[:k]
+
+    def render_one(self, request: Request, tries: int = 0) -> Rendering:
+        """The first phrasing that parses back to the act (else the seed's choice, marked unfaithful)."""
+        start = time.perf_counter()
+        options = self.phrasings(request.act, request.role)
+        self.calls += 1
+        reader_state = request.context.reader()
+        parsed = None
+        for text in options:
+            parsed = _copy_reader(reader_state).read(request.role, text)
+            if says(parsed, request.act):
+                return Rendering(text, request.act, "template", tries, True, parsed, time.perf_counter() - start)
+        parsed = _copy_reader(reader_state).read(request.role, options[0])
+        return Rendering(options[0], request.act, "template", tries, False, parsed, time.perf_counter() - start)
+
+    def render(self, requests: list[Request]) -> list[Rendering]:
+        return [self.render_one(r) for r in requests]
+
+
+def _copy_reader(reader: ActReader) -> ActReader:
+    """A reader in the same state, sharing its read-only intent model (only the dialogue context is copied)."""
+    twin = copy.copy(reader)
+    twin.context = copy.deepcopy(reader.context)
+    return twin
+
+
+@dataclass
+class LMConfig:
+    max_new_tokens: int = 32
+    temperature: float = 0.7
+    top_k: int = 40
+    max_tries: int = 3  # LM samples per act before the template fallback
+    seed: int = 0
+
+
+@dataclass
+class LMGenerator:
+    """Samples renderings from a causal LM, batched; checks each by parsing back; falls back to templates."""
+    model: Any
+    tokenizer: Any
+    config: LMConfig = field(default_factory=LMConfig)
+    name: str = "lm"
+
+    def __post_init__(self) -> None:
+        self.tokenizer.padding_side = "left"
+        if self.tokenizer.pad_token is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.fallback = TemplateGenerator(self.config.seed)
+        self.calls = 0
+
+    def sample(self, prompts: list[str]) -> list[str]:
+        """One sampled continuation per prompt, in one batched generate call; cut at the end of the line."""
+        import torch
+
+        torch.manual_seed(self.config.seed + self.calls)
+        self.calls += 1
+        batch = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
+        device = getattr(self.model, "device", None)
+        if device is not None:
+            batch = batch.to(device)
+        with torch.inference_mode():
+            out = self.model.generate(
+                **batch, do_sample=True, temperature=self.config.temperature, top_k=self.config.top_k,
+                max_new_tokens=self.config.max_new_tokens, use_cache=True,
+                pad_token_id=self.tokenizer.pad_token_id, eos_token_id=self.tokenizer.eos_token_id)
+        new = out[:, batch["input_ids"].shape[1]:]
+        texts = self.tokenizer.batch_decode(new, skip_special_tokens=True)
+        ended = (new == self.tokenizer.eos_token_id).any(dim=1).tolist()
+        return [_first_line(t, complete=e) for t, e in zip(texts, ended)]
+
+    def render(self, requests: list[Request]) -> list[Rendering]:
+        start = time.perf_counter()
+        for r in requests:
+            if r.act.is_formal:
+                raise GeneratorError(f"{r.act} is a formal event, not something to say")
+        readers = [r.context.reader() for r in requests]
+        prompts = [render_prompt(r.context, r.role, r.act) for r in requests]
+        done: list[Rendering | None] = [None] * len(requests)
+        for attempt in range(1, self.config.max_tries + 1):
+            todo = [i for i, d in enumerate(done) if d is None]
+            if not todo:
+                break
+            for i, raw in zip(todo, self.sample([prompts[i] for i in todo])):
+                act = requests[i].act
+                text = fill_price(raw, act.price) if act.price is not None else raw
+                parsed = _copy_reader(readers[i]).read(requests[i].role, text)
+                if text and PLACEHOLDER not in text and says(parsed, act):
+                    done[i] = Rendering(text, act, "lm", attempt, True, parsed)
+        for i, d in enumerate(done):
+            if d is None:
+                done[i] = self.fallback.render_one(requests[i], tries=self.config.max_tries)
+        seconds = time.perf_counter() - start
+        for d in done:
+            d.seconds = seconds
+        return done  # type: ignore[return-value]
+
+
+def _first_line(text: str, complete: bool) -> str:
+    """The text up to the end of its line; cut back to the last whole sentence where max_new_tokens cut it."""
+    line, newline, _ = text.partition("\n")
+    line = line.strip()
+    if not complete and not newline:
+        end = max(line.rfind(c) for c in ".!?")
+        if end > 0:
+            line = line[:end + 1]
+    return line
+
+
+def make_generator(kind: str = "lm", base_model: str = "smollm2", adapter: str | Path | None = "default",
+                   seed: int = 0, config: LMConfig | None = None, dtype: str = "auto") -> Generator:
+    """`template`, or `lm`: the base model with an adapter (`default`: the shipped one; None/"none": no adapter)."""
+    if kind == "template":
+        return TemplateGenerator(seed)
+    if kind != "lm":
+        raise GeneratorError(f"unknown generator {kind!r}; valid: lm, template")
+    from dialogue.lm import DEFAULT_ADAPTER, ModelError, load_model
+
+    if adapter == "default":
+        adapter = DEFAULT_ADAPTER
+    elif adapter in (None, "none"):
+        adapter = None
+    try:
+        model, tokenizer = load_model(base_model, adapter, dtype=dtype)
+    except ModelError as e:
+        raise GeneratorError(str(e)) from None
+    return LMGenerator(model, tokenizer, config or LMConfig(seed=seed))
+
+
+def say(generator: Generator, act: str | Act, role: Role, scenario: str) -> Rendering:
+    """One rendering of an act as the opening message of a scenario's dialogue (`haggler say`)."""
+    from dialogue.corpus import CorpusError
+    from dialogue.scenarios import pick_scenario
+
+    try:
+        act = act if isinstance(act, Act) else Act.from_string(act)
+    except ValueError as e:
+        raise GeneratorError(str(e)) from None
+    try:
+        item = pick_scenario(scenario)
+    except (CorpusError, OSError) as e:
+        raise GeneratorError(str(e)) from None
+    return generator.render([Request(act, role, Context(item.item.title, item.listing_price))])[0]

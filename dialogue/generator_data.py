@@ -1,0 +1,206 @@
+"""The generator's data: its prompt (prompts/generator.j2), prices as people write them, and the
+(context, act) → utterance examples it is fine-tuned on.
+
+An example is one message of a dialogue: the prompt holds the item, the last turns and the act the
+parser read from the message (haggler's parser, in context); the target is the message with the
+act's price replaced by PLACEHOLDER, which the generator later fills with the price. Sources are
+CraigslistBargain dialogue files (dev.json, luis-acts.json, haggler's transcripts and saved chats,
+JSON or JSON Lines) and Hugging Face datasets with `prompt`/`target` columns or dialogue rows.
+"""
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import jinja2
+
+from dialogue.annotate import dialogue_acts
+from dialogue.corpus import CorpusError, Dialogue, load_dialogues
+from parser.acts import Act, Intent, Role
+from parser.prices import find_amounts
+from parser.rules import ActReader
+
+PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+CRAIGSLIST = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "craigslist"
+PLACEHOLDER = "<price>"
+CONTEXT_TURNS = 2
+"""Turns of context in the prompt: the last two (usually the partner's and our own before it)."""
+MAX_TURN_CHARS = 120
+MAX_TITLE_CHARS = 60
+DEFAULT_DATA = "craigslist"
+"""The default training data: dev.json and the dialogues of luis-acts.json that are in neither dev nor test."""
+FORMAL_TEXT = {Intent.OFFER: "(offers {price})", Intent.ACCEPT: "(accepts the offer)",
+               Intent.REJECT: "(rejects the offer)", Intent.QUIT: "(quits)"}
+
+_env = jinja2.Environment(loader=jinja2.FileSystemLoader(PROMPTS_DIR), undefined=jinja2.StrictUndefined)
+
+
+def write_price(price: float) -> str:
+    """A price as people write it: $120, $1,200, $37.50."""
+    if float(price).is_integer():
+        return f"${int(price):,}"
+    return f"${price:,.2f}"
+
+
+def act_label(act: Act) -> str:
+    """The act as the prompt shows it: the intent, and the placeholder where it has a price."""
+    return f"{act.intent.value} {PLACEHOLDER}" if act.price is not None else act.intent.value
+
+
+def shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 3].rstrip() + "..."
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: Role
+    text: str  # the message; empty for a formal event
+    act: Act | None = None  # set for formal events (and wherever the act is known)
+
+    @property
+    def prompt_text(self) -> str:
+        """The turn as the prompt shows it: the message, or a formal event in words."""
+        if self.act is not None and self.act.is_formal:
+            return FORMAL_TEXT[self.act.intent].format(price=write_price(self.act.price or 0))
+        return self.text
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the generator sees of a dialogue: the item and the turns so far."""
+    title: str
+    listing_price: float
+    turns: tuple[Turn, ...] = ()
+
+    def then(self, turn: Turn) -> Context:
+        return Context(self.title, self.listing_price, self.turns + (turn,))
+
+    def reader(self) -> ActReader:
+        """A fresh parser that has read the turns so far (formal events observed)."""
+        reader = ActReader(self.listing_price)
+        for turn in self.turns:
+            if turn.act is not None and turn.act.is_formal:
+                reader.observe(turn.role, turn.act)
+            else:
+                reader.read(turn.role, turn.text)
+        return reader
+
+
+def render_prompt(context: Context, role: Role, act: Act) -> str:
+    turns = [(t.role, shorten(t.prompt_text, MAX_TURN_CHARS)) for t in context.turns[-CONTEXT_TURNS:]]
+    return _env.get_template("generator.j2").render(
+        title=shorten(context.title, MAX_TITLE_CHARS) or "an item", listing=write_price(context.listing_price),
+        turns=turns, role=role, act=act_label(act))
+
+
+def mask_price(text: str, price: float) -> str | None:
+    """The text with every mention of `price` replaced by PLACEHOLDER; None when it never names it."""
+    spans = [(m.start, m.end) for m in find_amounts(text) if abs(m.value - price) <= 0.5 and not m.unit_after]
+    if not spans:
+        return None
+    for start, end in reversed(spans):
+        text = text[:start] + PLACEHOLDER + text[end:]
+    return text
+
+
+def fill_price(text: str, price: float) -> str:
+    """Puts the price where the model wrote the placeholder ("$<price>" and "<price>" both read $120)."""
+    written = write_price(price)
+    return text.replace("$" + PLACEHOLDER, written).replace(PLACEHOLDER, written)
+
+
+def is_act_text(text: str) -> bool:
+    """An act-level transcript's stand-in text ("counter(price=120)"): not language to learn from."""
+    try:
+        Act.from_string(text)
+    except ValueError:
+        return False
+    return True
+
+
+def dialogue_contexts(dialogue: Dialogue) -> Iterator[tuple[Context, Role, Act, str]]:
+    """(context before it, role, act, text) for each message of the dialogue with a parsed act."""
+    acts = dialogue_acts(dialogue)
+    context = Context(dialogue.scenario.item.title, dialogue.scenario.listing_price)
+    for event, act in zip(dialogue.events, acts):
+        role = dialogue.role_of(event.agent)
+        if event.is_message and act is not None:
+            if event.text.strip() and not is_act_text(event.text):
+                yield context, role, act, " ".join(event.text.split())
+            context = context.then(Turn(role, event.text))
+        elif act is not None:
+            context = context.then(Turn(role, "", act))
+
+
+def dialogue_examples(dialogue: Dialogue) -> Iterator[dict[str, str]]:
+    """One example per message of the dialogue: prompt, target (price masked), and the act."""
+    for context, role, act, text in dialogue_contexts(dialogue):
+        target = mask_price(text, act.price) if act.price is not None else text
+        if target is not None:
+            yield {"prompt": render_prompt(context, role, act), "target": target, "act": str(act)}
+
+
+def examples(dialogues: Iterable[Dialogue]) -> list[dict[str, str]]:
+    return [ex for d in dialogues for ex in dialogue_examples(d)]
+
+
+def default_dialogues() -> list[Dialogue]:
+    """dev.json, and luis-acts.json's dialogues that are in neither dev.json nor test.json (never trained on)."""
+    dev = load_dialogues(CRAIGSLIST / "dev.json")
+    held_out = {d.uuid for d in dev} | _uuids(CRAIGSLIST / "test.json")
+    luis = [d for d in load_dialogues(CRAIGSLIST / "silver-acts" / "luis-acts.json") if d.uuid not in held_out]
+    return dev + luis
+
+
+def _uuids(path: Path) -> set[str]:
+    import json
+
+    return {d.get("uuid", "") for d in json.loads(path.read_text(encoding="utf-8"))}
+
+
+def load_examples(sources: list[str]) -> list[dict[str, str]]:
+    """Examples from every source: `craigslist`, a dialogue file (.json/.jsonl), or a Hugging Face dataset."""
+    out: list[dict[str, str]] = []
+    for source in sources:
+        if source == DEFAULT_DATA:
+            out += examples(default_dialogues())
+        elif Path(source).suffix in (".json", ".jsonl"):
+            if Path(source).name == "test.json":
+                raise CorpusError(f"{source}: test.json is held out for evaluation; never train on it")
+            out += examples(load_dialogues(source))
+        else:
+            out += _hf_examples(source)
+    return out
+
+
+def _hf_examples(source: str) -> list[dict[str, str]]:
+    """A dataset saved with save_to_disk, or a Hugging Face dataset id the user has cached."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a dataset id is read from the local cache, never downloaded
+    import datasets
+
+    try:
+        data: Any = datasets.load_from_disk(source) if Path(source).is_dir() else datasets.load_dataset(source)
+    except (FileNotFoundError, ValueError, ConnectionError, OSError) as e:
+        raise CorpusError(f"{source}: not a dialogue file or a dataset ({str(e).splitlines()[0]})") from None
+    if isinstance(data, datasets.DatasetDict):
+        data = data["train"] if "train" in data else next(iter(data.values()))
+    columns = set(data.column_names)
+    if {"prompt", "target"} <= columns:
+        return [{"prompt": r["prompt"], "target": r["target"], "act": r.get("act", "")} for r in data]
+    if {"scenario", "events"} <= columns:
+        return examples(Dialogue.from_dict(r) for r in data)
+    raise CorpusError(f"{source}: a dataset needs prompt/target columns or CraigslistBargain dialogue rows "
+                      f"(scenario, events); it has {', '.join(sorted(columns))}")
+
+
+def split(rows: list[dict[str, str]], eval_size: int, seed: int) -> tuple[list[dict], list[dict]]:
+    """A shuffled (train, eval) split."""
+    rows = rows[:]
+    random.Random(seed).shuffle(rows)
+    return rows[eval_size:], rows[:eval_size]
+
+

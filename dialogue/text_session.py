@@ -1,0 +1,208 @@
+"""Dialogues in text: the two sides meet only through words (parse → decide → render).
+
+A `Side` is one party: an agent (parser + negotiator + generator, dialogue/agents.py) or a person
+(dialogue/chat.py). Each turn the side to move picks a move; a chat act with no words yet is handed
+out as a render request (so many dialogues can share one batched generator call), and the words
+come back through `deliver`. The other side reads the words with its own parser; formal events
+(offer, accept, reject, quit) pass as they are. The protocol is session.py's: a deal is an offer
+accepted at once, a quit ends the talk, after `turn_limit` turns it ends with no deal (an offer on
+the last turn may still be answered).
+
+Each message event's metadata holds the writer's act (`intent`, `price`), what the reader's parser
+read (`read`), and the writer's decision record (`audit`, with the generator's record).
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+from dialogue.corpus import Dialogue, Event, Outcome, Scenario
+from dialogue.generator import Rendering, Request, says
+from dialogue.generator_data import Context, Turn
+from dialogue.session import event_of
+from parser.acts import Act, Intent, Role, other_role
+from parser.rules import ActReader
+from strategy.principal import DEFAULT_TURN_LIMIT
+
+class ForkableReader(ActReader):
+    """An ActReader whose copies share the read-only intent model: a copy costs microseconds, not a
+    deep copy of the model's weights (the generator copies a reader for every phrasing it checks)."""
+
+    def __deepcopy__(self, memo: dict) -> ForkableReader:
+        twin = copy.copy(self)
+        c = self.context
+        twin.context = replace(c, last_price=dict(c.last_price), last_intent=dict(c.last_intent))
+        return twin
+
+
+@dataclass(frozen=True)
+class LiveContext(Context):
+    """The generator's view of the dialogue, with the side's own reader (it has read these turns already)."""
+    live: ActReader | None = None
+
+    def reader(self) -> ActReader:
+        return copy.deepcopy(self.live) if self.live is not None else super().reader()
+
+
+@dataclass
+class Move:
+    act: Act
+    audit: dict = field(default_factory=dict)
+    text: str | None = None
+    """The words, where the side wrote them itself (a person); else its generator says the act."""
+
+
+class Side:
+    """One party of a text dialogue: what it has read, and how it moves. Subclasses decide `move`."""
+
+    def __init__(self, name: str, role: Role, scenario: Scenario) -> None:
+        self.name = name
+        self.role = role
+        self.title = scenario.item.title
+        self.listing_price = scenario.listing_price
+        self.reader = ForkableReader(scenario.listing_price)
+        self.turns: tuple[Turn, ...] = ()
+        self.last_read: Act | None = None
+        """The partner's latest move as this side understood it."""
+
+    def move(self) -> Move:
+        raise NotImplementedError
+
+    def request(self, act: Act) -> Request:
+        return Request(act, self.role, LiveContext(self.title, self.listing_price, self.turns, self.reader))
+
+    def words(self, rendering: Rendering) -> str:
+        """The text that goes out for a rendering (adversarial agents add to it)."""
+        return rendering.text
+
+    def wrote(self, text: str) -> None:
+        self.reader.read(self.role, text)
+        self.turns += (Turn(self.role, text),)
+
+    def did(self, act: Act) -> None:
+        self.reader.observe(self.role, act)
+        self.turns += (Turn(self.role, "", act),)
+
+    def read(self, text: str) -> Act:
+        act = self.reader.read(other_role(self.role), text)
+        self.turns += (Turn(other_role(self.role), text),)
+        self.last_read = act
+        self.heard(act)
+        return act
+
+    def saw(self, act: Act) -> None:
+        self.reader.observe(other_role(self.role), act)
+        self.turns += (Turn(other_role(self.role), "", act),)
+        self.last_read = act
+        self.heard(act)
+
+    def heard(self, act: Act) -> None:
+        """The partner's move, as read: a policy takes it in here."""
+
+
+def turn_clock(turn: int) -> float:
+    return float(turn)
+
+
+class TextSession:
+    """One dialogue, stepped from outside: `advance()` plays until words are needed, `deliver()` gives them."""
+
+    def __init__(self, scenario: Scenario, sides: dict[Role, Side], first: Role = "buyer",
+                 turn_limit: int = DEFAULT_TURN_LIMIT, uuid: str = "",
+                 on_event: Callable[[Event], None] | None = None, clock: Callable[[int], float] = turn_clock) -> None:
+        self.scenario = scenario
+        self.sides = sides
+        self.role: Role = first
+        self.turn_limit = turn_limit
+        self.uuid = uuid
+        self.on_event = on_event
+        self.clock = clock
+        self.agent_of = {role: scenario.agent_of(role) for role in sides}
+        self.events: list[Event] = []
+        self.turn = 0
+        self.offer: float | None = None  # made on the previous turn, awaiting this turn's answer
+        self.deal: float | None = None
+        self.done = False
+        self.pending: Move | None = None
+
+    def advance(self) -> Request | None:
+        """Plays turns until one needs its words rendered (returns that request) or the dialogue ends (None)."""
+        while not self.done:
+            if self.turn > self.turn_limit or (self.turn == self.turn_limit and self.offer is None):
+                self.done = True
+                break
+            side = self.sides[self.role]
+            move = side.move()
+            if move.act.is_formal or move.text is not None:
+                self.play(move, move.text or "")
+                continue
+            self.pending = move
+            return side.request(move.act)
+        return None
+
+    def deliver(self, rendering: Rendering) -> None:
+        move, self.pending = self.pending, None
+        assert move is not None, "deliver() without a pending request"
+        move.audit["generator"] = rendering.record
+        self.play(move, self.sides[self.role].words(rendering))
+
+    def play(self, move: Move, text: str) -> None:
+        side, other = self.sides[self.role], self.sides[other_role(self.role)]
+        act, agent, when = move.act, self.agent_of[self.role], self.clock(self.turn)
+        if act.is_formal:
+            side.did(act)
+            other.saw(act)
+            event = event_of(act, agent, self.turn, move.audit)
+            event.time = when
+        else:
+            side.wrote(text)
+            read = other.read(text)
+            event = Event("message", agent, text, when,
+                          {"intent": act.intent.value, "price": act.price, "read": read.to_metadata(), "audit": move.audit})
+        self.events.append(event)
+        if self.on_event is not None:
+            self.on_event(event)
+        if act.intent is Intent.ACCEPT and self.offer is not None:
+            self.deal, self.done = self.offer, True
+        elif act.intent is Intent.QUIT:
+            self.done = True
+        else:
+            self.offer = act.price if act.intent is Intent.OFFER else None
+            self.role = other_role(self.role)
+        self.turn += 1
+
+    def stop(self) -> None:
+        """Ends the dialogue where it stands (no deal unless one was made)."""
+        self.done = True
+        self.pending = None
+
+    def dialogue(self) -> Dialogue:
+        deal = self.deal
+        outcome = Outcome(1, deal, {"offer": {"price": deal, "sides": ""}}) if deal is not None \
+            else Outcome(0, None, {"offer": None})
+        agents = {str(self.agent_of[r]): self.sides[r].name for r in self.sides}
+        return Dialogue(self.uuid, self.scenario, list(self.events), outcome, agents)
+
+
+def play_text(session: TextSession, render: Callable[[list[Request]], list[Rendering]]) -> Dialogue:
+    """Plays one dialogue to its end, rendering one act at a time."""
+    while (request := session.advance()) is not None:
+        session.deliver(render([request])[0])
+    return session.dialogue()
+
+
+def same_act(read: Act, wrote: Act) -> bool:
+    """Whether a reader's parse is the writer's act, as the generator checks its own words (`says`): the same
+    intent and price, where a price proposal's kind (propose, counter, insist) may differ and an agreement
+    that names no price agrees to the price on the table."""
+    return says(read, wrote)
+
+
+def read_right(event: Event) -> bool | None:
+    """For a message of a text transcript: did the reader parse the writer's act? None for anything else."""
+    meta = event.metadata or {}
+    if event.action != "message" or not meta.get("intent") or not isinstance(meta.get("read"), dict):
+        return None
+    read = meta["read"]
+    return same_act(Act(Intent(read["intent"]), read.get("price")), Act(Intent(meta["intent"]), meta.get("price")))

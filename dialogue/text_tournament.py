@@ -1,0 +1,156 @@
+"""Text tournaments: `haggler tournament --mode text`.
+
+The same round robin as act mode (dialogue/games.py's schedule, seeds and role order, the same
+DIR/dialogues.jsonl, --resume, results.json, leaderboard and heatmap), but agents meet only
+through words: each renders its acts with its generator and reads the other's text with its own
+parser (dialogue/text_session.py). Up to `batch` dialogues are played at once, and every round
+their pending acts go to each generator in one batched call. results.json adds `parse_agreement`
+(dialogue/text_results.py); with `rule` and adversarial partners in the list it also holds the
+manipulation table.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+from collections import deque
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from tqdm import tqdm
+
+from dialogue.agents import AgentError, AgentSpec, Generators, make_agent, parse_specs
+from dialogue.corpus import CorpusError, Dialogue, Scenario
+from dialogue.dialogue_log import hold_lock, open_for_append, read_finished, transcript_line
+from dialogue.games import Game, schedule
+from dialogue.generator import Generator
+from dialogue.results import leaderboard, plot_utility, summarize
+from dialogue.scenarios import load_scenarios
+from dialogue.scoring import SideScore, score_dialogue
+from dialogue.text_results import add_text_results, format_text_results
+from dialogue.text_session import TextSession
+from dialogue.tournament import Tournament, TournamentConfig, TournamentError, check_output_dir
+from parser.acts import ROLES
+
+DEFAULT_BATCH = 32
+
+
+@dataclass
+class TextTournamentConfig(TournamentConfig):
+    generator: str = "lm"
+    """The generator of agents named without one."""
+    batch: int = DEFAULT_BATCH
+    """Dialogues played at once, their renders batched together (1: one dialogue at a time)."""
+
+    def identity(self) -> dict:
+        return {**super().identity(), "mode": "text", "generator": self.generator}
+
+
+def load_text_tournament(config: TextTournamentConfig) -> tuple[Tournament, dict[str, AgentSpec]]:
+    if not config.agents:
+        raise TournamentError("no agents given")
+    if len(set(config.agents)) != len(config.agents):
+        raise TournamentError(f"an agent is listed twice: {' '.join(config.agents)}")
+    try:
+        specs = parse_specs(config.agents, config.generator)
+    except AgentError as e:
+        raise TournamentError(str(e)) from None
+    if config.workers != 1:
+        raise TournamentError("text mode plays in one process, its renders batched across dialogues: "
+                              "drop --workers (see --batch)")
+    if config.n < 1 or config.repeats < 1 or config.batch < 1 or config.turn_limit < 1:
+        raise TournamentError("--n, --repeats, --batch and the turn limit must be at least 1")
+    try:
+        scenarios = load_scenarios(config.scenarios, config.seed)
+    except CorpusError as e:
+        raise TournamentError(str(e)) from None
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as e:
+        raise TournamentError(f"{config.scenarios}: cannot read scenarios ({type(e).__name__}: {e})") from None
+    if not scenarios:
+        raise TournamentError(f"{config.scenarios}: no scenarios in it")
+    scenarios = scenarios[:config.n]
+    tournament = Tournament(config, scenarios, schedule(config.agents, len(scenarios), config.repeats))
+    return tournament, {s.name: s for s in specs}
+
+
+def start_game(game: Game, scenario: Scenario, specs: dict[str, AgentSpec], generators: Generators,
+               seed: int, turn_limit: int) -> TextSession:
+    """A game's text session, seeded as act-level games are (dialogue/games.py), so both modes play alike."""
+    key = f"{seed}:{game.scenario}:{game.repeat}"
+    first = random.Random(key).choice(ROLES)
+    sides = {role: make_agent(specs[name], role, scenario, generators, key, turn_limit)
+             for role, name in (("buyer", game.buyer), ("seller", game.seller))}
+    return TextSession(scenario, sides, first, turn_limit, game.uuid)  # type: ignore[arg-type]
+
+
+def play_games(games: list[Game], start: Callable[[Game], TextSession], batch: int) -> Iterator[Dialogue]:
+    """Plays up to `batch` games at once; each round, every generator renders all pending acts in one call.
+    Yields each dialogue as it ends."""
+    todo, live = deque(games), []
+    while todo or live:
+        while todo and len(live) < batch:
+            live.append(start(todo.popleft()))
+        pending: dict[int, tuple[Generator, list]] = {}
+        still = []
+        for session in live:
+            request = session.advance()
+            if request is None:
+                yield session.dialogue()
+                continue
+            still.append(session)
+            generator = session.sides[session.role].generator  # type: ignore[attr-defined]
+            pending.setdefault(id(generator), (generator, []))[1].append((session, request))
+        for generator, items in pending.values():
+            for (session, _), rendering in zip(items, generator.render([r for _, r in items])):
+                session.deliver(rendering)
+        live = still
+
+
+def run_text_tournament(config: TextTournamentConfig, generators: Generators | None = None) -> tuple[dict, str]:
+    """Plays the games not yet in DIR/dialogues.jsonl, then writes results.json and utility.png.
+
+    Returns the results and the printed tables.
+    """
+    tournament, specs = load_text_tournament(config)
+    generators = generators or Generators(config.seed)
+    config.out.mkdir(parents=True, exist_ok=True)
+    lock = hold_lock(config.out)
+    try:
+        path = check_output_dir(config)
+        done, scores = read_finished(path, {g.uuid for g in tournament.games})
+        todo = [g for g in tournament.games if g.uuid not in done]
+        scenario_json = [json.dumps(s.to_dict(), ensure_ascii=False) for s in tournament.scenarios]
+        scenario_of = {g.uuid: g.scenario for g in todo}
+        fd = open_for_append(path)
+
+        def start(game: Game) -> TextSession:
+            return start_game(game, tournament.scenarios[game.scenario], specs, generators, config.seed,
+                              config.turn_limit)
+
+        with tqdm(total=len(tournament.games), initial=len(done), unit="dialogue",
+                  disable=None if config.progress else True) as bar:
+            for dialogue in play_games(todo, start, config.batch):
+                os.write(fd, transcript_line(dialogue, scenario_json[scenario_of[dialogue.uuid]]))
+                scores.extend(score_dialogue(dialogue))
+                bar.update(1)
+        os.close(fd)
+    finally:
+        os.close(lock)
+    results = summarize(config.agents, scores)
+    add_text_results(results, path, specs)
+    (config.out / "results.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    plot_utility(config.agents, scores, config.out / "utility.png")
+    return results, leaderboard(config.agents, scores) + "\n\n" + format_text_results(results)
+
+
+def play_for_bench(games: list[Game], scenarios: list[Scenario], specs: dict[str, AgentSpec],
+                   generators: Generators, batch: int, seed: int = 0, turn_limit: int = 20) -> list[SideScore]:
+    """The tournament's own path without the files (the transcript's JSON line is still made): for scripts/bench.py."""
+    scenario_json = [json.dumps(s.to_dict(), ensure_ascii=False) for s in scenarios]
+    scenario_of = {g.uuid: g.scenario for g in games}
+    scores: list[SideScore] = []
+    for dialogue in play_games(games, lambda g: start_game(g, scenarios[g.scenario], specs, generators, seed,
+                                                           turn_limit), batch):
+        transcript_line(dialogue, scenario_json[scenario_of[dialogue.uuid]])
+        scores.extend(score_dialogue(dialogue))
+    return scores

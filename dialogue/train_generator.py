@@ -1,0 +1,175 @@
+"""`haggler train generator`: LoRA fine-tuning of the base model on (context, act) → utterance examples.
+
+A `transformers.Trainer` run (so `accelerate launch` spreads it over GPUs), LoRA through `peft`, the
+loss on the utterance only. The output directory holds the adapter (`save_pretrained`), the
+tokenizer, and a model card README.md with the data, steps, metrics and the command.
+"""
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dialogue.generator_data import CONTEXT_TURNS, DEFAULT_DATA, load_examples, split
+from dialogue.lm import DEFAULT_BASE_MODEL, load_tokenizer, offline, resolve_base_model
+
+
+BASE_NAMES = {DEFAULT_BASE_MODEL: "HuggingFaceTB/SmolLM2-135M-Instruct"}
+"""The model card's name for the bundled base model."""
+
+
+@dataclass
+class TrainConfig:
+    out: Path
+    base_model: str = DEFAULT_BASE_MODEL
+    data: list[str] = field(default_factory=lambda: [DEFAULT_DATA])
+    epochs: float = 1.0
+    max_steps: int = -1  # overrides epochs when > 0
+    max_examples: int | None = None  # a random subset of the training examples
+    eval_examples: int = 200
+    eval_steps: int = 100
+    batch_size: int = 8
+    grad_accum: int = 1
+    learning_rate: float = 5e-4
+    warmup_steps: int = 30
+    lora_r: int = 8
+    lora_alpha: int = 16
+    lora_dropout: float = 0.05
+    max_target_tokens: int = 48  # longer utterances are left out: the generator says short ones
+    bf16: bool = False
+    threads: int = 1  # CPU threads: with bf16 a second one barely helps, and it stalls when the core is shared
+    seed: int = 0
+    command: str = ""
+
+
+def tokenize(rows: list[dict], tokenizer: Any, max_target_tokens: int) -> list[dict]:
+    """input_ids = prompt + " " + target + eos; labels only on the target and eos."""
+    out = []
+    for row in rows:
+        prompt = tokenizer(row["prompt"], add_special_tokens=False)["input_ids"]
+        target = tokenizer(" " + row["target"], add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+        if len(target) > max_target_tokens:
+            continue
+        out.append({"input_ids": prompt + target, "labels": [-100] * len(prompt) + target,
+                    "length": len(prompt) + len(target)})
+    return out
+
+
+def build_model(config: TrainConfig) -> Any:
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(resolve_base_model(config.base_model))
+    lora = LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
+                      target_modules="all-linear", task_type="CAUSAL_LM")
+    return get_peft_model(model, lora)
+
+
+def train_generator(config: TrainConfig) -> dict:
+    """Trains, saves the adapter and its card in config.out, and returns the summary the card shows."""
+    offline()
+    import datasets
+    import torch
+    from transformers import DataCollatorForSeq2Seq, Trainer, TrainingArguments, set_seed
+
+    torch.set_num_threads(config.threads)
+    set_seed(config.seed)
+    tokenizer = load_tokenizer(config.base_model)
+    rows = load_examples(config.data)
+    train_rows, eval_rows = split(rows, min(config.eval_examples, len(rows) // 10), config.seed)
+    if config.max_examples:
+        train_rows = train_rows[:config.max_examples]
+    train_set = datasets.Dataset.from_list(tokenize(train_rows, tokenizer, config.max_target_tokens))
+    eval_set = datasets.Dataset.from_list(tokenize(eval_rows, tokenizer, config.max_target_tokens))
+    print(f"haggler: {len(train_set)} training and {len(eval_set)} eval examples from {', '.join(config.data)}",
+          file=sys.stderr, flush=True)
+
+    model = build_model(config)
+    args = TrainingArguments(
+        output_dir=str(config.out / "checkpoints"), per_device_train_batch_size=config.batch_size,
+        per_device_eval_batch_size=16, gradient_accumulation_steps=config.grad_accum,
+        num_train_epochs=config.epochs, max_steps=config.max_steps, learning_rate=config.learning_rate,
+        warmup_steps=config.warmup_steps, lr_scheduler_type="cosine", bf16=config.bf16,
+        eval_strategy="steps" if len(eval_set) else "no", eval_steps=config.eval_steps, eval_on_start=bool(len(eval_set)),
+        logging_steps=max(1, min(20, config.eval_steps)), save_strategy="no", report_to="none",
+        train_sampling_strategy="group_by_length", seed=config.seed, disable_tqdm=False,
+        include_num_input_tokens_seen="non_padding", use_cpu=not torch.cuda.is_available(),
+    )
+    collator = DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100)
+    trainer = Trainer(model=model, args=args, data_collator=collator, train_dataset=train_set,
+                      eval_dataset=eval_set if len(eval_set) else None)
+    start = time.perf_counter()
+    result = trainer.train()
+    seconds = time.perf_counter() - start
+    metrics = trainer.evaluate() if len(eval_set) else {}
+
+    model.peft_config["default"].base_model_name_or_path = BASE_NAMES.get(config.base_model, config.base_model)
+    model.save_pretrained(config.out)
+    shutil.rmtree(config.out / "checkpoints", ignore_errors=True)
+    tokens = trainer.state.num_input_tokens_seen
+    summary = {
+        "train_examples": len(train_set), "eval_examples": len(eval_set), "steps": trainer.state.global_step,
+        "epochs": round(trainer.state.epoch or 0, 3), "train_loss": round(result.training_loss, 4),
+        "eval_loss": round(metrics["eval_loss"], 4) if "eval_loss" in metrics else None,
+        "eval_ppl": round(math.exp(metrics["eval_loss"]), 3) if "eval_loss" in metrics else None,
+        "train_seconds": round(seconds), "tokens": tokens, "tokens_per_s": round(tokens / seconds, 1),
+        "eval_loss_history": sorted({h["step"]: round(h["eval_loss"], 4) for h in trainer.state.log_history
+                                     if "eval_loss" in h}.items()),
+    }
+    write_card(config, summary)
+    return summary
+
+
+def write_card(config: TrainConfig, summary: dict) -> None:
+    settings = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items() if k != "command"}
+    history = "\n".join(f"| {step} | {loss} |" for step, loss in summary["eval_loss_history"])
+    card = f"""---
+library_name: peft
+base_model: {BASE_NAMES.get(config.base_model, config.base_model)}
+tags: [lora, negotiation, craigslistbargain, haggler]
+---
+# haggler generator: a LoRA adapter that says a negotiation act
+
+Renders a coarse dialogue act (haggler's ACTS.md: `counter <price>`, `agree`, `inquire`...) as a
+buyer's or seller's chat message, given the item and the last {CONTEXT_TURNS} turns (the prompt format is
+`prompts/generator.j2`). The act's price appears as `<price>` in the output; haggler's generator fills
+it in and parses the text back to check it says the act.
+
+## Data
+{', '.join(config.data)}: every message of the dialogues, labelled with its act by haggler's rule-based
+parser, its price replaced by `<price>` (`craigslist` = CraigslistBargain dev.json plus the dialogues of
+silver-acts/luis-acts.json in neither dev nor test; test.json is never trained on).
+{summary['train_examples']} training examples, {summary['eval_examples']} held out for the eval loss;
+utterances over {config.max_target_tokens} tokens left out.
+
+## Training
+LoRA r={config.lora_r}, alpha={config.lora_alpha}, dropout={config.lora_dropout} on every linear layer of the base
+model ({config.base_model}); {summary['steps']} steps ({summary['epochs']} epochs), batch {config.batch_size} x
+{config.grad_accum}, learning rate {config.learning_rate} (cosine, {config.warmup_steps} warm-up steps), seed
+{config.seed}, bf16 {config.bf16}, {config.threads} CPU thread(s); {summary['train_seconds']} s at {summary['tokens_per_s']} tokens/s.
+
+## Metrics
+- train loss {summary['train_loss']}
+- eval loss {summary['eval_loss']} (perplexity {summary['eval_ppl']}) on the held-out utterances
+
+| step | eval loss |
+|---|---|
+{history}
+
+## Command
+```
+{config.command or '(called from Python)'}
+```
+
+## Settings
+```json
+{json.dumps(settings, indent=1)}
+```
+"""
+    (config.out / "README.md").write_text(card, encoding="utf-8")
+    (config.out / "training_summary.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")

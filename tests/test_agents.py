@@ -1,0 +1,76 @@
+"""Agent specs (policy + generator), `haggler agents`, the LM fallback, and the agent side of a text dialogue."""
+import copy
+import subprocess
+import sys
+
+import pytest
+
+import dialogue.lm
+from dialogue.agents import AgentError, AgentSide, Generators, make_agent, parse_spec
+from dialogue.generator import TemplateGenerator
+from dialogue.scenarios import pick_scenario
+from dialogue.text_session import ForkableReader
+from parser.acts import Act, Intent
+from tests.conftest import ROOT
+
+
+def haggler(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "dialogue.cli", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
+
+
+@pytest.mark.parametrize("text, policy, generator, style", [
+    ("rule", "rule", "lm", None),
+    ("boulware+template", "boulware", "template", None),
+    ("rule+lm:runs/adapter", "rule", "lm:runs/adapter", None),
+    ("injector+template", "rule", "template", "injector"),
+    ("liar", "rule", "lm", "liar"),
+])
+def test_specs_name_a_policy_and_a_generator(text, policy, generator, style):
+    spec = parse_spec(text)
+    assert (spec.name, spec.policy, spec.generator, spec.style) == (text, policy, generator, style)
+
+
+def test_a_bad_spec_is_one_clear_line_with_the_valid_names():
+    with pytest.raises(AgentError, match=r"unknown agent 'nope'; valid: rule, boulware.*injector, liar, desperate"):
+        parse_spec("nope+template")
+    with pytest.raises(AgentError, match=r"unknown generator 'gpt' in 'rule\+gpt'; valid: lm, lm:DIR, template"):
+        parse_spec("rule+gpt")
+    run = haggler("chat", "--demo", "--agent", "nope")
+    assert run.returncode != 0 and run.stderr.strip().count("\n") == 0 and "valid: rule" in run.stderr
+
+
+def test_haggler_agents_lists_policies_adversaries_and_generators():
+    run = haggler("agents")
+    assert run.returncode == 0, run.stderr
+    for name in ("rule", "boulware", "injector", "liar", "desperate", "template", "lm:DIR"):
+        assert name in run.stdout
+
+
+def test_the_default_generator_falls_back_to_templates_with_one_message(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(dialogue.lm, "DEFAULT_ADAPTER", tmp_path / "missing")
+    generators = Generators(seed=0)
+    assert isinstance(generators.get("lm"), TemplateGenerator)
+    assert isinstance(generators.get("lm"), TemplateGenerator)
+    err = capsys.readouterr().err
+    assert err.count("language model is unavailable") == 1 and "template generator" in err
+    with pytest.raises(AgentError, match="not a LoRA adapter directory"):
+        generators.get(f"lm:{tmp_path}")
+
+
+def test_copies_of_a_reader_share_the_model_and_not_the_context():
+    reader = ForkableReader(100.0)
+    reader.read("seller", "I am asking $100.")
+    twin = copy.deepcopy(reader)
+    assert twin.model is reader.model and twin.context is not reader.context
+    twin.read("buyer", "Would you take $70?")
+    assert "buyer" not in reader.context.last_price and twin.context.last_price["buyer"] == 70
+
+
+def test_a_proposal_at_the_partners_price_is_said_as_agreement():
+    scenario = pick_scenario("builtin:0")
+    agent = make_agent(parse_spec("rule+template"), "seller", scenario, Generators(), "k")
+    assert isinstance(agent, AgentSide)
+    agent.read("Would you take $300?")
+    assert agent.in_words(Act(Intent.COUNTER, 300)) == Act(Intent.AGREE, 300)
+    assert agent.in_words(Act(Intent.COUNTER, 340)) == Act(Intent.COUNTER, 340)

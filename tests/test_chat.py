@@ -1,0 +1,158 @@
+"""`haggler chat` as a person uses it: the real REPL in a pseudo-terminal (pexpect), the demo, delegate mode."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from dialogue.chat import ChatConfig, ChatError, run_chat
+from dialogue.chat_view import candidate_rows, explain
+from dialogue.scenarios import pick_scenario
+from tests.conftest import ROOT
+
+PROMPT = b"you> "
+
+
+def spawn(tmp_path: Path, *args: str) -> tuple[pexpect.spawn, Path]:
+    transcript = tmp_path / "chat.json"
+    env = {**os.environ, "HAGGLER_CACHE": str(tmp_path / "cache"), "TERM": "dumb"}
+    child = pexpect.spawn(sys.executable, ["-m", "dialogue.cli", "chat", "--agent", "rule+template",
+                                           "--transcript", str(transcript), *args],
+                          cwd=str(ROOT), env=env, timeout=15)
+    return child, transcript
+
+
+def saved(path: Path) -> dict:
+    dialogues = json.loads(path.read_text(encoding="utf-8"))
+    assert isinstance(dialogues, list) and len(dialogues) == 1
+    return dialogues[0]
+
+
+def test_bargain_to_a_deal_through_junk_and_interruptions(tmp_path):
+    child, transcript = spawn(tmp_path, "--scenario", "builtin:0", "--seed", "3")
+    child.expect(rb"Private target: \$190")
+    child.expect(rb"seller \(rule\+template\): ")  # the agent's opening
+    child.expect(PROMPT)
+    assert saved(transcript)["events"], "the transcript is written as the dialogue goes"
+    child.sendline(b"")  # an empty line sends nothing
+    child.expect(PROMPT)
+    child.sendline(b"\xff\xfe\x80 junk \xc3\x28 bytes \x1b[31m red \x07")  # binary junk: read as a message
+    child.expect(PROMPT)
+    child.sendline(b"x" * 3000)  # a huge line
+    child.expect(rb"only its first 1000 characters")
+    child.expect(PROMPT)
+    child.send(b"half a line")
+    child.sendintr()  # Ctrl-C drops the line, the chat goes on
+    child.expect(rb"line dropped")
+    child.expect(PROMPT)
+    child.sendline(b"/why")
+    child.expect(rb"chose \(rule\+template\)")
+    child.expect(PROMPT)
+    child.sendline(b"/accept")
+    child.expect(rb"no offer to accept")
+    child.expect(PROMPT)
+    child.sendline(b"Hi! Would you take $300 for the bike?")
+    child.expect(PROMPT)
+    child.sendline(b"/offer 380")  # the listing price: the rule seller takes it
+    child.expect(rb"Outcome: deal at \$380")
+    child.expect(rb"you \(buyer\): utility")
+    child.expect(rb"agent rule\+template \(seller\): utility")
+    child.expect(rb"transcript: ")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+    d = saved(transcript)
+    assert d["outcome"]["reward"] == 1 and d["outcome"]["offer"]["price"] == 380
+    assert d["agents"][str(d["events"][0]["agent"])] == "rule+template"
+    human = [e for e in d["events"] if d["agents"][str(e["agent"])] == "human"]
+    texts = [e["data"] for e in human if e["action"] == "message"]
+    assert "Hi! Would you take $300 for the bike?" in texts
+    assert any("junk" in t for t in texts) and max(map(len, texts)) <= 1000
+    assert all(e["metadata"]["intent"] for e in human if e["action"] == "message")
+    agent = [e for e in d["events"] if e not in human]
+    assert all("policy" in e["metadata"]["audit"] for e in agent)
+    assert [e["action"] for e in d["events"][-2:]] == ["offer", "accept"]
+
+
+def test_walk_away_with_quit_and_with_ctrl_d(tmp_path):
+    child, transcript = spawn(tmp_path, "--role", "seller", "--scenario", "builtin:3")
+    child.expect(rb"You are the seller")
+    child.expect(PROMPT)
+    child.sendline(b"I am asking $450, it is solid oak.")
+    child.expect(PROMPT)
+    child.sendline(b"/quit")
+    child.expect(rb"Outcome: no deal")
+    child.expect(pexpect.EOF)
+    assert saved(transcript)["events"][-1]["action"] == "quit"
+    assert saved(transcript)["outcome"]["reward"] == 0
+
+    child, transcript = spawn(tmp_path)
+    child.expect(PROMPT)
+    child.sendeof()
+    child.expect(rb"end of input: you walk away")
+    child.expect(rb"Outcome: no deal")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0 and saved(transcript)["events"][-1]["action"] == "quit"
+
+
+def test_the_demo_plays_two_agents_and_prints_the_dialogue(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "dialogue.cli", "chat", "--demo", "--agent", "rule",
+                          "--against", "liar", "--generator", "template", "--scenario", "builtin:1",
+                          "--transcript", str(tmp_path / "demo.json")],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert run.returncode == 0, run.stderr
+    assert "Listing: 2011 Honda Civic" in run.stdout and "Outcome:" in run.stdout
+    assert run.stdout.count("seller (rule): ") >= 2 and "buyer (liar): " in run.stdout
+    assert saved(tmp_path / "demo.json")["agents"] == {"0": "liar", "1": "rule"}
+
+
+def test_delegate_asks_before_a_deal_and_a_refusal_sends_the_agent_back(tmp_path):
+    answers, asked, out = iter(["n", "y", "y", "y", "y"]), [], []
+
+    def ask(prompt: str) -> str:
+        asked.append(prompt)
+        return next(answers)
+
+    config = ChatConfig(agent="boulware+template", delegate=True, against="rule+template", target=8000,
+                        walk_away=9500, transcript=tmp_path / "d.json")
+    d = run_chat(config, ask=ask, say=out.append)
+    assert "Tacoma" in out[0] and "buyer" in out[0]  # the listing nearest the walk-away price
+    assert asked and all("Approve?" in q for q in asked)
+    overrides = [e for e in d.events if "override" in (e.metadata or {}).get("audit", {})]
+    assert len(overrides) == 1
+    assert d.outcome.reward == 1 and d.outcome.price <= 9500
+    assert any(e.metadata.get("audit", {}).get("approved") for e in d.events if e.metadata)
+
+
+def test_delegate_auto_approve_from_the_command_line(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "dialogue.cli", "chat", "--delegate", "--agent", "boulware+template",
+                          "--against", "rule+template", "--target", "8000", "--walk-away", "9500", "--auto-approve",
+                          "--transcript", str(tmp_path / "d.json")],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert run.returncode == 0, run.stderr
+    assert "approved automatically" in run.stdout and "Outcome: deal" in run.stdout
+
+
+def test_bad_chat_settings_are_one_clear_line(tmp_path):
+    with pytest.raises(ChatError, match="both --target and --walk-away"):
+        run_chat(ChatConfig(agent="rule", target=100, demo=True))
+    with pytest.raises(ChatError, match="builtin:99"):
+        run_chat(ChatConfig(agent="rule+template", scenario="builtin:99", demo=True))
+
+
+def test_why_shows_the_candidates_a_planner_weighed():
+    audit = {"understood": "counter(price=300)", "policy": "planner", "reason": "best expected utility",
+             "candidates": [{"act": "counter(price=340)", "value": 0.41}, {"act": "accept()", "value": 0.52},
+                            {"act": "quit()", "value": 0.0}],
+             "belief": {"partner_walk_away": 351.2, "sd": 20.5}, "generator": {"generator": "lm", "tries": 1,
+                                                                              "faithful": True}}
+    text = explain(audit)
+    assert text.index("accept()") < text.index("counter(price=340)") < text.index("quit()")
+    assert "understood: your last move as counter(price=300)" in text and "$351" in text and "lm generator" in text
+    assert candidate_rows({"a": 1.0, "b": 2.0})[0][0] == "b"
+    assert pick_scenario("builtin:0").item.title  # the scenarios the chat shows are there

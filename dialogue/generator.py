@@ -1,11 +1,13 @@
 """The generator: says an act in words, and checks the words say the act.
 
-`LMGenerator` samples a rendering from the fine-tuned language model (prompts/generator.j2, KV
+`LMGenerator` samples renderings from the fine-tuned language model (prompts/generator.j2, KV
 cache, a short `max_new_tokens`), puts the act's price where the model wrote the placeholder, and
 parses the text back with a fresh ActReader that has read the dialogue so far. A rendering whose
-parse differs from the act is resampled (`max_tries` in all); after that a template
+parse differs from the act is resampled (`max_tries` samples in all); after that a template
 (prompts/realisations.j2) says it. So the text never states a price other than the act's.
-Many acts (from many dialogues) are rendered in one batched `generate` call.
+Many acts (from many dialogues) are rendered in one batched `generate` call, with two candidates
+each: the call ends once every act has a finished one (a batch waits for its slowest row, and the
+first of two to finish comes sooner), and the finished candidates are checked in order.
 `TemplateGenerator` is the template step alone. Every Rendering carries its decision record:
 which backend produced the text and after how many tries.
 """
@@ -60,7 +62,7 @@ class Rendering:
     text: str
     act: Act
     backend: str  # "lm" or "template"
-    tries: int  # LM samples drawn (0 for the template generator)
+    tries: int  # LM samples checked (0 for the template generator)
     faithful: bool  # the text parses back to the act
     parsed: Act | None = None
     seconds: float = 0.0
@@ -138,7 +140,8 @@ class LMConfig:
     max_new_tokens: int = 32
     temperature: float = 0.7
     top_k: int = 40
-    max_tries: int = 3  # LM samples per act before the template fallback
+    candidates: int = 2  # samples per act in one generate call; it stops once each act has a finished one
+    max_tries: int = 4  # LM samples per act before the template fallback
     seed: int = 0
 
 
@@ -162,25 +165,31 @@ class LMGenerator:
             # copies the whole vocabulary matrix once per row (~1 s for 8 rows on a CPU). Contiguous, it doesn't.
             head.register_forward_pre_hook(lambda module, args: (args[0].contiguous(), *args[1:]))
 
-    def sample(self, prompts: list[str]) -> list[str]:
-        """One sampled continuation per prompt, in one batched generate call; cut at the end of the line."""
+    def sample(self, prompts: list[str], n: int = 1) -> list[list[str]]:
+        """n sampled continuations per prompt in one batched generate call, each cut at the end of its line.
+        Generation stops once every prompt has a finished continuation: only those come back."""
         import torch
 
         torch.manual_seed(self.config.seed + self.calls)
         self.calls += 1
-        batch = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
+        batch = self.tokenizer([p for p in prompts for _ in range(n)], return_tensors="pt", padding=True,
+                               add_special_tokens=False)
         device = getattr(self.model, "device", None)
         if device is not None:
             batch = batch.to(device)
+        width = batch["input_ids"].shape[1]
+        eos = self.tokenizer.eos_token_id
         with torch.inference_mode():
             out = self.model.generate(
                 **batch, do_sample=True, temperature=self.config.temperature, top_k=self.config.top_k,
-                max_new_tokens=self.config.max_new_tokens, use_cache=True,
-                pad_token_id=self.tokenizer.pad_token_id, eos_token_id=self.tokenizer.eos_token_id)
-        new = out[:, batch["input_ids"].shape[1]:]
+                max_new_tokens=self.config.max_new_tokens, use_cache=True, pad_token_id=self.tokenizer.pad_token_id,
+                eos_token_id=eos, stopping_criteria=_first_finished(width, n, eos))
+        new = out[:, width:]
+        ended = (new == eos).any(dim=1).tolist()
         texts = self.tokenizer.batch_decode(new, skip_special_tokens=True)
-        ended = (new == self.tokenizer.eos_token_id).any(dim=1).tolist()
-        return [_first_line(t, complete=e) for t, e in zip(texts, ended)]
+        # Where max_new_tokens cut every candidate of a prompt, its first one comes back cut to whole sentences.
+        return [[_first_line(texts[k], complete=True) for k in range(i * n, i * n + n) if ended[k]]
+                or [_first_line(texts[i * n], complete=False)] for i in range(len(prompts))]
 
     def render(self, requests: list[Request]) -> list[Rendering]:
         start = time.perf_counter()
@@ -190,23 +199,39 @@ class LMGenerator:
         readers = [r.context.reader() for r in requests]
         prompts = [render_prompt(r.context, r.role, r.act) for r in requests]
         done: list[Rendering | None] = [None] * len(requests)
-        for attempt in range(1, self.config.max_tries + 1):
-            todo = [i for i, d in enumerate(done) if d is None]
+        tries = [0] * len(requests)
+        while True:
+            todo = [i for i, d in enumerate(done) if d is None and tries[i] < self.config.max_tries]
             if not todo:
                 break
-            for i, raw in zip(todo, self.sample([prompts[i] for i in todo])):
+            for i, candidates in zip(todo, self.sample([prompts[i] for i in todo], self.config.candidates)):
                 act = requests[i].act
-                text = fill_price(raw, act.price) if act.price is not None else raw
-                parsed = _copy_reader(readers[i]).read(requests[i].role, text)
-                if text and PLACEHOLDER not in text and says(parsed, act):
-                    done[i] = Rendering(text, act, "lm", attempt, True, parsed)
+                for raw in candidates[:self.config.max_tries - tries[i]]:
+                    tries[i] += 1
+                    text = fill_price(raw, act.price) if act.price is not None else raw
+                    parsed = _copy_reader(readers[i]).read(requests[i].role, text)
+                    if text and PLACEHOLDER not in text and says(parsed, act):
+                        done[i] = Rendering(text, act, "lm", tries[i], True, parsed)
+                        break
         for i, d in enumerate(done):
             if d is None:
-                done[i] = self.fallback.render_one(requests[i], tries=self.config.max_tries)
+                done[i] = self.fallback.render_one(requests[i], tries=tries[i])
         seconds = time.perf_counter() - start
         for d in done:
             d.seconds = seconds
         return done  # type: ignore[return-value]
+
+
+def _first_finished(width: int, n: int, eos: int) -> Any:
+    """A stopping criterion for n candidates per prompt: a prompt is done once one of its candidates ended."""
+    from transformers import StoppingCriteria, StoppingCriteriaList
+
+    class FirstFinished(StoppingCriteria):
+        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+            ended = (input_ids[:, width:] == eos).any(dim=1).view(-1, n).any(dim=1)
+            return ended.repeat_interleave(n)
+
+    return StoppingCriteriaList([FirstFinished()])
 
 
 def _first_line(text: str, complete: bool) -> str:

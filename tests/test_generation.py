@@ -117,7 +117,7 @@ def test_the_lm_output_is_filled_and_checked(tokenizer):
     lm = ScriptedLM(tokenizer, [f"I could do ${PLACEHOLDER}.", "Is it still available?",  # first batch
                                 "How about $999?",  # second batch: only the act still wrong is resampled
                                 f"Would you take {PLACEHOLDER}?"])
-    generator = LMGenerator(lm, tokenizer, LMConfig(max_tries=3))
+    generator = LMGenerator(lm, tokenizer, LMConfig(candidates=1, max_tries=3))
     context = BIKE.then(Turn("seller", "I am asking $380."))
     out = generator.render([Request(Act(Intent.COUNTER, 300), "buyer", context),
                             Request(Act(Intent.COUNTER, 250), "buyer", context)])
@@ -128,10 +128,29 @@ def test_the_lm_output_is_filled_and_checked(tokenizer):
 
 
 def test_the_template_says_it_when_the_lm_never_does(tokenizer):
-    lm = ScriptedLM(tokenizer, ["Hi!", f"{PLACEHOLDER}", "I can do $5."])
-    r = LMGenerator(lm, tokenizer, LMConfig(max_tries=3)).render([Request(Act(Intent.INQUIRE), "buyer", BIKE)])[0]
+    lm = ScriptedLM(tokenizer, ["Hi!", f"{PLACEHOLDER}", "I can do $5.", "Deal!"])
+    r = LMGenerator(lm, tokenizer, LMConfig(candidates=2, max_tries=3)).render([Request(Act(Intent.INQUIRE), "buyer", BIKE)])[0]
     assert (r.backend, r.tries, r.faithful) == ("template", 3, True)
     assert parse_back(Request(Act(Intent.INQUIRE), "buyer", BIKE), r.text) == Act(Intent.INQUIRE)
+
+
+def test_candidates_are_checked_in_order_and_counted_as_tries(tokenizer):
+    lm = ScriptedLM(tokenizer, ["Hello!", "Is it still available?",  # act 1: the second candidate says it
+                                "Is it new?", "Hi!"])  # act 2 (greet): its first fails, its second says it
+    out = LMGenerator(lm, tokenizer, LMConfig(candidates=2)).render(
+        [Request(Act(Intent.INQUIRE), "buyer", BIKE), Request(Act(Intent.GREET), "seller", BIKE)])
+    assert [(r.text, r.tries) for r in out] == [("Is it still available?", 2), ("Hi!", 2)]
+    assert lm.batches == [4]
+
+
+def test_generation_stops_once_every_act_has_a_finished_candidate():
+    import torch
+
+    from dialogue.generator import _first_finished
+
+    stop = _first_finished(width=2, n=2, eos=0)[0]
+    ids = torch.tensor([[5, 5, 7, 0], [5, 5, 7, 8], [5, 5, 7, 8], [5, 5, 8, 9]])
+    assert stop(ids, None).tolist() == [True, True, False, False]
 
 
 def test_a_tiny_llama_renders_a_batch_with_left_padding(tokenizer):

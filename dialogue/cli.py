@@ -152,11 +152,12 @@ def cmd_train_rl(args: argparse.Namespace) -> None:
 
 
 def cmd_say(args: argparse.Namespace) -> None:
-    from dialogue.generator import GeneratorError, make_generator, say
+    from dialogue.generator import GeneratorError, make_generator, say_request
 
     try:
+        request = say_request(args.act, args.role, args.scenario)  # bad input fails before the model loads
         generator = make_generator(args.generator, base_model=args.base_model, adapter=args.adapter, seed=args.seed)
-        rendering = say(generator, args.act, args.role, args.scenario)
+        rendering = generator.render([request])[0]
     except GeneratorError as e:
         sys.exit(f"haggler: {e}")
     print(rendering.text)

@@ -138,10 +138,11 @@ def _copy_reader(reader: ActReader) -> ActReader:
 @dataclass
 class LMConfig:
     max_new_tokens: int = 32
-    temperature: float = 0.7
+    temperature: float = 0.5
     top_k: int = 40
     candidates: int = 2  # samples per act in one generate call; it stops once each act has a finished one
     max_tries: int = 4  # LM samples per act before the template fallback
+    digits: bool = False  # whether the LM may write digits; else every price comes through the placeholder
     seed: int = 0
 
 
@@ -159,6 +160,8 @@ class LMGenerator:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.fallback = TemplateGenerator(self.config.seed)
         self.calls = 0
+        pieces = self.tokenizer.batch_decode([[i] for i in range(len(self.tokenizer))])
+        self.digit_ids = [i for i, piece in enumerate(pieces) if any(ch.isdigit() for ch in piece)]
         head = self.model.get_output_embeddings() if hasattr(self.model, "get_output_embeddings") else None
         if head is not None:
             # generate() hands the head the last position of a batch, a strided view: torch's matmul then
@@ -183,7 +186,8 @@ class LMGenerator:
             out = self.model.generate(
                 **batch, do_sample=True, temperature=self.config.temperature, top_k=self.config.top_k,
                 max_new_tokens=self.config.max_new_tokens, use_cache=True, pad_token_id=self.tokenizer.pad_token_id,
-                eos_token_id=eos, stopping_criteria=_first_finished(width, n, eos))
+                eos_token_id=eos, stopping_criteria=_first_finished(width, n, eos),
+                suppress_tokens=None if self.config.digits else self.digit_ids)
         new = out[:, width:]
         ended = (new == eos).any(dim=1).tolist()
         texts = self.tokenizer.batch_decode(new, skip_special_tokens=True)
@@ -265,8 +269,8 @@ def make_generator(kind: str = "lm", base_model: str = "smollm2", adapter: str |
     return LMGenerator(model, tokenizer, config or LMConfig(seed=seed))
 
 
-def say(generator: Generator, act: str | Act, role: Role, scenario: str) -> Rendering:
-    """One rendering of an act as the opening message of a scenario's dialogue (`haggler say`)."""
+def say_request(act: str | Act, role: Role, scenario: str) -> Request:
+    """The request `haggler say` makes: an act as the opening message of a scenario's dialogue."""
     from dialogue.corpus import CorpusError
     from dialogue.scenarios import pick_scenario
 
@@ -274,8 +278,15 @@ def say(generator: Generator, act: str | Act, role: Role, scenario: str) -> Rend
         act = act if isinstance(act, Act) else Act.from_string(act)
     except ValueError as e:
         raise GeneratorError(str(e)) from None
+    if act.is_formal:
+        raise GeneratorError(f"{act} is a formal event, not something to say")
     try:
         item = pick_scenario(scenario)
     except (CorpusError, OSError) as e:
         raise GeneratorError(str(e)) from None
-    return generator.render([Request(act, role, Context(item.item.title, item.listing_price))])[0]
+    return Request(act, role, Context(item.item.title, item.listing_price))
+
+
+def say(generator: Generator, act: str | Act, role: Role, scenario: str) -> Rendering:
+    """One rendering of an act as the opening message of a scenario's dialogue (`haggler say`)."""
+    return generator.render([say_request(act, role, scenario)])[0]

@@ -42,7 +42,13 @@ def offline() -> None:
     """No model-hub downloads at run time; torch on the machine's few cores."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+    import warnings
+
     import torch
+    from transformers.utils import logging
+
+    logging.disable_progress_bar()  # the weight-loading bar; our own messages say what happens
+    warnings.filterwarnings("ignore", category=FutureWarning, module="transformers")
 
     threads = int(os.environ.get("HAGGLER_THREADS") or NUM_THREADS)
     if torch.get_num_threads() != threads:

@@ -108,8 +108,11 @@ def train_generator(config: TrainConfig) -> dict:
     seconds = time.perf_counter() - start
     metrics = trainer.evaluate() if len(eval_set) else {}
 
-    model.peft_config["default"].base_model_name_or_path = BASE_NAMES.get(config.base_model, config.base_model)
     model.save_pretrained(config.out)
+    adapter_config = config.out / "adapter_config.json"  # name the base model, not this machine's cache path
+    settings = json.loads(adapter_config.read_text(encoding="utf-8"))
+    settings["base_model_name_or_path"] = BASE_NAMES.get(config.base_model, config.base_model)
+    adapter_config.write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
     shutil.rmtree(config.out / "checkpoints", ignore_errors=True)
     tokens = trainer.state.num_input_tokens_seen
     summary = {

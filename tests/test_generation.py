@@ -143,6 +143,14 @@ def test_candidates_are_checked_in_order_and_counted_as_tries(tokenizer):
     assert lm.batches == [4]
 
 
+def test_the_lm_may_not_write_digits(tokenizer):
+    """Prices come only through the placeholder: every token with a digit is suppressed."""
+    generator = LMGenerator(ScriptedLM(tokenizer, []), tokenizer)
+    pieces = {tokenizer.decode([i]) for i in generator.digit_ids}
+    assert pieces and all(any(ch.isdigit() for ch in p) for p in pieces)
+    assert set(tokenizer("$1,200 37.50", add_special_tokens=False)["input_ids"]) & set(generator.digit_ids)
+
+
 def test_generation_stops_once_every_act_has_a_finished_candidate():
     import torch
 

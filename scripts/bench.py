@@ -53,6 +53,27 @@ def bench_selfplay() -> dict:
     return {"selfplay_dialogues_per_s": round(len(games) / best)}
 
 
+def bench_workers() -> dict:
+    """Wall-clock speedup of a whole `haggler tournament` (scenarios loaded, games played in processes,
+    transcripts written, results summed and plotted) with 2 workers over 1: the seven hand-written policies
+    round robin on the builtin scenarios, 25 repeats (49,000 dialogues)."""
+    import tempfile
+
+    from dialogue.tournament import TournamentConfig, run_tournament
+
+    agents = ["rule", "boulware", "conceder", "linear", "tft", "hardliner", "random"]
+    seconds = {}
+    for workers in (1, 2):
+        with tempfile.TemporaryDirectory() as out:
+            config = TournamentConfig(agents, "builtin", 40, Path(out), repeats=25, workers=workers, progress=False)
+            start = time.perf_counter()
+            run_tournament(config)
+            seconds[workers] = time.perf_counter() - start
+    return {"tournament_dialogues": 49 * 40 * 25, "tournament_s_workers1": round(seconds[1], 2),
+            "tournament_s_workers2": round(seconds[2], 2),
+            "tournament_workers2_speedup": round(seconds[1] / seconds[2], 2)}
+
+
 def _render_requests(n: int, seed: int = 0) -> list:
     """n (act, role, context) requests: a seeded sample of dev.json's messages in their dialogues."""
     import random
@@ -171,6 +192,7 @@ def bench_rl() -> dict:
 BENCHMARKS = {
     "parser": bench_parser,
     "selfplay": bench_selfplay,
+    "workers": bench_workers,
     "render": bench_render,
     "finetune": bench_finetune,
     "text": bench_text,

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 import jinja2
 
 from dialogue.generator_data import PLACEHOLDER, PROMPTS_DIR, Context, fill_price, render_prompt, write_price
+from dialogue.lm import threads_for_lm
 from parser.acts import Act, Intent, Role
 from parser.rules import ActReader
 
@@ -182,7 +183,7 @@ class LMGenerator:
             batch = batch.to(device)
         width = batch["input_ids"].shape[1]
         eos = self.tokenizer.eos_token_id
-        with torch.inference_mode():
+        with torch.inference_mode(), threads_for_lm():
             out = self.model.generate(
                 **batch, do_sample=True, temperature=self.config.temperature, top_k=self.config.top_k,
                 max_new_tokens=self.config.max_new_tokens, use_cache=True, pad_token_id=self.tokenizer.pad_token_id,

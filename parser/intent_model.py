@@ -37,23 +37,44 @@ class MessageView:
     any_price: bool
 
 
-def features(view: MessageView) -> list[str]:
-    """Context features (with '=' in their names), then the words and word pairs of the message."""
-    tokens = _TOKEN.findall(view.low)[:MAX_TOKENS]
-    out = ["=bias", f"rule={view.rule_intent.value}", f"role={view.role}", f"idx={min(view.n_messages, 6)}",
-           f"plast={view.partner_last.value if view.partner_last else None}",
-           f"mlast={view.own_last.value if view.own_last else None}", f"len={min(len(tokens) // 4, 6)}"]
-    if view.partner_open:
+def tokenize(view: MessageView) -> list[str]:
+    return _TOKEN.findall(view.low)[:MAX_TOKENS]
+
+
+def context_key(view: MessageView, tokens: list[str]) -> tuple:
+    """All that the context features depend on."""
+    return (view.rule_intent, view.role, min(view.n_messages, 6), view.partner_last, view.own_last,
+            min(len(tokens) // 4, 6), view.partner_open, view.settled, view.any_price)
+
+
+def context_features(key: tuple) -> list[str]:
+    """The features (with '=' in their names) of a context_key."""
+    rule, role, idx, partner_last, own_last, length, partner_open, settled, any_price = key
+    out = ["=bias", f"rule={rule.value}", f"role={role}", f"idx={idx}",
+           f"plast={partner_last.value if partner_last else None}", f"mlast={own_last.value if own_last else None}",
+           f"len={length}"]
+    if partner_open:
         out.append("=partner_open")
-    if view.settled:
+    if settled:
         out.append("=settled")
-    if view.any_price:
+    if any_price:
         out.append("=any_price")
-    if tokens:
-        out.append("first=" + tokens[0])
-    out.extend(set(tokens))
-    out.extend({a + " " + b for a, b in zip(tokens, tokens[1:])})
     return out
+
+
+def word_features(tokens: list[str]) -> set[str]:
+    """The first word, the words and the word pairs of the message."""
+    out = set(tokens)
+    out.update(map(" ".join, zip(tokens, tokens[1:])))
+    if tokens:
+        out.add("first=" + tokens[0])
+    return out
+
+
+def features(view: MessageView) -> list[str]:
+    """Context features, then the words and word pairs of the message."""
+    tokens = tokenize(view)
+    return context_features(context_key(view, tokens)) + list(word_features(tokens))
 
 
 class IntentModel:
@@ -62,12 +83,19 @@ class IntentModel:
     def __init__(self, classes: tuple[Intent, ...], weights: dict[str, list[float]]) -> None:
         self.classes = classes
         self.weights = {f: tuple(w) for f, w in weights.items()}
+        self._context_scores: dict[tuple, tuple[float, ...] | None] = {}  # a few hundred contexts recur
 
     def predict(self, view: MessageView) -> Intent:
         get = self.weights.get
-        rows = [w for f in features(view) if (w := get(f)) is not None]
-        scores = list(map(sum, zip(*rows)))
-        return self.classes[max(range(len(scores)), key=scores.__getitem__)] if scores else view.rule_intent
+        tokens = tokenize(view)
+        key = context_key(view, tokens)
+        if key not in self._context_scores:
+            self._context_scores[key] = _sum([w for f in context_features(key) if (w := get(f)) is not None])
+        rows = [w for f in word_features(tokens) if (w := get(f)) is not None]
+        if self._context_scores[key] is not None:
+            rows.append(self._context_scores[key])
+        scores = _sum(rows)
+        return self.classes[scores.index(max(scores))] if scores else view.rule_intent
 
     def save(self, path: str | Path, card: dict | None = None) -> None:
         Path(path).write_text(json.dumps({"classes": [c.value for c in self.classes], "card": card or {},
@@ -77,6 +105,10 @@ class IntentModel:
     def load(cls, path: str | Path = MODEL_PATH) -> IntentModel:
         raw = json.loads(Path(path).read_text())
         return cls(tuple(Intent(c) for c in raw["classes"]), raw["weights"])
+
+
+def _sum(rows: list[tuple[float, ...]]) -> tuple[float, ...] | None:
+    return tuple(map(sum, zip(*rows))) if rows else None
 
 
 _shipped: IntentModel | None = None

@@ -73,3 +73,12 @@ def test_ranges_take_the_speakers_end(role, price):
 def test_find_amounts_reports_units():
     mentions = find_amounts("It has 60,000 miles and costs $4,500")
     assert [(m.value, m.unit_after, m.dollar) for m in mentions] == [(60000, True, False), (4500, False, True)]
+
+
+def test_amounts_in_any_case_index_the_original_text():
+    text = "İSTANBUL RUG, 5K OBO or Twelve Hundred Dollars"  # "İ" lowercases to two characters
+    mentions = find_amounts(text)
+    assert [m.value for m in mentions] == [5000, 1200]
+    assert text[mentions[0].start:mentions[0].end].strip() == "5K"
+    assert text[mentions[1].start:mentions[1].end] == "Twelve Hundred"
+    assert mentions[1].dollar

@@ -5,6 +5,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any, Callable
 
 from dialogue.corpus import CorpusError
 
@@ -96,19 +97,29 @@ def add_chat_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_chat)
 
 
+def invocation() -> str:
+    """The command line as typed, for the model cards."""
+    return " ".join(["haggler", *sys.argv[1:]])
+
+
+def run_training(train: Callable[[Any], dict], config: Any, error: type[Exception], saved: str) -> None:
+    """Runs a training, printing its summary (its per-step history left out) or its error in one line."""
+    try:
+        summary = train(config)
+    except error as e:
+        sys.exit(f"haggler: {e}")
+    print(json.dumps({k: v for k, v in summary.items() if not k.endswith("history")}, indent=1))
+    print(saved, file=sys.stderr)
+
+
 def cmd_train_generator(args: argparse.Namespace) -> None:
     from dialogue.lm import ModelError
     from dialogue.train_generator import TrainConfig, train_generator
 
     config = TrainConfig(args.out, args.base_model, args.data, args.epochs, args.max_steps, args.max_examples,
                          args.eval_examples, args.eval_steps, args.batch_size, learning_rate=args.lr,
-                         lora_r=args.lora_r, bf16=args.bf16, threads=args.threads, seed=args.seed, command=" ".join(["haggler", *sys.argv[1:]]))
-    try:
-        summary = train_generator(config)
-    except ModelError as e:
-        sys.exit(f"haggler: {e}")
-    print(json.dumps({k: v for k, v in summary.items() if k != "eval_loss_history"}, indent=1))
-    print(f"adapter and model card -> {args.out}", file=sys.stderr)
+                         lora_r=args.lora_r, bf16=args.bf16, threads=args.threads, seed=args.seed, command=invocation())
+    run_training(train_generator, config, ModelError, f"adapter and model card -> {args.out}")
 
 
 def cmd_train_parser(args: argparse.Namespace) -> None:
@@ -118,7 +129,7 @@ def cmd_train_parser(args: argparse.Namespace) -> None:
         print(f"{'held out':28s} {'messages':>8s} {'rules':>6s} {'rules+model':>11s}")
         for row in cross_validate(args.data):
             print(f"{row['file']:28s} {row['messages']:8d} {row['rules']:6.3f} {row['rules+model']:11.3f}")
-    card = train_parser(args.data, args.out, command="haggler " + " ".join(sys.argv[1:]))
+    card = train_parser(args.data, args.out, command=invocation())
     print(f"{card['examples']} examples, {card['features']} features -> {args.out}", file=sys.stderr)
 
 
@@ -128,13 +139,8 @@ def cmd_train_policy(args: argparse.Namespace) -> None:
 
     config = PolicyTrainConfig(args.out, args.data, args.epochs, args.batch_size, args.lr, hidden=args.hidden,
                                eval_data=args.eval, seed=args.seed, threads=args.threads,
-                               command=" ".join(["haggler", *sys.argv[1:]]))
-    try:
-        result = train_policy(config)
-    except TrainError as e:
-        sys.exit(f"haggler: {e}")
-    print(json.dumps({k: v for k, v in result.items() if k != "history"}, indent=1))
-    print(f"checkpoint and card -> {args.out}", file=sys.stderr)
+                               command=invocation())
+    run_training(train_policy, config, TrainError, f"checkpoint and card -> {args.out}")
 
 
 def cmd_train_rl(args: argparse.Namespace) -> None:
@@ -142,13 +148,8 @@ def cmd_train_rl(args: argparse.Namespace) -> None:
     from dialogue.train_rl import RLConfig, train_rl
 
     config = RLConfig(args.init, args.out, args.reward, args.opponent, args.episodes, args.batch_size, args.lr,
-                      data=args.data, seed=args.seed, threads=args.threads, command=" ".join(["haggler", *sys.argv[1:]]))
-    try:
-        result = train_rl(config)
-    except TrainError as e:
-        sys.exit(f"haggler: {e}")
-    print(json.dumps({k: v for k, v in result.items() if k != "history"}, indent=1))
-    print(f"checkpoint and card -> {args.out}", file=sys.stderr)
+                      data=args.data, seed=args.seed, threads=args.threads, command=invocation())
+    run_training(train_rl, config, TrainError, f"checkpoint and card -> {args.out}")
 
 
 def cmd_say(args: argparse.Namespace) -> None:

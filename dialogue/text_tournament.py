@@ -20,16 +20,15 @@ from typing import Callable, Iterator
 from tqdm import tqdm
 
 from dialogue.agents import AgentError, AgentSpec, Generators, make_agent, parse_specs
-from dialogue.corpus import CorpusError, Dialogue, Scenario
+from dialogue.corpus import Dialogue, Scenario
 from dialogue.dialogue_log import hold_lock, open_for_append, read_finished, transcript_line
 from dialogue.games import Game, schedule
 from dialogue.generator import Generator
 from dialogue.results import leaderboard, plot_utility, summarize
-from dialogue.scenarios import load_scenarios
 from dialogue.scoring import SideScore, score_dialogue
 from dialogue.text_results import add_text_results, format_text_results
 from dialogue.text_session import TextSession
-from dialogue.tournament import Tournament, TournamentConfig, TournamentError, check_output_dir
+from dialogue.tournament import Tournament, TournamentConfig, TournamentError, check_output_dir, first_scenarios
 from parser.acts import ROLES
 
 DEFAULT_BATCH = 32
@@ -60,15 +59,7 @@ def load_text_tournament(config: TextTournamentConfig) -> tuple[Tournament, dict
                               "drop --workers (see --batch)")
     if config.n < 1 or config.repeats < 1 or config.batch < 1 or config.turn_limit < 1:
         raise TournamentError("--n, --repeats, --batch and the turn limit must be at least 1")
-    try:
-        scenarios = load_scenarios(config.scenarios, config.seed)
-    except CorpusError as e:
-        raise TournamentError(str(e)) from None
-    except (OSError, ValueError, KeyError, TypeError, IndexError) as e:
-        raise TournamentError(f"{config.scenarios}: cannot read scenarios ({type(e).__name__}: {e})") from None
-    if not scenarios:
-        raise TournamentError(f"{config.scenarios}: no scenarios in it")
-    scenarios = scenarios[:config.n]
+    scenarios = first_scenarios(config.scenarios, config.n, config.seed)
     tournament = Tournament(config, scenarios, schedule(config.agents, len(scenarios), config.repeats))
     return tournament, {s.name: s for s in specs}
 

@@ -67,16 +67,21 @@ def load_tournament(config: TournamentConfig) -> Tournament:
         raise TournamentError(str(e)) from None
     if config.n < 1 or config.repeats < 1 or config.workers < 1 or config.turn_limit < 1:
         raise TournamentError("--n, --repeats, --workers and the turn limit must be at least 1")
+    scenarios = first_scenarios(config.scenarios, config.n, config.seed)
+    return Tournament(config, scenarios, schedule(config.agents, len(scenarios), config.repeats))
+
+
+def first_scenarios(source: str, n: int, seed: int) -> list[Scenario]:
+    """The first n scenarios of a source (see dialogue/scenarios.py), or a TournamentError that says why not."""
     try:
-        scenarios = load_scenarios(config.scenarios, config.seed)
+        scenarios = load_scenarios(source, seed)
     except CorpusError as e:
         raise TournamentError(str(e)) from None
     except (OSError, ValueError, KeyError, TypeError, IndexError) as e:
-        raise TournamentError(f"{config.scenarios}: cannot read scenarios ({type(e).__name__}: {e})") from None
+        raise TournamentError(f"{source}: cannot read scenarios ({type(e).__name__}: {e})") from None
     if not scenarios:
-        raise TournamentError(f"{config.scenarios}: no scenarios in it")
-    scenarios = scenarios[:config.n]
-    return Tournament(config, scenarios, schedule(config.agents, len(scenarios), config.repeats))
+        raise TournamentError(f"{source}: no scenarios in it")
+    return scenarios[:n]
 
 
 def check_output_dir(config: TournamentConfig) -> Path:

@@ -40,6 +40,24 @@ def partner_agreed_to_me(state: NegotiationState) -> bool:
     return act is not None and act.intent is Intent.AGREE and state.my_price is not None
 
 
+def answer_partner(state: NegotiationState, acceptable: Callable[[float], bool], why: str) -> Decision | None:
+    """What every price policy does alike: answer a formal offer, make the partner's agreement to my price
+    formal, take the partner's price where `acceptable` (`why` says what that means). None: no such move."""
+    if state.partner_offer is not None:
+        if acceptable(state.partner_offer):
+            return Decision(Act(Intent.ACCEPT), f"offer {why}")
+        return Decision(Act(Intent.REJECT), f"offer not {why}")
+    if partner_agreed_to_me(state):
+        return Decision(Act(Intent.OFFER, state.my_price), "partner agreed: formal offer")
+    partner = state.partner_price
+    rejected = state.partner_act is not None and state.partner_act.intent is Intent.REJECT
+    if partner is not None and not rejected and acceptable(partner):
+        if state.turns_left <= CLOSING_TURNS:
+            return Decision(Act(Intent.OFFER, partner), f"partner's price {why}, time short: offer it")
+        return Decision(Act(Intent.AGREE, partner), f"partner's price {why}")
+    return None
+
+
 class ConcessionPolicy:
     """A policy that names a price each turn and takes any partner price at least as good.
 
@@ -58,18 +76,9 @@ class ConcessionPolicy:
 
     def decide(self, state: NegotiationState) -> Decision:
         mine = round_price(self.next_price(state))
-        if state.partner_offer is not None:
-            if self.accepts(state.partner_offer, mine):
-                return Decision(Act(Intent.ACCEPT), "offer as good as my next price")
-            return Decision(Act(Intent.REJECT), "offer worse than my next price")
-        if partner_agreed_to_me(state):
-            return Decision(Act(Intent.OFFER, state.my_price), "partner agreed: formal offer")
-        partner = state.partner_price
-        rejected = state.partner_act is not None and state.partner_act.intent is Intent.REJECT
-        if partner is not None and not rejected and self.accepts(partner, mine):
-            if state.turns_left <= CLOSING_TURNS:
-                return Decision(Act(Intent.OFFER, partner), "partner's price acceptable, time short")
-            return Decision(Act(Intent.AGREE, partner), "partner's price as good as my next")
+        answer = answer_partner(state, lambda price: self.accepts(price, mine), "as good as my next price")
+        if answer is not None:
+            return answer
         if state.turns_left <= CLOSING_TURNS:
             return Decision(Act(Intent.OFFER, mine), "time short: formal offer")
         return Decision(price_act(state, mine), "my price now")

@@ -11,7 +11,7 @@ import random
 
 from parser.acts import Act, Intent
 from strategy.guard import Decision
-from strategy.policies.base import CLOSING_TURNS, partner_agreed_to_me, price_act, round_price
+from strategy.policies.base import CLOSING_TURNS, answer_partner, price_act, round_price
 from strategy.principal import Principal
 from strategy.state import NegotiationState
 
@@ -40,18 +40,10 @@ class RulePolicy:
 
     def decide(self, state: NegotiationState) -> Decision:
         p = self.principal
-        if state.partner_offer is not None:
-            if self.takes(state.partner_offer, state):
-                return Decision(Act(Intent.ACCEPT), "offer is a good deal")
-            return Decision(Act(Intent.REJECT), "offer not a good deal")
-        if partner_agreed_to_me(state):
-            return Decision(Act(Intent.OFFER, state.my_price), "partner agreed: formal offer")
+        answer = answer_partner(state, lambda price: self.takes(price, state), "a good deal")
+        if answer is not None:
+            return answer
         partner = state.partner_price
-        rejected = state.partner_act is not None and state.partner_act.intent is Intent.REJECT
-        if partner is not None and not rejected and self.takes(partner, state):
-            if state.turns_left <= CLOSING_TURNS:
-                return Decision(Act(Intent.OFFER, partner), "good deal, time short: offer it")
-            return Decision(Act(Intent.AGREE, partner), "good deal")
         if self.final_call and state.partner_act is not None and state.partner_act.intent in REFUSALS:
             return Decision(Act(Intent.QUIT), "final call refused")
         if state.my_price is None:

@@ -172,6 +172,22 @@ def test_a_tiny_llama_renders_a_batch_with_left_padding(tokenizer):
     assert all(r.record["generator"] in ("lm", "template") for r in out)
 
 
+def test_the_lm_runs_on_its_threads_whatever_a_policy_set(monkeypatch):
+    import torch
+
+    from dialogue.lm import threads_for_lm
+
+    monkeypatch.setenv("HAGGLER_THREADS", "2")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)  # as the learned policies do
+    try:
+        with threads_for_lm():
+            assert torch.get_num_threads() == 2
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_perplexity_and_distinct2(tokenizer):
     from dialogue.generator_eval import distinct2, perplexity
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from dialogue.annotate import dialogue_acts
 from dialogue.corpus import CorpusError, load_dialogues
-from parser.acts import LUIS_TO_INTENT, PRICE_INTENTS, Intent
+from parser.acts import LUIS_TO_INTENT, Intent
 
 
 def gold_label(metadata: dict | None, label_map: str = "acts") -> tuple[str, float | None] | None:

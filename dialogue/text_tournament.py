@@ -17,18 +17,16 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from tqdm import tqdm
-
 from dialogue.agents import AgentError, AgentSpec, Generators, make_agent, parse_specs
 from dialogue.corpus import Dialogue, Scenario
-from dialogue.dialogue_log import hold_lock, open_for_append, read_finished, transcript_line
+from dialogue.dialogue_log import transcript_line
 from dialogue.games import Game, schedule
 from dialogue.generator import Generator
 from dialogue.results import leaderboard, plot_utility, summarize
 from dialogue.scoring import SideScore, score_dialogue
 from dialogue.text_results import add_text_results, format_text_results
 from dialogue.text_session import TextSession
-from dialogue.tournament import Tournament, TournamentConfig, TournamentError, check_output_dir, first_scenarios
+from dialogue.tournament import Tournament, TournamentConfig, TournamentError, first_scenarios, open_run
 from parser.acts import ROLES
 
 DEFAULT_BATCH = 32
@@ -104,31 +102,21 @@ def run_text_tournament(config: TextTournamentConfig, generators: Generators | N
     """
     tournament, specs = load_text_tournament(config)
     generators = generators or Generators(config.seed)
-    config.out.mkdir(parents=True, exist_ok=True)
-    lock = hold_lock(config.out)
-    try:
-        path = check_output_dir(config)
-        done, scores = read_finished(path, {g.uuid for g in tournament.games})
-        todo = [g for g in tournament.games if g.uuid not in done]
-        scenario_json = [json.dumps(s.to_dict(), ensure_ascii=False) for s in tournament.scenarios]
-        scenario_of = {g.uuid: g.scenario for g in todo}
-        fd = open_for_append(path)
+    scenario_json = [json.dumps(s.to_dict(), ensure_ascii=False) for s in tournament.scenarios]
 
-        def start(game: Game) -> TextSession:
-            return start_game(game, tournament.scenarios[game.scenario], specs, generators, config.seed,
-                              config.turn_limit)
+    def start(game: Game) -> TextSession:
+        return start_game(game, tournament.scenarios[game.scenario], specs, generators, config.seed,
+                          config.turn_limit)
 
-        with tqdm(total=len(tournament.games), initial=len(done), unit="dialogue",
-                  disable=None if config.progress else True) as bar:
-            for dialogue in play_games(todo, start, config.batch):
-                os.write(fd, transcript_line(dialogue, scenario_json[scenario_of[dialogue.uuid]]))
-                scores.extend(score_dialogue(dialogue))
-                bar.update(1)
-        os.close(fd)
-    finally:
-        os.close(lock)
+    with open_run(config, tournament.games) as run:
+        scenario_of = {g.uuid: g.scenario for g in run.todo}
+        for dialogue in play_games(run.todo, start, config.batch):
+            os.write(run.fd, transcript_line(dialogue, scenario_json[scenario_of[dialogue.uuid]]))
+            run.scores.extend(score_dialogue(dialogue))
+            run.bar.update(1)
+    scores = run.scores
     results = summarize(config.agents, scores)
-    add_text_results(results, path, specs)
+    add_text_results(results, run.path, specs)
     (config.out / "results.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     plot_utility(config.agents, scores, config.out / "utility.png")
     return results, leaderboard(config.agents, scores) + "\n\n" + format_text_results(results)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from tqdm import tqdm
 
@@ -20,6 +22,7 @@ from dialogue.dialogue_log import hold_lock, open_for_append, read_finished
 from dialogue.games import Game, schedule
 from dialogue.results import leaderboard, plot_utility, summarize
 from dialogue.scenarios import load_scenarios
+from dialogue.scoring import SideScore
 from dialogue.workers import World, chunks, play_in_processes, play_into
 from strategy.policies import UnknownPolicy, check_policy_names
 from strategy.principal import DEFAULT_TURN_LIMIT
@@ -99,30 +102,49 @@ def check_output_dir(config: TournamentConfig) -> Path:
     return dialogues
 
 
+@dataclass
+class Run:
+    """A tournament's DIR, locked and open for appending: what is there already, and what is left to play."""
+    path: Path  # DIR/dialogues.jsonl
+    fd: int
+    scores: list[SideScore]  # of the dialogues already there; the run adds its own
+    todo: list[Game]
+    bar: tqdm
+
+
+@contextmanager
+def open_run(config: TournamentConfig, games: list[Game]) -> Iterator[Run]:
+    """Locks DIR (one run at a time), checks it holds this run or none, and opens its log for appending."""
+    config.out.mkdir(parents=True, exist_ok=True)
+    lock = hold_lock(config.out)
+    try:
+        path = check_output_dir(config)
+        done, scores = read_finished(path, {g.uuid for g in games})
+        fd = open_for_append(path)
+        try:
+            with tqdm(total=len(games), initial=len(done), unit="dialogue",
+                      disable=None if config.progress else True) as bar:
+                yield Run(path, fd, scores, [g for g in games if g.uuid not in done], bar)
+        finally:
+            os.close(fd)
+    finally:
+        os.close(lock)
+
+
 def run_tournament(config: TournamentConfig) -> tuple[dict, str]:
     """Plays the games not yet in DIR/dialogues.jsonl, then writes results.json and utility.png.
 
     Returns the results and the leaderboard text.
     """
     tournament = load_tournament(config)
-    config.out.mkdir(parents=True, exist_ok=True)
-    lock = hold_lock(config.out)
-    try:
-        path = check_output_dir(config)
-        done, scores = read_finished(path, {g.uuid for g in tournament.games})
-        todo = [g for g in tournament.games if g.uuid not in done]
-        world = World(tournament.scenarios, config.seed, config.turn_limit)
-        fd = open_for_append(path)
-        with tqdm(total=len(tournament.games), initial=len(done), unit="dialogue",
-                  disable=None if config.progress else True) as bar:
-            batches = (play_into(chunk, world, fd) for chunk in chunks(todo)) if config.workers == 1 else \
-                play_in_processes(todo, world, fd, config.workers)
-            for batch in batches:
-                scores.extend(batch)
-                bar.update(len(batch) // 2)
-        os.close(fd)
-    finally:
-        os.close(lock)
+    world = World(tournament.scenarios, config.seed, config.turn_limit)
+    with open_run(config, tournament.games) as run:
+        batches = (play_into(chunk, world, run.fd) for chunk in chunks(run.todo)) if config.workers == 1 else \
+            play_in_processes(run.todo, world, run.fd, config.workers)
+        for batch in batches:
+            run.scores.extend(batch)
+            run.bar.update(len(batch) // 2)
+    scores = run.scores
     results = summarize(config.agents, scores)
     (config.out / "results.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     plot_utility(config.agents, scores, config.out / "utility.png")

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from dialogue.generator import LMConfig, LMGenerator, Request
+from dialogue.generator import LMConfig, LMGenerator
 from dialogue.generator_data import render_prompt
 from dialogue.generator_eval import perplexity, sample_requests
 from dialogue.lm import DEFAULT_ADAPTER

@@ -23,11 +23,12 @@ PLAUSIBLE_DOLLAR = (0.08, 4.0)
 
 
 def _rx(*alternatives: str) -> re.Pattern:
-    # One leading \b for all word-bounded alternatives: Python's re then tries them only at word starts.
+    # One leading \b(?=\w) for all word-bounded alternatives (each starts with a word character): Python's re then
+    # tries them only at word starts, not at word ends.
     # Case-sensitive, for lowercased text: IGNORECASE makes Python's re two to three times slower.
     bounded = [a[2:] for a in alternatives if a.startswith(r"\b")]
     others = [a for a in alternatives if not a.startswith(r"\b")]
-    parts = ([r"\b(?:" + "|".join(bounded) + ")"] if bounded else []) + [f"(?:{a})" for a in others]
+    parts = ([r"\b(?=\w)(?:" + "|".join(bounded) + ")"] if bounded else []) + [f"(?:{a})" for a in others]
     return re.compile("|".join(parts))
 
 

@@ -118,7 +118,8 @@ def cmd_train_generator(args: argparse.Namespace) -> None:
 
     config = TrainConfig(args.out, args.base_model, args.data, args.epochs, args.max_steps, args.max_examples,
                          args.eval_examples, args.eval_steps, args.batch_size, learning_rate=args.lr,
-                         lora_r=args.lora_r, bf16=args.bf16, threads=args.threads, seed=args.seed, command=invocation())
+                         lora_r=args.lora_r, bf16=args.bf16, threads=args.threads, seed=args.seed,
+                         init_adapter=args.init_adapter, command=invocation())
     run_training(train_generator, config, ModelError, f"adapter and model card -> {args.out}")
 
 
@@ -201,6 +202,7 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--lr", type=float, default=5e-4)
     p.add_argument("--lora-r", type=int, default=8)
+    p.add_argument("--init-adapter", metavar="DIR", help="go on training this adapter (e.g. data/generator_lora)")
     p.add_argument("--bf16", action="store_true", help="bf16 autocast (fast on CPUs with AMX and on recent GPUs)")
     p.add_argument("--threads", type=int, default=1, metavar="T", help="CPU threads for torch (default 1)")
     p.add_argument("--seed", type=int, default=0)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from dialogue.generator_data import CONTEXT_TURNS, DEFAULT_DATA, load_examples, split
-from dialogue.lm import DEFAULT_BASE_MODEL, load_tokenizer, offline, resolve_base_model
+from dialogue.lm import DEFAULT_BASE_MODEL, ModelError, load_tokenizer, offline, resolve_base_model
 
 
 BASE_NAMES = {DEFAULT_BASE_MODEL: "HuggingFaceTB/SmolLM2-135M-Instruct"}
@@ -44,6 +44,7 @@ class TrainConfig:
     bf16: bool = False
     threads: int = 1  # CPU threads: with bf16 a second one barely helps, and it stalls when the core is shared
     seed: int = 0
+    init_adapter: str | None = None  # an adapter to go on training (its LoRA settings win over lora_*)
     command: str = ""
 
 
@@ -65,6 +66,12 @@ def build_model(config: TrainConfig) -> Any:
     from transformers import AutoModelForCausalLM
 
     model = AutoModelForCausalLM.from_pretrained(resolve_base_model(config.base_model))
+    if config.init_adapter:
+        from peft import PeftModel
+
+        if not (Path(config.init_adapter) / "adapter_config.json").is_file():
+            raise ModelError(f"{config.init_adapter}: not a LoRA adapter directory (no adapter_config.json)")
+        return PeftModel.from_pretrained(model, config.init_adapter, is_trainable=True)
     lora = LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
                       target_modules="all-linear", task_type="CAUSAL_LM")
     return get_peft_model(model, lora)
@@ -131,6 +138,8 @@ def train_generator(config: TrainConfig) -> dict:
 def write_card(config: TrainConfig, summary: dict) -> None:
     settings = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items() if k != "command"}
     history = "\n".join(f"| {step} | {loss} |" for step, loss in summary["eval_loss_history"])
+    continued = f"\nTraining went on from the adapter in `{config.init_adapter}` (its card says how it began)." \
+        if config.init_adapter else ""
     card = f"""---
 library_name: peft
 base_model: {BASE_NAMES.get(config.base_model, config.base_model)}
@@ -154,7 +163,7 @@ utterances over {config.max_target_tokens} tokens left out.
 LoRA r={config.lora_r}, alpha={config.lora_alpha}, dropout={config.lora_dropout} on every linear layer of the base
 model ({config.base_model}); {summary['steps']} steps ({summary['epochs']} epochs), batch {config.batch_size} x
 {config.grad_accum}, learning rate {config.learning_rate} (cosine, {config.warmup_steps} warm-up steps), seed
-{config.seed}, bf16 {config.bf16}, {config.threads} CPU thread(s); {summary['train_seconds']} s at {summary['tokens_per_s']} tokens/s.
+{config.seed}, bf16 {config.bf16}, {config.threads} CPU thread(s); {summary['train_seconds']} s at {summary['tokens_per_s']} tokens/s.{continued}
 
 ## Metrics
 - train loss {summary['train_loss']}

@@ -228,6 +228,20 @@ def test_training_a_tiny_base_writes_an_adapter_and_card(tmp_path):
     assert r[0].faithful
 
 
+def test_training_goes_on_from_an_adapter(tmp_path):
+    """--init-adapter starts where the adapter left off: its first eval loss is the adapter's last."""
+    from dialogue.lm import ModelError
+    from dialogue.train_generator import TrainConfig, train_generator
+
+    base = save_tiny_base(tmp_path / "base")
+    settings = dict(base_model=str(base), data=[str(SAMPLE)], eval_examples=4, eval_steps=1, batch_size=4)
+    first = train_generator(TrainConfig(tmp_path / "a", max_steps=2, **settings))
+    second = train_generator(TrainConfig(tmp_path / "b", max_steps=1, init_adapter=str(tmp_path / "a"), **settings))
+    assert second["eval_loss_history"][0] == (0, pytest.approx(first["eval_loss"], abs=1e-3))
+    with pytest.raises(ModelError, match="not a LoRA adapter"):
+        train_generator(TrainConfig(tmp_path / "c", max_steps=1, init_adapter=str(tmp_path), **settings))
+
+
 def test_a_missing_base_model_says_how_to_install_it(monkeypatch, tmp_path, capsys):
     import importlib.util
 

@@ -97,6 +97,11 @@ def add_chat_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_chat)
 
 
+def add_training_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--threads", type=int, default=1, metavar="T", help="CPU threads for torch (default 1)")
+    p.add_argument("--seed", type=int, default=0)
+
+
 def invocation() -> str:
     """The command line as typed, for the model cards."""
     return " ".join(["haggler", *sys.argv[1:]])
@@ -204,8 +209,7 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lora-r", type=int, default=8)
     p.add_argument("--init-adapter", metavar="DIR", help="go on training this adapter (e.g. data/generator_lora)")
     p.add_argument("--bf16", action="store_true", help="bf16 autocast (fast on CPUs with AMX and on recent GPUs)")
-    p.add_argument("--threads", type=int, default=1, metavar="T", help="CPU threads for torch (default 1)")
-    p.add_argument("--seed", type=int, default=0)
+    add_training_run_options(p)
     p.set_defaults(func=cmd_train_generator)
 
     p = models.add_parser("parser", help="the parser's intent model, from hand-labelled dialogues",
@@ -230,8 +234,7 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--hidden", type=int, default=64)
-    p.add_argument("--threads", type=int, default=1, metavar="T")
-    p.add_argument("--seed", type=int, default=0)
+    add_training_run_options(p)
     p.set_defaults(func=cmd_train_policy)
 
     p = models.add_parser("rl", help="fine-tune an act policy by self-play RL",
@@ -246,8 +249,7 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--episodes", type=int, default=20_000)
     p.add_argument("--batch-size", type=int, default=200, metavar="N", help="games per update")
     p.add_argument("--lr", type=float, default=5e-4)
-    p.add_argument("--threads", type=int, default=1, metavar="T")
-    p.add_argument("--seed", type=int, default=0)
+    add_training_run_options(p)
     p.set_defaults(func=cmd_train_rl)
 
 

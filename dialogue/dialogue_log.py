@@ -12,8 +12,13 @@ import os
 import sys
 from pathlib import Path
 
-from dialogue.corpus import Dialogue
+from dialogue.corpus import Dialogue, Scenario
 from dialogue.scoring import SideScore, score_dialogue
+
+
+def encode_scenarios(scenarios: list[Scenario]) -> list[str]:
+    """Each scenario's JSON, encoded once per tournament for transcript_line."""
+    return [json.dumps(s.to_dict(), ensure_ascii=False) for s in scenarios]
 
 
 def transcript_line(dialogue: Dialogue, scenario_json: str) -> bytes:

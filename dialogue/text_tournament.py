@@ -10,7 +10,6 @@ manipulation table.
 """
 from __future__ import annotations
 
-import json
 import os
 import random
 from collections import deque
@@ -19,14 +18,14 @@ from typing import Callable, Iterator
 
 from dialogue.agents import AgentError, AgentSpec, Generators, make_agent, parse_specs
 from dialogue.corpus import Dialogue, Scenario
-from dialogue.dialogue_log import transcript_line
+from dialogue.dialogue_log import encode_scenarios, transcript_line
 from dialogue.games import Game, schedule
 from dialogue.generator import Generator
-from dialogue.results import leaderboard, plot_utility, summarize
+from dialogue.results import leaderboard, summarize
 from dialogue.scoring import SideScore, score_dialogue
 from dialogue.text_results import add_text_results, format_text_results
 from dialogue.text_session import TextSession
-from dialogue.tournament import Tournament, TournamentConfig, TournamentError, first_scenarios, open_run
+from dialogue.tournament import Tournament, TournamentConfig, TournamentError, first_scenarios, open_run, save_results
 from parser.acts import ROLES
 
 DEFAULT_BATCH = 32
@@ -102,7 +101,7 @@ def run_text_tournament(config: TextTournamentConfig, generators: Generators | N
     """
     tournament, specs = load_text_tournament(config)
     generators = generators or Generators(config.seed)
-    scenario_json = [json.dumps(s.to_dict(), ensure_ascii=False) for s in tournament.scenarios]
+    scenario_json = encode_scenarios(tournament.scenarios)
 
     def start(game: Game) -> TextSession:
         return start_game(game, tournament.scenarios[game.scenario], specs, generators, config.seed,
@@ -114,18 +113,16 @@ def run_text_tournament(config: TextTournamentConfig, generators: Generators | N
             os.write(run.fd, transcript_line(dialogue, scenario_json[scenario_of[dialogue.uuid]]))
             run.scores.extend(score_dialogue(dialogue))
             run.bar.update(1)
-    scores = run.scores
-    results = summarize(config.agents, scores)
+    results = summarize(config.agents, run.scores)
     add_text_results(results, run.path, specs)
-    (config.out / "results.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
-    plot_utility(config.agents, scores, config.out / "utility.png")
-    return results, leaderboard(config.agents, scores) + "\n\n" + format_text_results(results)
+    save_results(config, results, run.scores)
+    return results, leaderboard(config.agents, run.scores) + "\n\n" + format_text_results(results)
 
 
 def play_for_bench(games: list[Game], scenarios: list[Scenario], specs: dict[str, AgentSpec],
                    generators: Generators, batch: int, seed: int = 0, turn_limit: int = 20) -> list[SideScore]:
     """The tournament's own path without the files (the transcript's JSON line is still made): for scripts/bench.py."""
-    scenario_json = [json.dumps(s.to_dict(), ensure_ascii=False) for s in scenarios]
+    scenario_json = encode_scenarios(scenarios)
     scenario_of = {g.uuid: g.scenario for g in games}
     scores: list[SideScore] = []
     for dialogue in play_games(games, lambda g: start_game(g, scenarios[g.scenario], specs, generators, seed,

@@ -144,8 +144,12 @@ def run_tournament(config: TournamentConfig) -> tuple[dict, str]:
         for batch in batches:
             run.scores.extend(batch)
             run.bar.update(len(batch) // 2)
-    scores = run.scores
-    results = summarize(config.agents, scores)
+    results = summarize(config.agents, run.scores)
+    save_results(config, results, run.scores)
+    return results, leaderboard(config.agents, run.scores)
+
+
+def save_results(config: TournamentConfig, results: dict, scores: list[SideScore]) -> None:
+    """DIR/results.json and the DIR/utility.png heatmap."""
     (config.out / "results.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     plot_utility(config.agents, scores, config.out / "utility.png")
-    return results, leaderboard(config.agents, scores)

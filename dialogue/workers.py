@@ -1,7 +1,6 @@
 """Playing games, in this process or in several, each transcript appended to the log as it ends."""
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 from dataclasses import dataclass, field
@@ -9,7 +8,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Iterator
 
 from dialogue.corpus import Scenario
-from dialogue.dialogue_log import transcript_line
+from dialogue.dialogue_log import encode_scenarios, transcript_line
 from dialogue.games import Game, play
 from dialogue.scoring import SideScore, score_dialogue
 
@@ -27,7 +26,7 @@ class World:
 
     def __post_init__(self) -> None:
         if not self.scenario_json:
-            self.scenario_json = [json.dumps(s.to_dict(), ensure_ascii=False) for s in self.scenarios]
+            self.scenario_json = encode_scenarios(self.scenarios)
 
 
 def play_into(games: list[Game], world: World, fd: int | None) -> list[SideScore]:

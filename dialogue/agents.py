@@ -21,6 +21,7 @@ from dialogue.manipulation import STYLES, dress
 from dialogue.session import principal_of
 from dialogue.text_session import Move, Side
 from parser.acts import Act, Intent, Role
+from parser.rules import same_price
 from strategy.negotiator import Negotiator
 from strategy.policies import POLICIES, make_policy
 
@@ -28,7 +29,6 @@ GENERATORS = ("lm", "lm:DIR", "template")
 DEFAULT_GENERATOR = "lm"
 ADVERSARY_POLICY = "rule"
 LEARNED = ("sl", "rl-", "planner")
-PRICE_TOLERANCE = 0.5
 
 
 class AgentError(ValueError):
@@ -126,8 +126,7 @@ class AgentSide(Side):
         (and not my own) is an agreement to it, whatever the policy called it."""
         c = self.reader.context
         partner, own = c.partner_price(self.role), c.last_price.get(self.role)
-        if act.intent in PROPOSALS and partner is not None and abs(act.price - partner) <= PRICE_TOLERANCE \
-                and (own is None or abs(act.price - own) > PRICE_TOLERANCE):
+        if act.intent in PROPOSALS and same_price(act.price, partner) and not same_price(act.price, own):
             return Act(Intent.AGREE, act.price)
         return act
 

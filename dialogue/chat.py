@@ -8,7 +8,6 @@ each event's metadata) is rewritten after every event, so it is always on disk.
 """
 from __future__ import annotations
 
-import copy
 import json
 import math
 import os
@@ -26,6 +25,7 @@ from dialogue.chat_view import describe_scenario, explain, line_of, outcome_text
 from dialogue.corpus import KB, CorpusError, Dialogue, Event, Scenario
 from dialogue.delegate import DelegateSide, ask_approval
 from dialogue.generator_data import write_price
+from dialogue.lm import cache_dir
 from dialogue.scenarios import load_scenarios, pick_scenario
 from dialogue.text_session import Move, Side, TextSession
 from parser.acts import Act, Intent, Role, other_role
@@ -124,7 +124,7 @@ class PersonSide(Side):
             return None
         if len(line) > MAX_CHARS:
             self.say(f"(a long message: only its first {MAX_CHARS} characters were sent)")
-        act = copy.deepcopy(self.reader).read(self.role, text)  # how the words read, for the transcript
+        act = self.reader.fork().read(self.role, text)  # how the words read, for the transcript
         return Move(act, {}, text)
 
     def command(self, line: str) -> Move | None:
@@ -221,7 +221,7 @@ def setup_terminal() -> None:
         import readline
     except ImportError:
         return
-    history = Path(os.environ.get("HAGGLER_CACHE") or Path.home() / ".cache" / "haggler") / "chat_history"
+    history = cache_dir() / "chat_history"
     try:
         history.parent.mkdir(parents=True, exist_ok=True)
         if history.exists():

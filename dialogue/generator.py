@@ -13,7 +13,6 @@ which backend produced the text and after how many tries.
 """
 from __future__ import annotations
 
-import copy
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +23,7 @@ import jinja2
 from dialogue.generator_data import PLACEHOLDER, PROMPTS_DIR, Context, fill_price, render_prompt, write_price
 from dialogue.lm import threads_for_lm
 from parser.acts import Act, Intent, Role
-from parser.rules import ActReader
+from parser.rules import same_price
 
 PROPOSALS = frozenset({Intent.PROPOSE, Intent.COUNTER, Intent.INSIST})
 """Price proposals: which of the three a proposal is depends on the dialogue, not the words (ACTS.md)."""
@@ -39,15 +38,11 @@ def says(parsed: Act, act: Act) -> bool:
     counts whatever its kind (propose/counter/insist follow from the context); an agreement naming no
     price agrees to the price on the table."""
     if act.intent in PROPOSALS:
-        return parsed.intent in PROPOSALS and _same_price(parsed.price, act.price)
+        return parsed.intent in PROPOSALS and same_price(parsed.price, act.price)
     if act.intent is Intent.AGREE:
         return parsed.intent is Intent.AGREE and (parsed.price is None or act.price is None
-                                                 or _same_price(parsed.price, act.price))
+                                                 or same_price(parsed.price, act.price))
     return parsed.intent is act.intent
-
-
-def _same_price(a: float | None, b: float | None) -> bool:
-    return a is not None and b is not None and abs(a - b) <= 0.5
 
 
 @dataclass(frozen=True)
@@ -119,21 +114,14 @@ class TemplateGenerator:
         reader_state = request.context.reader()
         parsed = None
         for text in options:
-            parsed = _copy_reader(reader_state).read(request.role, text)
+            parsed = reader_state.fork().read(request.role, text)
             if says(parsed, request.act):
                 return Rendering(text, request.act, "template", tries, True, parsed, time.perf_counter() - start)
-        parsed = _copy_reader(reader_state).read(request.role, options[0])
+        parsed = reader_state.fork().read(request.role, options[0])
         return Rendering(options[0], request.act, "template", tries, False, parsed, time.perf_counter() - start)
 
     def render(self, requests: list[Request]) -> list[Rendering]:
         return [self.render_one(r) for r in requests]
-
-
-def _copy_reader(reader: ActReader) -> ActReader:
-    """A reader in the same state, sharing its read-only intent model (only the dialogue context is copied)."""
-    twin = copy.copy(reader)
-    twin.context = copy.deepcopy(reader.context)
-    return twin
 
 
 @dataclass
@@ -214,7 +202,7 @@ class LMGenerator:
                 for raw in candidates[:self.config.max_tries - tries[i]]:
                     tries[i] += 1
                     text = fill_price(raw, act.price) if act.price is not None else raw
-                    parsed = _copy_reader(readers[i]).read(requests[i].role, text)
+                    parsed = readers[i].fork().read(requests[i].role, text)
                     if text and PLACEHOLDER not in text and says(parsed, act):
                         done[i] = Rendering(text, act, "lm", tries[i], True, parsed)
                         break

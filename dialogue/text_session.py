@@ -13,8 +13,7 @@ read (`read`), and the writer's decision record (`audit`, with the generator's r
 """
 from __future__ import annotations
 
-import copy
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Callable
 
 from dialogue.corpus import Dialogue, Event, Outcome, Scenario
@@ -25,16 +24,6 @@ from parser.acts import Act, Intent, Role, other_role
 from parser.rules import ActReader
 from strategy.principal import DEFAULT_TURN_LIMIT
 
-class ForkableReader(ActReader):
-    """An ActReader whose copies share the read-only intent model: a copy costs microseconds, not a
-    deep copy of the model's weights (the generator copies a reader for every phrasing it checks)."""
-
-    def __deepcopy__(self, memo: dict) -> ForkableReader:
-        twin = copy.copy(self)
-        c = self.context
-        twin.context = replace(c, last_price=dict(c.last_price), last_intent=dict(c.last_intent))
-        return twin
-
 
 @dataclass(frozen=True)
 class LiveContext(Context):
@@ -42,7 +31,7 @@ class LiveContext(Context):
     live: ActReader | None = None
 
     def reader(self) -> ActReader:
-        return copy.deepcopy(self.live) if self.live is not None else super().reader()
+        return self.live.fork() if self.live is not None else super().reader()
 
 
 @dataclass
@@ -61,7 +50,7 @@ class Side:
         self.role = role
         self.title = scenario.item.title
         self.listing_price = scenario.listing_price
-        self.reader = ForkableReader(scenario.listing_price)
+        self.reader = ActReader(scenario.listing_price)
         self.turns: tuple[Turn, ...] = ()
         self.last_read: Act | None = None
         """The partner's latest move as this side understood it."""

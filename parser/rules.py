@@ -9,8 +9,9 @@ for acts whose text the reader never saw).
 """
 from __future__ import annotations
 
+import copy
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from parser.acts import Act, Intent, Role, other_role
 from parser.intent_model import IntentModel, MessageView, shipped_model
@@ -213,6 +214,17 @@ class ActReader:
     def read(self, role: Role, text: str) -> Act:
         return self.read_with_view(role, text)[0]
 
+    def fork(self) -> ActReader:
+        """A reader in the same state that reads on independently; it shares the read-only intent model, so a
+        fork costs microseconds (the generator forks one for every phrasing it checks)."""
+        twin = copy.copy(self)
+        c = self.context
+        twin.context = replace(c, last_price=dict(c.last_price), last_intent=dict(c.last_intent))
+        return twin
+
+    def __deepcopy__(self, memo: dict) -> ActReader:
+        return self.fork()
+
     def read_with_view(self, role: Role, text: str) -> tuple[Act, MessageView | None]:
         act, view = read_message(text, role, self.context, self.model)
         self.observe(role, act)
@@ -315,9 +327,9 @@ def _candidates(text: str, role: Role, c: DialogueContext) -> tuple[list[_Candid
             continue
         if not _plausible(m, listing, bare=len(mentions) == 1 and BARE_AMOUNT.fullmatch(text) is not None):
             continue
-        restates_listing = bool(listing) and _close(m.value, listing)
+        restates_listing = bool(listing) and same_price(m.value, listing)
         own = c.last_price.get(role)
-        seller_ask = restates_listing and role == "seller" and (own is None or _close(own, listing))
+        seller_ask = restates_listing and role == "seller" and (own is None or same_price(own, listing))
         buyer_quotes = restates_listing and role == "buyer" and not c.any_price
         if (_is_reference(text, m) and not seller_ask) or buyer_quotes:
             references.append(m)
@@ -367,7 +379,8 @@ def _choose(cands: list[_Candidate], text: str) -> _Candidate:
     return cands[-1]
 
 
-def _close(a: float | None, b: float | None) -> bool:
+def same_price(a: float | None, b: float | None) -> bool:
+    """Two prices the same to the half dollar (neither missing)."""
     return a is not None and b is not None and abs(a - b) <= 0.5
 
 
@@ -397,7 +410,7 @@ def read_message(text: str, role: Role, c: DialogueContext,
     partner = c.partner_price(role)
     own = c.last_price.get(role)
     # A proposal of the partner's is open: theirs is the latest, or ours already matches it.
-    partner_open = partner is not None and (c.last_proposer == other_role(role) or _close(own, partner))
+    partner_open = partner is not None and (c.last_proposer == other_role(role) or same_price(own, partner))
     settled = c.deal_price is not None
     cands, references = _candidates(low, role, c)
     if cands:
@@ -416,16 +429,16 @@ def _priced_act(cands: list[_Candidate], low: str, c: DialogueContext, partner: 
     chosen = _choose(cands, low)
     price = chosen.price
     sentence = _sentence_of(low, chosen.mention)
-    if _close(price, partner) and _close(price, own):  # both sides named it: agreed if said so
+    if same_price(price, partner) and same_price(price, own):  # both sides named it: agreed if said so
         ok = AGREE.search(low) or AGREE_WEAK.search(low) or OK_WORDS.search(low) or re.search(r"\bit is\b", low)
         return Act(Intent.AGREE, partner) if ok else Act(Intent.INSIST, own)
-    if _close(price, partner):
+    if same_price(price, partner):
         if NEGATED_PRICE.search(sentence) or re.search(r"\?\s*(?:no|nah|not|are you|you'?re|that'?s|seriously|lol|way)\b", low):
             return Act(Intent.DISAGREE)
         return Act(Intent.AGREE, partner)
     if not c.any_price:
         return Act(Intent.PROPOSE, price)
-    if _close(price, own):
+    if same_price(price, own):
         return Act(Intent.INSIST, own)
     return Act(Intent.COUNTER, price)
 

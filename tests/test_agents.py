@@ -9,8 +9,8 @@ import dialogue.lm
 from dialogue.agents import AgentError, AgentSide, Generators, make_agent, parse_spec
 from dialogue.generator import TemplateGenerator
 from dialogue.scenarios import pick_scenario
-from dialogue.text_session import ForkableReader
 from parser.acts import Act, Intent
+from parser.rules import ActReader
 from tests.conftest import ROOT
 
 
@@ -59,7 +59,7 @@ def test_the_default_generator_falls_back_to_templates_with_one_message(monkeypa
 
 
 def test_copies_of_a_reader_share_the_model_and_not_the_context():
-    reader = ForkableReader(100.0)
+    reader = ActReader(100.0)
     reader.read("seller", "I am asking $100.")
     twin = copy.deepcopy(reader)
     assert twin.model is reader.model and twin.context is not reader.context

@@ -5,9 +5,9 @@ cache, a short `max_new_tokens`), puts the act's price where the model wrote the
 parses the text back with a fresh ActReader that has read the dialogue so far. A rendering whose
 parse differs from the act is resampled (`max_tries` samples in all); after that a template
 (prompts/realisations.j2) says it. So the text never states a price other than the act's.
-Many acts (from many dialogues) are rendered in one batched `generate` call, with two candidates
-each: the call ends once every act has a finished one (a batch waits for its slowest row, and the
-first of two to finish comes sooner), and the finished candidates are checked in order.
+Many acts (from many dialogues) are rendered in one batched `generate` call, with a few candidates
+each that share the prompt's keys and values: each candidate is checked as soon as it ends, and an act
+is done once one says it or all have ended (a batch waits for its slowest act).
 `TemplateGenerator` is the template step alone. Every Rendering carries its decision record:
 which backend produced the text and after how many tries.
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 import jinja2
 
@@ -144,6 +144,8 @@ class LMGenerator:
     name: str = "lm"
 
     def __post_init__(self) -> None:
+        import torch
+
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
@@ -153,36 +155,40 @@ class LMGenerator:
         self.digit_ids = [i for i, piece in enumerate(pieces) if any(ch.isdigit() for ch in piece)]
         head = self.model.get_output_embeddings() if hasattr(self.model, "get_output_embeddings") else None
         if head is not None:
-            # generate() hands the head the last position of a batch, a strided view: torch's matmul then
-            # copies the whole vocabulary matrix once per row (~1 s for 8 rows on a CPU). Contiguous, it doesn't.
-            head.register_forward_pre_hook(lambda module, args: (args[0].contiguous(), *args[1:]))
+            # The model hands the head the last position of each prompt, a view with the prompt's strides: torch's
+            # matmul then copies the whole vocabulary matrix once per row (~75 ms a row on a CPU), even for one row,
+            # which torch calls contiguous. A fresh copy of the positions has plain strides.
+            head.register_forward_pre_hook(
+                lambda module, args: (args[0].clone(memory_format=torch.contiguous_format), *args[1:]))
 
-    def sample(self, prompts: list[str], n: int = 1) -> list[list[str]]:
-        """n sampled continuations per prompt in one batched generate call, each cut at the end of its line.
-        Generation stops once every prompt has a finished continuation: only those come back."""
+    def sample(self, prompts: list[str], n: int, judge: Callable[[int, str], bool]) -> None:
+        """Samples n continuations per prompt in one batched generate call, and hands each to judge(prompt's index,
+        text cut at the end of its line) as soon as it ends. A prompt is done once judge says so or all n of its
+        continuations have ended; generation stops when every prompt is done."""
         import torch
 
         torch.manual_seed(self.config.seed + self.calls)
         self.calls += 1
-        batch = self.tokenizer([p for p in prompts for _ in range(n)], return_tensors="pt", padding=True,
-                               add_special_tokens=False)
+        batch = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
         device = getattr(self.model, "device", None)
         if device is not None:
             batch = batch.to(device)
-        width = batch["input_ids"].shape[1]
-        eos = self.tokenizer.eos_token_id
+        ids, mask = batch["input_ids"], batch["attention_mask"]
+        judging = Judging(ids.shape[1], n, self.tokenizer, judge)
         with torch.inference_mode(), threads_for_lm():
+            # Each prompt is read once: its n candidates share its keys and values (the prompt-reuse pattern of
+            # transformers' cache docs); generate then reads only the prompt's last token.
+            head = mask[:, :-1]
+            cache = self.model(input_ids=ids[:, :-1], attention_mask=head, position_ids=(head.cumsum(-1) - 1).clamp(0),
+                               use_cache=True, logits_to_keep=1).cache
+            cache.batch_repeat_interleave(n)
             out = self.model.generate(
-                **batch, do_sample=True, temperature=self.config.temperature, top_k=self.config.top_k,
-                max_new_tokens=self.config.max_new_tokens, use_cache=True, pad_token_id=self.tokenizer.pad_token_id,
-                eos_token_id=eos, stopping_criteria=_first_finished(width, n, eos),
+                input_ids=ids.repeat_interleave(n, 0), attention_mask=mask.repeat_interleave(n, 0), cache=cache,
+                do_sample=False, logits_processor=[TopKSampler(self.config.top_k, self.config.temperature)],
+                max_new_tokens=self.config.max_new_tokens, pad_token_id=self.tokenizer.pad_token_id,
+                eos_token_id=self.tokenizer.eos_token_id, stopping_criteria=[judging],
                 suppress_tokens=None if self.config.digits else self.digit_ids)
-        new = out[:, width:]
-        ended = (new == eos).any(dim=1).tolist()
-        texts = self.tokenizer.batch_decode(new, skip_special_tokens=True)
-        # Where max_new_tokens cut every candidate of a prompt, its first one comes back cut to whole sentences.
-        return [[_first_line(texts[k], complete=True) for k in range(i * n, i * n + n) if ended[k]]
-                or [_first_line(texts[i * n], complete=False)] for i in range(len(prompts))]
+        judging.finish(out)
 
     def render(self, requests: list[Request]) -> list[Rendering]:
         start = time.perf_counter()
@@ -193,19 +199,21 @@ class LMGenerator:
         prompts = [render_prompt(r.context, r.role, r.act) for r in requests]
         done: list[Rendering | None] = [None] * len(requests)
         tries = [0] * len(requests)
-        while True:
-            todo = [i for i, d in enumerate(done) if d is None and tries[i] < self.config.max_tries]
-            if not todo:
-                break
-            for i, candidates in zip(todo, self.sample([prompts[i] for i in todo], self.config.candidates)):
+        while todo := [i for i, d in enumerate(done) if d is None and tries[i] < self.config.max_tries]:
+            def judge(k: int, raw: str, todo: list[int] = todo) -> bool:
+                """Whether act todo[k] is settled: said by this text, or out of tries."""
+                i = todo[k]
+                if done[i] is not None or tries[i] == self.config.max_tries:
+                    return True
+                tries[i] += 1
                 act = requests[i].act
-                for raw in candidates[:self.config.max_tries - tries[i]]:
-                    tries[i] += 1
-                    text = fill_price(raw, act.price) if act.price is not None else raw
-                    parsed = readers[i].fork().read(requests[i].role, text)
-                    if text and PLACEHOLDER not in text and says(parsed, act):
-                        done[i] = Rendering(text, act, "lm", tries[i], True, parsed)
-                        break
+                text = fill_price(raw, act.price) if act.price is not None else raw
+                parsed = readers[i].fork().read(requests[i].role, text)
+                if text and PLACEHOLDER not in text and says(parsed, act):
+                    done[i] = Rendering(text, act, "lm", tries[i], True, parsed)
+                return done[i] is not None or tries[i] == self.config.max_tries
+
+            self.sample([prompts[i] for i in todo], self.config.candidates, judge)
         for i, d in enumerate(done):
             if d is None:
                 done[i] = self.fallback.render_one(requests[i], tries=tries[i])
@@ -215,16 +223,60 @@ class LMGenerator:
         return done  # type: ignore[return-value]
 
 
-def _first_finished(width: int, n: int, eos: int) -> Any:
-    """A stopping criterion for n candidates per prompt: a prompt is done once one of its candidates ended."""
-    from transformers import StoppingCriteria, StoppingCriteriaList
+@dataclass(frozen=True)
+class TopKSampler:
+    """Samples the next token from the top k at a temperature, as generate's do_sample does, but by the Gumbel-max
+    trick on the k scores: torch.multinomial over the whole vocabulary costs ~0.85 ms a row on a CPU, more than a
+    batch's decoding step gains. As a logits processor it leaves one token possible, which generate then takes."""
+    k: int
+    temperature: float
 
-    class FirstFinished(StoppingCriteria):
-        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
-            ended = (input_ids[:, width:] == eos).any(dim=1).view(-1, n).any(dim=1)
-            return ended.repeat_interleave(n)
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        import torch
 
-    return StoppingCriteriaList([FirstFinished()])
+        top, index = scores.topk(min(self.k, scores.shape[-1]), dim=-1)
+        uniform = torch.rand(top.shape, device=top.device).clamp_(min=1e-20)
+        choice = (top.float() / self.temperature - torch.log(-torch.log(uniform))).argmax(dim=-1, keepdim=True)
+        return torch.full_like(scores, float("-inf")).scatter_(-1, index.gather(-1, choice), 0.0)
+
+
+class Judging:
+    """generate's stopping criterion for n candidates a prompt: each candidate is judged once it ends, and a prompt
+    is done once the judge says so or all its candidates ended. `finish` judges what generate's last step left:
+    candidates that ended unseen, and for a prompt none of whose candidates ended, its first, cut to whole
+    sentences where max_new_tokens cut it."""
+
+    def __init__(self, width: int, n: int, tokenizer: Any, judge: Callable[[int, str], bool]) -> None:
+        self.width, self.n, self.tokenizer, self.judge = width, n, tokenizer, judge
+        self.judged: set[int] = set()
+        self.settled: set[int] = set()
+
+    def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+        import torch
+
+        new = input_ids[:, self.width:]
+        for row in (new == self.tokenizer.eos_token_id).any(dim=1).nonzero().flatten().tolist():
+            if row not in self.judged:
+                self.judged.add(row)
+                self.examine(row, new[row], complete=True)
+        done = [i in self.settled or all(r in self.judged for r in range(i * self.n, i * self.n + self.n))
+                for i in range(new.shape[0] // self.n)]
+        return torch.tensor(done, device=input_ids.device).repeat_interleave(self.n)
+
+    def examine(self, row: int, tokens: Any, complete: bool) -> None:
+        prompt = row // self.n
+        if prompt not in self.settled:
+            ends = (tokens == self.tokenizer.eos_token_id).nonzero()
+            tokens = tokens[:ends[0, 0]] if len(ends) else tokens
+            text = _first_line(self.tokenizer.decode(tokens, skip_special_tokens=True), complete)
+            if self.judge(prompt, text):
+                self.settled.add(prompt)
+
+    def finish(self, out: Any) -> None:
+        self(out, None)
+        for prompt in range(out.shape[0] // self.n):
+            if not any(r in self.judged for r in range(prompt * self.n, prompt * self.n + self.n)):
+                self.examine(prompt * self.n, out[prompt * self.n, self.width:], complete=False)
 
 
 def _first_line(text: str, complete: bool) -> str:

@@ -51,6 +51,14 @@ class ScriptedLM:
         self.replies = list(replies)
         self.batches: list[int] = []
 
+    def __call__(self, input_ids, **kwargs):
+        """The prompts' shared pass: a scripted reply needs no keys and values."""
+        from types import SimpleNamespace
+
+        from transformers import DynamicCache
+
+        return SimpleNamespace(cache=DynamicCache())
+
     def generate(self, input_ids, attention_mask=None, **kwargs):
         import torch
 

@@ -151,14 +151,27 @@ def test_the_lm_may_not_write_digits(tokenizer):
     assert set(tokenizer("$1,200 37.50", add_special_tokens=False)["input_ids"]) & set(generator.digit_ids)
 
 
-def test_generation_stops_once_every_act_has_a_finished_candidate():
+def test_each_candidate_is_judged_as_it_ends_and_an_act_is_done_once_one_says_it(tokenizer):
     import torch
 
-    from dialogue.generator import _first_finished
+    from dialogue.generator import Judging
 
-    stop = _first_finished(width=2, n=2, eos=0)[0]
-    ids = torch.tensor([[5, 5, 7, 0], [5, 5, 7, 8], [5, 5, 7, 8], [5, 5, 8, 9]])
-    assert stop(ids, None).tolist() == [True, True, False, False]
+    def tokens(text: str, end: bool) -> list[int]:
+        ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+        return ids + [tokenizer.eos_token_id] * end
+
+    judged = []
+    stop = Judging(width=1, n=2, tokenizer=tokenizer, judge=lambda i, text: judged.append((i, text)) or text == "Deal!")
+    rows = [tokens(" Deal!", True), tokens(" Hi there", False),  # act 0: its first candidate says it
+            tokens(" Hi!", True), tokens(" Is it", False),  # act 1: its first fails, its second goes on
+            tokens(" Hello!", True), tokens(" Hi!", True)]  # act 2: both ended, neither says it
+    width = max(map(len, rows))
+    pad = tokenizer(" the", add_special_tokens=False)["input_ids"][0]
+    ids = torch.tensor([[7] + r + [pad] * (width - len(r)) for r in rows])
+    assert stop(ids, None).tolist() == [True, True, False, False, True, True]
+    assert judged == [(0, "Deal!"), (1, "Hi!"), (2, "Hello!"), (2, "Hi!")]
+    stop.finish(ids)  # nothing left to judge: act 1's second candidate never ended, but its first did
+    assert len(judged) == 4
 
 
 def test_a_tiny_llama_renders_a_batch_with_left_padding(tokenizer):

@@ -153,6 +153,8 @@ class LMGenerator:
         self.calls = 0
         pieces = self.tokenizer.batch_decode([[i] for i in range(len(self.tokenizer))])
         self.digit_ids = [i for i, piece in enumerate(pieces) if any(ch.isdigit() for ch in piece)]
+        special = set(self.tokenizer.all_special_ids)
+        self.placeholder_ids = [i for i, piece in enumerate(pieces) if PLACEHOLDER[0] in piece and i not in special]
         head = self.model.get_output_embeddings() if hasattr(self.model, "get_output_embeddings") else None
         if head is not None:
             # The model hands the head the last position of each prompt, a view with the prompt's strides: torch's
@@ -161,10 +163,12 @@ class LMGenerator:
             head.register_forward_pre_hook(
                 lambda module, args: (args[0].clone(memory_format=torch.contiguous_format), *args[1:]))
 
-    def sample(self, prompts: list[str], n: int, judge: Callable[[int, str], bool]) -> None:
+    def sample(self, prompts: list[str], n: int, judge: Callable[[int, str], bool],
+               priced: list[bool] | None = None) -> None:
         """Samples n continuations per prompt in one batched generate call, and hands each to judge(prompt's index,
         text cut at the end of its line) as soon as it ends. A prompt is done once judge says so or all n of its
-        continuations have ended; generation stops when every prompt is done."""
+        continuations have ended; generation stops when every prompt is done. A prompt whose act has no price
+        (priced[i] false) may not write the placeholder."""
         import torch
 
         torch.manual_seed(self.config.seed + self.calls)
@@ -184,7 +188,9 @@ class LMGenerator:
             cache.batch_repeat_interleave(n)
             out = self.model.generate(
                 input_ids=ids.repeat_interleave(n, 0), attention_mask=mask.repeat_interleave(n, 0), cache=cache,
-                do_sample=False, logits_processor=[TopKSampler(self.config.top_k, self.config.temperature)],
+                do_sample=False, logits_processor=[
+                    Forbid([not p for p in priced or [True] * len(prompts) for _ in range(n)], self.placeholder_ids),
+                    TopKSampler(self.config.top_k, self.config.temperature)],
                 max_new_tokens=self.config.max_new_tokens, pad_token_id=self.tokenizer.pad_token_id,
                 eos_token_id=self.tokenizer.eos_token_id, stopping_criteria=[judging],
                 suppress_tokens=None if self.config.digits else self.digit_ids)
@@ -213,7 +219,8 @@ class LMGenerator:
                     done[i] = Rendering(text, act, "lm", tries[i], True, parsed)
                 return done[i] is not None or tries[i] == self.config.max_tries
 
-            self.sample([prompts[i] for i in todo], self.config.candidates, judge)
+            self.sample([prompts[i] for i in todo], self.config.candidates, judge,
+                        [requests[i].act.price is not None for i in todo])
         for i, d in enumerate(done):
             if d is None:
                 done[i] = self.fallback.render_one(requests[i], tries=tries[i])
@@ -221,6 +228,22 @@ class LMGenerator:
         for d in done:
             d.seconds = seconds
         return done  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Forbid:
+    """A logits processor: the rows flagged may not write these tokens."""
+    rows: list[bool]
+    tokens: list[int]
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        import torch
+
+        rows = [r for r, flagged in enumerate(self.rows) if flagged]
+        if rows and self.tokens:
+            rows_at, tokens_at = torch.tensor(rows, device=scores.device), torch.tensor(self.tokens, device=scores.device)
+            scores[rows_at[:, None], tokens_at[None, :]] = float("-inf")
+        return scores
 
 
 @dataclass(frozen=True)

@@ -24,14 +24,16 @@ def tiny_tokenizer():
     return PreTrainedTokenizerFast(tokenizer_object=bpe._tokenizer, eos_token=EOS, pad_token=EOS)
 
 
-def tiny_model(vocab_size: int, seed: int = 0):
+def tiny_model(vocab_size: int, seed: int = 0, init: float = 0.02):
+    """init: the weights' standard deviation (larger: sharper attention, whose output then depends on positions)."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
     torch.manual_seed(seed)
     config = LlamaConfig(vocab_size=vocab_size, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
                          num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=512,
-                         eos_token_id=0, pad_token_id=0, bos_token_id=0, tie_word_embeddings=True)
+                         eos_token_id=0, pad_token_id=0, bos_token_id=0, tie_word_embeddings=True,
+                         initializer_range=init)
     return LlamaForCausalLM(config).eval()
 
 

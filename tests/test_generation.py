@@ -185,6 +185,58 @@ def test_a_tiny_llama_renders_a_batch_with_left_padding(tokenizer):
     assert all(r.record["generator"] in ("lm", "template") for r in out)
 
 
+def test_an_act_without_a_price_may_not_write_the_placeholder(tokenizer):
+    import torch
+
+    from dialogue.generator import Forbid
+
+    generator = LMGenerator(ScriptedLM(tokenizer, []), tokenizer)
+    placeholder = tokenizer(PLACEHOLDER, add_special_tokens=False)["input_ids"]
+    assert placeholder[0] in generator.placeholder_ids and tokenizer.eos_token_id not in generator.placeholder_ids
+    scores = Forbid([False, True], generator.placeholder_ids)(None, torch.zeros(2, len(tokenizer)))
+    assert scores[0].eq(0).all() and scores[1, placeholder[0]] == float("-inf")
+    assert scores[1].isfinite().sum() == len(tokenizer) - len(generator.placeholder_ids)
+
+
+def test_top_k_sampling_draws_from_the_top_k_at_the_temperature():
+    import math
+
+    import torch
+
+    from dialogue.generator import TopKSampler
+
+    torch.manual_seed(0)
+    scores = torch.tensor([[0.0, math.log(3), -1.0, -2.0, float("-inf")]]).repeat(4000, 1)
+    out = TopKSampler(k=2, temperature=1.0)(None, scores)
+    chosen = out.argmax(dim=-1)
+    assert (out == 0).sum(dim=-1).eq(1).all() and set(chosen.tolist()) == {0, 1}
+    assert abs((chosen == 1).float().mean().item() - 0.75) < 0.03  # softmax of the top two: 3/4 and 1/4
+    colder = TopKSampler(k=2, temperature=0.5)(None, scores).argmax(dim=-1)
+    assert abs((colder == 1).float().mean().item() - 0.9) < 0.03  # 3^2 / (3^2 + 1)
+
+
+def test_candidates_sharing_a_left_padded_prompt_continue_it_as_the_prompt_alone_does(tokenizer):
+    """The shared prompt pass (positions from the padding mask, keys and values repeated per candidate) gives
+    what generate gives each prompt alone; top-1 sampling is greedy."""
+    import torch
+
+    from dialogue.generator import _first_line
+
+    model = tiny_model(len(tokenizer), seed=3, init=0.5)
+    generator = LMGenerator(model, tokenizer, LMConfig(top_k=1, candidates=2, max_new_tokens=12))
+    prompts = ["Trek bike | listed $120\nbuyer: Hi there!\nseller (counter <price>):", "Trek bike | listed $120\nbuyer (greet):"]
+    judged: dict[int, list[str]] = {0: [], 1: []}
+    generator.sample(prompts, 2, lambda i, text: judged[i].append(text) or False)
+    for i, prompt in enumerate(prompts):
+        ids = tokenizer(prompt, return_tensors="pt", add_special_tokens=False)["input_ids"]
+        with torch.inference_mode():
+            new = model.generate(ids, do_sample=False, max_new_tokens=12, suppress_tokens=generator.digit_ids,
+                                 pad_token_id=tokenizer.pad_token_id)[0, ids.shape[1]:].tolist()
+        ended = tokenizer.eos_token_id in new
+        text = tokenizer.decode(new[:new.index(tokenizer.eos_token_id)] if ended else new, skip_special_tokens=True)
+        assert judged[i][0] == _first_line(text, complete=ended)
+
+
 def test_the_lm_runs_on_its_threads_whatever_a_policy_set(monkeypatch):
     import torch
 

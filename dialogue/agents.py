@@ -13,7 +13,6 @@ import importlib.util
 import random
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 from dialogue.corpus import Scenario
 from dialogue.generator import PROPOSALS, Generator, GeneratorError, Rendering, make_generator
@@ -80,16 +79,14 @@ class Generators:
         if spec == "template":
             return make_generator("template", seed=self.seed)
         if spec.startswith("lm:"):
-            if not Path(spec[3:], "adapter_config.json").is_file():
-                raise AgentError(f"{spec[3:]}: not a LoRA adapter directory (no adapter_config.json)")
             try:
                 return make_generator("lm", adapter=spec[3:], seed=self.seed)
             except GeneratorError as e:
                 raise AgentError(str(e)) from None
-        from dialogue.lm import DEFAULT_ADAPTER
+        from dialogue.lm import DEFAULT_ADAPTER, is_adapter
 
         try:
-            if not (DEFAULT_ADAPTER / "adapter_config.json").is_file():
+            if not is_adapter(DEFAULT_ADAPTER):
                 raise GeneratorError(f"no adapter in {DEFAULT_ADAPTER}")
             return make_generator("lm", seed=self.seed)
         except (GeneratorError, ImportError) as e:
@@ -177,14 +174,14 @@ def kind_of(name: str) -> str:
 
 def lm_status() -> str:
     """Whether the default generator can run here, without loading it."""
-    from dialogue.lm import DEFAULT_ADAPTER, GGUF_PACKAGE, INSTALL_HINT
+    from dialogue.lm import DEFAULT_ADAPTER, GGUF_PACKAGE, INSTALL_HINT, is_adapter
 
     missing = [m for m in ("torch", "transformers", "peft") if importlib.util.find_spec(m) is None]
     if missing:
         return f"unavailable (missing {', '.join(missing)}): template fallback"
     if importlib.util.find_spec(GGUF_PACKAGE) is None:
         return f"unavailable (no base model: {INSTALL_HINT}): template fallback"
-    if not (DEFAULT_ADAPTER / "adapter_config.json").is_file():
+    if not is_adapter(DEFAULT_ADAPTER):
         return f"unavailable (no adapter in {DEFAULT_ADAPTER}): template fallback"
     return f"available (SmolLM2-135M + {DEFAULT_ADAPTER.name})"
 

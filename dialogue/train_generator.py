@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from dialogue.generator_data import CONTEXT_TURNS, DEFAULT_DATA, load_examples, split
-from dialogue.lm import DEFAULT_BASE_MODEL, ModelError, load_tokenizer, offline, resolve_base_model
+from dialogue.lm import DEFAULT_BASE_MODEL, check_adapter, load_tokenizer, offline, resolve_base_model
 
 
 BASE_NAMES = {DEFAULT_BASE_MODEL: "HuggingFaceTB/SmolLM2-135M-Instruct"}
@@ -69,8 +69,6 @@ def build_model(config: TrainConfig) -> Any:
     if config.init_adapter:
         from peft import PeftModel
 
-        if not (Path(config.init_adapter) / "adapter_config.json").is_file():
-            raise ModelError(f"{config.init_adapter}: not a LoRA adapter directory (no adapter_config.json)")
         return PeftModel.from_pretrained(model, config.init_adapter, is_trainable=True)
     lora = LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
                       target_modules="all-linear", task_type="CAUSAL_LM")
@@ -79,6 +77,8 @@ def build_model(config: TrainConfig) -> Any:
 
 def train_generator(config: TrainConfig) -> dict:
     """Trains, saves the adapter and its card in config.out, and returns the summary the card shows."""
+    if config.init_adapter:
+        check_adapter(config.init_adapter)
     offline()
     import datasets
     import torch

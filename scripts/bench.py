@@ -88,7 +88,7 @@ def _render_requests(n: int, seed: int = 0) -> list:
 
 RENDER_GROUPS = 8
 """Groups of 8 acts in the batching figure: a batch waits for its slowest act, so one group's speedup varies
-from about 1.5 to 4 with the samples drawn."""
+from below 1 to about 6 with the samples drawn."""
 
 
 def bench_render() -> dict:

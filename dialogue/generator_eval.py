@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from dialogue.corpus import load_dialogues
-from dialogue.generator import GeneratorError, LMConfig, LMGenerator, Request
+from dialogue.decoding import Sampling
+from dialogue.generator import GeneratorError, LMGenerator, Request
 from dialogue.generator_data import dialogue_contexts, render_prompt
 
 
@@ -84,7 +85,7 @@ def evaluate_generator(data: Path, limit: int | None = 500, base_model: str = "s
         raise GeneratorError(str(e)) from None
     ppl_finetuned, ppl_finetuned_text = perplexity(model, tokenizer, pairs)
 
-    generator = LMGenerator(model.to(torch_dtype(dtype)), tokenizer, LMConfig(seed=seed))
+    generator = LMGenerator(model.to(torch_dtype(dtype)), tokenizer, Sampling(seed=seed))
     renderings, seconds = [], []
     for start in range(0, len(items), batch_size):
         out = generator.render([r for r, _ in items[start:start + batch_size]])

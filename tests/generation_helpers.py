@@ -46,32 +46,44 @@ def save_tiny_base(path: Path) -> Path:
 
 
 class ScriptedLM:
-    """A stand-in for a causal LM whose `generate` continues each prompt with the next scripted reply."""
+    """A stand-in causal LM that says scripted replies, a token a step, each ended by eos: every candidate the
+    decoding starts takes the next reply (rows in order), then "Thanks.". Its cache holds each row's number, so it
+    follows the rows the decoding keeps."""
 
     def __init__(self, tokenizer, replies: list[str]) -> None:
-        self.tokenizer = tokenizer
-        self.replies = list(replies)
-        self.batches: list[int] = []
-
-    def __call__(self, input_ids, **kwargs):
-        """The prompts' shared pass: a scripted reply needs no keys and values."""
         from types import SimpleNamespace
 
-        from transformers import DynamicCache
+        self.tokenizer = tokenizer
+        self.replies = list(replies)
+        self.config = SimpleNamespace(vocab_size=len(tokenizer))
+        self.pending: list[list[int]] = [[]]  # by row number (from 1): the tokens of its reply still to say
+        self.candidates = 0
 
-        return SimpleNamespace(cache=DynamicCache())
+    def __call__(self, input_ids, attention_mask=None, position_ids=None, cache=None, **kwargs):
+        from types import SimpleNamespace
 
-    def generate(self, input_ids, attention_mask=None, **kwargs):
         import torch
+        from transformers.cache_utils import Cache, DynamicLayer
 
-        self.batches.append(input_ids.shape[0])
-        rows = []
-        for _ in range(input_ids.shape[0]):
-            reply = self.replies.pop(0) if self.replies else "Thanks."
-            rows.append(self.tokenizer(" " + reply, add_special_tokens=False)["input_ids"] + [self.tokenizer.eos_token_id])
-        width = max(len(r) for r in rows)
-        new = torch.tensor([r + [self.tokenizer.pad_token_id] * (width - len(r)) for r in rows])
-        return torch.cat([input_ids, new], dim=1)
+        if cache is None:  # the prompts' pass: the keys and values say nothing
+            layer, states = DynamicLayer(), torch.zeros(1, 1, input_ids.shape[1], 1)
+            layer.update(states, states)
+            return SimpleNamespace(cache=Cache(layers=[layer]))
+        numbers = cache.layers[0].keys[:, 0, -1, 0].long().tolist()
+        logits = torch.full((len(numbers), 1, len(self.tokenizer)), -1e9)
+        for r, number in enumerate(numbers):
+            if number == 0:  # a row's first step
+                numbers[r] = number = len(self.pending)
+                self.pending.append([])
+            if not self.pending[number]:  # the row starts a candidate
+                reply = self.replies.pop(0) if self.replies else "Thanks."
+                self.pending[number] = self.tokenizer(" " + reply, add_special_tokens=False)["input_ids"] + [
+                    self.tokenizer.eos_token_id]
+                self.candidates += 1
+            logits[r, 0, self.pending[number].pop(0)] = 0.0
+        states = torch.tensor(numbers, dtype=torch.float)[:, None, None, None]
+        cache.update(states, states, 0)
+        return SimpleNamespace(logits=logits)
 
 
 def base_model_or_skip() -> None:

@@ -9,7 +9,8 @@ import sys
 import pytest
 
 from dialogue.corpus import CorpusError, load_dialogues
-from dialogue.generator import (GeneratorError, LMConfig, LMGenerator, Request, TemplateGenerator, parse_back,
+from dialogue.decoding import Sampling
+from dialogue.generator import (GeneratorError, LMGenerator, Request, TemplateGenerator, parse_back,
                                 say, says)
 from dialogue.generator_data import (PLACEHOLDER, Context, Turn, dialogue_contexts, dialogue_examples, fill_price,
                                      load_examples, mask_price, render_prompt, write_price)
@@ -113,128 +114,131 @@ def tokenizer():
 
 
 def test_the_lm_output_is_filled_and_checked(tokenizer):
-    """Wrong price, then a wrong intent, then right: accepted on the third try, the placeholder filled."""
-    lm = ScriptedLM(tokenizer, [f"I could do ${PLACEHOLDER}.", "Is it still available?",  # first batch
-                                "How about $999?",  # second batch: only the act still wrong is resampled
-                                f"Would you take {PLACEHOLDER}?"])
-    generator = LMGenerator(lm, tokenizer, LMConfig(candidates=1, max_tries=3))
+    """Act 1: a wrong intent, then another, then right: accepted on the third try, the placeholder filled."""
+    lm = ScriptedLM(tokenizer, [f"I could do ${PLACEHOLDER}.", "Is it still available?",  # the first candidates
+                                "Hi there!", f"Would you take {PLACEHOLDER}?"])  # act 1's next ones, as it fails
+    generator = LMGenerator(lm, tokenizer, Sampling(candidates=1, tries=3))
     context = BIKE.then(Turn("seller", "I am asking $380."))
     out = generator.render([Request(Act(Intent.COUNTER, 300), "buyer", context),
                             Request(Act(Intent.COUNTER, 250), "buyer", context)])
     assert [r.text for r in out] == ["I could do $300.", "Would you take $250?"]
     assert [(r.backend, r.tries) for r in out] == [("lm", 1), ("lm", 3)]
-    assert lm.batches == [2, 1, 1]
+    assert lm.candidates == 4
     assert out[1].record == {"generator": "lm", "tries": 3, "faithful": True, "parsed": "counter(price=250)"}
 
 
 def test_the_template_says_it_when_the_lm_never_does(tokenizer):
-    lm = ScriptedLM(tokenizer, ["Hi!", f"{PLACEHOLDER}", "I can do $5.", "Deal!"])
-    r = LMGenerator(lm, tokenizer, LMConfig(candidates=2, max_tries=3)).render([Request(Act(Intent.INQUIRE), "buyer", BIKE)])[0]
+    lm = ScriptedLM(tokenizer, ["Hi!", "Deal!", "I can do that.", "Is it new?"])
+    r = LMGenerator(lm, tokenizer, Sampling(candidates=2, tries=3)).render([Request(Act(Intent.INQUIRE), "buyer", BIKE)])[0]
     assert (r.backend, r.tries, r.faithful) == ("template", 3, True)
+    assert lm.candidates == 3  # the fourth reply, which would say it, is never asked for
     assert parse_back(Request(Act(Intent.INQUIRE), "buyer", BIKE), r.text) == Act(Intent.INQUIRE)
 
 
-def test_candidates_are_checked_in_order_and_counted_as_tries(tokenizer):
-    lm = ScriptedLM(tokenizer, ["Hello!", "Is it still available?",  # act 1: the second candidate says it
-                                "Is it new?", "Hi!"])  # act 2 (greet): its first fails, its second says it
-    out = LMGenerator(lm, tokenizer, LMConfig(candidates=2)).render(
+def test_each_candidate_is_judged_as_it_ends_and_a_failed_one_makes_way_for_the_next(tokenizer):
+    """Act 1's short first candidate fails, and its row starts the third, which says the act before the long
+    second one ends: that one is never judged. Act 2 is said by its first candidate to end."""
+    long_question = "Is it still available, and could you tell me more about the condition of the bike?"
+    lm = ScriptedLM(tokenizer, ["Hello!", long_question, "Hello there!", "Hi!", "Is it new?"])
+    out = LMGenerator(lm, tokenizer, Sampling(candidates=2, tries=4)).render(
         [Request(Act(Intent.INQUIRE), "buyer", BIKE), Request(Act(Intent.GREET), "seller", BIKE)])
-    assert [(r.text, r.tries) for r in out] == [("Is it still available?", 2), ("Hi!", 2)]
-    assert lm.batches == [4]
+    assert [(r.text, r.tries) for r in out] == [("Is it new?", 2), ("Hi!", 1)]
+    assert lm.candidates == 5
 
 
-def test_the_lm_may_not_write_digits(tokenizer):
-    """Prices come only through the placeholder: every token with a digit is suppressed."""
+def test_the_lm_may_not_write_digits_nor_a_price_where_the_act_has_no_price(tokenizer):
+    """Prices come only through the placeholder: every token with a digit is banned, and for an act without a
+    price, the placeholder's tokens and the dollar sign."""
     generator = LMGenerator(ScriptedLM(tokenizer, []), tokenizer)
     pieces = {tokenizer.decode([i]) for i in generator.digit_ids}
     assert pieces and all(any(ch.isdigit() for ch in p) for p in pieces)
     assert set(tokenizer("$1,200 37.50", add_special_tokens=False)["input_ids"]) & set(generator.digit_ids)
+    placeholder, dollar = (tokenizer(text, add_special_tokens=False)["input_ids"] for text in (PLACEHOLDER, "$"))
+    assert {placeholder[0], dollar[0]} <= set(generator.banned(Act(Intent.INQUIRE)))
+    assert tokenizer.eos_token_id not in generator.banned(Act(Intent.INQUIRE))
+    assert not {placeholder[0], dollar[0]} & set(generator.banned(Act(Intent.COUNTER, 5)))
+    assert set(generator.digit_ids) <= set(generator.banned(Act(Intent.COUNTER, 5)))
 
 
-def test_each_candidate_is_judged_as_it_ends_and_an_act_is_done_once_one_says_it(tokenizer):
-    import torch
+def test_the_decoding_never_writes_a_banned_token(tokenizer):
+    from dialogue.decoding import Sampling, sample
 
-    from dialogue.generator import Judging
-
-    def tokens(text: str, end: bool) -> list[int]:
-        ids = tokenizer(text, add_special_tokens=False)["input_ids"]
-        return ids + [tokenizer.eos_token_id] * end
-
-    judged = []
-    stop = Judging(width=1, n=2, tokenizer=tokenizer, judge=lambda i, text: judged.append((i, text)) or text == "Deal!")
-    rows = [tokens(" Deal!", True), tokens(" Hi there", False),  # act 0: its first candidate says it
-            tokens(" Hi!", True), tokens(" Is it", False),  # act 1: its first fails, its second goes on
-            tokens(" Hello!", True), tokens(" Hi!", True)]  # act 2: both ended, neither says it
-    width = max(map(len, rows))
-    pad = tokenizer(" the", add_special_tokens=False)["input_ids"][0]
-    ids = torch.tensor([[7] + r + [pad] * (width - len(r)) for r in rows])
-    assert stop(ids, None).tolist() == [True, True, False, False, True, True]
-    assert judged == [(0, "Deal!"), (1, "Hi!"), (2, "Hello!"), (2, "Hi!")]
-    stop.finish(ids)  # nothing left to judge: act 1's second candidate never ended, but its first did
-    assert len(judged) == 4
+    model = tiny_model(len(tokenizer), seed=1, init=0.5)
+    allowed = [tokenizer.convert_tokens_to_ids(piece) for piece in ("e", "ke")]
+    banned = [i for i in range(len(tokenizer)) if i not in allowed and i != tokenizer.eos_token_id]
+    judged: list[str] = []
+    sample(model, tokenizer, ["Trek bike | listed $120\nbuyer (greet):"], lambda i, text: judged.append(text) or False,
+           Sampling(temperature=1.0, top_k=50, candidates=2, tries=4, max_new_tokens=8), {tokenizer.eos_token_id},
+           [banned])
+    assert len(judged) == 4 and any(judged)
+    assert all(set(text) <= {"e", "k"} for text in judged)
 
 
-def test_a_tiny_llama_renders_a_batch_with_left_padding(tokenizer):
-    """Random weights never say the act: every rendering falls back, but the batch goes through generate."""
-    generator = LMGenerator(tiny_model(len(tokenizer)), tokenizer, LMConfig(max_tries=2, max_new_tokens=6))
+def test_a_tiny_llama_renders_a_batch_of_prompts_of_different_lengths(tokenizer):
+    """Random weights never say the act: every rendering falls back, but the batch goes through the decoding."""
+    generator = LMGenerator(tiny_model(len(tokenizer)), tokenizer, Sampling(tries=2, max_new_tokens=6))
     requests = [Request(Act(Intent.GREET), "buyer", BIKE),
                 Request(Act(Intent.COUNTER, 300), "seller", BIKE.then(Turn("buyer", "Would you take $200 for the bike?")))]
     out = generator.render(requests)
-    assert tokenizer.padding_side == "left"
     assert len(out) == 2 and all(r.faithful for r in out)
-    assert all(r.record["generator"] in ("lm", "template") for r in out)
+    assert [r.tries for r in out if r.backend == "template"] == [2] * sum(r.backend == "template" for r in out)
 
 
-def test_an_act_without_a_price_may_not_write_the_placeholder(tokenizer):
-    import torch
-
-    from dialogue.generator import Forbid
-
-    generator = LMGenerator(ScriptedLM(tokenizer, []), tokenizer)
-    placeholder = tokenizer(PLACEHOLDER, add_special_tokens=False)["input_ids"]
-    assert placeholder[0] in generator.placeholder_ids and tokenizer.eos_token_id not in generator.placeholder_ids
-    scores = Forbid([False, True], generator.placeholder_ids)(None, torch.zeros(2, len(tokenizer)))
-    assert scores[0].eq(0).all() and scores[1, placeholder[0]] == float("-inf")
-    assert scores[1].isfinite().sum() == len(tokenizer) - len(generator.placeholder_ids)
-
-
-def test_top_k_sampling_draws_from_the_top_k_at_the_temperature():
+def test_drawing_samples_the_top_k_at_the_temperature():
     import math
 
     import torch
 
-    from dialogue.generator import TopKSampler
+    from dialogue.decoding import draw
 
-    torch.manual_seed(0)
-    scores = torch.tensor([[0.0, math.log(3), -1.0, -2.0, float("-inf")]]).repeat(4000, 1)
-    out = TopKSampler(k=2, temperature=1.0)(None, scores)
-    chosen = out.argmax(dim=-1)
-    assert (out == 0).sum(dim=-1).eq(1).all() and set(chosen.tolist()) == {0, 1}
+    rng = torch.Generator().manual_seed(0)
+    logits = torch.tensor([[0.0, math.log(3), -1.0, -2.0, float("-inf")]]).repeat(4000, 1)
+    chosen = draw(logits, 2, 1.0, rng)
+    assert set(chosen.tolist()) == {0, 1}
     assert abs((chosen == 1).float().mean().item() - 0.75) < 0.03  # softmax of the top two: 3/4 and 1/4
-    colder = TopKSampler(k=2, temperature=0.5)(None, scores).argmax(dim=-1)
-    assert abs((colder == 1).float().mean().item() - 0.9) < 0.03  # 3^2 / (3^2 + 1)
+    assert abs((draw(logits, 2, 0.5, rng) == 1).float().mean().item() - 0.9) < 0.03  # 3^2 / (3^2 + 1)
+    assert draw(logits, 2, 0.0, rng).eq(1).all()  # temperature 0: greedy
 
 
-def test_candidates_sharing_a_left_padded_prompt_continue_it_as_the_prompt_alone_does(tokenizer):
-    """The shared prompt pass (positions from the padding mask, keys and values repeated per candidate) gives
-    what generate gives each prompt alone; top-1 sampling is greedy."""
+def test_the_continuous_batch_continues_each_prompt_as_generate_does_alone(tokenizer):
+    """Greedy, so every candidate of a prompt is the same text: the packed prompt pass (positions restarting,
+    no attention across prompts), the left-padded layout, the restarts in place (old positions masked) and the
+    rows leaving the batch all give what generate gives each prompt alone. Prompt 1 is settled at once; prompt 0
+    goes on alone, its third candidate started in a row whose first failed."""
     import torch
 
-    from dialogue.generator import _first_line
+    from dialogue.decoding import Sampling, first_line, sample
 
     model = tiny_model(len(tokenizer), seed=3, init=0.5)
-    generator = LMGenerator(model, tokenizer, LMConfig(top_k=1, candidates=2, max_new_tokens=12))
     prompts = ["Trek bike | listed $120\nbuyer: Hi there!\nseller (counter <price>):", "Trek bike | listed $120\nbuyer (greet):"]
     judged: dict[int, list[str]] = {0: [], 1: []}
-    generator.sample(prompts, 2, lambda i, text: judged[i].append(text) or False)
+    sample(model, tokenizer, prompts, lambda i, text: judged[i].append(text) or i == 1,
+           Sampling(temperature=0, candidates=2, tries=3, max_new_tokens=12), {tokenizer.eos_token_id})
+    assert [len(judged[0]), len(judged[1])] == [3, 1]
     for i, prompt in enumerate(prompts):
         ids = tokenizer(prompt, return_tensors="pt", add_special_tokens=False)["input_ids"]
         with torch.inference_mode():
-            new = model.generate(ids, do_sample=False, max_new_tokens=12, suppress_tokens=generator.digit_ids,
-                                 pad_token_id=tokenizer.pad_token_id)[0, ids.shape[1]:].tolist()
+            new = model.generate(ids, do_sample=False, max_new_tokens=12, pad_token_id=tokenizer.pad_token_id)[0, ids.shape[1]:].tolist()
         ended = tokenizer.eos_token_id in new
         text = tokenizer.decode(new[:new.index(tokenizer.eos_token_id)] if ended else new, skip_special_tokens=True)
-        assert judged[i][0] == _first_line(text, complete=ended)
+        assert set(judged[i]) == {first_line(text, complete=ended)}
+
+
+def test_the_cache_grows_in_place_and_keeps_the_rows_asked_for():
+    import torch
+
+    from dialogue.decoding import roomy_layer
+
+    keys = torch.arange(2 * 3, dtype=torch.float).view(2, 1, 3, 1)
+    layer = roomy_layer()(torch.cat([keys, torch.zeros(2, 1, 1, 1)], dim=2), torch.cat([-keys, torch.zeros(2, 1, 1, 1)], dim=2), length=3)
+    expected = keys
+    for step in range(3):  # the second and third outgrow the room
+        new = torch.full((2, 1, 1, 1), 10.0 + step)
+        out_keys, out_values = layer.update(new, -new)
+        expected = torch.cat([expected, new], dim=2)
+        assert torch.equal(out_keys, expected) and torch.equal(out_values, -expected) and layer.get_seq_length() == 4 + step
+    layer.batch_select_indices(torch.tensor([1]))
+    assert torch.equal(layer.keys, expected[1:])
 
 
 def test_the_lm_runs_on_its_threads_whatever_a_policy_set(monkeypatch):
@@ -289,7 +293,7 @@ def test_training_a_tiny_base_writes_an_adapter_and_card(tmp_path):
     card = (out / "README.md").read_text()
     assert "haggler train generator" in card and "## Metrics" in card and "sample-dialogues.json" in card
     model, tok = load_model(str(base), out)
-    r = LMGenerator(model, tok, LMConfig(max_tries=1, max_new_tokens=4)).render([Request(Act(Intent.GREET), "buyer", BIKE)])
+    r = LMGenerator(model, tok, Sampling(tries=1, max_new_tokens=4)).render([Request(Act(Intent.GREET), "buyer", BIKE)])
     assert r[0].faithful
 
 

@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from dialogue.generator import LMConfig, LMGenerator
+from dialogue.decoding import Sampling
+from dialogue.generator import LMGenerator
 from dialogue.generator_data import render_prompt
 from dialogue.generator_eval import perplexity, sample_requests
 from dialogue.lm import DEFAULT_ADAPTER
@@ -48,7 +49,7 @@ def test_fine_tuning_lowers_the_perplexity_of_held_out_utterances(models, held_o
 
 def test_the_fine_tuned_model_says_held_out_acts(models, held_out):
     _, tuned, tokenizer = models
-    generator = LMGenerator(tuned, tokenizer, LMConfig(seed=0))
+    generator = LMGenerator(tuned, tokenizer, Sampling(seed=0))
     sample = held_out[:10]  # one batched call; the full measure is `haggler eval-generator`
     out = generator.render([r for r, _ in sample])
     assert all(r.faithful for r in out)

@@ -39,9 +39,9 @@ def sample(model: Any, tokenizer: Any, prompts: list[str], judge: Callable[[int,
         raise ValueError("every prompt needs two tokens or more")
     n = max(1, min(sampling.candidates, sampling.tries))
     rng = torch.Generator().manual_seed(sampling.seed)
-    bias = torch.zeros(len(prompts), model.config.vocab_size)
+    ban = torch.zeros(len(prompts), model.config.vocab_size, dtype=torch.bool)
     for i, tokens in enumerate(banned):
-        bias[i, list(tokens)] = float("-inf")
+        ban[i, list(tokens)] = True
     with torch.inference_mode(), threads_for_lm():
         cache, width = prompt_cache(model, [ids[:-1] for ids in encoded], n,
                                     room=-(-sampling.tries // n) * sampling.max_new_tokens + 1)
@@ -56,7 +56,7 @@ def sample(model: Any, tokenizer: Any, prompts: list[str], judge: Callable[[int,
         started, settled = [n] * len(prompts), set()
         while prompt:
             logits = model(input_ids=token[:, None], attention_mask=mask, position_ids=position[:, None],
-                           cache=cache, use_cache=True).logits[:, -1].float() + bias[rows]
+                           cache=cache, use_cache=True).logits[:, -1].float().masked_fill_(ban[rows], float("-inf"))
             token, position = draw(logits, sampling.top_k, sampling.temperature, rng), position + 1
             mask = torch.cat([mask, mask.new_ones(len(prompt), 1)], dim=1)
             keep = []

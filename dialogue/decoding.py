@@ -34,29 +34,31 @@ def sample(model: Any, tokenizer: Any, prompts: list[str], judge: Callable[[int,
     to its last whole sentence). banned[i]: tokens prompt i may not write."""
     import torch
 
+    if not prompts:
+        return
     encoded = tokenizer(prompts, add_special_tokens=False)["input_ids"]
-    if min(map(len, encoded), default=2) < 2:
+    if min(map(len, encoded)) < 2:
         raise ValueError("every prompt needs two tokens or more")
     n = max(1, min(sampling.candidates, sampling.tries))
-    rng = torch.Generator().manual_seed(sampling.seed)
-    ban = torch.zeros(len(prompts), model.config.vocab_size, dtype=torch.bool)
+    device = device_of(model)
+    rng = torch.Generator(device).manual_seed(sampling.seed)
+    ban = torch.zeros(len(prompts), model.config.vocab_size, dtype=torch.bool, device=device)
     for i, tokens in enumerate(banned):
         ban[i, list(tokens)] = True
     with torch.inference_mode(), threads_for_lm():
         cache, width = prompt_cache(model, [ids[:-1] for ids in encoded], n,
                                     room=-(-sampling.tries // n) * sampling.max_new_tokens + 1)
         prompt = [p for p in range(len(prompts)) for _ in range(n)]  # each row's prompt
-        rows = torch.tensor(prompt)
-        last = torch.tensor([ids[-1] for ids in encoded])
-        last_position = torch.tensor([len(ids) - 1 for ids in encoded])
-        token, position = last[rows], last_position[rows]
-        mask = (torch.arange(width + 1) >= width - last_position[:, None]).long()[rows]  # prompt and fed token
+        last = torch.tensor([ids[-1] for ids in encoded], device=device)
+        last_position = torch.tensor([len(ids) - 1 for ids in encoded], device=device)
+        token, position = last[prompt], last_position[prompt]
+        mask = (torch.arange(width + 1, device=device) >= width - last_position[:, None]).long()[prompt]  # prompt and fed token
         began = [width] * len(prompt)  # the column where each row's candidate began
         new: list[list[int]] = [[] for _ in prompt]
         started, settled = [n] * len(prompts), set()
         while prompt:
             logits = model(input_ids=token[:, None], attention_mask=mask, position_ids=position[:, None],
-                           cache=cache, use_cache=True).logits[:, -1].float().masked_fill_(ban[rows], float("-inf"))
+                           cache=cache, use_cache=True).logits[:, -1].float().masked_fill_(ban[prompt], float("-inf"))
             token, position = draw(logits, sampling.top_k, sampling.temperature, rng), position + 1
             mask = torch.cat([mask, mask.new_ones(len(prompt), 1)], dim=1)
             keep = []
@@ -78,9 +80,9 @@ def sample(model: Any, tokenizer: Any, prompts: list[str], judge: Callable[[int,
                     keep.append(r)
             keep = [r for r in keep if prompt[r] not in settled]
             if len(keep) < len(prompt):
-                index = torch.tensor(keep, dtype=torch.long)
+                index = torch.tensor(keep, dtype=torch.long, device=device)
                 cache.batch_select_indices(index)
-                rows, token, position, mask = rows[index], token[index], position[index], mask[index]
+                token, position, mask = token[index], position[index], mask[index]
                 prompt, began, new = [prompt[r] for r in keep], [began[r] for r in keep], [new[r] for r in keep]
 
 
@@ -90,14 +92,15 @@ def prompt_cache(model: Any, heads: list[list[int]], n: int, room: int) -> tuple
     import torch
     from transformers.cache_utils import Cache
 
+    device = device_of(model)
     width = max(map(len, heads))
-    packed = torch.tensor([[t for head in heads for t in head]])
-    positions = torch.tensor([[i for head in heads for i in range(len(head))]])
-    row = torch.tensor([p for p, head in enumerate(heads) for _ in head])
+    packed = torch.tensor([[t for head in heads for t in head]], device=device)
+    positions = torch.tensor([[i for head in heads for i in range(len(head))]], device=device)
+    row = torch.tensor([p for p, head in enumerate(heads) for _ in head], device=device)
     causal = (row[:, None] == row[None, :]).tril()[None, None]  # each prompt sees only itself
     layers = model(input_ids=packed, attention_mask=causal, position_ids=positions, use_cache=True,
                    logits_to_keep=1).cache.layers
-    column = torch.tensor([width - len(head) + i for head in heads for i in range(len(head))])
+    column = torch.tensor([width - len(head) + i for head in heads for i in range(len(head))], device=device)
     out = []
     for layer in layers:
         buffers = []
@@ -110,6 +113,12 @@ def prompt_cache(model: Any, heads: list[list[int]], n: int, room: int) -> tuple
     return Cache(layers=out), width
 
 
+def device_of(model: Any) -> Any:
+    import torch
+
+    return getattr(model, "device", None) or torch.device("cpu")
+
+
 def draw(logits: Any, k: int, temperature: float, rng: Any) -> Any:
     """A token a row from the top k at the temperature (the argmax at 0), by the Gumbel-max trick on the k scores:
     torch.multinomial over the whole vocabulary costs ~0.85 ms a row on a CPU, more than a batch step gains."""
@@ -118,7 +127,7 @@ def draw(logits: Any, k: int, temperature: float, rng: Any) -> Any:
     top, index = logits.topk(min(k, logits.shape[-1]), dim=-1)
     if temperature <= 0:
         return index[:, 0]
-    gumbel = -torch.log(-torch.log(torch.rand(top.shape, generator=rng).clamp_(min=1e-20)))
+    gumbel = -torch.log(-torch.log(torch.rand(top.shape, generator=rng, device=top.device).clamp_(min=1e-20)))
     return index.gather(-1, (top / temperature + gumbel).argmax(dim=-1, keepdim=True))[:, 0]
 
 

@@ -58,7 +58,7 @@ NOT_AGREE = _rx(
     r"\b(?:don'?t|not|can'?t|won'?t|never|no)\b[^.?!]{0,30}\b(?:deal|agree|accept|work)\b", r"\bsweeten the deal\b",
     r"\b(?:to|can|could) (?:close|make|reach|seal) (?:this|the|a) deal\b", r"\bno deal\b", r"\bnot (?:a )?deal\b", r"\bnot (?:going to|gonna) work\b", r"\b(?:doesn'?t|does not|won'?t|wouldn'?t|will not|can'?t|cannot) work\b",
     r"\b(?:isn'?t|is not|not) (?:fair|reasonable|acceptable|good)\b", r"\bcan'?t (?:do|take|accept) (?:that|it|this)\b",
-    r"\b(?:don'?t|do not) think (?:i|we) (?:can|could)\b",
+    r"\b(?:don'?t|do not) think (?:i|we) (?:can|could)\b", r"\b(?:can'?t|cannot) (?:go|come) (?:that|so) (?:low|high)\b",
     r"\bcannot (?:do|take|accept) (?:that|it|this)\b", r"\bnot (?:quite|really)?\s*(?:what|where)\b", r"\bbut\b.*\?",
     r"\btoo (?:high|much|low|steep|expensive)\b", r"\bso (?:high|low|steep|expensive)\b", r"\bhow about\b", r"\bwhat about\b", r"\bwould you\b",
     r"\b(?:make|give|cut) me a (?:good |better )?deal\b", r"\bgood deal on\b", r"\bgreat (?:condition|shape|price for|deal on|bike|car|phone|place|location|item|working|running)\b",

@@ -44,7 +44,8 @@ def test_the_partners_price_as_a_question_is_disagree():
 
 
 @pytest.mark.parametrize("reply", ["I don't think I can do that.", "I do not think we could do that, sorry.",
-                                   "I don't think I could do $120, are you willing to offer a bit more?"])
+                                   "I don't think I could do $120, are you willing to offer a bit more?",
+                                   "No, we can't go that low. I'll let you know if that works for you."])
 def test_doubting_one_can_do_it_is_no_agreement(reply):
     """Found in the generator's renderings: these were read as agree, with and without the price."""
     assert acts_of(("buyer", "Would you take 120?"), ("seller", reply))[1] == Act(Intent.DISAGREE)

@@ -93,6 +93,7 @@ DISAGREE = _rx(
     r"\bno thanks\b", r"\bnot possible\b", r"\bnot an option\b", r"\bdecline\b", r"\bwouldn'?t\b", r"\bno can do\b",
     r"\bnot enough\b", r"\bunable\b", r"\brefuse\b", r"\bno deal\b",
     r"\bdon'?t think (?:i|we) can\b", r"\b(?:gotta|have to|going to|i'?ll) (?:quit|walk away)\b",
+    r"\b(?:will not|won'?t|not) be able to (?:do|go|accept|take|sell|afford|pay|meet)\b", r"\b(?:can'?t|cannot) meet\b",
 )
 FINAL = _rx(r"\bstick (?:with|to) my (?:original |first )?(?:offer|price)\b", r"\bfinal (?:offer|price|answer)\b", r"\b(?:is|am|i'?m|that'?s|it'?s) (?:pretty |very |quite )?firm\b", r"\bfirm (?:on|at)\b", r"\b(?:that'?s|is) (?:the )?(?:lowest|best|highest|most) i\b",
             r"\btake it or leave it\b", r"\bnot going (?:any )?(?:lower|higher)\b", r"\bcan'?t go (?:any )?(?:lower|higher)\b",

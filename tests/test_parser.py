@@ -51,6 +51,14 @@ def test_doubting_one_can_do_it_is_no_agreement(reply):
     assert acts_of(("buyer", "Would you take 120?"), ("seller", reply))[1] == Act(Intent.DISAGREE)
 
 
+@pytest.mark.parametrize("reply", ["I will not be able to go that low.", "not really. I can't meet the price."])
+def test_refusing_a_proposal_in_other_words_is_disagreement(reply):
+    """Found in the generator's renderings: these were read as inform."""
+    assert acts_of(("buyer", "Would you take 60?"), ("seller", reply))[1] == Act(Intent.DISAGREE)
+    assert acts_of(("buyer", "Would you take 60?"), ("seller", "I won't be able to pick it up until Friday."))[1] \
+        == Act(Intent.INFORM)
+
+
 def test_formal_offer_counts_as_a_proposal():
     acts = acts_of(("seller", Act(Intent.OFFER, 140)), ("seller", "140 is fair for it"))
     assert acts[1] == Act(Intent.INSIST, 140)

@@ -133,7 +133,8 @@ def _fixed_length_speedup(generator, requests: list) -> float:
     prompts = [render_prompt(r.context, r.role, r.act) for r in requests]
 
     def generate(texts: list[str]) -> None:
-        batch = generator.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+        batch = generator.tokenizer(texts, return_tensors="pt", padding=True, padding_side="left",
+                                    add_special_tokens=False)
         generator.model.generate(**batch, do_sample=False, min_new_tokens=20, max_new_tokens=20,
                                  pad_token_id=generator.tokenizer.pad_token_id)
 

@@ -5,8 +5,14 @@ The prompts are read in one packed pass (no padding: positions restart at each p
 are laid out left-padded, a row per candidate, with room for the new positions. Then each step feeds every row one
 token. A row ends at the end of its line (eos or a newline) or at max_new_tokens, and is judged at once. A row judged
 no starts its prompt's next candidate in place: its old positions are masked out, and it reads the prompt's last token
-again. Once a prompt is settled (judged yes) or out of tries, its rows leave the batch. HF's `generate` can neither
-restart nor drop a row, so a batch of many prompts would wait for its slowest prompt's every try.
+again. Once a prompt is settled (judged yes) or out of tries, its rows leave the batch (the rows past the kept ones
+move into the gaps). HF's `generate` can neither restart nor drop a row, so a batch of many prompts would wait for its
+slowest prompt's every try.
+
+With guidance, each candidate has a twin row that reads its prompt's plain form (the prompt without what conditions
+it), whose keys and values come from the prompt's own where the plain form begins it. The two rows read the same new
+tokens, drawn from plain + guidance * (prompt - plain): classifier-free guidance (Sanchez et al. 2023, "Stay on
+topic with classifier-free guidance"), which makes the candidates follow the condition more closely.
 """
 from __future__ import annotations
 
@@ -22,93 +28,134 @@ class Sampling:
     max_new_tokens: int = 32
     temperature: float = 0.5  # 0: greedy
     top_k: int = 40
-    candidates: int = 4  # a prompt's candidates in the batch at once
+    candidates: int = 2  # a prompt's candidates in the batch at once (each two rows, with guidance)
     tries: int = 4  # a prompt's candidates in all
+    guidance: float = 1.5  # classifier-free guidance: next-token scores plain + guidance * (prompt - plain); 1: none
     seed: int = 0
 
 
 def sample(model: Any, tokenizer: Any, prompts: list[str], judge: Callable[[int, str], bool], sampling: Sampling,
-           stops: Collection[int], banned: Sequence[Sequence[int]] = ()) -> None:
+           stops: Collection[int], banned: Sequence[Sequence[int]] = (), plain: Sequence[str] = ()) -> None:
     """Samples continuations of each prompt until judge(prompt's index, its text up to the end of its line) says
     yes or `sampling.tries` were judged. A candidate ends at a token in `stops` or at max_new_tokens (then cut back
-    to its last whole sentence). banned[i]: tokens prompt i may not write."""
+    to its last whole sentence). banned[i]: tokens prompt i may not write. plain[i]: prompt i without what
+    conditions it (its act), for guidance; a candidate then has a twin row that reads plain[i] and the same new
+    tokens, and its scores push the candidate away from what the plain prompt alone would say."""
     import torch
 
     if not prompts:
         return
-    encoded = tokenizer(prompts, add_special_tokens=False)["input_ids"]
+    guided = sampling.guidance != 1 and bool(plain)
+    if guided and len(plain) != len(prompts):
+        raise ValueError("a plain prompt for each prompt, or none")
+    encoded = tokenizer(list(prompts) + (list(plain) if guided else []), add_special_tokens=False)["input_ids"]
     if min(map(len, encoded)) < 2:
         raise ValueError("every prompt needs two tokens or more")
-    n = max(1, min(sampling.candidates, sampling.tries))
+    n, twins = max(1, min(sampling.candidates, sampling.tries)), 2 if guided else 1
+    heads_of = [[p + k * len(prompts) for k in range(twins)] for p in range(len(prompts))]  # each prompt's rows' heads
     device = device_of(model)
     rng = torch.Generator(device).manual_seed(sampling.seed)
     ban = torch.zeros(len(prompts), model.config.vocab_size, dtype=torch.bool, device=device)
     for i, tokens in enumerate(banned):
         ban[i, list(tokens)] = True
     with torch.inference_mode(), threads_for_lm():
-        cache, width = prompt_cache(model, [ids[:-1] for ids in encoded], n,
+        prompt = [p for p in range(len(prompts)) for _ in range(n)]  # each candidate's prompt
+        cache, width = prompt_cache(model, [ids[:-1] for ids in encoded], [h for p in prompt for h in heads_of[p]],
                                     room=-(-sampling.tries // n) * sampling.max_new_tokens + 1)
-        prompt = [p for p in range(len(prompts)) for _ in range(n)]  # each row's prompt
         last = torch.tensor([ids[-1] for ids in encoded], device=device)
         last_position = torch.tensor([len(ids) - 1 for ids in encoded], device=device)
-        token, position = last[prompt], last_position[prompt]
-        mask = (torch.arange(width + 1, device=device) >= width - last_position[:, None]).long()[prompt]  # prompt and fed token
-        began = [width] * len(prompt)  # the column where each row's candidate began
+        rows = torch.tensor([h for p in prompt for h in heads_of[p]], device=device)  # each row's head
+        token, position = last[rows], last_position[rows]
+        mask = (torch.arange(width + 1, device=device) >= width - last_position[:, None]).long()[rows]  # head and fed token
+        began = [width] * len(prompt)  # the column where each candidate began
         new: list[list[int]] = [[] for _ in prompt]
         started, settled = [n] * len(prompts), set()
         while prompt:
             logits = model(input_ids=token[:, None], attention_mask=mask, position_ids=position[:, None],
-                           cache=cache, use_cache=True).logits[:, -1].float().masked_fill_(ban[prompt], float("-inf"))
-            token, position = draw(logits, sampling.top_k, sampling.temperature, rng), position + 1
-            mask = torch.cat([mask, mask.new_ones(len(prompt), 1)], dim=1)
+                           cache=cache, use_cache=True).logits[:, -1].float()
+            if guided:
+                logits = logits.view(len(prompt), twins, -1)
+                logits = logits[:, 1].lerp_(logits[:, 0], sampling.guidance)
+            drawn = draw(logits.masked_fill_(ban[prompt], float("-inf")), sampling.top_k, sampling.temperature, rng)
+            token, position = drawn.repeat_interleave(twins), position + 1
+            mask = torch.cat([mask, mask.new_ones(len(mask), 1)], dim=1)
             keep = []
-            for r, t in enumerate(token.tolist()):
-                p = prompt[r]
+            for c, t in enumerate(drawn.tolist()):
+                p = prompt[c]
                 if p in settled:
                     continue
-                new[r].append(t)
+                new[c].append(t)
                 ended = t in stops
-                if not ended and len(new[r]) < sampling.max_new_tokens:
-                    keep.append(r)
-                elif judge(p, first_line(tokenizer.decode(new[r], skip_special_tokens=True), complete=ended)):
+                if not ended and len(new[c]) < sampling.max_new_tokens:
+                    keep.append(c)
+                elif judge(p, first_line(tokenizer.decode(new[c], skip_special_tokens=True), complete=ended)):
                     settled.add(p)
                 elif started[p] < sampling.tries:
                     started[p] += 1
-                    mask[r, began[r]:-1] = 0
-                    began[r], new[r] = mask.shape[1] - 1, []
-                    token[r], position[r] = last[p], last_position[p]
-                    keep.append(r)
-            keep = [r for r in keep if prompt[r] not in settled]
+                    own = slice(c * twins, (c + 1) * twins)
+                    mask[own, began[c]:-1] = 0
+                    began[c], new[c] = mask.shape[1] - 1, []
+                    token[own], position[own] = last[heads_of[p]], last_position[heads_of[p]]
+                    keep.append(c)
+            keep = [c for c in keep if prompt[c] not in settled]
             if len(keep) < len(prompt):
-                index = torch.tensor(keep, dtype=torch.long, device=device)
-                cache.batch_select_indices(index)
+                keep = fill_gaps(keep)
+                kept_rows = [c * twins + k for c in keep for k in range(twins)]
+                index = torch.tensor(kept_rows, dtype=torch.long, device=device)
+                moved = [r for r, row in enumerate(kept_rows) if row != r]
+                source, target = index[moved], torch.tensor(moved, dtype=torch.long, device=device)
+                for layer in cache.layers:
+                    layer.keep_rows(len(kept_rows), source, target)
                 token, position, mask = token[index], position[index], mask[index]
-                prompt, began, new = [prompt[r] for r in keep], [began[r] for r in keep], [new[r] for r in keep]
+                prompt, began, new = [prompt[c] for c in keep], [began[c] for c in keep], [new[c] for c in keep]
 
 
-def prompt_cache(model: Any, heads: list[list[int]], n: int, room: int) -> tuple[Any, int]:
-    """The keys and values of the prompts' tokens, read in one packed pass and laid out left-padded, n rows a prompt,
-    with room for `room` more positions; and the padded width."""
+def fill_gaps(keep: list[int]) -> list[int]:
+    """The rows to keep (in order), reordered so that the first len(keep) places keep their rows and only the rows
+    past them move, into the gaps: the cache then moves a few rows, not every row it keeps."""
+    k = len(keep)
+    movers = iter(r for r in keep if r >= k)
+    kept = set(keep)
+    return [r if r in kept else next(movers) for r in range(k)]
+
+
+def prompt_cache(model: Any, heads: list[list[int]], rows: list[int], room: int) -> tuple[Any, int]:
+    """The keys and values of the heads' tokens, laid out left-padded, row r holding heads[rows[r]], with room for
+    `room` more positions; and the padded width. The heads are read in one packed pass, where a head that begins
+    another (a plain prompt's, in its prompt's) is not read again: it takes the other's first keys and values."""
     import torch
     from transformers.cache_utils import Cache
 
     device = device_of(model)
+    packed: list[list[int]] = []
+    source = []  # each head's place in `packed`
+    for head in heads:
+        j = next((j for j, other in enumerate(packed) if other[:len(head)] == head), None)
+        if j is None:
+            packed.append(head)
+            j = len(packed) - 1
+        source.append(j)
+    starts = [0]
+    for head in packed:
+        starts.append(starts[-1] + len(head))
     width = max(map(len, heads))
-    packed = torch.tensor([[t for head in heads for t in head]], device=device)
-    positions = torch.tensor([[i for head in heads for i in range(len(head))]], device=device)
-    row = torch.tensor([p for p, head in enumerate(heads) for _ in head], device=device)
-    causal = (row[:, None] == row[None, :]).tril()[None, None]  # each prompt sees only itself
-    layers = model(input_ids=packed, attention_mask=causal, position_ids=positions, use_cache=True,
+    ids = torch.tensor([[t for head in packed for t in head]], device=device)
+    positions = torch.tensor([[i for head in packed for i in range(len(head))]], device=device)
+    belongs = torch.tensor([j for j, head in enumerate(packed) for _ in head], device=device)
+    causal = (belongs[:, None] == belongs[None, :]).tril()[None, None]  # each head sees only itself
+    layers = model(input_ids=ids, attention_mask=causal, position_ids=positions, use_cache=True,
                    logits_to_keep=1).cache.layers
-    column = torch.tensor([width - len(head) + i for head in heads for i in range(len(head))], device=device)
+    row = torch.tensor([r for r, h in enumerate(rows) for _ in heads[h]], device=device)
+    column = torch.tensor([width - len(heads[h]) + i for h in rows for i in range(len(heads[h]))], device=device)
+    read = torch.tensor([starts[source[h]] + i for h in rows for i in range(len(heads[h]))], device=device)
     out = []
     for layer in layers:
         buffers = []
         for packed_states in (layer.keys, layer.values):
             _, h, _, d = packed_states.shape
-            buffer = packed_states.new_zeros(len(heads), h, width + room, d)
-            buffer[row, :, column] = packed_states[0].transpose(0, 1)
-            buffers.append(buffer.repeat_interleave(n, dim=0))
+            buffer = packed_states.new_zeros(len(rows), h, width + room, d)
+            buffer[row, :, column] = packed_states[0, :, read].transpose(0, 1)
+            buffers.append(buffer)
         out.append(roomy_layer()(*buffers, length=width))
     return Cache(layers=out), width
 
@@ -174,6 +221,14 @@ def roomy_layer() -> type:
 
         def batch_select_indices(self, indices: Any) -> None:
             self.buffers = [b[indices] for b in self.buffers]
+            self._view()
+
+        def keep_rows(self, k: int, source: Any, target: Any) -> None:
+            """Keeps the first k rows, rows `source` (all past k) moved into places `target` (all before k):
+            a copy of the rows that move, where batch_select_indices copies every row it keeps."""
+            for b in self.buffers:
+                b[target] = b[source]
+            self.buffers = [b[:k] for b in self.buffers]
             self._view()
 
     return RoomyLayer

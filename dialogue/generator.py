@@ -7,13 +7,15 @@ parse differs from the act is resampled (`Sampling.tries` samples in all); after
 (prompts/realisations.j2) says it. So the text never states a price other than the act's.
 Many acts (from many dialogues) are rendered in one continuous batch (dialogue/decoding.py), a few candidates
 each at a time: each candidate is checked as soon as it ends, a failed one makes way for the act's next, and an act
-leaves the batch once one says it.
+leaves the batch once one says it. The sampling is guided towards the act (`Sampling.guidance`): the prompt's
+scores are weighed against those of the same prompt without the act.
 `TemplateGenerator` is the template step alone. Every Rendering carries its decision record:
 which backend produced the text and after how many tries.
 """
 from __future__ import annotations
 
 import time
+import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -139,10 +141,12 @@ class LMGenerator:
         self.fallback = TemplateGenerator(self.sampling.seed)
         self.calls = 0
         pieces = self.tokenizer.batch_decode([[i] for i in range(len(self.tokenizer))])
-        self.digit_ids = [i for i, piece in enumerate(pieces) if any(ch.isdigit() for ch in piece)]
+        self.digit_ids = [i for i, piece in enumerate(pieces) if any(ch.isnumeric() for ch in piece)]  # 7, ½, ...
         special = set(self.tokenizer.all_special_ids)
-        # Digits are banned, so "$" can only start a price through the placeholder, or junk ("$$", "$a lot").
-        self.price_ids = [i for i, piece in enumerate(pieces) if ("$" in piece or PLACEHOLDER[0] in piece) and i not in special]
+        # Digits are banned, so a currency sign can only start a price through the placeholder, or junk ("$$",
+        # "$a lot", "£ £"; guidance, which pushes towards talk of prices, makes more of it).
+        self.price_ids = [i for i, piece in enumerate(pieces) if i not in special and (
+            PLACEHOLDER[0] in piece or any(unicodedata.category(ch) == "Sc" for ch in piece))]
         self.stops = {self.tokenizer.eos_token_id} | {i for i, piece in enumerate(pieces) if "\n" in piece}
         head = self.model.get_output_embeddings() if hasattr(self.model, "get_output_embeddings") else None
         if head is not None:
@@ -154,7 +158,7 @@ class LMGenerator:
 
     def banned(self, act: Act) -> list[int]:
         """The tokens the LM may not write for this act: digits (prices come through the placeholder), and where the
-        act has no price, the placeholder and the dollar sign."""
+        act has no price, the placeholder and the currency signs."""
         return (self.digit_ids if not self.digits else []) + (self.price_ids if act.price is None else [])
 
     def render(self, requests: list[Request]) -> list[Rendering]:
@@ -179,7 +183,7 @@ class LMGenerator:
         if requests:
             sample(self.model, self.tokenizer, [render_prompt(r.context, r.role, r.act) for r in requests], judge,
                    replace(self.sampling, seed=self.sampling.seed + self.calls), self.stops,
-                   [self.banned(r.act) for r in requests])
+                   [self.banned(r.act) for r in requests], [render_prompt(r.context, r.role, None) for r in requests])
             self.calls += 1
         for i, d in enumerate(done):
             if d is None:

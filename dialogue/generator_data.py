@@ -90,11 +90,13 @@ class Context:
         return reader
 
 
-def render_prompt(context: Context, role: Role, act: Act) -> str:
+def render_prompt(context: Context, role: Role, act: Act | None) -> str:
+    """The conditioning format (prompts/generator.j2); without an act (None), the plain prompt guidance weighs
+    the act's prompt against."""
     turns = [(t.role, shorten(t.prompt_text, MAX_TURN_CHARS)) for t in context.turns[-CONTEXT_TURNS:]]
     return _env.get_template("generator.j2").render(
         title=shorten(context.title, MAX_TITLE_CHARS) or "an item", listing=write_price(context.listing_price),
-        turns=turns, role=role, act=act_label(act))
+        turns=turns, role=role, act=act_label(act) if act is not None else None)
 
 
 def mask_price(text: str, price: float) -> str | None:

@@ -117,7 +117,7 @@ def test_the_lm_output_is_filled_and_checked(tokenizer):
     """Act 1: a wrong intent, then another, then right: accepted on the third try, the placeholder filled."""
     lm = ScriptedLM(tokenizer, [f"I could do ${PLACEHOLDER}.", "Is it still available?",  # the first candidates
                                 "Hi there!", f"Would you take {PLACEHOLDER}?"])  # act 1's next ones, as it fails
-    generator = LMGenerator(lm, tokenizer, Sampling(candidates=1, tries=3))
+    generator = LMGenerator(lm, tokenizer, Sampling(candidates=1, tries=3, guidance=1))
     context = BIKE.then(Turn("seller", "I am asking $380."))
     out = generator.render([Request(Act(Intent.COUNTER, 300), "buyer", context),
                             Request(Act(Intent.COUNTER, 250), "buyer", context)])
@@ -129,7 +129,7 @@ def test_the_lm_output_is_filled_and_checked(tokenizer):
 
 def test_the_template_says_it_when_the_lm_never_does(tokenizer):
     lm = ScriptedLM(tokenizer, ["Hi!", "Deal!", "I can do that.", "Is it new?"])
-    r = LMGenerator(lm, tokenizer, Sampling(candidates=2, tries=3)).render([Request(Act(Intent.INQUIRE), "buyer", BIKE)])[0]
+    r = LMGenerator(lm, tokenizer, Sampling(candidates=2, tries=3, guidance=1)).render([Request(Act(Intent.INQUIRE), "buyer", BIKE)])[0]
     assert (r.backend, r.tries, r.faithful) == ("template", 3, True)
     assert lm.candidates == 3  # the fourth reply, which would say it, is never asked for
     assert parse_back(Request(Act(Intent.INQUIRE), "buyer", BIKE), r.text) == Act(Intent.INQUIRE)
@@ -140,7 +140,7 @@ def test_each_candidate_is_judged_as_it_ends_and_a_failed_one_makes_way_for_the_
     second one ends: that one is never judged. Act 2 is said by its first candidate to end."""
     long_question = "Is it still available, and could you tell me more about the condition of the bike?"
     lm = ScriptedLM(tokenizer, ["Hello!", long_question, "Hello there!", "Hi!", "Is it new?"])
-    out = LMGenerator(lm, tokenizer, Sampling(candidates=2, tries=4)).render(
+    out = LMGenerator(lm, tokenizer, Sampling(candidates=2, tries=4, guidance=1)).render(
         [Request(Act(Intent.INQUIRE), "buyer", BIKE), Request(Act(Intent.GREET), "seller", BIKE)])
     assert [(r.text, r.tries) for r in out] == [("Is it new?", 2), ("Hi!", 1)]
     assert lm.candidates == 5
@@ -222,6 +222,41 @@ def test_the_continuous_batch_continues_each_prompt_as_generate_does_alone(token
         ended = tokenizer.eos_token_id in new
         text = tokenizer.decode(new[:new.index(tokenizer.eos_token_id)] if ended else new, skip_special_tokens=True)
         assert set(judged[i]) == {first_line(text, complete=ended)}
+
+
+
+def test_guided_candidates_follow_plain_plus_guidance_times_the_difference(tokenizer):
+    """Greedy with guidance 2: each prompt's candidates say what a full forward pass of the prompt and of its plain
+    twin (no cache) gives, step by step, at scores plain + 2 * (prompt - plain). Prompt 0's plain twin begins it
+    (its keys come from the prompt's), prompt 1's does not (read on its own); the restarts and the rows leaving move
+    both rows of a candidate."""
+    import torch
+
+    from dialogue.decoding import Sampling, first_line, sample
+
+    model = tiny_model(len(tokenizer), seed=3, init=0.5)
+    prompts = ["Trek bike | listed $120\nbuyer: Hi there!\nseller (counter <price>):", "Trek bike | listed $120\nbuyer (greet):"]
+    plain = ["Trek bike | listed $120\nbuyer: Hi there!\nseller:", "Trek bike | listed $60\nbuyer:"]
+    judged: dict[int, list[str]] = {0: [], 1: []}
+    sample(model, tokenizer, prompts, lambda i, text: judged[i].append(text) or i == 1,
+           Sampling(temperature=0, candidates=2, tries=3, max_new_tokens=12, guidance=2.0), {tokenizer.eos_token_id},
+           plain=plain)
+    assert [len(judged[0]), len(judged[1])] == [3, 1]
+    for i in range(2):
+        ids, twin = (tokenizer(text, add_special_tokens=False)["input_ids"] for text in (prompts[i], plain[i]))
+        new: list[int] = []
+        with torch.inference_mode():
+            while len(new) < 12 and tokenizer.eos_token_id not in new:
+                scores, plain_scores = (model(torch.tensor([x + new])).logits[0, -1] for x in (ids, twin))
+                new.append(int((plain_scores + 2.0 * (scores - plain_scores)).argmax()))
+        ended = tokenizer.eos_token_id in new
+        text = tokenizer.decode(new[:new.index(tokenizer.eos_token_id)] if ended else new, skip_special_tokens=True)
+        assert set(judged[i]) == {first_line(text, complete=ended)}
+    unguided: list[str] = []
+    sample(model, tokenizer, prompts[:1], lambda i, text: unguided.append(text) or True,
+           Sampling(temperature=0, candidates=1, tries=1, max_new_tokens=12, guidance=1.0), {tokenizer.eos_token_id},
+           plain=plain[:1])
+    assert unguided != judged[0][:1]  # guidance changes what it says (else the test proves nothing)
 
 
 def test_the_cache_grows_in_place_and_keeps_the_rows_asked_for():

@@ -12,6 +12,7 @@ from dialogue.generator import LMGenerator
 from dialogue.generator_data import render_prompt
 from dialogue.generator_eval import perplexity, sample_requests
 from dialogue.lm import DEFAULT_ADAPTER
+from parser.acts import Act, Intent
 from tests.conftest import ROOT
 from tests.generation_helpers import base_model_or_skip
 
@@ -57,6 +58,18 @@ def test_the_fine_tuned_model_says_held_out_acts(models, held_out):
     priced = [(r, req) for r, (req, _) in zip(out, sample) if req.act.price is not None and r.backend == "lm"]
     assert priced and all("<price>" not in r.text for r, _ in priced)
 
+
+
+def test_no_numeral_nor_currency_sign_but_through_the_placeholder(models):
+    """With digits banned, the model wrote "½ year" and, guided towards prices, "£ £" for acts without a price."""
+    _, tuned, tokenizer = models
+    generator = LMGenerator(tuned, tokenizer)
+    unpriced, priced = (set(generator.banned(act)) for act in (Act(Intent.INQUIRE), Act(Intent.COUNTER, 80)))
+    for sign in ("$", "£", "€"):  # single tokens (¥ is two byte pieces, each shared with other letters)
+        token = tokenizer(" " + sign, add_special_tokens=False)["input_ids"]
+        assert set(token) & unpriced and not set(token) & priced - set(generator.digit_ids), sign
+    for numeral in ("7", "½", "¼"):
+        assert set(tokenizer(numeral, add_special_tokens=False)["input_ids"]) <= priced, numeral
 
 def test_haggler_say_prints_one_rendering():
     base_model_or_skip()

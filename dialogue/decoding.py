@@ -28,7 +28,7 @@ class Sampling:
     max_new_tokens: int = 32
     temperature: float = 0.5  # 0: greedy
     top_k: int = 40
-    candidates: int = 2  # a prompt's candidates in the batch at once (each two rows, with guidance)
+    candidates: int = 4  # a prompt's candidates in the batch at once (each two rows, with guidance)
     tries: int = 4  # a prompt's candidates in all
     guidance: float = 1.5  # classifier-free guidance: next-token scores plain + guidance * (prompt - plain); 1: none
     seed: int = 0

@@ -60,11 +60,12 @@ def sample(model: Any, tokenizer: Any, prompts: list[str], judge: Callable[[int,
         ban[i, list(tokens)] = True
     with torch.inference_mode(), threads_for_lm():
         prompt = [p for p in range(len(prompts)) for _ in range(n)]  # each candidate's prompt
-        cache, width = prompt_cache(model, [ids[:-1] for ids in encoded], [h for p in prompt for h in heads_of[p]],
+        row_heads = [h for p in prompt for h in heads_of[p]]
+        cache, width = prompt_cache(model, [ids[:-1] for ids in encoded], row_heads,
                                     room=-(-sampling.tries // n) * sampling.max_new_tokens + 1)
         last = torch.tensor([ids[-1] for ids in encoded], device=device)
         last_position = torch.tensor([len(ids) - 1 for ids in encoded], device=device)
-        rows = torch.tensor([h for p in prompt for h in heads_of[p]], device=device)  # each row's head
+        rows = torch.tensor(row_heads, device=device)
         token, position = last[rows], last_position[rows]
         mask = (torch.arange(width + 1, device=device) >= width - last_position[:, None]).long()[rows]  # head and fed token
         began = [width] * len(prompt)  # the column where each candidate began
@@ -111,7 +112,7 @@ def sample(model: Any, tokenizer: Any, prompts: list[str], judge: Callable[[int,
 
 
 def fill_gaps(keep: list[int]) -> list[int]:
-    """The rows to keep (in order), reordered so that the first len(keep) places keep their rows and only the rows
+    """The candidates to keep (in order), reordered so that the first len(keep) places keep theirs and only those
     past them move, into the gaps: the cache then moves a few rows, not every row it keeps."""
     k = len(keep)
     movers = iter(r for r in keep if r >= k)

@@ -148,7 +148,7 @@ def test_each_candidate_is_judged_as_it_ends_and_a_failed_one_makes_way_for_the_
 
 def test_the_lm_may_not_write_digits_nor_a_price_where_the_act_has_no_price(tokenizer):
     """Prices come only through the placeholder: every token with a digit is banned, and for an act without a
-    price, the placeholder's tokens and the dollar sign."""
+    price, the placeholder's tokens and the currency signs."""
     generator = LMGenerator(ScriptedLM(tokenizer, []), tokenizer)
     pieces = {tokenizer.decode([i]) for i in generator.digit_ids}
     assert pieces and all(any(ch.isdigit() for ch in p) for p in pieces)
@@ -172,6 +172,15 @@ def test_the_decoding_never_writes_a_banned_token(tokenizer):
            [banned])
     assert len(judged) == 4 and any(judged)
     assert all(set(text) <= {"e", "k"} for text in judged)
+
+
+def said(tokenizer, new: list[int]) -> str:
+    """What the decoding hands the judge for these new tokens: the first line, to eos or cut to whole sentences."""
+    from dialogue.decoding import first_line
+
+    ended = tokenizer.eos_token_id in new
+    text = tokenizer.decode(new[:new.index(tokenizer.eos_token_id)] if ended else new, skip_special_tokens=True)
+    return first_line(text, complete=ended)
 
 
 def test_a_tiny_llama_renders_a_batch_of_prompts_of_different_lengths(tokenizer):
@@ -207,7 +216,7 @@ def test_the_continuous_batch_continues_each_prompt_as_generate_does_alone(token
     goes on alone, its third candidate started in a row whose first failed."""
     import torch
 
-    from dialogue.decoding import Sampling, first_line, sample
+    from dialogue.decoding import Sampling, sample
 
     model = tiny_model(len(tokenizer), seed=3, init=0.5)
     prompts = ["Trek bike | listed $120\nbuyer: Hi there!\nseller (counter <price>):", "Trek bike | listed $120\nbuyer (greet):"]
@@ -219,10 +228,7 @@ def test_the_continuous_batch_continues_each_prompt_as_generate_does_alone(token
         ids = tokenizer(prompt, return_tensors="pt", add_special_tokens=False)["input_ids"]
         with torch.inference_mode():
             new = model.generate(ids, do_sample=False, max_new_tokens=12, pad_token_id=tokenizer.pad_token_id)[0, ids.shape[1]:].tolist()
-        ended = tokenizer.eos_token_id in new
-        text = tokenizer.decode(new[:new.index(tokenizer.eos_token_id)] if ended else new, skip_special_tokens=True)
-        assert set(judged[i]) == {first_line(text, complete=ended)}
-
+        assert set(judged[i]) == {said(tokenizer, new)}
 
 
 def test_guided_candidates_follow_plain_plus_guidance_times_the_difference(tokenizer):
@@ -232,7 +238,7 @@ def test_guided_candidates_follow_plain_plus_guidance_times_the_difference(token
     both rows of a candidate."""
     import torch
 
-    from dialogue.decoding import Sampling, first_line, sample
+    from dialogue.decoding import Sampling, sample
 
     model = tiny_model(len(tokenizer), seed=3, init=0.5)
     prompts = ["Trek bike | listed $120\nbuyer: Hi there!\nseller (counter <price>):", "Trek bike | listed $120\nbuyer (greet):"]
@@ -249,9 +255,7 @@ def test_guided_candidates_follow_plain_plus_guidance_times_the_difference(token
             while len(new) < 12 and tokenizer.eos_token_id not in new:
                 scores, plain_scores = (model(torch.tensor([x + new])).logits[0, -1] for x in (ids, twin))
                 new.append(int((plain_scores + 2.0 * (scores - plain_scores)).argmax()))
-        ended = tokenizer.eos_token_id in new
-        text = tokenizer.decode(new[:new.index(tokenizer.eos_token_id)] if ended else new, skip_special_tokens=True)
-        assert set(judged[i]) == {first_line(text, complete=ended)}
+        assert set(judged[i]) == {said(tokenizer, new)}
     unguided: list[str] = []
     sample(model, tokenizer, prompts[:1], lambda i, text: unguided.append(text) or True,
            Sampling(temperature=0, candidates=1, tries=1, max_new_tokens=12, guidance=1.0), {tokenizer.eos_token_id},
@@ -274,6 +278,9 @@ def test_the_cache_grows_in_place_and_keeps_the_rows_asked_for():
         assert torch.equal(out_keys, expected) and torch.equal(out_values, -expected) and layer.get_seq_length() == 4 + step
     layer.batch_select_indices(torch.tensor([1]))
     assert torch.equal(layer.keys, expected[1:])
+    layer = roomy_layer()(torch.arange(4.0).view(4, 1, 1, 1), -torch.arange(4.0).view(4, 1, 1, 1), length=1)
+    layer.keep_rows(2, source=torch.tensor([3]), target=torch.tensor([1]))  # row 1 leaves, row 3 takes its place
+    assert layer.keys.flatten().tolist() == [0.0, 3.0] and layer.values.flatten().tolist() == [-0.0, -3.0]
 
 
 def test_the_lm_runs_on_its_threads_whatever_a_policy_set(monkeypatch):

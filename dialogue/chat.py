@@ -307,7 +307,7 @@ def play(session: TextSession, say: Callable[[str], None]) -> Dialogue:
     """Plays to the end, each agent's act rendered by its own generator; Ctrl-C ends the dialogue where it is."""
     try:
         while (request := session.advance()) is not None:
-            side = session.sides[session.role]
+            side = session.sides[session.talk.to_move]
             session.deliver(side.generator.render([request])[0])  # type: ignore[attr-defined]
     except KeyboardInterrupt:
         say("\n(interrupted: the dialogue ends here)")

@@ -16,13 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from dialogue.corpus import Dialogue, Event, Outcome, Scenario
+from dialogue.corpus import Dialogue, Event, Scenario
 from dialogue.generator import Rendering, Request, says
 from dialogue.generator_data import Context, Turn
-from dialogue.session import event_of
+from dialogue.session import event_of, outcome_of
 from parser.acts import Act, Intent, Role, other_role
 from parser.rules import ActReader
 from strategy.principal import DEFAULT_TURN_LIMIT
+from strategy.protocol import Talk
 
 
 @dataclass(frozen=True)
@@ -102,26 +103,18 @@ class TextSession:
                  on_event: Callable[[Event], None] | None = None, clock: Callable[[int], float] = turn_clock) -> None:
         self.scenario = scenario
         self.sides = sides
-        self.role: Role = first
-        self.turn_limit = turn_limit
+        self.talk = Talk(first, turn_limit)
         self.uuid = uuid
         self.on_event = on_event
         self.clock = clock
         self.agent_of = {role: scenario.agent_of(role) for role in sides}
         self.events: list[Event] = []
-        self.turn = 0
-        self.offer: float | None = None  # made on the previous turn, awaiting this turn's answer
-        self.deal: float | None = None
-        self.done = False
         self.pending: Move | None = None
 
     def advance(self) -> Request | None:
         """Plays turns until one needs its words rendered (returns that request) or the dialogue ends (None)."""
-        while not self.done:
-            if self.turn > self.turn_limit or (self.turn == self.turn_limit and self.offer is None):
-                self.done = True
-                break
-            side = self.sides[self.role]
+        while not self.talk.done:
+            side = self.sides[self.talk.to_move]
             move = side.move()
             if move.act.is_formal or move.text is not None:
                 self.play(move, move.text or "")
@@ -134,15 +127,16 @@ class TextSession:
         move, self.pending = self.pending, None
         assert move is not None, "deliver() without a pending request"
         move.audit["generator"] = rendering.record
-        self.play(move, self.sides[self.role].words(rendering))
+        self.play(move, self.sides[self.talk.to_move].words(rendering))
 
     def play(self, move: Move, text: str) -> None:
-        side, other = self.sides[self.role], self.sides[other_role(self.role)]
-        act, agent, when = move.act, self.agent_of[self.role], self.clock(self.turn)
+        role = self.talk.to_move
+        side, other = self.sides[role], self.sides[other_role(role)]
+        act, agent, when = move.act, self.agent_of[role], self.clock(self.talk.turn)
         if act.is_formal:
             side.did(act)
             other.saw(act)
-            event = event_of(act, agent, self.turn, move.audit)
+            event = event_of(act, agent, self.talk.turn, move.audit)
             event.time = when
         else:
             side.wrote(text)
@@ -152,26 +146,16 @@ class TextSession:
         self.events.append(event)
         if self.on_event is not None:
             self.on_event(event)
-        if act.intent is Intent.ACCEPT and self.offer is not None:
-            self.deal, self.done = self.offer, True
-        elif act.intent is Intent.QUIT:
-            self.done = True
-        else:
-            self.offer = act.price if act.intent is Intent.OFFER else None
-            self.role = other_role(self.role)
-        self.turn += 1
+        self.talk.play(act)
 
     def stop(self) -> None:
         """Ends the dialogue where it stands (no deal unless one was made)."""
-        self.done = True
+        self.talk.done = True
         self.pending = None
 
     def dialogue(self) -> Dialogue:
-        deal = self.deal
-        outcome = Outcome(1, deal, {"offer": {"price": deal, "sides": ""}}) if deal is not None \
-            else Outcome(0, None, {"offer": None})
         agents = {str(self.agent_of[r]): self.sides[r].name for r in self.sides}
-        return Dialogue(self.uuid, self.scenario, list(self.events), outcome, agents)
+        return Dialogue(self.uuid, self.scenario, list(self.events), outcome_of(self.talk.deal), agents)
 
 
 def play_text(session: TextSession, render: Callable[[list[Request]], list[Rendering]]) -> Dialogue:

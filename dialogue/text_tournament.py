@@ -86,7 +86,7 @@ def play_games(games: list[Game], start: Callable[[Game], TextSession], batch: i
                 yield session.dialogue()
                 continue
             still.append(session)
-            generator = session.sides[session.role].generator  # type: ignore[attr-defined]
+            generator = session.sides[session.talk.to_move].generator  # type: ignore[attr-defined]
             pending.setdefault(id(generator), (generator, []))[1].append((session, request))
         for generator, items in pending.values():
             for (session, _), rendering in zip(items, generator.render([r for _, r in items])):

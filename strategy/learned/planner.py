@@ -153,8 +153,8 @@ class PlannerPolicy:
         if self.config.continuation == "hold":
             held = act.price if act.price is not None else (state.my_price or self.principal.target)
             me = HoldThenConcede(self.principal, self.rng, held, state.time, self.config.hold_e)
-        game = Game({role: Seat(replay(state), me), other_role(role): Seat(partner_view(state, partner), self.model)},
-                    role, self.principal.turn_limit, turn=state.turn, offer=state.partner_offer)
+        game = Game(role, self.principal.turn_limit, turn=state.turn, offer=state.partner_offer,
+                    seats={role: Seat(replay(state), me), other_role(role): Seat(partner_view(state, partner), self.model)})
         game.step(act)
         return game
 

@@ -4,8 +4,9 @@ A turn is a chat act or a formal event, as in CraigslistBargain: `offer(price)`,
 `reject`, `quit`. A deal is an offer followed at once by the partner's accept; a reject (or any
 other reply) leaves the offer behind and the talk goes on; a quit ends with no deal. After
 `turn_limit` turns the session ends with no deal, except that an offer made on the last turn
-may still be answered (strategy/protocol.py keeps these rules). Parties exchange acts, no text; the session records a CraigslistBargain
-transcript with each act in its event's metadata and the party's decision record under `audit`.
+may still be answered (strategy/protocol.py keeps these rules). Parties exchange acts, no text;
+the session records a CraigslistBargain transcript with each act in its event's metadata and the
+party's decision record under `audit`.
 """
 from __future__ import annotations
 

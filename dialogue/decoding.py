@@ -146,16 +146,17 @@ def prompt_cache(model: Any, heads: list[list[int]], rows: list[int], room: int)
     causal = (belongs[:, None] == belongs[None, :]).tril()[None, None]  # each head sees only itself
     layers = model(input_ids=ids, attention_mask=causal, position_ids=positions, use_cache=True,
                    logits_to_keep=1).cache.layers
-    row = torch.tensor([r for r, h in enumerate(rows) for _ in heads[h]], device=device)
-    column = torch.tensor([width - len(heads[h]) + i for h in rows for i in range(len(heads[h]))], device=device)
-    read = torch.tensor([starts[source[h]] + i for h in rows for i in range(len(heads[h]))], device=device)
+    # Row r's columns read its head's positions, right-aligned; its pad columns (masked out) read the head's first
+    # position, so every column holds finite numbers without zeroing the buffers first.
+    read = torch.tensor([[starts[source[h]] + max(0, i - width + len(heads[h])) for i in range(width)] for h in rows],
+                        device=device)
     out = []
     for layer in layers:
         buffers = []
         for packed_states in (layer.keys, layer.values):
             _, h, _, d = packed_states.shape
-            buffer = packed_states.new_zeros(len(rows), h, width + room, d)
-            buffer[row, :, column] = packed_states[0, :, read].transpose(0, 1)
+            buffer = packed_states.new_empty(len(rows), h, width + room, d)  # the room is written before it is read
+            buffer[:, :, :width] = packed_states[0][:, read].transpose(0, 1)
             buffers.append(buffer)
         out.append(roomy_layer()(*buffers, length=width))
     return Cache(layers=out), width
@@ -228,7 +229,7 @@ def roomy_layer() -> type:
             """Keeps the first k rows, rows `source` (all past k) moved into places `target` (all before k):
             a copy of the rows that move, where batch_select_indices copies every row it keeps."""
             for b in self.buffers:
-                b[target] = b[source]
+                b[target, :, :self.length] = b[source, :, :self.length]
             self.buffers = [b[:k] for b in self.buffers]
             self._view()
 

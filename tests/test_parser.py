@@ -59,13 +59,13 @@ def test_refusing_a_proposal_in_other_words_is_disagreement(reply):
         == Act(Intent.INFORM)
 
 
-
 @pytest.mark.parametrize("reply", ["No.", "no", "Nope", "No, sorry.", "Sorry, no.", "no thanks", "No deal."])
 def test_a_bare_no_refuses_a_proposal_and_answers_a_question(reply):
     """The intent model read these as inform (an answer) after a proposal too, until gold-dev8.json taught it."""
     assert acts_of(("buyer", "Would you take $80?"), ("seller", reply))[1] == Act(Intent.DISAGREE)
     if reply in ("No.", "no", "Nope", "No, sorry."):
         assert acts_of(("buyer", "Is it still available?"), ("seller", reply))[1] == Act(Intent.INFORM)
+
 
 def test_formal_offer_counts_as_a_proposal():
     acts = acts_of(("seller", Act(Intent.OFFER, 140)), ("seller", "140 is fair for it"))

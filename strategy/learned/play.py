@@ -26,9 +26,9 @@ class Seat:
     player: Player
 
 
-@dataclass
+@dataclass(slots=True)
 class Game(Talk):
-    seats: dict[Role, Seat] = field(default_factory=dict)
+    seats: dict[Role, Seat] = field(kw_only=True)
 
     def step(self, act: Act) -> None:
         """The player to move says `act` (already guarded)."""

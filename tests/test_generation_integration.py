@@ -59,7 +59,6 @@ def test_the_fine_tuned_model_says_held_out_acts(models, held_out):
     assert priced and all("<price>" not in r.text for r, _ in priced)
 
 
-
 def test_no_numeral_nor_currency_sign_but_through_the_placeholder(models):
     """With digits banned, the model wrote "½ year" and, guided towards prices, "£ £" for acts without a price."""
     _, tuned, tokenizer = models
@@ -70,6 +69,7 @@ def test_no_numeral_nor_currency_sign_but_through_the_placeholder(models):
         assert set(token) & unpriced and not set(token) & priced - set(generator.digit_ids), sign
     for numeral in ("7", "½", "¼"):
         assert set(tokenizer(numeral, add_special_tokens=False)["input_ids"]) <= priced, numeral
+
 
 def test_haggler_say_prints_one_rendering():
     base_model_or_skip()

@@ -78,6 +78,11 @@ class Generator(Protocol):
     def render(self, requests: list[Request]) -> list[Rendering]: ...
 
 
+def worded(text: str) -> bool:
+    """Whether the text has a letter or a digit: a line of dashes or dots says nothing, whatever it parses as."""
+    return any(ch.isalnum() for ch in text)
+
+
 def parse_back(request: Request, text: str) -> Act:
     """The act a fresh parser reads from `text` after the dialogue so far."""
     return request.context.reader().read(request.role, text)
@@ -176,7 +181,7 @@ class LMGenerator:
             act = requests[i].act
             text = fill_price(raw, act.price) if act.price is not None else raw
             parsed = readers[i].fork().read(requests[i].role, text)
-            if text and PLACEHOLDER not in text and says(parsed, act):
+            if worded(text) and PLACEHOLDER not in text and says(parsed, act):
                 done[i] = Rendering(text, act, "lm", tries[i], True, parsed)
             return done[i] is not None
 

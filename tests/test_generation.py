@@ -135,6 +135,15 @@ def test_the_template_says_it_when_the_lm_never_does(tokenizer):
     assert parse_back(Request(Act(Intent.INQUIRE), "buyer", BIKE), r.text) == Act(Intent.INQUIRE)
 
 
+def test_a_line_without_a_word_says_nothing(tokenizer):
+    """A line of dashes answering a question parses as inform, but says nothing: it is resampled."""
+    act = Request(Act(Intent.INFORM), "seller", BIKE.then(Turn("buyer", "Is it still available?")))
+    assert parse_back(act, "------") == Act(Intent.INFORM)
+    lm = ScriptedLM(tokenizer, ["------", "It is in great shape."])
+    r = LMGenerator(lm, tokenizer, Sampling(candidates=1, tries=3, guidance=1)).render([act])[0]
+    assert (r.text, r.backend, r.tries) == ("It is in great shape.", "lm", 2)
+
+
 def test_each_candidate_is_judged_as_it_ends_and_a_failed_one_makes_way_for_the_next(tokenizer):
     """Act 1's short first candidate fails, and its row starts the third, which says the act before the long
     second one ends: that one is never judged. Act 2 is said by its first candidate to end."""
@@ -151,7 +160,7 @@ def test_the_lm_may_not_write_digits_nor_a_price_where_the_act_has_no_price(toke
     price, the placeholder's tokens and the currency signs."""
     generator = LMGenerator(ScriptedLM(tokenizer, []), tokenizer)
     pieces = {tokenizer.decode([i]) for i in generator.digit_ids}
-    assert pieces and all(any(ch.isdigit() for ch in p) for p in pieces)
+    assert pieces and all(any(ch.isnumeric() for ch in p) for p in pieces)
     assert set(tokenizer("$1,200 37.50", add_special_tokens=False)["input_ids"]) & set(generator.digit_ids)
     placeholder, dollar = (tokenizer(text, add_special_tokens=False)["input_ids"] for text in (PLACEHOLDER, "$"))
     assert {placeholder[0], dollar[0]} <= set(generator.banned(Act(Intent.INQUIRE)))

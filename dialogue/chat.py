@@ -34,6 +34,9 @@ from strategy.principal import DEFAULT_TURN_LIMIT
 
 MAX_CHARS = 1000
 """A message longer than this is cut (the parser reads at most 2,000 characters anyway)."""
+MAX_OFFER_FACTOR = 10
+"""A formal offer above this many times the listing price is refused as a typo (a seller agent would take
+$1e308): the parser already reads no price over 4 times the listing as one (parser/rules.py)."""
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd]")
 HELP = """Type what you want to say in plain English. Commands:
   /offer N   make a formal offer of $N (the agent may accept: that is the deal)
@@ -135,6 +138,10 @@ class PersonSide(Side):
             if price is None:
                 self.say("usage: /offer N, with N a price in dollars, e.g. /offer 120")
                 return None
+            if price > MAX_OFFER_FACTOR * self.listing_price:
+                limit = write_price(round(MAX_OFFER_FACTOR * self.listing_price, 2))
+                self.say(f"(no offer over {MAX_OFFER_FACTOR} times the listing price: at most {limit})")
+                return None
             return Move(Act(Intent.OFFER, price))
         if name in ("/accept", "/reject"):
             if self.partner_offer is None:
@@ -181,7 +188,7 @@ def person_scenario(config: ChatConfig) -> tuple[Scenario, Role]:
         raise ChatError("give both --target and --walk-away, or neither")
     role = config.role
     if config.target is not None:
-        if config.target <= 0 or config.walk_away <= 0:  # type: ignore[operator]
+        if not all(math.isfinite(p) and p > 0 for p in (config.target, config.walk_away)):  # type: ignore[arg-type]
             raise ChatError("--target and --walk-away must be positive prices")
         inferred: Role = "buyer" if config.target < config.walk_away else "seller"  # type: ignore[operator]
         if role is not None and role != inferred and config.target != config.walk_away:
@@ -191,7 +198,9 @@ def person_scenario(config: ChatConfig) -> tuple[Scenario, Role]:
     spec = config.scenario or (nearest_listing(config.walk_away) if config.walk_away else "builtin:0")
     try:
         scenario = pick_scenario(spec, config.seed)
-    except (CorpusError, OSError, ValueError) as e:
+    except CorpusError as e:
+        raise ChatError(f"--scenario: {e}") from None
+    except (OSError, ValueError) as e:
         raise ChatError(f"--scenario {spec}: {e}") from None
     if config.target is not None:
         kbs = [KB(kb.role, config.target, kb.item, config.walk_away, kb.extra_personal) if kb.role == role else kb

@@ -3,21 +3,69 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import shlex
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
 from dialogue.corpus import CorpusError
 
 
+def whole_number(least: int) -> Callable[[str], int]:
+    """An argparse type: an integer, at least `least`."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"must be at least {least}, not {value}")
+        return value
+    return parse
+
+
+positive_int, non_negative_int = whole_number(1), whole_number(0)
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, not {text!r}")
+    return value
+
+
+def check_output(path: Path, option: str, directory: bool = False) -> None:
+    """Exits with one line unless the output file (or directory) can be made; makes nothing itself."""
+    if directory and path.exists() and not path.is_dir():
+        sys.exit(f"haggler: {option} {path}: a file is there, not a directory")
+    if not directory and path.is_dir():
+        sys.exit(f"haggler: {option} {path}: is a directory; give a file name")
+    folder = path if directory else path.parent
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    if not existing.is_dir():
+        sys.exit(f"haggler: {option} {path}: {existing} is a file, not a directory")
+    try:
+        tempfile.TemporaryFile(dir=existing).close()
+    except OSError as e:
+        sys.exit(f"haggler: {option} {path}: cannot write files in {existing} ({e.strerror or e})")
+
+
 def cmd_parse(args: argparse.Namespace) -> None:
     from dialogue.annotate import annotate_dialogue
     from dialogue.corpus import dump_dialogues, load_dialogues
 
+    if args.out:
+        check_output(args.out, "--out")
     dialogues = load_dialogues(args.input)
     for d in dialogues:
         annotate_dialogue(d)
     if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
         dump_dialogues(dialogues, args.out)
         n = sum(e.is_message for d in dialogues for e in d.events)
         print(f"parsed {n} messages in {len(dialogues)} dialogues -> {args.out}", file=sys.stderr)
@@ -34,16 +82,18 @@ def cmd_eval_parser(args: argparse.Namespace) -> None:
 
 
 def cmd_tournament(args: argparse.Namespace) -> None:
+    from dialogue.agents import AgentError
     from dialogue.text_tournament import TextTournamentConfig, run_text_tournament
     from dialogue.tournament import TournamentConfig, TournamentError, run_tournament
 
+    check_output(args.out, "--out", directory=True)
     config = TournamentConfig(args.agents, args.scenarios, args.n, args.out, args.repeats, args.workers,
                               args.seed, args.resume, args.turn_limit)
     if args.mode == "text":
         config = TextTournamentConfig(**vars(config), generator=args.generator, batch=args.batch)
     try:
         results, table = run_text_tournament(config) if args.mode == "text" else run_tournament(config)
-    except TournamentError as e:
+    except (AgentError, TournamentError) as e:
         sys.exit(f"haggler: {e}")
     print(table)
     print(f"{results['n_dialogues']} dialogues -> {args.out}/dialogues.jsonl, results.json, utility.png",
@@ -58,10 +108,12 @@ def cmd_agents(args: argparse.Namespace) -> None:
 
 def cmd_chat(args: argparse.Namespace) -> None:
     from dialogue.agents import AgentError
-    from dialogue.chat import ChatConfig, ChatError, run_chat
+    from dialogue.chat import ChatConfig, ChatError, run_chat, transcript_path
 
     config = ChatConfig(args.agent, args.role, args.scenario, args.seed, args.turn_limit, args.transcript, args.demo,
                         args.delegate, args.against, args.target, args.walk_away, args.auto_approve, args.generator)
+    config.transcript = transcript_path(config)
+    check_output(config.transcript, "--transcript")
     try:
         run_chat(config)
     except (AgentError, ChatError) as e:
@@ -84,27 +136,22 @@ def add_chat_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--role", choices=["buyer", "seller"], help="your role (default buyer)")
     p.add_argument("--scenario", metavar="SPEC", help="builtin:N or FILE:INDEX (default builtin:0)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--turn-limit", type=int, default=20, metavar="T")
+    p.add_argument("--turn-limit", type=positive_int, default=20, metavar="T")
     p.add_argument("--transcript", type=Path, metavar="FILE.json", help="where to save (default runs/chats/...)")
     p.add_argument("--generator", choices=["lm", "template"], default="lm",
                    help="the generator of agents named without one (default lm: the fine-tuned model)")
     p.add_argument("--demo", action="store_true", help="no person: --against plays your side, and it is printed")
     p.add_argument("--delegate", action="store_true", help="your agent (--agent) bargains for you against --against")
     p.add_argument("--against", default="rule", metavar="SPEC", help="the other agent in --demo/--delegate (rule)")
-    p.add_argument("--target", type=float, metavar="PRICE", help="your target price (with --walk-away)")
-    p.add_argument("--walk-away", type=float, metavar="PRICE", help="your walk-away price (with --target)")
+    p.add_argument("--target", type=positive_float, metavar="PRICE", help="your target price (with --walk-away)")
+    p.add_argument("--walk-away", type=positive_float, metavar="PRICE", help="your walk-away price (with --target)")
     p.add_argument("--auto-approve", action="store_true", help="--delegate: approve every deal without asking")
     p.set_defaults(func=cmd_chat)
 
 
 def add_training_run_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--threads", type=int, default=1, metavar="T", help="CPU threads for torch (default 1)")
+    p.add_argument("--threads", type=positive_int, default=1, metavar="T", help="CPU threads for torch (default 1)")
     p.add_argument("--seed", type=int, default=0)
-
-
-def invocation() -> str:
-    """The command line as typed, for the model cards."""
-    return " ".join(["haggler", *sys.argv[1:]])
 
 
 def run_training(train: Callable[[Any], dict], config: Any, error: type[Exception], saved: str) -> None:
@@ -121,31 +168,37 @@ def cmd_train_generator(args: argparse.Namespace) -> None:
     from dialogue.lm import ModelError
     from dialogue.train_generator import TrainConfig, train_generator
 
-    config = TrainConfig(args.out, args.base_model, args.data, args.epochs, args.max_steps, args.max_examples,
+    check_output(args.out, "--out", directory=True)
+    config = TrainConfig(args.out, args.base_model, args.data, args.epochs, args.max_steps or -1, args.max_examples,
                          args.eval_examples, args.eval_steps, args.batch_size, learning_rate=args.lr,
                          lora_r=args.lora_r, bf16=args.bf16, threads=args.threads, seed=args.seed,
-                         init_adapter=args.init_adapter, command=invocation())
+                         init_adapter=args.init_adapter, command=args.invocation)
     run_training(train_generator, config, ModelError, f"adapter and model card -> {args.out}")
 
 
 def cmd_train_parser(args: argparse.Namespace) -> None:
     from dialogue.train_parser import cross_validate, train_parser
+    from parser.intent_model import MODEL_PATH
 
+    out = args.out or MODEL_PATH
+    check_output(out, "--out")
     if args.cv:
+        rows = cross_validate(args.data)
         print(f"{'held out':28s} {'messages':>8s} {'rules':>6s} {'rules+model':>11s}")
-        for row in cross_validate(args.data):
+        for row in rows:
             print(f"{row['file']:28s} {row['messages']:8d} {row['rules']:6.3f} {row['rules+model']:11.3f}")
-    card = train_parser(args.data, args.out, command=invocation())
-    print(f"{card['examples']} examples, {card['features']} features -> {args.out}", file=sys.stderr)
+    card = train_parser(args.data, out, command=args.invocation)
+    print(f"{card['examples']} examples, {card['features']} features -> {out}", file=sys.stderr)
 
 
 def cmd_train_policy(args: argparse.Namespace) -> None:
     from dialogue.policy_data import TrainError
     from dialogue.train_policy import PolicyTrainConfig, train_policy
 
+    check_output(args.out, "--out", directory=True)
     config = PolicyTrainConfig(args.out, args.data, args.epochs, args.batch_size, args.lr, hidden=args.hidden,
                                eval_data=args.eval, seed=args.seed, threads=args.threads,
-                               command=invocation())
+                               command=args.invocation)
     run_training(train_policy, config, TrainError, f"checkpoint and card -> {args.out}")
 
 
@@ -153,8 +206,9 @@ def cmd_train_rl(args: argparse.Namespace) -> None:
     from dialogue.policy_data import TrainError
     from dialogue.train_rl import RLConfig, train_rl
 
+    check_output(args.out, "--out", directory=True)
     config = RLConfig(args.init, args.out, args.reward, args.opponent, args.episodes, args.batch_size, args.lr,
-                      data=args.data, seed=args.seed, threads=args.threads, command=invocation())
+                      data=args.data, seed=args.seed, threads=args.threads, command=args.invocation)
     run_training(train_rl, config, TrainError, f"checkpoint and card -> {args.out}")
 
 
@@ -170,12 +224,20 @@ def cmd_say(args: argparse.Namespace) -> None:
     print(rendering.text)
     if args.verbose:
         print(json.dumps(rendering.record, indent=1), file=sys.stderr)
+    if not rendering.faithful:
+        print(f"haggler: warning: nothing said {request.act}; this text reads as {rendering.parsed}", file=sys.stderr)
 
 
 def cmd_eval_generator(args: argparse.Namespace) -> None:
     from dialogue.generator import GeneratorError
     from dialogue.generator_eval import evaluate_generator, format_report
+    from dialogue.lm import ModelError, check_adapter
 
+    if args.adapter not in ("default", "none"):
+        try:
+            check_adapter(args.adapter)  # before the base model's pass, not after
+        except ModelError as e:
+            sys.exit(f"haggler: --adapter {e}")
     try:
         report = evaluate_generator(args.data, limit=args.limit, base_model=args.base_model, adapter=args.adapter,
                                     seed=args.seed, batch_size=args.batch_size)
@@ -197,16 +259,18 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
                    help="smollm2 (the bundled GGUF, default), a .gguf file, a local model directory or a HF model id")
     p.add_argument("--data", nargs="+", default=["craigslist"], metavar="SRC",
                    help="craigslist (dev.json + luis-acts.json, default), dialogue files (.json/.jsonl: "
-                        "haggler transcripts too) or Hugging Face datasets (id or saved directory)")
+                        "haggler transcripts too) or Hugging Face datasets (id or saved directory: prompt/target "
+                        "rows, dialogue rows, or craigslist_bargains rows)")
     p.add_argument("--out", type=Path, required=True, metavar="DIR")
-    p.add_argument("--epochs", type=float, default=1.0)
-    p.add_argument("--max-steps", type=int, default=-1, metavar="N", help="stop after N steps (overrides --epochs)")
-    p.add_argument("--max-examples", type=int, metavar="N", help="train on a random N of the examples")
-    p.add_argument("--eval-examples", type=int, default=200, metavar="N", help="examples held out for the eval loss")
-    p.add_argument("--eval-steps", type=int, default=100, metavar="N")
-    p.add_argument("--batch-size", type=int, default=8)
-    p.add_argument("--lr", type=float, default=5e-4)
-    p.add_argument("--lora-r", type=int, default=8)
+    p.add_argument("--epochs", type=positive_float, default=1.0)
+    p.add_argument("--max-steps", type=positive_int, metavar="N", help="stop after N steps (overrides --epochs)")
+    p.add_argument("--max-examples", type=positive_int, metavar="N", help="train on a random N of the examples")
+    p.add_argument("--eval-examples", type=non_negative_int, default=200, metavar="N",
+                   help="examples held out for the eval loss (at most a tenth of them)")
+    p.add_argument("--eval-steps", type=positive_int, default=100, metavar="N")
+    p.add_argument("--batch-size", type=positive_int, default=8)
+    p.add_argument("--lr", type=positive_float, default=5e-4)
+    p.add_argument("--lora-r", type=positive_int, default=8)
     p.add_argument("--init-adapter", metavar="DIR", help="go on training this adapter (e.g. data/generator_lora)")
     p.add_argument("--bf16", action="store_true", help="bf16 autocast (fast on CPUs with AMX and on recent GPUs)")
     add_training_run_options(p)
@@ -217,7 +281,8 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
                                       "(parser/intent_model.json) on dialogues whose messages carry hand labels "
                                       "in metadata; --cv first scores it leaving one file out at a time.")
     p.add_argument("--data", type=Path, nargs="+", required=True, metavar="LABELLED.json")
-    p.add_argument("--out", type=Path, default=Path("parser/intent_model.json"), metavar="OUT.json")
+    p.add_argument("--out", type=Path, metavar="OUT.json",
+                   help="where to write (default: the model the parser uses, parser/intent_model.json, replaced)")
     p.add_argument("--cv", action="store_true", help="leave-one-file-out cross-validation before training")
     p.set_defaults(func=cmd_train_parser)
 
@@ -230,10 +295,10 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
                         "haggler transcripts too)")
     p.add_argument("--out", type=Path, required=True, metavar="DIR")
     p.add_argument("--eval", metavar="FILE.json", help="also report next-intent accuracy on this file (held out)")
-    p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--hidden", type=int, default=64)
+    p.add_argument("--epochs", type=positive_int, default=30)
+    p.add_argument("--batch-size", type=positive_int, default=64)
+    p.add_argument("--lr", type=positive_float, default=2e-3)
+    p.add_argument("--hidden", type=positive_int, default=64)
     add_training_run_options(p)
     p.set_defaults(func=cmd_train_policy)
 
@@ -246,9 +311,9 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--opponent", default="sl", metavar="O", help="sl (default) or rule")
     p.add_argument("--out", type=Path, required=True, metavar="DIR")
     p.add_argument("--data", nargs="+", default=["craigslist"], metavar="SRC", help="where the scenarios come from")
-    p.add_argument("--episodes", type=int, default=20_000)
-    p.add_argument("--batch-size", type=int, default=200, metavar="N", help="games per update")
-    p.add_argument("--lr", type=float, default=5e-4)
+    p.add_argument("--episodes", type=positive_int, default=20_000)
+    p.add_argument("--batch-size", type=positive_int, default=200, metavar="N", help="games per update")
+    p.add_argument("--lr", type=positive_float, default=5e-4)
     add_training_run_options(p)
     p.set_defaults(func=cmd_train_rl)
 
@@ -257,7 +322,7 @@ def add_generator_commands(sub: argparse._SubParsersAction) -> None:
     def model_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--base-model", default="smollm2", metavar="M", help="the base model (default smollm2)")
         p.add_argument("--adapter", default="default", metavar="DIR",
-                       help="a LoRA adapter directory; default: the shipped data/generator-lora; none: the base model")
+                       help="a LoRA adapter directory; default: the shipped data/generator_lora; none: the base model")
         p.add_argument("--seed", type=int, default=0)
 
     p = sub.add_parser("say", help="render one act as text", description="Prints one rendering of an act.")
@@ -274,8 +339,8 @@ def add_generator_commands(sub: argparse._SubParsersAction) -> None:
                                    "human utterances under the base and fine-tuned models, faithfulness of "
                                    "renderings of the parsed acts (first try and final), distinct-2, latency.")
     p.add_argument("--data", type=Path, required=True, metavar="FILE.json")
-    p.add_argument("--limit", type=int, default=500, metavar="N", help="messages to score (default 500)")
-    p.add_argument("--batch-size", type=int, default=1, metavar="B",
+    p.add_argument("--limit", type=positive_int, default=500, metavar="N", help="messages to score (default 500)")
+    p.add_argument("--batch-size", type=positive_int, default=1, metavar="B",
                    help="acts per render call (default 1: latency_ms_mean is then the latency of one act)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     model_options(p)
@@ -314,18 +379,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="policy names, e.g. rule boulware tft (text mode: agent specs, see `haggler agents`)")
     p.add_argument("--scenarios", default="builtin", metavar="SRC",
                    help="builtin (default), a CraigslistBargain dialogue file, or a listings file")
-    p.add_argument("--n", type=int, default=40, metavar="N", help="scenarios to play, the first N of SRC (default 40)")
+    p.add_argument("--n", type=positive_int, default=40, metavar="N",
+                   help="scenarios to play, the first N of SRC (default 40)")
     p.add_argument("--out", type=Path, required=True, metavar="DIR")
-    p.add_argument("--repeats", type=int, default=1, metavar="R", help="games per pair, role and scenario")
-    p.add_argument("--workers", type=int, default=1, metavar="W", help="processes to play in (default 1)")
+    p.add_argument("--repeats", type=positive_int, default=1, metavar="R", help="games per pair, role and scenario")
+    p.add_argument("--workers", type=positive_int, default=1, metavar="W", help="processes to play in (default 1)")
     p.add_argument("--seed", type=int, default=0, metavar="S")
     p.add_argument("--resume", action="store_true", help="continue the run in DIR, playing only missing games")
-    p.add_argument("--turn-limit", type=int, default=20, metavar="T", help="turns before no deal (default 20)")
+    p.add_argument("--turn-limit", type=positive_int, default=20, metavar="T", help="turns before no deal (default 20)")
     p.add_argument("--mode", choices=["acts", "text"], default="acts",
                    help="acts (default): agents exchange acts; text: they meet only through words")
     p.add_argument("--generator", choices=["lm", "template"], default="lm",
                    help="text mode: the generator of agents named without one (default lm)")
-    p.add_argument("--batch", type=int, default=32, metavar="B",
+    p.add_argument("--batch", type=positive_int, default=32, metavar="B",
                    help="text mode: dialogues played at once, their renders batched (default 32; 1: unbatched)")
     p.set_defaults(func=cmd_tournament)
 
@@ -337,7 +403,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
+    args.invocation = shlex.join(["haggler", *argv])  # the command line, for the model cards
     try:
         args.func(args)
     except CorpusError as e:

@@ -6,6 +6,7 @@ and writing it back gives equal data.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -24,6 +25,46 @@ class CorpusError(ValueError):
     """A dialogue file that is missing, not JSON, or not in the CraigslistBargain shape."""
 
 
+class ShapeError(ValueError):
+    """A field of the wrong type or value; the message names the field, e.g. `events[3].agent`."""
+
+
+_TYPE_NAMES = {dict: "a dict", list: "a list", str: "a string", type(None): "null"}
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return _TYPE_NAMES[type(value)]
+    return "null" if value is None else repr(value) if len(repr(value)) <= 30 else f"a {type(value).__name__}"
+
+
+def _name(where: str, key: str) -> str:
+    return f"{where}.{key}" if key else where
+
+
+def _check(value: Any, types: type | tuple[type, ...], where: str, key: str = "") -> Any:
+    """`value` if it is one of `types`, else a ShapeError naming the field `where.key`."""
+    if isinstance(value, types):
+        return value
+    want = " or ".join(_TYPE_NAMES[t] for t in (types if isinstance(types, tuple) else (types,)))
+    raise ShapeError(f"{_name(where, key)} must be {want}, not {_describe(value)}")
+
+
+def _number(value: Any, where: str, key: str, optional: bool = False) -> Any:
+    """`value` if it is a finite number (or null when `optional`), else a ShapeError naming the field."""
+    if value is None and optional:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return value
+    raise ShapeError(f"{_name(where, key)} must be a number{' or null' if optional else ''}, not {_describe(value)}")
+
+
+def _key(d: dict, key: str, where: str, parent: str = "") -> Any:
+    if key not in d:
+        raise ShapeError(f"{_name(where, parent)}: missing key {key!r}")
+    return d[key]
+
+
 @dataclass
 class Item:
     title: str
@@ -33,10 +74,16 @@ class Item:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_dict(cls, d: dict) -> Item:
+    def from_dict(cls, d: dict, where: str = "item") -> Item:
+        _check(d, dict, where)
         rest = {k: v for k, v in d.items() if k not in ("Title", "Category", "Price", "Description")}
-        desc = d.get("Description") or []
-        return cls(d.get("Title") or "", d.get("Category") or "", d["Price"],
+        desc = _check(d.get("Description"), (str, list, type(None)), where, "Description") or []
+        if isinstance(desc, list) and not all(isinstance(line, str) for line in desc):
+            n = next(n for n, line in enumerate(desc) if not isinstance(line, str))
+            _check(desc[n], str, where, f"Description[{n}]")
+        return cls(_check(d.get("Title"), (str, type(None)), where, "Title") or "",
+                   _check(d.get("Category"), (str, type(None)), where, "Category") or "",
+                   _number(_key(d, "Price", where), where, "Price"),
                    [desc] if isinstance(desc, str) else list(desc), rest)
 
     def to_dict(self) -> dict:
@@ -62,13 +109,17 @@ class KB:
         return price if self.role == "buyer" else SELLER_WALK_AWAY_FRACTION * price
 
     @classmethod
-    def from_dict(cls, d: dict) -> KB:
-        p = d["personal"]
-        role = str(p["Role"]).lower()
+    def from_dict(cls, d: dict, where: str = "kb") -> KB:
+        _check(d, dict, where)
+        p = _check(_key(d, "personal", where), dict, where, "personal")
+        role = _check(_key(p, "Role", where, "personal"), str, where, "personal.Role").lower()
         if role not in ("buyer", "seller"):
-            raise ValueError(f"Role must be buyer or seller, got {p['Role']!r}")
+            raise ShapeError(f"{where}.personal.Role must be buyer or seller, not {p['Role']!r}")
         rest = {k: v for k, v in p.items() if k not in ("Role", "Target", "Bottomline")}
-        return cls(role, p["Target"], Item.from_dict(d["item"]), p.get("Bottomline"), rest)  # type: ignore[arg-type]
+        target = _number(_key(p, "Target", where, "personal"), where, "personal.Target")
+        bottomline = _number(p.get("Bottomline"), where, "personal.Bottomline", optional=True)
+        item = Item.from_dict(_key(d, "item", where), f"{where}.item")
+        return cls(role, target, item, bottomline, rest)  # type: ignore[arg-type]
 
     def to_dict(self) -> dict:
         return {"personal": {"Bottomline": self.bottomline, "Role": self.role, "Target": self.target,
@@ -97,10 +148,12 @@ class Scenario:
         return next(i for i, kb in enumerate(self.kbs) if kb.role == role)
 
     @classmethod
-    def from_dict(cls, d: dict) -> Scenario:
-        kbs = [KB.from_dict(kb) for kb in d["kbs"]]
+    def from_dict(cls, d: dict, where: str = "scenario") -> Scenario:
+        _check(d, dict, where)
+        kbs = [KB.from_dict(kb, f"{where}.kbs[{n}]")
+               for n, kb in enumerate(_check(_key(d, "kbs", where), list, where, "kbs"))]
         if len(kbs) != 2 or {kb.role for kb in kbs} != {"buyer", "seller"}:
-            raise ValueError("scenario.kbs must hold one buyer and one seller")
+            raise ShapeError(f"{where}.kbs must hold one buyer and one seller")
         return cls(kbs, d.get("uuid", ""), {k: v for k, v in d.items() if k not in ("kbs", "uuid")})
 
     def to_dict(self) -> dict:
@@ -146,10 +199,21 @@ class Event:
         return Act(Intent(self.action))
 
     @classmethod
-    def from_dict(cls, d: dict) -> Event:
-        if d.get("action") not in ACTIONS:
-            raise ValueError(f"unknown event action {d.get('action')!r}")
-        return cls(d["action"], int(d["agent"]), d.get("data"), d.get("time"), d.get("metadata"),
+    def from_dict(cls, d: dict, where: str = "event") -> Event:
+        _check(d, dict, where)
+        action, agent, data, metadata = d.get("action"), _key(d, "agent", where), d.get("data"), d.get("metadata")
+        if action not in ACTIONS:
+            raise ShapeError(f"{where}: unknown event action {action!r}")
+        if type(agent) is not int or agent not in (0, 1):
+            raise ShapeError(f"{where}.agent must be 0 or 1, not {_describe(agent)}")
+        if action == "message":
+            _check(data, str, where, "data")
+        elif action == "offer" and _check(data, (dict, type(None)), where, "data"):
+            _number(data.get("price"), where, "data.price", optional=True)
+        if _check(metadata, (dict, type(None)), where, "metadata"):
+            _check(metadata.get("intent"), (str, type(None)), where, "metadata.intent")
+            _number(metadata.get("price"), where, "metadata.price", optional=True)
+        return cls(action, agent, data, d.get("time"), metadata,
                    {k: v for k, v in d.items() if k not in cls.FIELDS or (k == "metadata" and v is None)})
 
     def to_dict(self) -> dict:
@@ -166,11 +230,12 @@ class Outcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_dict(cls, d: dict | None) -> Outcome | None:
-        if d is None:
+    def from_dict(cls, d: dict | None, where: str = "outcome") -> Outcome | None:
+        if _check(d, (dict, type(None)), where) is None:
             return None
-        offer = d.get("offer")
-        return cls(d.get("reward", 0), offer.get("price") if isinstance(offer, dict) else None,
+        offer = _check(d.get("offer"), (dict, type(None)), where, "offer")
+        return cls(_number(d.get("reward", 0), where, "reward"),
+                   _number(offer.get("price"), where, "offer.price", optional=True) if offer is not None else None,
                    {k: v for k, v in d.items() if k != "reward"})
 
     def to_dict(self) -> dict:
@@ -196,9 +261,12 @@ class Dialogue:
 
     @classmethod
     def from_dict(cls, d: dict) -> Dialogue:
+        if "scenario" not in d:
+            raise ShapeError("not a CraigslistBargain dialogue (missing key 'scenario')")
+        events = _check(d.get("events"), (list, type(None)), "events") or []
         return cls(d.get("uuid", ""), Scenario.from_dict(d["scenario"]),
-                   [Event.from_dict(e) for e in d.get("events") or []],
-                   Outcome.from_dict(d.get("outcome")), d.get("agents") or {},
+                   [Event.from_dict(e, f"events[{n}]") for n, e in enumerate(events)],
+                   Outcome.from_dict(d.get("outcome")), _check(d.get("agents"), (dict, type(None)), "agents") or {},
                    {k: v for k, v in d.items() if k not in cls.FIELDS})
 
     def to_dict(self) -> dict:
@@ -207,10 +275,18 @@ class Dialogue:
                 "events": [e.to_dict() for e in self.events]}
 
 
+def _json_msg(e: json.JSONDecodeError) -> str:
+    return e.msg.removesuffix(" at")  # "Unterminated string starting at": the position follows
+
+
 def _read_json(path: Path) -> Any:
-    if not path.is_file():
-        raise CorpusError(f"{path}: no such file")
-    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        if not path.is_file():
+            what = "is a directory" if path.is_dir() else "not a regular file" if path.exists() else "no such file"
+            raise CorpusError(f"{path}: {what}")
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as e:
+        raise CorpusError(f"{path}: cannot read: {(e.strerror or str(e)).lower()}") from None
     if path.suffix == ".jsonl":
         rows = []
         for n, line in enumerate(text.splitlines(), 1):
@@ -218,12 +294,12 @@ def _read_json(path: Path) -> Any:
                 try:
                     rows.append(json.loads(line))
                 except json.JSONDecodeError as e:
-                    raise CorpusError(f"{path}:{n}: not valid JSON ({e.msg})") from None
+                    raise CorpusError(f"{path}:{n}: not valid JSON ({_json_msg(e)} at column {e.colno})") from None
         return rows
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
-        raise CorpusError(f"{path}: not valid JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
+        raise CorpusError(f"{path}: not valid JSON ({_json_msg(e)} at line {e.lineno} column {e.colno})") from None
 
 
 def load_dialogues(path: str | Path) -> list[Dialogue]:
@@ -234,15 +310,23 @@ def load_dialogues(path: str | Path) -> list[Dialogue]:
         raw = [raw]
     if not isinstance(raw, list):
         raise CorpusError(f"{path}: expected a list of dialogues, got {type(raw).__name__}")
+    return dialogues_from(raw, str(path), "dialogue")
+
+
+def dialogues_from(rows: Iterable[Any], source: str, unit: str) -> list[Dialogue]:
+    """Dialogues from decoded rows; a bad row is a CorpusError naming the source, the row (`unit` i) and what is
+    wrong with it."""
     out = []
-    for i, d in enumerate(raw):
+    for i, d in enumerate(rows):
         try:
             if not isinstance(d, dict):
                 raise ValueError(f"expected an object, got {type(d).__name__}")
             out.append(Dialogue.from_dict(d))
+        except ShapeError as e:
+            raise CorpusError(f"{source}: {unit} {i}: {e}") from None
         except (KeyError, TypeError, ValueError) as e:
             what = f"missing key {e}" if isinstance(e, KeyError) else str(e)
-            raise CorpusError(f"{path}: dialogue {i}: not a CraigslistBargain dialogue ({what})") from None
+            raise CorpusError(f"{source}: {unit} {i}: not a CraigslistBargain dialogue ({what})") from None
     return out
 
 

@@ -19,9 +19,20 @@ def gold_label(metadata: dict | None, label_map: str = "acts") -> tuple[str, flo
         try:
             intent = Intent(name)
         except ValueError:
-            raise CorpusError(f"unknown intent label {name!r}; use --map luis for LUIS names") from None
+            valid = ", ".join(i.value for i in Intent)
+            raise CorpusError(f"unknown intent label {name!r}; valid: {valid} (or LUIS names, read with "
+                              f"eval-parser --map luis)") from None
     price = metadata.get("price")
     return intent.value, (float(price) if price is not None else None)
+
+
+def gold_label_in(path: str | Path, i: int, metadata: dict | None,
+                  label_map: str = "acts") -> tuple[str, float | None] | None:
+    """gold_label, its error naming the file and the dialogue."""
+    try:
+        return gold_label(metadata, label_map)
+    except CorpusError as e:
+        raise CorpusError(f"{path}: dialogue {i}: {e}") from None
 
 
 def price_matches(gold: float | None, pred: float | None) -> bool:
@@ -54,9 +65,9 @@ def score(pairs: list[tuple[tuple[str, float | None], tuple[str, float | None]]]
 
 def labelled_pairs(path: str | Path, label_map: str = "acts") -> list[tuple]:
     pairs = []
-    for d in load_dialogues(path):
+    for i, d in enumerate(load_dialogues(path)):
         for event, act in zip(d.events, dialogue_acts(d)):
-            gold = gold_label(event.metadata, label_map) if event.is_message else None
+            gold = gold_label_in(path, i, event.metadata, label_map) if event.is_message else None
             if gold is not None and act is not None:
                 pairs.append((gold, (act.intent.value, act.price)))
     if not pairs:
@@ -67,16 +78,17 @@ def labelled_pairs(path: str | Path, label_map: str = "acts") -> list[tuple]:
 def label_pairs_against(path: str | Path, other: str | Path, label_map: str = "acts",
                         other_map: str = "luis") -> list[tuple]:
     """(gold, other's label) for each message of `path` also labelled in `other` (matched by dialogue uuid)."""
-    others = {d.uuid: d for d in load_dialogues(other)}
+    others = {d.uuid: (j, d) for j, d in enumerate(load_dialogues(other))}
     pairs = []
-    for d in load_dialogues(path):
-        match = others.get(d.uuid)
-        if match is None:
+    for i, d in enumerate(load_dialogues(path)):
+        if d.uuid not in others:
             continue
+        j, match = others[d.uuid]
         theirs = [e for e in match.events if e.is_message]
         ours = [e for e in d.events if e.is_message]
         for mine, their in zip(ours, theirs):
-            gold, label = gold_label(mine.metadata, label_map), gold_label(their.metadata, other_map)
+            gold = gold_label_in(path, i, mine.metadata, label_map)
+            label = gold_label_in(other, j, their.metadata, other_map)
             if gold is not None and label is not None and mine.text == their.text:
                 pairs.append((gold, label))
     if not pairs:

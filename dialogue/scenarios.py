@@ -82,10 +82,13 @@ def load_scenarios(source: str | Path, seed: int = 0) -> list[Scenario]:
 def pick_scenario(spec: str, seed: int = 0) -> Scenario:
     """`builtin:3`, `path/to/file.json:3`, or a source alone (its first scenario)."""
     source, _, index = spec.rpartition(":")
-    if not source or not index.isdigit():
+    if not source or not (index.isdigit() or source == "builtin" or Path(source).is_file()):
         source, index = spec, "0"
+    if not source.strip():
+        raise CorpusError("no scenario given: use builtin:N or FILE:N")
     scenarios = load_scenarios(source, seed)
-    i = int(index)
-    if not 0 <= i < len(scenarios):
-        raise CorpusError(f"{spec}: index {i} out of range ({len(scenarios)} scenarios in {source})")
-    return scenarios[i]
+    if not scenarios:
+        raise CorpusError(f"{source}: no scenarios in it")
+    if not index.isdigit() or int(index) >= len(scenarios):
+        raise CorpusError(f"{spec}: index out of range; {source}:N takes N from 0 to {len(scenarios) - 1}")
+    return scenarios[int(index)]

@@ -20,11 +20,12 @@ from tqdm import tqdm
 from dialogue.corpus import CorpusError, Scenario
 from dialogue.dialogue_log import hold_lock, open_for_append, read_finished
 from dialogue.games import Game, schedule
+from dialogue.manipulation import STYLES
 from dialogue.results import leaderboard, plot_utility, summarize
 from dialogue.scenarios import load_scenarios
 from dialogue.scoring import SideScore
 from dialogue.workers import World, chunks, play_in_processes, play_into
-from strategy.policies import UnknownPolicy, check_policy_names
+from strategy.policies import POLICIES, UnknownPolicy, check_policy_names
 from strategy.principal import DEFAULT_TURN_LIMIT
 
 
@@ -67,7 +68,9 @@ def load_tournament(config: TournamentConfig) -> Tournament:
     try:
         check_policy_names(config.agents)
     except UnknownPolicy as e:
-        raise TournamentError(str(e)) from None
+        text_agents = [a for a in config.agents if a not in POLICIES and a.partition("+")[0] in (*POLICIES, *STYLES)]
+        hint = f" ({', '.join(text_agents)}: text-mode agents, add --mode text)" if text_agents else ""
+        raise TournamentError(f"{e}{hint}") from None
     if config.n < 1 or config.repeats < 1 or config.workers < 1 or config.turn_limit < 1:
         raise TournamentError("--n, --repeats, --workers and the turn limit must be at least 1")
     scenarios = first_scenarios(config.scenarios, config.n, config.seed)

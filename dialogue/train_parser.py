@@ -14,12 +14,11 @@ from typing import Iterator
 
 import numpy as np
 
-from dialogue.corpus import load_dialogues
-from dialogue.parser_eval import gold_label, score
+from dialogue.corpus import CorpusError, load_dialogues
+from dialogue.parser_eval import gold_label_in, score
 from parser.acts import Act, Intent
 from parser.intent_model import CLASSES, IntentModel, MessageView, features
 from parser.rules import ActReader
-
 
 @dataclass
 class ParserTrainConfig:
@@ -33,7 +32,7 @@ def read_labelled(path: str | Path, model: IntentModel | None = None
                   ) -> Iterator[tuple[Act, MessageView | None, tuple[str, float | None]]]:
     """Reads each dialogue in order as the parser does (rules, plus `model` if given) and yields, for each
     hand-labelled message, the parser's act, what the intent model saw of it, and the hand label."""
-    for d in load_dialogues(path):
+    for i, d in enumerate(load_dialogues(path)):
         reader = ActReader(d.scenario.listing_price, learned=False)
         reader.model = model
         for event in d.events:
@@ -43,7 +42,7 @@ def read_labelled(path: str | Path, model: IntentModel | None = None
                     reader.observe(role, event.act)
                 continue
             act, view = reader.read_with_view(role, event.text)
-            gold = gold_label(event.metadata)
+            gold = gold_label_in(path, i, event.metadata)
             if gold is not None:
                 yield act, view, gold
 
@@ -52,6 +51,15 @@ def labelled_views(path: str | Path) -> list[tuple[MessageView, Intent]]:
     """(what the model sees, the hand label) for each labelled message without a price, read by the rules."""
     return [(view, Intent(gold[0])) for _, view, gold in read_labelled(path)
             if view is not None and Intent(gold[0]) in CLASSES]
+
+
+def labelled_examples(paths: list[Path]) -> dict[Path, list[tuple[MessageView, Intent]]]:
+    """labelled_views of each file, or a CorpusError where there is nothing to learn from."""
+    views = {p: labelled_views(p) for p in paths}
+    if not any(views.values()):
+        raise CorpusError(f"{' '.join(map(str, paths))}: no hand-labelled messages without a price to learn from "
+                          f"(labels go in each message's metadata: intent)")
+    return views
 
 
 def fit(examples: list[tuple[MessageView, Intent]], config: ParserTrainConfig = ParserTrainConfig()) -> IntentModel:
@@ -85,7 +93,7 @@ def parser_report(path: str | Path, model: IntentModel | None) -> dict:
 
 def cross_validate(paths: list[Path], config: ParserTrainConfig = ParserTrainConfig()) -> list[dict]:
     """Leave one file out: train on the others, score rules alone and rules + model on it."""
-    views = {p: labelled_views(p) for p in paths}
+    views = labelled_examples(paths)
     out = []
     for held in paths:
         model = fit([e for p in paths if p != held for e in views[p]], config)
@@ -98,9 +106,10 @@ def cross_validate(paths: list[Path], config: ParserTrainConfig = ParserTrainCon
 def train_parser(paths: list[Path], out: Path, config: ParserTrainConfig = ParserTrainConfig(),
                  command: str = "") -> dict:
     start = time.perf_counter()
-    examples = [e for p in paths for e in labelled_views(p)]
+    examples = [e for views in labelled_examples(paths).values() for e in views]
     model = fit(examples, config)
     card = {"data": [p.name for p in paths], "examples": len(examples), "features": len(model.weights),
             "config": vars(config), "command": command, "seconds": round(time.perf_counter() - start, 1)}
+    out.parent.mkdir(parents=True, exist_ok=True)
     model.save(out, card)
     return card

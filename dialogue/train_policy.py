@@ -80,6 +80,9 @@ def train_policy(config: PolicyTrainConfig) -> dict:
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
     start = time.perf_counter()
+    eval_examples = examples_of(load_dialogues(config.eval_data)) if config.eval_data else None  # fails before training
+    if eval_examples is not None and not len(eval_examples):
+        raise TrainError(f"{config.eval_data}: no acts to evaluate on")
     dialogues = load_training_dialogues(config.data)
     train_d, val_d = split_dialogues(dialogues, config.held_out, config.seed)
     train, val = examples_of(train_d), examples_of(val_d)
@@ -108,8 +111,8 @@ def train_policy(config: PolicyTrainConfig) -> dict:
     result = {"dialogues": len(dialogues), "train_dialogues": len(train_d), "val_dialogues": len(val_d),
               "train_examples": len(train), "validation": accuracy(model, val) if len(val) else None,
               "best_epoch": min(history, key=lambda h: h["val_loss"])["epoch"], "history": history}
-    if config.eval_data:
-        result["eval"] = {"file": config.eval_data, **accuracy(model, examples_of(load_dialogues(config.eval_data)))}
+    if eval_examples is not None:
+        result["eval"] = {"file": config.eval_data, **accuracy(model, eval_examples)}
     scenarios = [d.scenario for d in (val_d or train_d)]
     scenarios = (scenarios * (config.selfplay_games // max(1, len(scenarios)) + 1))[:config.selfplay_games]
     player = ModelPlayer(model, "sl")

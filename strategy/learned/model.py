@@ -6,6 +6,7 @@ state dict), and README.md (the card, written by the training code).
 from __future__ import annotations
 
 import json
+import pickle
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -69,6 +70,8 @@ def load_model(directory: str | Path) -> tuple[ActModel, dict]:
         model = ActModel(ModelConfig(**meta["model"]))
         state = torch.load(weights, map_location="cpu", weights_only=True)
         model.load_state_dict(state)
+    except (pickle.UnpicklingError, EOFError):  # not torch's message: it advises weights_only=False, unsafe
+        raise CheckpointError(f"{weights}: not a haggler checkpoint (not a saved state dict)") from None
     except (ValueError, KeyError, TypeError, RuntimeError) as e:
         raise CheckpointError(f"{directory}: not a policy checkpoint ({type(e).__name__}: {e})") from None
     if model.config.features != N_FEATURES or model.config.prices != N_PRICES:

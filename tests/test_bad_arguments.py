@@ -1,0 +1,176 @@
+"""Bad arguments to `haggler`: one clear line, before any long work (run in-process through main(argv))."""
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import dialogue.train_parser
+from dialogue.cli import main
+from dialogue.scenarios import load_scenarios, pick_scenario
+from tests.conftest import ROOT, TEST_DATA
+
+SAMPLE = ROOT / "data" / "sample-dialogues.json"
+TEMPLATES = ["--generator", "template", "--agent", "rule+template", "--against", "rule+template"]
+N_BUILTIN = len(load_scenarios("builtin"))
+
+
+def haggler_error(*argv: object) -> str:
+    """The one line `haggler` exits with (our own, not argparse's)."""
+    with pytest.raises(SystemExit) as exit_:
+        main([str(a) for a in argv])
+    message = exit_.value.code
+    assert isinstance(message, str) and message.startswith("haggler: ") and "\n" not in message, message
+    return message
+
+
+def usage_error(capsys: pytest.CaptureFixture, *argv: object) -> str:
+    """argparse's error line for a bad option value."""
+    with pytest.raises(SystemExit) as exit_:
+        main([str(a) for a in argv])
+    assert exit_.value.code == 2
+    return capsys.readouterr().err.strip().splitlines()[-1]
+
+
+@pytest.fixture
+def a_file(tmp_path: Path) -> Path:
+    path = tmp_path / "existing.txt"
+    path.write_text("keep me\n")
+    return path
+
+
+def test_parse_out_is_checked_and_its_folder_made(tmp_path):
+    assert "is a directory" in haggler_error("parse", SAMPLE, "--out", tmp_path)
+    out = tmp_path / "new" / "parsed.json"
+    main(["parse", str(SAMPLE), "--out", str(out)])
+    assert len(json.loads(out.read_text())) == 3
+
+
+@pytest.mark.parametrize("argv", [
+    ["tournament", "--agents", "rule", "--n", "1", "--out"],
+    ["train", "policy", "--data", SAMPLE, "--epochs", "1", "--out"],
+    ["train", "rl", "--init", ROOT / "data" / "policies" / "sl", "--data", SAMPLE, "--episodes", "1", "--out"],
+    ["train", "generator", "--data", SAMPLE, "--base-model", "/nonexistent", "--out"],
+])
+def test_an_output_directory_that_is_a_file(argv, a_file):
+    assert "a file is there, not a directory" in haggler_error(*argv, a_file)
+    assert a_file.read_text() == "keep me\n"
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs /proc")
+def test_outputs_where_nothing_can_be_written(tmp_path):
+    assert "cannot write files in /proc" in haggler_error("tournament", "--agents", "rule", "--n", "1",
+                                                          "--out", "/proc/haggler-run")
+    assert "cannot write files in /proc" in haggler_error("chat", "--demo", *TEMPLATES,
+                                                          "--transcript", "/proc/chat.json")
+
+
+def test_chat_transcript_is_checked_before_the_agent_speaks(tmp_path, capsys):
+    assert "is a directory" in haggler_error("chat", "--demo", *TEMPLATES, "--transcript", tmp_path)
+    assert "transcript" not in capsys.readouterr().out
+
+
+def test_train_parser_out_and_data(tmp_path):
+    assert "is a directory" in haggler_error("train", "parser", "--data", TEST_DATA / "gold-dev.json",
+                                             "--out", tmp_path)
+    assert "no hand-labelled messages" in haggler_error("train", "parser", "--data", SAMPLE,
+                                                        "--out", tmp_path / "m.json")
+    assert not (tmp_path / "m.json").exists()
+
+    dialogues = json.loads((TEST_DATA / "gold-dev.json").read_text())
+    labelled = next(e for e in dialogues[0]["events"] if (e.get("metadata") or {}).get("intent"))
+    labelled["metadata"]["intent"] = "zzz"
+    bad = tmp_path / "bad-label.json"
+    bad.write_text(json.dumps(dialogues))
+    message = haggler_error("train", "parser", "--data", bad, "--out", tmp_path / "m.json")
+    assert str(bad) in message and "'zzz'" in message and "valid: greet" in message
+
+
+def test_train_parser_writes_the_parsers_own_model_by_default(tmp_path, monkeypatch):
+    from parser.intent_model import MODEL_PATH
+
+    written = []
+    monkeypatch.setattr(dialogue.train_parser, "train_parser",
+                        lambda data, out, command="": written.append(out) or {"examples": 1, "features": 1})
+    monkeypatch.chdir(tmp_path)
+    main(["train", "parser", "--data", str(TEST_DATA / "gold-dev.json")])
+    assert written == [MODEL_PATH] and MODEL_PATH.is_absolute()
+
+
+@pytest.mark.parametrize("argv", [
+    ["train", "policy", "--out", "o", "--data", SAMPLE, "--epochs", "0"],
+    ["train", "policy", "--out", "o", "--data", SAMPLE, "--epochs", "-3"],
+    ["train", "policy", "--out", "o", "--data", SAMPLE, "--batch-size", "0"],
+    ["train", "policy", "--out", "o", "--data", SAMPLE, "--hidden", "0"],
+    ["train", "policy", "--out", "o", "--data", SAMPLE, "--lr", "nan"],
+    ["train", "policy", "--out", "o", "--data", SAMPLE, "--threads", "0"],
+    ["train", "rl", "--init", "i", "--out", "o", "--lr", "-1"],
+    ["train", "rl", "--init", "i", "--out", "o", "--threads", "0"],
+    ["train", "rl", "--init", "i", "--out", "o", "--episodes", "0"],
+    ["train", "generator", "--out", "o", "--base-model", "/nonexistent", "--batch-size", "0"],
+    ["train", "generator", "--out", "o", "--base-model", "/nonexistent", "--lora-r", "0"],
+    ["train", "generator", "--out", "o", "--base-model", "/nonexistent", "--threads", "0"],
+    ["train", "generator", "--out", "o", "--base-model", "/nonexistent", "--epochs", "inf"],
+    ["eval-generator", "--data", "missing.json", "--limit", "-5"],
+    ["eval-generator", "--data", "missing.json", "--batch-size", "0"],
+    ["tournament", "--agents", "rule", "--out", "o", "--n", "0"],
+    ["tournament", "--agents", "rule", "--out", "o", "--batch", "-1"],
+    ["chat", "--demo", *TEMPLATES, "--transcript", "t.json", "--turn-limit", "0"],
+    ["chat", "--demo", *TEMPLATES, "--transcript", "t.json", "--target", "nan", "--walk-away", "nan"],
+    ["chat", "--demo", *TEMPLATES, "--transcript", "t.json", "--target", "inf", "--walk-away", "100"],
+])
+def test_numbers_that_must_be_positive_and_finite(argv, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    line = usage_error(capsys, *argv)
+    assert "must be" in line and "argument --" in line
+    assert not (tmp_path / "o").exists()
+
+
+def test_eval_generator_checks_the_adapter_before_any_model(tmp_path):
+    message = haggler_error("eval-generator", "--data", TEST_DATA / "gold-dev.json", "--base-model", tmp_path / "none",
+                            "--adapter", tmp_path / "adapter")
+    assert message.startswith("haggler: --adapter") and "not a LoRA adapter directory" in message
+
+
+def test_a_corrupt_checkpoint_is_not_a_haggler_checkpoint(tmp_path):
+    init = tmp_path / "ckpt"
+    shutil.copytree(ROOT / "data" / "policies" / "sl", init)
+    (init / "weights.pt").write_bytes(b"x\n")
+    message = haggler_error("train", "rl", "--init", init, "--out", tmp_path / "o", "--data", SAMPLE)
+    assert "not a haggler checkpoint" in message and "weights_only" not in message
+
+
+def test_text_tournament_with_a_missing_adapter(tmp_path):
+    message = haggler_error("tournament", "--mode", "text", "--generator", "template", "--n", "1",
+                            "--agents", "rule", f"rule+lm:{tmp_path / 'nonexistent'}", "--out", tmp_path / "o")
+    assert "not a LoRA adapter directory" in message
+
+
+@pytest.mark.parametrize("spec", ["builtin:-1", "builtin:abc", f"builtin:{N_BUILTIN}"])
+def test_builtin_scenarios_say_their_range(spec):
+    for argv in (["say", "--act", "greet", "--role", "buyer", "--generator", "template", "--scenario", spec],
+                 ["chat", "--demo", *TEMPLATES, "--scenario", spec]):
+        message = haggler_error(*argv)
+        assert f"builtin:N takes N from 0 to {N_BUILTIN - 1}" in message and "no such file" not in message
+
+
+def test_an_empty_scenario_spec():
+    message = haggler_error("say", "--act", "greet", "--role", "buyer", "--generator", "template", "--scenario", "")
+    assert "no scenario given" in message
+
+
+def test_text_agents_in_an_acts_tournament_hint_at_text_mode(tmp_path):
+    message = haggler_error("tournament", "--agents", "rule", "planner+template", "injector", "--out", tmp_path)
+    assert "unknown agent 'planner+template', 'injector'" in message and "--mode text" in message
+    assert "--mode text" not in haggler_error("tournament", "--agents", "rule", "nope", "--out", tmp_path)
+
+
+def test_an_absurd_offer_is_refused():
+    from dialogue.chat import PersonSide
+
+    said: list[str] = []
+    side = PersonSide("buyer", pick_scenario("builtin:0"), lambda prompt: "", said.append, lambda: "")
+    for line in ("/offer 1e308", f"/offer {side.listing_price * 11}"):
+        assert side.command(line) is None
+        assert "times the listing price" in said[-1] and len(said[-1]) < 100
+    assert side.command("/offer 120").act.price == 120

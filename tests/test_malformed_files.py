@@ -1,0 +1,135 @@
+"""Malformed dialogue files end with one line that names the file and what is wrong, never a traceback."""
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from dialogue.cli import main
+from dialogue.corpus import CorpusError, load_dialogues
+from dialogue.parser_eval import evaluate_parser
+from dialogue.scenarios import pick_scenario
+
+
+def kb(role: str, target: float) -> dict:
+    return {"personal": {"Bottomline": None, "Role": role, "Target": target},
+            "item": {"Category": "bike", "Price": 200, "Description": ["Good bike."], "Title": "A bike"}}
+
+
+def dialogue() -> dict:
+    return {"uuid": "C_1", "scenario": {"uuid": "S_1", "kbs": [kb("buyer", 150), kb("seller", 200)]},
+            "agents": {"0": "human", "1": "human"}, "outcome": {"reward": 1, "offer": {"price": 180.0, "sides": ""}},
+            "events": [{"action": "message", "agent": 0, "data": "would you take 180?", "time": "1"},
+                       {"action": "offer", "agent": 1, "data": {"price": 180.0, "sides": ""}, "time": "2"},
+                       {"action": "accept", "agent": 0, "data": None, "time": "3"}]}
+
+
+def write(tmp_path: Path, keys: tuple, value) -> Path:
+    """A one-dialogue file with the field at `keys` set to `value`."""
+    d = dialogue()
+    target = d
+    for k in keys[:-1]:
+        target = target[k]
+    target[keys[-1]] = value
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps([d]))
+    return path
+
+
+CASES = [
+    (("events",), {"a": 1}, "events must be a list or null, not a dict"),
+    (("events",), "hello", "events must be a list or null, not 'hello'"),
+    (("events", 0), [1], "events[0] must be a dict, not a list"),
+    (("events", 0, "agent"), 5, "events[0].agent must be 0 or 1, not 5"),
+    (("events", 0, "data"), 7, "events[0].data must be a string, not 7"),
+    (("events", 1, "data"), "abc", "events[1].data must be a dict or null, not 'abc'"),
+    (("events", 1, "data", "price"), "abc", "events[1].data.price must be a number or null, not 'abc'"),
+    (("events", 0, "metadata"), [1], "events[0].metadata must be a dict or null, not a list"),
+    (("events", 0, "metadata"), "counter", "events[0].metadata must be a dict or null, not 'counter'"),
+    (("events", 0, "metadata"), {"intent": "counter", "price": "abc"},
+     "events[0].metadata.price must be a number or null, not 'abc'"),
+    (("outcome",), "deal", "outcome must be a dict or null, not 'deal'"),
+    (("outcome",), [1], "outcome must be a dict or null, not a list"),
+    (("outcome", "offer", "price"), "abc", "outcome.offer.price must be a number or null, not 'abc'"),
+    (("agents",), [1], "agents must be a dict or null, not a list"),
+    (("scenario",), [1], "scenario must be a dict, not a list"),
+    (("scenario", "kbs"), {"a": 1}, "scenario.kbs must be a list, not a dict"),
+    (("scenario", "kbs", 0, "personal"), "x", "scenario.kbs[0].personal must be a dict, not 'x'"),
+    (("scenario", "kbs", 0, "personal", "Role"), [1], "scenario.kbs[0].personal.Role must be a string, not a list"),
+    (("scenario", "kbs", 0, "personal", "Target"), "abc",
+     "scenario.kbs[0].personal.Target must be a number, not 'abc'"),
+    (("scenario", "kbs", 0, "item"), [1], "scenario.kbs[0].item must be a dict, not a list"),
+    (("scenario", "kbs", 0, "item", "Price"), "abc", "scenario.kbs[0].item.Price must be a number, not 'abc'"),
+    (("scenario", "kbs", 1, "item", "Price"), None, "scenario.kbs[1].item.Price must be a number, not null"),
+    (("scenario", "kbs", 0, "item", "Description"), 5,
+     "scenario.kbs[0].item.Description must be a string or a list or null, not 5"),
+]
+
+
+@pytest.mark.parametrize("keys, value, message", CASES, ids=[c[2].split(" must")[0] for c in CASES])
+def test_a_field_of_the_wrong_type_is_named(tmp_path, keys, value, message):
+    path = write(tmp_path, keys, value)
+    with pytest.raises(CorpusError) as e:
+        load_dialogues(path)
+    assert str(e.value) == f"{path}: dialogue 0: {message}"
+
+
+@pytest.mark.parametrize("command", [["parse"], ["eval-parser"]])
+def test_the_command_ends_with_one_line(tmp_path, command):
+    path = write(tmp_path, ("events", 0, "metadata"), [1])
+    with pytest.raises(SystemExit) as e:
+        main([*command, str(path)])
+    assert e.value.code == f"haggler: {path}: dialogue 0: events[0].metadata must be a dict or null, not a list"
+
+
+def test_a_scenario_with_a_bad_price_fails_when_picked(tmp_path):
+    path = write(tmp_path, ("scenario", "kbs", 0, "item", "Price"), "abc")
+    with pytest.raises(CorpusError, match=r"dialogue 0: scenario\.kbs\[0\]\.item\.Price must be a number"):
+        pick_scenario(f"{path}:0")
+
+
+def test_an_unknown_gold_intent_names_the_file_and_dialogue(tmp_path):
+    path = write(tmp_path, ("events", 0, "metadata"), {"intent": "zzz", "price": None})
+    with pytest.raises(CorpusError) as e:
+        evaluate_parser(path)
+    assert str(e.value).startswith(f"{path}: dialogue 0: unknown intent label 'zzz'")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+@pytest.mark.parametrize("kind, message", [("dir", "is a directory"), ("fifo", "not a regular file"),
+                                           ("devnull", "not a regular file")])
+def test_a_path_that_is_not_a_file_says_what_it_is(tmp_path, kind, message):
+    path = tmp_path / "input.json"
+    if kind == "dir":
+        path.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path = Path(os.devnull)
+    with pytest.raises(CorpusError) as e:
+        load_dialogues(path)
+    assert str(e.value) == f"{path}: {message}"
+
+
+def test_an_unreadable_file(tmp_path, monkeypatch):
+    path = write(tmp_path, ("uuid",), "C_1")
+
+    def denied(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_text", denied)  # root reads a chmod 000 file, so the error is simulated
+    with pytest.raises(CorpusError) as e:
+        load_dialogues(path)
+    assert str(e.value) == f"{path}: cannot read: permission denied"
+
+
+@pytest.mark.parametrize("name, message", [
+    ("bad.json", "{path}: not valid JSON (Unterminated string starting at line 1 column 11)"),
+    ("bad.jsonl", "{path}:1: not valid JSON (Unterminated string starting at column 11)"),
+])
+def test_truncated_json_says_where(tmp_path, name, message):
+    path = tmp_path / name
+    path.write_text('[{"uuid": "C_1')
+    with pytest.raises(CorpusError) as e:
+        load_dialogues(path)
+    assert str(e.value) == message.format(path=path)

@@ -25,7 +25,7 @@ import jinja2
 from dialogue.decoding import Sampling, sample
 from dialogue.generator_data import PLACEHOLDER, PROMPTS_DIR, Context, fill_price, render_prompt, write_price
 from parser.acts import Act, Intent, Role
-from parser.rules import same_price
+from parser.rules import same_price, stated_prices
 
 PROPOSALS = frozenset({Intent.PROPOSE, Intent.COUNTER, Intent.INSIST})
 """Price proposals: which of the three a proposal is depends on the dialogue, not the words (ACTS.md)."""
@@ -78,9 +78,12 @@ class Generator(Protocol):
     def render(self, requests: list[Request]) -> list[Rendering]: ...
 
 
-def worded(text: str) -> bool:
-    """Whether the text has a letter or a digit: a line of dashes or dots says nothing, whatever it parses as."""
-    return any(ch.isalnum() for ch in text)
+def says_just(text: str, parsed: Act, act: Act, listing: float) -> bool:
+    """Whether a rendering, parsed as `parsed`, says the act and nothing it was not given: words (a line of dashes
+    parses as inform, but says nothing), no placeholder left, the act's intent and price, and no other amount that
+    could be a price ("$120, or one hundred if you pick it up": the parser reads one price, the person two)."""
+    return (any(ch.isalnum() for ch in text) and PLACEHOLDER not in text and says(parsed, act)
+            and all(same_price(price, act.price) for price in stated_prices(text, listing)))
 
 
 def parse_back(request: Request, text: str) -> Act:
@@ -181,7 +184,7 @@ class LMGenerator:
             act = requests[i].act
             text = fill_price(raw, act.price) if act.price is not None else raw
             parsed = readers[i].fork().read(requests[i].role, text)
-            if worded(text) and PLACEHOLDER not in text and says(parsed, act):
+            if says_just(text, parsed, act, requests[i].context.listing_price):
                 done[i] = Rendering(text, act, "lm", tries[i], True, parsed)
             return done[i] is not None
 

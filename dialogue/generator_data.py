@@ -18,7 +18,7 @@ from typing import Any, Iterable, Iterator
 import jinja2
 
 from dialogue.annotate import dialogue_acts
-from dialogue.corpus import CorpusError, Dialogue, load_dialogues
+from dialogue.corpus import CorpusError, Dialogue, dialogues_from, load_dialogues
 from parser.acts import Act, Intent, Role
 from parser.prices import find_amounts
 from parser.rules import ActReader
@@ -179,6 +179,29 @@ def load_examples(sources: list[str]) -> list[dict[str, str]]:
     return out
 
 
+def bargains_row_dialogue(row: dict) -> dict:
+    """A row of the Hugging Face `craigslist_bargains` dataset (its columns are per-agent and per-event lists) as a
+    CraigslistBargain dialogue: its messages; its formal offers and answers, where its act labels name them."""
+    info, item = row["agent_info"], row["items"]
+    kbs = [{"personal": {"Role": role, "Target": target, "Bottomline": None},
+            "item": {"Title": item["Title"][k], "Category": item["Category"][k], "Price": item["Price"][k],
+                     "Description": [item["Description"][k]]}}
+           for k, (role, target) in enumerate(zip(info["Role"], info["Target"]))]
+    events = []
+    acts = row.get("dialogue_acts") or {"intent": [], "price": []}
+    for j, (agent, text) in enumerate(zip(row["agent_turn"], row["utterance"])):
+        intent = acts["intent"][j] if j < len(acts["intent"]) else ""
+        if agent not in (0, 1):
+            continue
+        if text:
+            events.append({"action": "message", "agent": agent, "data": text})
+        elif intent == "offer" and (acts["price"][j] or 0) > 0:
+            events.append({"action": "offer", "agent": agent, "data": {"price": acts["price"][j]}})
+        elif intent in ("accept", "reject", "quit"):
+            events.append({"action": intent, "agent": agent, "data": None})
+    return {"uuid": row.get("uuid", ""), "scenario": {"kbs": kbs}, "events": events}
+
+
 def _hf_examples(source: str) -> list[dict[str, str]]:
     """A dataset saved with save_to_disk, or a Hugging Face dataset id the user has cached."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a dataset id is read from the local cache, never downloaded
@@ -194,9 +217,11 @@ def _hf_examples(source: str) -> list[dict[str, str]]:
     if {"prompt", "target"} <= columns:
         return [{"prompt": r["prompt"], "target": r["target"], "act": r.get("act", "")} for r in data]
     if {"scenario", "events"} <= columns:
-        return examples(Dialogue.from_dict(r) for r in data)
-    raise CorpusError(f"{source}: a dataset needs prompt/target columns or CraigslistBargain dialogue rows "
-                      f"(scenario, events); it has {', '.join(sorted(columns))}")
+        return examples(dialogues_from(data, source, "row"))
+    if {"agent_info", "agent_turn", "utterance", "items"} <= columns:
+        return examples(dialogues_from(map(bargains_row_dialogue, data), source, "row"))
+    raise CorpusError(f"{source}: a dataset needs prompt/target columns, CraigslistBargain dialogue rows "
+                      f"(scenario, events) or craigslist_bargains rows (agent_info, agent_turn, utterance, items); it has {', '.join(sorted(columns))}")
 
 
 def split(rows: list[dict[str, str]], eval_size: int, seed: int) -> tuple[list[dict], list[dict]]:

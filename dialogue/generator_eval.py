@@ -17,6 +17,8 @@ import statistics
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from dialogue.corpus import load_dialogues
 from dialogue.decoding import Sampling
 from dialogue.generator import GeneratorError, LMGenerator, Request
@@ -32,14 +34,15 @@ def sample_requests(path: Path, limit: int | None, seed: int) -> list[tuple[Requ
     return items
 
 
-def perplexity(model: Any, tokenizer: Any, pairs: list[tuple[str, str]], batch_size: int = 16) -> tuple[float, float]:
+def perplexity(model: Any, tokenizer: Any, pairs: list[tuple[str, str]], batch_size: int = 16,
+               desc: str | None = None) -> tuple[float, float]:
     """exp(mean NLL) of the target tokens after their prompts: over the utterance's tokens and the end-of-turn
     token that closes it (as in the training targets), and over the utterance's tokens alone."""
     import torch
 
     text_nll = end_nll = 0.0
     text_n = end_n = 0
-    for start in range(0, len(pairs), batch_size):
+    for start in tqdm(range(0, len(pairs), batch_size), desc=desc, unit="batch", disable=None if desc else True):
         rows = []
         for prompt, target in pairs[start:start + batch_size]:
             p = tokenizer(prompt, add_special_tokens=False)["input_ids"]
@@ -78,16 +81,16 @@ def evaluate_generator(data: Path, limit: int | None = 500, base_model: str = "s
     pairs = [(render_prompt(r.context, r.role, r.act), text) for r, text in items]
     try:
         base, tokenizer = load_model(base_model)
-        ppl_base, ppl_base_text = perplexity(base, tokenizer, pairs)
+        ppl_base, ppl_base_text = perplexity(base, tokenizer, pairs, desc="perplexity, base model")
         del base
         model, tokenizer = load_model(base_model, adapter)
     except ModelError as e:
         raise GeneratorError(str(e)) from None
-    ppl_finetuned, ppl_finetuned_text = perplexity(model, tokenizer, pairs)
+    ppl_finetuned, ppl_finetuned_text = perplexity(model, tokenizer, pairs, desc="perplexity, fine-tuned")
 
     generator = LMGenerator(model.to(torch_dtype(dtype)), tokenizer, Sampling(seed=seed))
     renderings, seconds = [], []
-    for start in range(0, len(items), batch_size):
+    for start in tqdm(range(0, len(items), batch_size), desc="renderings", unit="call", disable=None):
         out = generator.render([r for r, _ in items[start:start + batch_size]])
         renderings += out
         seconds.append(out[0].seconds)

@@ -165,6 +165,18 @@ def torch_dtype(dtype: str) -> Any:
     return torch.bfloat16 if dtype == "bfloat16" or (dtype == "auto" and fast_bf16()) else torch.float32
 
 
+def with_adapter(model: Any, adapter: str | Path, base: str | Path, trainable: bool = False) -> Any:
+    """The model with a LoRA adapter on it (peft), or a ModelError where the adapter was made for another model."""
+    from peft import PeftModel
+
+    try:
+        return PeftModel.from_pretrained(model, str(adapter), is_trainable=trainable)
+    except (RuntimeError, ValueError, KeyError) as e:
+        detail = next((line.strip() for line in str(e).splitlines() if "size mismatch" in line), str(e).splitlines()[0])
+        raise ModelError(f"{adapter}: this adapter does not fit the base model {base} ({detail}); give the base "
+                         f"model it was trained on, or --adapter none") from None
+
+
 def load_model(base: str | Path = DEFAULT_BASE_MODEL, adapter: str | Path | None = None, merge: bool = True,
                dtype: str = "float32") -> tuple[Any, Any]:
     """(model, tokenizer) in eval mode: the base model, with a LoRA adapter merged in when given.
@@ -181,9 +193,7 @@ def load_model(base: str | Path = DEFAULT_BASE_MODEL, adapter: str | Path | None
     except OSError as e:
         raise ModelError(f"cannot load the base model {base}: {str(e).splitlines()[0]}") from None
     if adapter is not None:
-        from peft import PeftModel
-
-        model = PeftModel.from_pretrained(model, str(adapter))
+        model = with_adapter(model, adapter, base)
         if merge:
             model = model.merge_and_unload()
     model = model.to(torch_dtype(dtype))

@@ -1,11 +1,12 @@
 """`haggler train generator`: LoRA fine-tuning of the base model on (context, act) → utterance examples.
 
 A `transformers.Trainer` run (so `accelerate launch` spreads it over GPUs), LoRA through `peft`, the
-loss on the utterance only. The output directory holds the adapter (`save_pretrained`), the
-tokenizer, and a model card README.md with the data, steps, metrics and the command.
+loss on the utterance only. The output directory holds the adapter (`save_pretrained`) and a model card
+README.md with the data, steps, metrics and the command (the tokenizer is the base model's).
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import shutil
@@ -16,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from dialogue.generator_data import CONTEXT_TURNS, DEFAULT_DATA, load_examples, split
-from dialogue.lm import DEFAULT_BASE_MODEL, check_adapter, load_tokenizer, offline, resolve_base_model
+from dialogue.lm import (DEFAULT_BASE_MODEL, ModelError, check_adapter, load_tokenizer, offline,
+                         resolve_base_model, with_adapter)
 
 
 BASE_NAMES = {DEFAULT_BASE_MODEL: "HuggingFaceTB/SmolLM2-135M-Instruct"}
@@ -67,9 +69,7 @@ def build_model(config: TrainConfig) -> Any:
 
     model = AutoModelForCausalLM.from_pretrained(resolve_base_model(config.base_model))
     if config.init_adapter:
-        from peft import PeftModel
-
-        return PeftModel.from_pretrained(model, config.init_adapter, is_trainable=True)
+        return with_adapter(model, config.init_adapter, config.base_model, trainable=True)
     lora = LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
                       target_modules="all-linear", task_type="CAUSAL_LM")
     return get_peft_model(model, lora)
@@ -93,6 +93,9 @@ def train_generator(config: TrainConfig) -> dict:
         train_rows = train_rows[:config.max_examples]
     train_set = datasets.Dataset.from_list(tokenize(train_rows, tokenizer, config.max_target_tokens))
     eval_set = datasets.Dataset.from_list(tokenize(eval_rows, tokenizer, config.max_target_tokens))
+    if not len(train_set):
+        raise ModelError(f"{', '.join(config.data)}: no examples to train on (messages with an act the parser reads, "
+                         f"an utterance of at most {config.max_target_tokens} tokens)")
     print(f"haggler: {len(train_set)} training and {len(eval_set)} eval examples from {', '.join(config.data)}",
           file=sys.stderr, flush=True)
 
@@ -111,9 +114,10 @@ def train_generator(config: TrainConfig) -> dict:
     trainer = Trainer(model=model, args=args, data_collator=collator, train_dataset=train_set,
                       eval_dataset=eval_set if len(eval_set) else None)
     start = time.perf_counter()
-    result = trainer.train()
-    seconds = time.perf_counter() - start
-    metrics = trainer.evaluate() if len(eval_set) else {}
+    with contextlib.redirect_stdout(sys.stderr):  # the Trainer's log lines: stdout is the summary alone
+        result = trainer.train()
+        seconds = time.perf_counter() - start
+        metrics = trainer.evaluate() if len(eval_set) else {}
 
     model.save_pretrained(config.out)
     adapter_config = config.out / "adapter_config.json"  # name the base model, not this machine's cache path

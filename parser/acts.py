@@ -98,7 +98,18 @@ class Act:
         except ValueError:
             raise ValueError(f"unknown intent {name!r}; valid: {', '.join(i.value for i in Intent)}") from None
         raw = (p1 or p2 or "").replace(",", "")
-        return cls(intent, float(raw) if raw else None)
+        if not raw:
+            return cls(intent)
+        priced = PRICE_INTENTS | {Intent.AGREE}
+        if intent not in priced:
+            raise ValueError(f"{intent} takes no price (a price goes with {', '.join(sorted(map(str, priced)))})")
+        try:
+            price = round(float(raw), 2)  # dollars and cents
+        except ValueError:
+            raise ValueError(f"not a price: {raw!r}") from None
+        if price <= 0:
+            raise ValueError(f"a price must be above $0, not {raw}")
+        return cls(intent, price)
 
     def to_metadata(self) -> dict:
         return {"intent": self.intent.value, "price": self.price}

@@ -272,6 +272,12 @@ def _plausible(m: AmountMention, listing: float, bare: bool = False) -> bool:
     return lo * listing <= m.value <= hi * listing
 
 
+def stated_prices(text: str, listing: float) -> list[float]:
+    """Every amount in the text that could be a price for this listing, proposed or only mentioned (not a count
+    with a unit, nor a year)."""
+    return [m.value for m in find_amounts(text) if not m.unit_after and not m.looks_like_year and _plausible(m, listing)]
+
+
 def _is_reference(text: str, m: AmountMention) -> bool:
     before = text[max(0, m.start - 40):m.start]
     before = before.rstrip().rstrip("$")

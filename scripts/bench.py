@@ -156,13 +156,12 @@ def _fixed_length_speedup(generator, requests: list) -> float:
 def bench_finetune() -> dict:
     """Training tokens (prompt and target, no padding) per second of `haggler train generator` (bf16 where fast):
     12 steps of batch 8, warm-up included."""
-    import contextlib
     import tempfile
 
     from dialogue.lm import fast_bf16
     from dialogue.train_generator import TrainConfig, train_generator
 
-    with tempfile.TemporaryDirectory() as out, contextlib.redirect_stdout(sys.stderr):  # the Trainer's log lines
+    with tempfile.TemporaryDirectory() as out:
         summary = train_generator(TrainConfig(Path(out), max_steps=12, max_examples=96, eval_examples=0,
                                               bf16=fast_bf16(), command="bench"))
     return {"finetune_tokens_per_s": summary["tokens_per_s"]}

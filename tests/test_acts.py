@@ -28,6 +28,17 @@ def test_bad_acts_are_clear_errors():
         Act(Intent.COUNTER)
     with pytest.raises(ValueError, match="not an act"):
         Act.from_string("counter 12 13")
+    with pytest.raises(ValueError, match="greet takes no price"):
+        Act.from_string("greet 40")
+    with pytest.raises(ValueError, match="above"):
+        Act.from_string("counter 0")
+    with pytest.raises(ValueError, match="not a price"):
+        Act.from_string("counter 1.2.3")
+
+
+def test_an_act_price_is_in_dollars_and_cents():
+    assert Act.from_string("counter 12.345") == Act(Intent.COUNTER, 12.35)
+    assert Act.from_string("agree(price=99.5)") == Act(Intent.AGREE, 99.5)
 
 
 def test_luis_labels_map_onto_acts():

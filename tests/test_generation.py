@@ -61,6 +61,28 @@ def test_test_json_is_refused_as_training_data(tmp_path):
         load_examples([str(tmp_path / "no-such-dataset")])
 
 
+def test_saved_datasets_are_training_data(tmp_path):
+    """A dataset directory (save_to_disk) of prompt/target rows, or of rows shaped as Hugging Face's
+    craigslist_bargains (per-agent and per-event lists; formal events have no text)."""
+    import datasets
+
+    datasets.Dataset.from_list([{"prompt": "P", "target": "T"}]).save_to_disk(tmp_path / "pairs")
+    assert load_examples([str(tmp_path / "pairs")]) == [{"prompt": "P", "target": "T", "act": ""}]
+    row = {"agent_info": {"Bottomline": ["None", "None"], "Role": ["buyer", "seller"], "Target": [120.0, 200.0]},
+           "agent_turn": [0, 1, 0, 1, 0],
+           "dialogue_acts": {"intent": ["intro", "init-price", "counter-price", "offer", "accept"],
+                             "price": [-1.0, 200.0, 150.0, 150.0, -1.0]},
+           "utterance": ["Hi, is the bike still for sale?", "Yes, I'm asking $200.", "Would you take $150?", "", ""],
+           "items": {"Category": ["bike"] * 2, "Images": [""] * 2, "Price": [200.0] * 2,
+                     "Description": ["A red bike"] * 2, "Title": ["Red bike"] * 2}}
+    datasets.Dataset.from_list([row]).save_to_disk(tmp_path / "bargains")
+    got = load_examples([str(tmp_path / "bargains")])
+    assert [(ex["act"], ex["target"]) for ex in got] == [
+        ("inquire()", "Hi, is the bike still for sale?"), ("propose(price=200)", f"Yes, I'm asking ${PLACEHOLDER}."),
+        ("counter(price=150)", f"Would you take ${PLACEHOLDER}?")]
+    assert "Red bike" in got[0]["prompt"]
+
+
 def test_act_level_transcripts_give_no_examples(tmp_path):
     d = json.loads(SAMPLE.read_text())[0]
     for e in d["events"]:
@@ -142,6 +164,17 @@ def test_a_line_without_a_word_says_nothing(tokenizer):
     lm = ScriptedLM(tokenizer, ["------", "It is in great shape."])
     r = LMGenerator(lm, tokenizer, Sampling(candidates=1, tries=3, guidance=1)).render([act])[0]
     assert (r.text, r.backend, r.tries) == ("It is in great shape.", "lm", 2)
+
+
+def test_a_second_amount_that_could_be_a_price_is_resampled(tokenizer):
+    """Digits are banned, but not number words: a rendering that names another price besides the act's is
+    resampled, though the parser reads the act's. Counts with units and years are not prices."""
+    act = Request(Act(Intent.COUNTER, 120), "seller", BIKE.then(Turn("buyer", "Would you take $90?")))
+    two_prices = f"I could do {PLACEHOLDER}, or one hundred if you pick it up."
+    assert says(parse_back(act, fill_price(two_prices, 120)), act.act)
+    lm = ScriptedLM(tokenizer, [two_prices, f"It is two years old, so {PLACEHOLDER}."])
+    r = LMGenerator(lm, tokenizer, Sampling(max_new_tokens=64, candidates=1, tries=3, guidance=1)).render([act])[0]
+    assert (r.text, r.tries) == ("It is two years old, so $120.", 2)
 
 
 def test_each_candidate_is_judged_as_it_ends_and_a_failed_one_makes_way_for_the_next(tokenizer):
@@ -319,6 +352,20 @@ def test_perplexity_and_distinct2(tokenizer):
     assert distinct2(["a b c", "a b d"]) == pytest.approx(3 / 4)
 
 
+def test_eval_generator_scores_a_dialogue_file(tmp_path, capsys):
+    """The whole `haggler eval-generator --json` on a tiny base without an adapter: the two perplexities are the
+    same model's, and every act ends up said (the template takes what the tiny model cannot say)."""
+    from dialogue.cli import main
+
+    base = save_tiny_base(tmp_path / "base")
+    main(["eval-generator", "--data", str(SAMPLE), "--limit", "6", "--json", "--base-model", str(base),
+          "--adapter", "none"])
+    report = json.loads(capsys.readouterr().out)
+    assert report["n"] == 6 and report["ppl_ratio"] == 1.0 and report["ppl_base"] == report["ppl_finetuned"] > 1
+    assert report["faithful_final"] == 1.0 and 0 <= report["faithful_first"] <= report["faithful_lm"] <= 1
+    assert 0 < report["distinct2"] <= 1 and report["latency_ms_mean"] > 0
+
+
 def test_say_reports_bad_input_clearly():
     generator = TemplateGenerator()
     assert say(generator, "counter 120", "seller", "builtin:0").text
@@ -362,6 +409,34 @@ def test_training_goes_on_from_an_adapter(tmp_path):
         train_generator(TrainConfig(tmp_path / "c", max_steps=1, init_adapter=str(tmp_path), **settings))
 
 
+def test_the_train_command_prints_its_summary_alone_on_stdout(tmp_path, capsys):
+    from dialogue.cli import main
+
+    base = save_tiny_base(tmp_path / "base")
+    main(["train", "generator", "--base-model", str(base), "--data", str(SAMPLE), "--out", str(tmp_path / "out"),
+          "--max-steps", "2", "--eval-examples", "4", "--eval-steps", "1", "--batch-size", "4"])
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out)
+    assert summary["steps"] == 2 and summary["eval_loss"] is not None and "training and" in captured.err
+    assert "haggler train generator --base-model" in (tmp_path / "out" / "README.md").read_text()
+
+
+def test_an_adapter_for_another_base_model_or_no_examples_is_one_clear_error(tmp_path):
+    """The shipped adapter was trained on SmolLM2: on the tiny base its weights do not fit."""
+    from dialogue.lm import DEFAULT_ADAPTER, ModelError, load_model
+    from dialogue.train_generator import TrainConfig, train_generator
+
+    base = save_tiny_base(tmp_path / "base")
+    with pytest.raises(ModelError, match="does not fit the base model .*size mismatch"):
+        load_model(str(base), DEFAULT_ADAPTER)
+    with pytest.raises(ModelError, match="does not fit"):
+        train_generator(TrainConfig(tmp_path / "a", str(base), [str(SAMPLE)], max_steps=1,
+                                    init_adapter=str(DEFAULT_ADAPTER)))
+    (tmp_path / "empty.json").write_text("[]")
+    with pytest.raises(ModelError, match="no examples to train on"):
+        train_generator(TrainConfig(tmp_path / "b", str(base), [str(tmp_path / "empty.json")], max_steps=1))
+
+
 def test_a_missing_base_model_says_how_to_install_it(monkeypatch, tmp_path, capsys):
     import importlib.util
 
@@ -385,7 +460,11 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 
 def test_cli_say_with_templates():
     r = run_cli("say", "--act", "counter 120", "--role", "seller", "--scenario", "builtin:0", "--generator", "template")
-    assert r.returncode == 0 and "$120" in r.stdout
+    assert r.returncode == 0 and "$120" in r.stdout and "warning" not in r.stderr
+    far = run_cli("say", "--act", "counter 99999999", "--role", "seller", "--scenario", "builtin:0", "--generator",
+                  "template")  # over 4 times the listing: the parser reads no price there
+    assert far.returncode == 0 and "$99,999,999" in far.stdout
+    assert far.stderr.startswith("haggler: warning: nothing said counter(price=99999999); this text reads as")
     bad = run_cli("say", "--act", "haggle", "--role", "seller", "--generator", "template")
     assert bad.returncode != 0 and bad.stderr.strip().count("\n") == 0 and "unknown intent" in bad.stderr
     bad = run_cli("say", "--act", "greet", "--role", "seller", "--scenario", "builtin:x9", "--generator", "template")

@@ -221,7 +221,8 @@ def _hf_examples(source: str) -> list[dict[str, str]]:
     if {"agent_info", "agent_turn", "utterance", "items"} <= columns:
         return examples(dialogues_from(map(bargains_row_dialogue, data), source, "row"))
     raise CorpusError(f"{source}: a dataset needs prompt/target columns, CraigslistBargain dialogue rows "
-                      f"(scenario, events) or craigslist_bargains rows (agent_info, agent_turn, utterance, items); it has {', '.join(sorted(columns))}")
+                      f"(scenario, events) or craigslist_bargains rows (agent_info, agent_turn, utterance, items); "
+                      f"it has {', '.join(sorted(columns))}")
 
 
 def split(rows: list[dict[str, str]], eval_size: int, seed: int) -> tuple[list[dict], list[dict]]:

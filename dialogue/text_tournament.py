@@ -101,6 +101,8 @@ def run_text_tournament(config: TextTournamentConfig, generators: Generators | N
     """
     tournament, specs = load_text_tournament(config)
     generators = generators or Generators(config.seed)
+    for generator in sorted({s.generator for s in specs.values()}):
+        generators.get(generator)  # a missing adapter fails here, before the run directory is written
     scenario_json = encode_scenarios(tournament.scenarios)
 
     def start(game: Game) -> TextSession:

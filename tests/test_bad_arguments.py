@@ -143,7 +143,7 @@ def test_a_corrupt_checkpoint_is_not_a_haggler_checkpoint(tmp_path):
 def test_text_tournament_with_a_missing_adapter(tmp_path):
     message = haggler_error("tournament", "--mode", "text", "--generator", "template", "--n", "1",
                             "--agents", "rule", f"rule+lm:{tmp_path / 'nonexistent'}", "--out", tmp_path / "o")
-    assert "not a LoRA adapter directory" in message
+    assert "not a LoRA adapter directory" in message and not (tmp_path / "o").exists()
 
 
 @pytest.mark.parametrize("spec", ["builtin:-1", "builtin:abc", f"builtin:{N_BUILTIN}"])

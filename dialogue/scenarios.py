@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import random
 from pathlib import Path
 
@@ -31,23 +32,41 @@ def scenarios_from_listings(rows: list[dict], seed: int = 0, source: str = "list
     rng = random.Random(seed)
     out = []
     for i, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise ValueError(f"listing {i} must be an object, not {type(row).__name__}")
         price = row.get("price")
-        if not isinstance(price, (int, float)) or price <= 0:
+        if not isinstance(price, (int, float)) or not 0 < price < math.inf:
             continue
         desc = row.get("description") or []
-        out.append(make_scenario(row.get("title") or "", row.get("category") or "", price,
-                                 [desc] if isinstance(desc, str) else list(desc),
+        desc = [desc] if isinstance(desc, str) else desc
+        fields = {"title": row.get("title") or "", "category": row.get("category") or ""}
+        if not (isinstance(desc, list) and all(isinstance(line, str) for line in desc)):
+            raise ValueError(f"listing {i}: description must be a string or a list of strings")
+        if not all(isinstance(v, str) for v in fields.values()):
+            raise ValueError(f"listing {i}: title and category must be strings")
+        out.append(make_scenario(fields["title"], fields["category"], price, desc,
                                  rng.choice(BUYER_TARGET_FRACTIONS), f"{source}_{i}"))
     return out
 
 
 def scenarios_from_csv(path: Path, seed: int = 0) -> list[Scenario]:
-    with path.open(newline="", encoding="utf-8") as f:
-        rows = [{"title": r.get("title"), "category": r.get("category"), "description": r.get("description"),
-                 "price": _float(r.get("list_price")), "id": r.get("scenario_id")} for r in csv.DictReader(f)]
+    try:
+        with path.open(newline="", encoding="utf-8") as f:
+            rows = [{"title": r.get("title"), "category": r.get("category"), "description": r.get("description"),
+                     "price": _float(r.get("list_price")), "id": r.get("scenario_id")} for r in csv.DictReader(f)]
+    except UnicodeDecodeError:
+        raise CorpusError(f"{path}: not UTF-8 text; not a scenarios CSV") from None
     if rows and all(r["price"] is None for r in rows):
         raise CorpusError(f"{path}: no list_price column with numbers; not a scenarios CSV")
-    return scenarios_from_listings(rows, seed, source=path.stem)
+    return listings_of(path, rows, seed)
+
+
+def listings_of(path: Path, rows: list[dict], seed: int) -> list[Scenario]:
+    """scenarios_from_listings, a bad listing a CorpusError naming the file."""
+    try:
+        return scenarios_from_listings(rows, seed, source=path.stem)
+    except ValueError as e:
+        raise CorpusError(f"{path}: {e}") from None
 
 
 def _float(x: str | None) -> float | None:
@@ -75,7 +94,7 @@ def load_scenarios(source: str | Path, seed: int = 0) -> list[Scenario]:
         except (KeyError, TypeError, ValueError) as e:
             raise CorpusError(f"{path}: not a list of scenarios ({e})") from None
     if isinstance(first, dict) and "price" in first and "title" in first:
-        return scenarios_from_listings(raw, seed, source=path.stem)
+        return listings_of(path, raw, seed)
     return [d.scenario for d in load_dialogues(path)]
 
 

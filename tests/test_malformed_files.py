@@ -133,3 +133,18 @@ def test_truncated_json_says_where(tmp_path, name, message):
     with pytest.raises(CorpusError) as e:
         load_dialogues(path)
     assert str(e.value) == message.format(path=path)
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("listings.json", json.dumps([{"title": "x", "price": 100, "description": 5}]),
+     "listing 0: description must be a string or a list of strings"),
+    ("listings.json", json.dumps([{"title": "x", "price": 100}, 7]), "listing 1 must be an object, not int"),
+    ("listings.json", json.dumps([{"title": ["x"], "price": 100}]), "listing 0: title and category must be strings"),
+    ("scenarios.csv", b"\xff\xfe list_price", "not UTF-8 text; not a scenarios CSV"),
+])
+def test_a_bad_listings_file_names_the_listing(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    with pytest.raises(CorpusError) as e:
+        pick_scenario(f"{path}:0")
+    assert str(e.value) == f"{path}: {message}"

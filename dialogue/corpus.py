@@ -9,7 +9,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from parser.acts import Act, Intent, Role
 
@@ -78,13 +78,14 @@ class Item:
         _check(d, dict, where)
         rest = {k: v for k, v in d.items() if k not in ("Title", "Category", "Price", "Description")}
         desc = _check(d.get("Description"), (str, list, type(None)), where, "Description") or []
-        if isinstance(desc, list) and not all(isinstance(line, str) for line in desc):
-            n = next(n for n, line in enumerate(desc) if not isinstance(line, str))
-            _check(desc[n], str, where, f"Description[{n}]")
+        for n, line in enumerate(desc if isinstance(desc, list) else []):
+            _check(line, str, where, f"Description[{n}]")
+        price = _number(_key(d, "Price", where), where, "Price")
+        if price <= 0:
+            raise ShapeError(f"{where}.Price must be above 0, not {price}")
         return cls(_check(d.get("Title"), (str, type(None)), where, "Title") or "",
                    _check(d.get("Category"), (str, type(None)), where, "Category") or "",
-                   _number(_key(d, "Price", where), where, "Price"),
-                   [desc] if isinstance(desc, str) else list(desc), rest)
+                   price, [desc] if isinstance(desc, str) else list(desc), rest)
 
     def to_dict(self) -> dict:
         return {"Category": self.category, **self.extra, "Price": self.price,
@@ -313,18 +314,20 @@ def load_dialogues(path: str | Path) -> list[Dialogue]:
     return dialogues_from(raw, str(path), "dialogue")
 
 
-def dialogues_from(rows: Iterable[Any], source: str, unit: str) -> list[Dialogue]:
-    """Dialogues from decoded rows; a bad row is a CorpusError naming the source, the row (`unit` i) and what is
-    wrong with it."""
+def dialogues_from(rows: Iterable[Any], source: str, unit: str,
+                   convert: Callable[[Any], Any] = lambda row: row) -> list[Dialogue]:
+    """Dialogues from decoded rows (each in CraigslistBargain's shape once converted); a bad row is a CorpusError
+    naming the source, the row (`unit` i) and what is wrong with it."""
     out = []
-    for i, d in enumerate(rows):
+    for i, row in enumerate(rows):
         try:
+            d = convert(row)
             if not isinstance(d, dict):
                 raise ValueError(f"expected an object, got {type(d).__name__}")
             out.append(Dialogue.from_dict(d))
         except ShapeError as e:
             raise CorpusError(f"{source}: {unit} {i}: {e}") from None
-        except (KeyError, TypeError, ValueError) as e:
+        except (KeyError, IndexError, TypeError, ValueError) as e:
             what = f"missing key {e}" if isinstance(e, KeyError) else str(e)
             raise CorpusError(f"{source}: {unit} {i}: not a CraigslistBargain dialogue ({what})") from None
     return out

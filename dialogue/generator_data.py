@@ -219,7 +219,8 @@ def _hf_examples(source: str) -> list[dict[str, str]]:
     if {"scenario", "events"} <= columns:
         return examples(dialogues_from(data, source, "row"))
     if {"agent_info", "agent_turn", "utterance", "items"} <= columns:
-        return examples(dialogues_from(map(bargains_row_dialogue, data), source, "row"))
+        listed = [r for r in data if all(p > 0 for p in r["items"].get("Price") or [0])]  # -1.0: no listing price
+        return examples(dialogues_from(listed, source, "row", convert=bargains_row_dialogue))
     raise CorpusError(f"{source}: a dataset needs prompt/target columns, CraigslistBargain dialogue rows "
                       f"(scenario, events) or craigslist_bargains rows (agent_info, agent_turn, utterance, items); "
                       f"it has {', '.join(sorted(columns))}")

@@ -20,6 +20,7 @@ from parser.acts import Act, Intent
 from parser.intent_model import CLASSES, IntentModel, MessageView, features
 from parser.rules import ActReader
 
+
 @dataclass
 class ParserTrainConfig:
     min_count: int = 2  # features seen fewer times are dropped

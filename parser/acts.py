@@ -108,7 +108,7 @@ class Act:
         except ValueError:
             raise ValueError(f"not a price: {raw!r}") from None
         if price <= 0:
-            raise ValueError(f"a price must be above $0, not {raw}")
+            raise ValueError(f"a price must be at least $0.01, not {raw}")
         return cls(intent, price)
 
     def to_metadata(self) -> dict:

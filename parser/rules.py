@@ -275,7 +275,8 @@ def _plausible(m: AmountMention, listing: float, bare: bool = False) -> bool:
 def stated_prices(text: str, listing: float) -> list[float]:
     """Every amount in the text that could be a price for this listing, proposed or only mentioned (not a count
     with a unit, nor a year)."""
-    return [m.value for m in find_amounts(text) if not m.unit_after and not m.looks_like_year and _plausible(m, listing)]
+    return [m.value for m in find_amounts(text)
+            if not m.unit_after and not m.looks_like_year and _plausible(m, listing)]
 
 
 def _is_reference(text: str, m: AmountMention) -> bool:

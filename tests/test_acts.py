@@ -30,8 +30,10 @@ def test_bad_acts_are_clear_errors():
         Act.from_string("counter 12 13")
     with pytest.raises(ValueError, match="greet takes no price"):
         Act.from_string("greet 40")
-    with pytest.raises(ValueError, match="above"):
+    with pytest.raises(ValueError, match=r"at least \$0.01"):
         Act.from_string("counter 0")
+    with pytest.raises(ValueError, match=r"at least \$0.01"):
+        Act.from_string("counter 0.004")
     with pytest.raises(ValueError, match="not a price"):
         Act.from_string("counter 1.2.3")
 

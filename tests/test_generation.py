@@ -75,12 +75,17 @@ def test_saved_datasets_are_training_data(tmp_path):
            "utterance": ["Hi, is the bike still for sale?", "Yes, I'm asking $200.", "Would you take $150?", "", ""],
            "items": {"Category": ["bike"] * 2, "Images": [""] * 2, "Price": [200.0] * 2,
                      "Description": ["A red bike"] * 2, "Title": ["Red bike"] * 2}}
-    datasets.Dataset.from_list([row]).save_to_disk(tmp_path / "bargains")
+    unlisted = {**row, "items": {**row["items"], "Price": [-1.0, -1.0]}}  # the dataset's mark of no price: left out
+    datasets.Dataset.from_list([row, unlisted]).save_to_disk(tmp_path / "bargains")
     got = load_examples([str(tmp_path / "bargains")])
     assert [(ex["act"], ex["target"]) for ex in got] == [
         ("inquire()", "Hi, is the bike still for sale?"), ("propose(price=200)", f"Yes, I'm asking ${PLACEHOLDER}."),
         ("counter(price=150)", f"Would you take ${PLACEHOLDER}?")]
     assert "Red bike" in got[0]["prompt"]
+    short = {**row, "items": {k: v[:1] for k, v in row["items"].items()}}  # one item for two agents
+    datasets.Dataset.from_list([row, short]).save_to_disk(tmp_path / "short")
+    with pytest.raises(CorpusError, match="short: row 1: not a CraigslistBargain dialogue"):
+        load_examples([str(tmp_path / "short")])
 
 
 def test_act_level_transcripts_give_no_examples(tmp_path):

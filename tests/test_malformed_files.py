@@ -37,6 +37,9 @@ def write(tmp_path: Path, keys: tuple, value) -> Path:
 
 
 CASES = [
+    (("scenario", "kbs", 1, "item", "Price"), -1, "scenario.kbs[1].item.Price must be above 0, not -1"),
+    (("scenario", "kbs", 1, "item", "Description"), ["ok", 3], "scenario.kbs[1].item.Description[1] must be a "
+                                                               "string, not 3"),
     (("events",), {"a": 1}, "events must be a list or null, not a dict"),
     (("events",), "hello", "events must be a list or null, not 'hello'"),
     (("events", 0), [1], "events[0] must be a dict, not a list"),

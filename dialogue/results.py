@@ -12,7 +12,8 @@ Z95 = 1.96
 
 
 def mean(values: list[float]) -> float | None:
-    return sum(values) / len(values) if values else None
+    """fsum: exactly rounded, so the same scores in any order (as workers finish) give the same figures."""
+    return math.fsum(values) / len(values) if values else None
 
 
 def mean_ci(values: list[float]) -> tuple[float | None, float | None]:
@@ -20,10 +21,10 @@ def mean_ci(values: list[float]) -> tuple[float | None, float | None]:
     n = len(values)
     if n == 0:
         return None, None
-    m = sum(values) / n
+    m = math.fsum(values) / n
     if n < 2:
         return m, None
-    variance = sum((v - m) ** 2 for v in values) / (n - 1)
+    variance = math.fsum((v - m) ** 2 for v in values) / (n - 1)
     return m, Z95 * math.sqrt(variance / n)
 
 

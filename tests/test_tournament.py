@@ -77,8 +77,7 @@ def test_two_workers_write_the_same_dialogues(small_run, tmp_path):
     two, _ = run_tournament(TournamentConfig(AGENTS, "builtin", 6, tmp_path, repeats=2, seed=3, workers=2,
                                              progress=False))
     assert sorted(lines_of(tmp_path / "dialogues.jsonl")) == sorted(lines_of(out / "dialogues.jsonl"))
-    for name in AGENTS:  # sums in another order: equal up to rounding
-        assert two["per_agent"][name] == pytest.approx(results["per_agent"][name])
+    assert two == results  # the scores arrive in another order; exactly rounded sums make that no difference
 
 
 def test_resume_drops_a_cut_off_line_and_plays_only_what_is_missing(small_run, tmp_path):

@@ -427,7 +427,9 @@ def read_message(text: str, role: Role, c: DialogueContext,
     act = _unpriced_act(low, role, c, partner_open, settled, own)
     view = MessageView(low, role, act.intent, c.n_messages, c.last_intent.get(other_role(role)), c.last_intent.get(role),
                        partner_open, settled, c.any_price)
-    if model is not None and act.intent is not Intent.INSIST:  # a held price is the rules' call: too rare to learn
+    # A held price is the rules' call (too rare to learn); so is a message without a word ("-5", "12:30", "..."),
+    # where the model would see nothing but the dialogue's state and guess from it.
+    if model is not None and act.intent is not Intent.INSIST and any(ch.isalpha() for ch in low):
         act = _act_of_intent(model.predict(view), act, role, c, own)
     return act, view
 

@@ -163,12 +163,12 @@ def test_the_template_says_it_when_the_lm_never_does(tokenizer):
 
 
 def test_a_line_without_a_word_says_nothing(tokenizer):
-    """A line of dashes answering a question parses as inform, but says nothing: it is resampled."""
-    act = Request(Act(Intent.INFORM), "seller", BIKE.then(Turn("buyer", "Is it still available?")))
-    assert parse_back(act, "------") == Act(Intent.INFORM)
-    lm = ScriptedLM(tokenizer, ["------", "It is in great shape."])
+    """A bare "??" parses as inquire, but asks nothing: it is resampled."""
+    act = Request(Act(Intent.INQUIRE), "buyer", BIKE.then(Turn("seller", "It is in great shape.")))
+    assert parse_back(act, "??") == Act(Intent.INQUIRE)
+    lm = ScriptedLM(tokenizer, ["??", "Is it new?"])
     r = LMGenerator(lm, tokenizer, Sampling(candidates=1, tries=3, guidance=1)).render([act])[0]
-    assert (r.text, r.backend, r.tries) == ("It is in great shape.", "lm", 2)
+    assert (r.text, r.backend, r.tries) == ("Is it new?", "lm", 2)
 
 
 def test_a_second_amount_that_could_be_a_price_is_resampled(tokenizer):

@@ -24,6 +24,13 @@ def test_prices_stay_with_the_rules():
         assert reader.read("seller", "I could do 130") == Act(Intent.COUNTER, 130)
 
 
+def test_a_message_without_a_word_is_the_rules_call():
+    """The model would guess from the dialogue's state alone: "-5" was a greeting at the start and "0" an answer."""
+    reader = ActReader(380)
+    assert [reader.fork().read("buyer", t).intent for t in ("-5", "0", "12:30", "?", "...", ":)")] == [
+        Intent.INFORM, Intent.INFORM, Intent.INFORM, Intent.INQUIRE, Intent.UNKNOWN, Intent.UNKNOWN]
+
+
 def test_training_fits_its_examples_and_round_trips(tmp_path):
     examples = labelled_views(TEST_DATA / "gold-dev.json")
     assert len(examples) > 100

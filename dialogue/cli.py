@@ -231,13 +231,7 @@ def cmd_say(args: argparse.Namespace) -> None:
 def cmd_eval_generator(args: argparse.Namespace) -> None:
     from dialogue.generator import GeneratorError
     from dialogue.generator_eval import evaluate_generator, format_report
-    from dialogue.lm import ModelError, check_adapter
 
-    if args.adapter not in ("default", "none"):
-        try:
-            check_adapter(args.adapter)  # before the base model's pass, not after
-        except ModelError as e:
-            sys.exit(f"haggler: --adapter {e}")
     try:
         report = evaluate_generator(args.data, limit=args.limit, base_model=args.base_model, adapter=args.adapter,
                                     seed=args.seed, batch_size=args.batch_size)

@@ -72,9 +72,14 @@ def evaluate_generator(data: Path, limit: int | None = 500, base_model: str = "s
                        adapter: str | Path | None = "default", seed: int = 0, batch_size: int = 1,
                        dtype: str = "auto") -> dict:
     """Perplexities in float32; renderings with the model in `dtype`, as the generator runs it."""
-    from dialogue.lm import DEFAULT_ADAPTER, ModelError, load_model, torch_dtype
+    from dialogue.lm import DEFAULT_ADAPTER, ModelError, check_adapter, load_model, torch_dtype
 
     adapter = DEFAULT_ADAPTER if adapter == "default" else (None if adapter == "none" else adapter)
+    if adapter is not None:
+        try:
+            check_adapter(adapter)  # before the base model's pass, not after it
+        except ModelError as e:
+            raise GeneratorError(f"--adapter {e}") from None
     items = sample_requests(data, limit, seed)
     if not items:
         raise GeneratorError(f"{data}: no messages to evaluate")

@@ -39,7 +39,8 @@ class Game(Talk):
 
 def new_game(principals: dict[Role, Principal], players: dict[Role, Player], first: Role) -> Game:
     turn_limit = principals["buyer"].turn_limit
-    return Game(first, turn_limit, seats={r: Seat(NegotiationState(principals[r]), players[r]) for r in ("buyer", "seller")})
+    seats = {r: Seat(NegotiationState(principals[r]), players[r]) for r in ("buyer", "seller")}
+    return Game(first, turn_limit, seats=seats)
 
 
 def partner_view(state: NegotiationState, partner: Principal) -> NegotiationState:

@@ -12,10 +12,10 @@ from __future__ import annotations
 import importlib.util
 import random
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dialogue.corpus import Scenario
-from dialogue.generator import PROPOSALS, Generator, GeneratorError, Rendering, make_generator
+from dialogue.generator import PROPOSALS, Generator, GeneratorError, Rendering, Request, make_generator
 from dialogue.manipulation import STYLES, dress
 from dialogue.session import principal_of
 from dialogue.text_session import Move, Side
@@ -107,7 +107,7 @@ class AgentSide(Side):
         self.spec = spec
         self.negotiator = negotiator
         self.generator = generator
-        self.rng = rng  # for the words only (the policy has its own stream)
+        self.rng = rng  # for the words only (the policy has its own stream): each request's seed, and the tricks
 
     def move(self) -> Move:
         act, audit = self.negotiator.send()
@@ -126,6 +126,11 @@ class AgentSide(Side):
         if act.intent in PROPOSALS and same_price(act.price, partner) and not same_price(act.price, own):
             return Act(Intent.AGREE, act.price)
         return act
+
+    def request(self, act: Act) -> Request:
+        """The act to say, seeded from this side's own stream: its words do not depend on what else the generator
+        renders at once (the other dialogues of a batch)."""
+        return replace(super().request(act), seed=self.rng.getrandbits(63))
 
     def words(self, rendering: Rendering) -> str:
         if self.spec.style is None:

@@ -1,22 +1,28 @@
-"""Continuous batching on a CPU: samples a causal LM's continuations of many prompts in one batch, a few candidates
-per prompt at a time, and hands each candidate to a judge the moment it ends.
+"""Continuous batching on a CPU: samples a causal LM's continuations of many prompts in one batch, and hands each
+prompt's tries to a judge in the order they began, until one is judged to say what the prompt asks.
 
 The prompts are read in one packed pass (no padding: positions restart at each prompt), and their keys and values
-are laid out left-padded, a row per candidate, with room for the new positions. Then each step feeds every row one
-token. A row ends at the end of its line (eos or a newline) or at max_new_tokens, and is judged at once. A row judged
-no starts its prompt's next candidate in place: its old positions are masked out, and it reads the prompt's last token
-again. Once a prompt is settled (judged yes) or out of tries, its rows leave the batch (the rows past the kept ones
-move into the gaps). HF's `generate` can neither restart nor drop a row, so a batch of many prompts would wait for its
-slowest prompt's every try.
+are laid out left-padded, a row per try, with room for the new positions. Then each step feeds every row one token.
+A row ends at the end of its line (eos or a newline) or at max_new_tokens. A prompt's tries are judged in order, so
+its text is its first try that is judged yes, whichever ended first: the same text as one try at a time, since each
+try draws its own noise, wherever it runs. A row whose try has ended starts another in place (its old positions
+masked out, the prompt's keys and values written in where the row held another prompt's): its own prompt's next try
+if that prompt has none running, else the next try of the prompt with the fewest running. So the batch keeps its
+width while any prompt is unsettled, and once a few prompts are settled, the rest run their next tries at once,
+on rows that would stand idle; only then do rows leave (the rows past the kept ones move into the gaps). HF's
+`generate` can neither restart nor drop a row, so a batch of many prompts would wait for its slowest prompt's every
+try, one after another.
 
-With guidance, each candidate has a twin row that reads its prompt's plain form (the prompt without what conditions
-it), whose keys and values come from the prompt's own where the plain form begins it. The two rows read the same new
+With guidance, each try has a twin row that reads its prompt's plain form (the prompt without what conditions it),
+whose keys and values come from the prompt's own where the plain form begins it. The two rows read the same new
 tokens, drawn from plain + guidance * (prompt - plain): classifier-free guidance (Sanchez et al. 2023, "Stay on
-topic with classifier-free guidance"), which makes the candidates follow the condition more closely.
+topic with classifier-free guidance"), which makes the tries follow the condition more closely.
 """
 from __future__ import annotations
 
 import functools
+import random
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable, Collection, Sequence
 
@@ -28,23 +34,55 @@ class Sampling:
     max_new_tokens: int = 32
     temperature: float = 0.5  # 0: greedy
     top_k: int = 40
-    # A prompt's candidates in the batch at once (each two rows, with guidance). One: its text is the first sample
-    # that says the act, as the model would say it. With several, the first to end wins, so the shortest: on dev.json
-    # four at once said 4.7 words a rendering (a bare "$250?" twice as often), one at a time 7.5, people 13.0, and
-    # both said the act first time as often (0.900, 0.902 of 500).
+    # Each prompt's tries running from the start (two rows each, with guidance). The text does not depend on it: it
+    # is the first try, in order, that the judge accepts. More than one gains a single render nothing, since most
+    # first tries say the act (80 dev acts, one vs two: mean 547 vs 536 ms, median 456 vs 471); a batch puts its
+    # settled prompts' rows to work on the others' next tries anyway.
     candidates: int = 1
-    tries: int = 4  # a prompt's candidates in all
+    tries: int = 4  # a prompt's tries in all
     guidance: float = 1.5  # classifier-free guidance: next-token scores plain + guidance * (prompt - plain); 1: none
     seed: int = 0
 
 
+class Tries:
+    """Each prompt's tries: started in order, judged in order. A prompt is settled when a try is judged yes or
+    all `limit` were judged no; a try that ends before the tries begun before it waits for them."""
+
+    def __init__(self, prompts: int, limit: int, judge: Callable[[int, str], bool]) -> None:
+        self.limit, self.judge = limit, judge
+        self.started, self.judged = [0] * prompts, [0] * prompts
+        self.ended: list[dict[int, str]] = [{} for _ in range(prompts)]
+        self.settled: set[int] = set()
+
+    def start(self, p: int) -> int:
+        self.started[p] += 1
+        return self.started[p] - 1
+
+    def end(self, p: int, k: int, text: str) -> None:
+        self.ended[p][k] = text
+        while p not in self.settled and self.judged[p] in self.ended[p]:
+            text = self.ended[p].pop(self.judged[p])
+            self.judged[p] += 1
+            if self.judge(p, text) or self.judged[p] == self.limit:
+                self.settled.add(p)
+
+    def next_prompt(self, running: Counter, own: int) -> int | None:
+        """The prompt whose next try a free row starts: of those with tries left, the one with the fewest running,
+        the row's own prompt first among equals (its keys and values are in place); None if none has tries left."""
+        ready = [p for p in range(len(self.started)) if p not in self.settled and self.started[p] < self.limit]
+        return min(ready, key=lambda p: (running[p], p != own, p), default=None)
+
+
 def sample(model: Any, tokenizer: Any, prompts: list[str], judge: Callable[[int, str], bool], sampling: Sampling,
-           stops: Collection[int], banned: Sequence[Sequence[int]] = (), plain: Sequence[str] = ()) -> None:
+           stops: Collection[int], banned: Sequence[Sequence[int]] = (), plain: Sequence[str] = (),
+           seeds: Sequence[int] = ()) -> None:
     """Samples continuations of each prompt until judge(prompt's index, its text up to the end of its line) says
-    yes or `sampling.tries` were judged. A candidate ends at a token in `stops` or at max_new_tokens (then cut back
-    to its last whole sentence). banned[i]: tokens prompt i may not write. plain[i]: prompt i without what
-    conditions it (its act), for guidance; a candidate then has a twin row that reads plain[i] and the same new
-    tokens, and its scores push the candidate away from what the plain prompt alone would say."""
+    yes or `sampling.tries` were judged; each prompt's tries are judged in the order they began. A try ends at a
+    token in `stops` or at max_new_tokens (then cut back to its last whole sentence). banned[i]: tokens prompt i may
+    not write. plain[i]: prompt i without what conditions it (its act), for guidance; a try then has a twin row that
+    reads plain[i] and the same new tokens, and its scores push the try away from what the plain prompt alone would
+    say. seeds[i]: the seed of prompt i's draws (else the sampling's seed and the prompt's place), so a prompt and
+    seed give the same tries whatever else is in the batch."""
     import torch
 
     if not prompts:
@@ -55,68 +93,85 @@ def sample(model: Any, tokenizer: Any, prompts: list[str], judge: Callable[[int,
     encoded = tokenizer(list(prompts) + (list(plain) if guided else []), add_special_tokens=False)["input_ids"]
     if min(map(len, encoded)) < 2:
         raise ValueError("every prompt needs two tokens or more")
-    n, twins = max(1, min(sampling.candidates, sampling.tries)), 2 if guided else 1
+    twins = 2 if guided else 1
     heads_of = [[p + k * len(prompts) for k in range(twins)] for p in range(len(prompts))]  # each prompt's rows' heads
     device = device_of(model)
-    rng = torch.Generator(device).manual_seed(sampling.seed)
+    if seeds and len(seeds) != len(prompts):
+        raise ValueError("a seed for each prompt, or none")
+    seeds = seeds or [random.Random(f"{sampling.seed}:{p}").getrandbits(63) for p in range(len(prompts))]
+    k = min(sampling.top_k, model.config.vocab_size)
+    noise = torch.stack([gumbel((sampling.tries, sampling.max_new_tokens, k), torch.Generator(device).manual_seed(seed),
+                                device) for seed in seeds])  # each try's own, wherever it runs
     ban = torch.zeros(len(prompts), model.config.vocab_size, dtype=torch.bool, device=device)
     for i, tokens in enumerate(banned):
         ban[i, list(tokens)] = True
+    tries = Tries(len(prompts), sampling.tries, judge)
     with torch.inference_mode(), threads_for_lm():
-        prompt = [p for p in range(len(prompts)) for _ in range(n)]  # each candidate's prompt
-        row_heads = [h for p in prompt for h in heads_of[p]]
-        cache, width = prompt_cache(model, [ids[:-1] for ids in encoded], row_heads,
-                                    room=-(-sampling.tries // n) * sampling.max_new_tokens + 1)
+        heads = PromptHeads(model, [ids[:-1] for ids in encoded])
+        prompt = [p for p in range(len(prompts)) for _ in range(max(1, min(sampling.candidates, sampling.tries)))]
+        attempt = [tries.start(p) for p in prompt]  # each row's try (of its prompt)
+        cache = heads.cache([h for p in prompt for h in heads_of[p]], room=sampling.tries * sampling.max_new_tokens + 1)
+        width = heads.width
         last = torch.tensor([ids[-1] for ids in encoded], device=device)
         last_position = torch.tensor([len(ids) - 1 for ids in encoded], device=device)
-        rows = torch.tensor(row_heads, device=device)
+        head_mask = (torch.arange(width, device=device) >= width - last_position[:, None]).long()
+        rows = torch.tensor([h for p in prompt for h in heads_of[p]], device=device)
         token, position = last[rows], last_position[rows]
-        mask = (torch.arange(width + 1, device=device) >= width - last_position[:, None]).long()[rows]  # head and fed token
-        began = [width] * len(prompt)  # the column where each candidate began
+        mask = torch.cat([head_mask[rows], head_mask.new_ones(len(rows), 1)], dim=1)  # the heads and the fed token
         new: list[list[int]] = [[] for _ in prompt]
-        started, settled = [n] * len(prompts), set()
         while prompt:
             logits = model(input_ids=token[:, None], attention_mask=mask, position_ids=position[:, None],
                            cache=cache, use_cache=True).logits[:, -1].float()
             if guided:
                 logits = logits.view(len(prompt), twins, -1)
                 logits = logits[:, 1].lerp_(logits[:, 0], sampling.guidance)
-            drawn = draw(logits.masked_fill_(ban[prompt], float("-inf")), sampling.top_k, sampling.temperature, rng)
+            drawn = draw(logits.masked_fill_(ban[prompt], float("-inf")), k, sampling.temperature,
+                         noise[prompt, attempt, [len(n) for n in new]])
             token, position = drawn.repeat_interleave(twins), position + 1
             mask = torch.cat([mask, mask.new_ones(len(mask), 1)], dim=1)
-            keep = []
+            free = set()
             for c, t in enumerate(drawn.tolist()):
-                p = prompt[c]
-                if p in settled:
+                if prompt[c] in tries.settled:
+                    free.add(c)
                     continue
                 new[c].append(t)
                 ended = t in stops
-                if not ended and len(new[c]) < sampling.max_new_tokens:
-                    keep.append(c)
-                elif judge(p, first_line(tokenizer.decode(new[c], skip_special_tokens=True), complete=ended)):
-                    settled.add(p)
-                elif started[p] < sampling.tries:
-                    started[p] += 1
-                    own = slice(c * twins, (c + 1) * twins)
-                    mask[own, began[c]:-1] = 0
-                    began[c], new[c] = mask.shape[1] - 1, []
-                    token[own], position[own] = last[heads_of[p]], last_position[heads_of[p]]
-                    keep.append(c)
-            keep = [c for c in keep if prompt[c] not in settled]
+                if ended or len(new[c]) == sampling.max_new_tokens:
+                    tries.end(prompt[c], attempt[c], first_line(tokenizer.decode(new[c], skip_special_tokens=True),
+                                                                complete=ended))
+                    free.add(c)
+            free |= {c for c, p in enumerate(prompt) if p in tries.settled}
+            if not free:
+                continue
+            keep = [c for c in range(len(prompt)) if c not in free]
+            running = Counter(prompt[c] for c in keep)
+            for c in sorted(free):
+                p = tries.next_prompt(running, own=prompt[c])
+                if p is None:
+                    continue
+                own = list(range(c * twins, (c + 1) * twins))
+                if p != prompt[c]:
+                    heads.write(cache, own, heads_of[p])
+                    mask[own, :width] = head_mask[heads_of[p]]
+                mask[own, width:-1] = 0  # the row's earlier tries
+                token[own], position[own] = last[heads_of[p]], last_position[heads_of[p]]
+                prompt[c], attempt[c], new[c] = p, tries.start(p), []
+                running[p] += 1
+                keep.append(c)
             if len(keep) < len(prompt):
-                keep = fill_gaps(keep)
-                kept_rows = [c * twins + k for c in keep for k in range(twins)]
+                keep = fill_gaps(sorted(keep))
+                kept_rows = [c * twins + j for c in keep for j in range(twins)]
                 index = torch.tensor(kept_rows, dtype=torch.long, device=device)
                 moved = [r for r, row in enumerate(kept_rows) if row != r]
                 source, target = index[moved], torch.tensor(moved, dtype=torch.long, device=device)
                 for layer in cache.layers:
                     layer.keep_rows(len(kept_rows), source, target)
                 token, position, mask = token[index], position[index], mask[index]
-                prompt, began, new = [prompt[c] for c in keep], [began[c] for c in keep], [new[c] for c in keep]
+                prompt, attempt, new = [prompt[c] for c in keep], [attempt[c] for c in keep], [new[c] for c in keep]
 
 
 def fill_gaps(keep: list[int]) -> list[int]:
-    """The candidates to keep (in order), reordered so that the first len(keep) places keep theirs and only those
+    """The rows to keep (in order), reordered so that the first len(keep) places keep theirs and only those
     past them move, into the gaps: the cache then moves a few rows, not every row it keeps."""
     k = len(keep)
     movers = iter(r for r in keep if r >= k)
@@ -124,46 +179,57 @@ def fill_gaps(keep: list[int]) -> list[int]:
     return [r if r in kept else next(movers) for r in range(k)]
 
 
-def prompt_cache(model: Any, heads: list[list[int]], rows: list[int], room: int) -> tuple[Any, int]:
-    """The keys and values of the heads' tokens, laid out left-padded, row r holding heads[rows[r]], with room for
-    `room` more positions; and the padded width. The heads are read in one packed pass, where a head that begins
-    another (a plain prompt's, in its prompt's) is not read again: it takes the other's first keys and values."""
-    import torch
-    from transformers.cache_utils import Cache
+class PromptHeads:
+    """The keys and values of the heads' tokens (each prompt but its last token), read in one packed pass, where a
+    head that begins another (a plain prompt's, in its prompt's) is not read again: it takes the other's first keys
+    and values. Written into cache rows left-padded to `width`: row r's columns read its head's positions,
+    right-aligned; its pad columns (masked out) read the head's first position, so every column holds finite
+    numbers."""
 
-    device = device_of(model)
-    packed: list[list[int]] = []
-    source = []  # each head's place in `packed`
-    for head in heads:
-        j = next((j for j, other in enumerate(packed) if other[:len(head)] == head), None)
-        if j is None:
-            packed.append(head)
-            j = len(packed) - 1
-        source.append(j)
-    starts = [0]
-    for head in packed:
-        starts.append(starts[-1] + len(head))
-    width = max(map(len, heads))
-    ids = torch.tensor([[t for head in packed for t in head]], device=device)
-    positions = torch.tensor([[i for head in packed for i in range(len(head))]], device=device)
-    belongs = torch.tensor([j for j, head in enumerate(packed) for _ in head], device=device)
-    causal = (belongs[:, None] == belongs[None, :]).tril()[None, None]  # each head sees only itself
-    layers = model(input_ids=ids, attention_mask=causal, position_ids=positions, use_cache=True,
-                   logits_to_keep=1).cache.layers
-    # Row r's columns read its head's positions, right-aligned; its pad columns (masked out) read the head's first
-    # position, so every column holds finite numbers without zeroing the buffers first.
-    read = torch.tensor([[starts[source[h]] + max(0, i - width + len(heads[h])) for i in range(width)] for h in rows],
-                        device=device)
-    out = []
-    for layer in layers:
-        buffers = []
-        for packed_states in (layer.keys, layer.values):
-            _, h, _, d = packed_states.shape
-            buffer = packed_states.new_empty(len(rows), h, width + room, d)  # the room is written before it is read
-            buffer[:, :, :width] = packed_states[0][:, read].transpose(0, 1)
-            buffers.append(buffer)
-        out.append(roomy_layer()(*buffers, length=width))
-    return Cache(layers=out), width
+    def __init__(self, model: Any, heads: list[list[int]]) -> None:
+        import torch
+
+        device = device_of(model)
+        packed: list[list[int]] = []
+        source = []  # each head's place in `packed`
+        for head in heads:
+            j = next((j for j, other in enumerate(packed) if other[:len(head)] == head), None)
+            if j is None:
+                packed.append(head)
+                j = len(packed) - 1
+            source.append(j)
+        starts = [0]
+        for head in packed:
+            starts.append(starts[-1] + len(head))
+        self.width = width = max(map(len, heads))
+        ids = torch.tensor([[t for head in packed for t in head]], device=device)
+        positions = torch.tensor([[i for head in packed for i in range(len(head))]], device=device)
+        belongs = torch.tensor([j for j, head in enumerate(packed) for _ in head], device=device)
+        causal = (belongs[:, None] == belongs[None, :]).tril()[None, None]  # each head sees only itself
+        out = model(input_ids=ids, attention_mask=causal, position_ids=positions, use_cache=True, logits_to_keep=1)
+        self.layers = [(layer.keys[0], layer.values[0]) for layer in out.cache.layers]
+        self.read = torch.tensor([[starts[source[h]] + max(0, i - width + len(head)) for i in range(width)]
+                                  for h, head in enumerate(heads)], device=device)
+
+    def cache(self, rows: list[int], room: int) -> Any:
+        """A cache whose row r holds head rows[r], with room for `room` more positions."""
+        from transformers.cache_utils import Cache
+
+        layers = []
+        for keys, values in self.layers:
+            h, _, d = keys.shape
+            # the room is written before it is read
+            buffers = [states.new_empty(len(rows), h, self.width + room, d) for states in (keys, values)]
+            layers.append(roomy_layer()(*buffers, length=self.width))
+        cache = Cache(layers=layers)
+        self.write(cache, list(range(len(rows))), rows)
+        return cache
+
+    def write(self, cache: Any, rows: list[int], heads: list[int]) -> None:
+        """Puts heads[i]'s keys and values in the first `width` columns of cache row rows[i]."""
+        for layer, packed in zip(cache.layers, self.layers):
+            for buffer, states in zip(layer.buffers, packed):
+                buffer[rows, :, :self.width] = states[:, self.read[heads]].transpose(0, 1)
 
 
 def device_of(model: Any) -> Any:
@@ -172,16 +238,21 @@ def device_of(model: Any) -> Any:
     return getattr(model, "device", None) or torch.device("cpu")
 
 
-def draw(logits: Any, k: int, temperature: float, rng: Any) -> Any:
-    """A token a row from the top k at the temperature (the argmax at 0), by the Gumbel-max trick on the k scores:
-    torch.multinomial over the whole vocabulary costs ~0.85 ms a row on a CPU, more than a batch step gains."""
+def gumbel(shape: tuple[int, ...], rng: Any, device: Any) -> Any:
+    """Standard Gumbel noise: argmax(scores + noise) is a sample of softmax(scores)."""
     import torch
 
+    return -torch.log(-torch.log(torch.rand(shape, generator=rng, device=device).clamp_(min=1e-20)))
+
+
+def draw(logits: Any, k: int, temperature: float, noise: Any) -> Any:
+    """A token a row from the top k at the temperature (the argmax at 0), by the Gumbel-max trick on the k scores,
+    with noise[row] (k values from `gumbel`) as the row's randomness: torch.multinomial over the whole vocabulary
+    costs ~0.85 ms a row on a CPU, more than a batch step gains."""
     top, index = logits.topk(min(k, logits.shape[-1]), dim=-1)
     if temperature <= 0:
         return index[:, 0]
-    gumbel = -torch.log(-torch.log(torch.rand(top.shape, generator=rng, device=top.device).clamp_(min=1e-20)))
-    return index.gather(-1, (top / temperature + gumbel).argmax(dim=-1, keepdim=True))[:, 0]
+    return index.gather(-1, (top / temperature + noise[:, :top.shape[-1]]).argmax(dim=-1, keepdim=True))[:, 0]
 
 
 def first_line(text: str, complete: bool) -> str:

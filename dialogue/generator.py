@@ -5,18 +5,19 @@ cache, a short `max_new_tokens`), puts the act's price where the model wrote the
 parses the text back with a fresh ActReader that has read the dialogue so far. A rendering whose
 parse differs from the act is resampled (`Sampling.tries` samples in all); after that a template
 (prompts/realisations.j2) says it. So the text never states a price other than the act's.
-Many acts (from many dialogues) are rendered in one continuous batch (dialogue/decoding.py), a few candidates
-each at a time: each candidate is checked as soon as it ends, a failed one makes way for the act's next, and an act
-leaves the batch once one says it. The sampling is guided towards the act (`Sampling.guidance`): the prompt's
-scores are weighed against those of the same prompt without the act.
+Many acts (from many dialogues) are rendered in one continuous batch (dialogue/decoding.py): an act's tries are
+checked in the order they began, a failed one makes way for the act's next, and an act leaves the batch once one
+says it, its row taking another act's next try. The sampling is guided towards the act (`Sampling.guidance`): the
+prompt's scores are weighed against those of the same prompt without the act.
 `TemplateGenerator` is the template step alone. Every Rendering carries its decision record:
 which backend produced the text and after how many tries.
 """
 from __future__ import annotations
 
+import random
 import time
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -49,10 +50,12 @@ def says(parsed: Act, act: Act) -> bool:
 
 @dataclass(frozen=True)
 class Request:
-    """One act to say: by whom, in which dialogue."""
+    """One act to say: by whom, in which dialogue. With a seed, the same request says the same words however it is
+    batched (else the generator's seed and its count of calls choose)."""
     act: Act
     role: Role
     context: Context
+    seed: int | None = None
 
 
 @dataclass
@@ -76,6 +79,11 @@ class Generator(Protocol):
     name: str
 
     def render(self, requests: list[Request]) -> list[Rendering]: ...
+
+
+def stream_seed(*key: object) -> int:
+    """A seed for the stream named by `key` (as the tournaments name theirs, `"seed:scenario:repeat"`)."""
+    return random.Random(":".join(map(str, key))).getrandbits(63)
 
 
 def says_just(text: str, parsed: Act, act: Act, listing: float) -> bool:
@@ -102,7 +110,7 @@ class TemplateGenerator:
         self.calls = 0
 
     def phrasings(self, act: Act, role: Role) -> list[str]:
-        """Every phrasing of the act, the seed's choice first."""
+        """Every phrasing of the act."""
         if act.is_formal:
             raise GeneratorError(f"{act} is a formal event, not something to say")
         price = write_price(act.price) if act.price is not None else None
@@ -113,13 +121,15 @@ class TemplateGenerator:
             if text == first:
                 break
             out.append(text)
-        k = (self.seed + self.calls) % len(out)
-        return out[k:] + out[:k]
+        return out
 
     def render_one(self, request: Request, tries: int = 0) -> Rendering:
-        """The first phrasing that parses back to the act (else the seed's choice, marked unfaithful)."""
+        """The first phrasing that parses back to the act, trying them from the seed's choice on (else the seed's
+        choice, marked unfaithful)."""
         start = time.perf_counter()
         options = self.phrasings(request.act, request.role)
+        k = (self.seed + self.calls if request.seed is None else request.seed) % len(options)
+        options = options[k:] + options[:k]
         self.calls += 1
         reader_state = request.context.reader()
         parsed = None
@@ -179,7 +189,7 @@ class LMGenerator:
         tries = [0] * len(requests)
 
         def judge(i: int, raw: str) -> bool:
-            """Whether this text says act i: the decoding then drops the act's other candidates."""
+            """Whether this text says act i: the decoding then drops the act's other tries."""
             tries[i] += 1
             act = requests[i].act
             text = fill_price(raw, act.price) if act.price is not None else raw
@@ -189,9 +199,11 @@ class LMGenerator:
             return done[i] is not None
 
         if requests:
+            seeds = [r.seed if r.seed is not None else stream_seed(self.sampling.seed, self.calls, i)
+                     for i, r in enumerate(requests)]
             sample(self.model, self.tokenizer, [render_prompt(r.context, r.role, r.act) for r in requests], judge,
-                   replace(self.sampling, seed=self.sampling.seed + self.calls), self.stops,
-                   [self.banned(r.act) for r in requests], [render_prompt(r.context, r.role, None) for r in requests])
+                   self.sampling, self.stops, [self.banned(r.act) for r in requests],
+                   [render_prompt(r.context, r.role, None) for r in requests], seeds)
             self.calls += 1
         for i, d in enumerate(done):
             if d is None:

@@ -21,17 +21,19 @@ from tqdm import tqdm
 
 from dialogue.corpus import load_dialogues
 from dialogue.decoding import Sampling
-from dialogue.generator import GeneratorError, LMGenerator, Request
+from dialogue.generator import GeneratorError, LMGenerator, Request, stream_seed
 from dialogue.generator_data import dialogue_contexts, render_prompt
 
 
 def sample_requests(path: Path, limit: int | None, seed: int) -> list[tuple[Request, str]]:
-    """(request, the human text) for a seeded sample of the file's messages."""
-    items = [(Request(act, role, context), text) for d in load_dialogues(path)
+    """(request, the human text) for a seeded sample of the file's messages, each request seeded by its place (so
+    the renderings do not depend on how many are rendered at once)."""
+    items = [(act, role, context, text) for d in load_dialogues(path)
              for context, role, act, text in dialogue_contexts(d)]
     if limit is not None and limit < len(items):
         items = random.Random(seed).sample(items, limit)
-    return items
+    return [(Request(act, role, context, stream_seed(seed, i)), text)
+            for i, (act, role, context, text) in enumerate(items)]
 
 
 def perplexity(model: Any, tokenizer: Any, pairs: list[tuple[str, str]], batch_size: int = 16,

@@ -182,15 +182,37 @@ def test_a_second_amount_that_could_be_a_price_is_resampled(tokenizer):
     assert (r.text, r.tries) == ("It is two years old, so $120.", 2)
 
 
-def test_each_candidate_is_judged_as_it_ends_and_a_failed_one_makes_way_for_the_next(tokenizer):
-    """Act 1's short first candidate fails, and its row starts the third, which says the act before the long
-    second one ends: that one is never judged. Act 2 is said by its first candidate to end."""
+def test_tries_are_judged_in_the_order_they_began_and_settled_rows_run_the_next_ones(tokenizer):
+    """Act 2 is said at once, and its row starts act 1's second try, which ends long before act 1's first (then
+    the third and fourth, which end and wait too). The first try is judged first: said, act 1 is its text; failed,
+    the second, already waiting, is judged at once."""
     long_question = "Is it still available, and could you tell me more about the condition of the bike?"
-    lm = ScriptedLM(tokenizer, ["Hello!", long_question, "Hello there!", "Hi!", "Is it new?"])
-    out = LMGenerator(lm, tokenizer, Sampling(candidates=2, tries=4, guidance=1)).render(
-        [Request(Act(Intent.INQUIRE), "buyer", BIKE), Request(Act(Intent.GREET), "seller", BIKE)])
-    assert [(r.text, r.tries) for r in out] == [("Is it new?", 2), ("Hi!", 1)]
-    assert lm.candidates == 5
+    long_hello = "Hello there! I saw your ad for the bike and I am very interested in it."
+    requests = [Request(Act(Intent.INQUIRE), "buyer", BIKE), Request(Act(Intent.GREET), "seller", BIKE)]
+    for first, want in ((long_question, (long_question, 1)), (long_hello, ("Is it new?", 2))):
+        lm = ScriptedLM(tokenizer, [first, "Hi!", "Is it new?", "Hello!"])
+        out = LMGenerator(lm, tokenizer, Sampling(max_new_tokens=64, candidates=1, tries=4, guidance=1)).render(requests)
+        assert [(r.text, r.tries) for r in out] == [want, ("Hi!", 1)]
+        assert lm.candidates == 5  # both acts' first tries, and act 1's three more on act 2's row
+
+
+def test_the_text_is_the_same_however_many_tries_run_at_once_and_whatever_else_is_in_the_batch(tokenizer):
+    """Each try draws its own noise, from its prompt's seed, wherever it runs: one try a prompt at a time, three
+    at once, or the prompt alone, the judge sees the same tries in the same order."""
+    from dialogue.decoding import sample
+
+    model = tiny_model(len(tokenizer), seed=1, init=0.5)
+    prompts = ["Trek bike | listed $120\nbuyer (greet):", "Trek bike | listed $120\nbuyer: Hi there!\nseller (counter <price>):"]
+    seen = []
+    for candidates, batch in ((1, [0, 1]), (3, [0, 1]), (1, [1])):
+        judged: dict[int, list[str]] = {0: [], 1: []}
+        sample(model, tokenizer, [prompts[p] for p in batch],
+               lambda i, text: judged[batch[i]].append(text) or (batch[i] == 1 and len(judged[1]) == 2),
+               Sampling(temperature=1.0, candidates=candidates, tries=4, max_new_tokens=8), {tokenizer.eos_token_id},
+               seeds=[[11, 22][p] for p in batch])
+        seen.append(judged)
+    assert [len(seen[0][0]), len(seen[0][1])] == [4, 2] and len(set(seen[0][0])) > 1
+    assert seen[0] == seen[1] and seen[2][1] == seen[0][1]
 
 
 def test_the_lm_may_not_write_digits_nor_a_price_where_the_act_has_no_price(tokenizer):
@@ -245,15 +267,15 @@ def test_drawing_samples_the_top_k_at_the_temperature():
 
     import torch
 
-    from dialogue.decoding import draw
+    from dialogue.decoding import draw, gumbel
 
     rng = torch.Generator().manual_seed(0)
     logits = torch.tensor([[0.0, math.log(3), -1.0, -2.0, float("-inf")]]).repeat(4000, 1)
-    chosen = draw(logits, 2, 1.0, rng)
+    chosen = draw(logits, 2, 1.0, gumbel((4000, 2), rng, "cpu"))
     assert set(chosen.tolist()) == {0, 1}
     assert abs((chosen == 1).float().mean().item() - 0.75) < 0.03  # softmax of the top two: 3/4 and 1/4
-    assert abs((draw(logits, 2, 0.5, rng) == 1).float().mean().item() - 0.9) < 0.03  # 3^2 / (3^2 + 1)
-    assert draw(logits, 2, 0.0, rng).eq(1).all()  # temperature 0: greedy
+    assert abs((draw(logits, 2, 0.5, gumbel((4000, 2), rng, "cpu")) == 1).float().mean().item() - 0.9) < 0.03  # 3^2 / (3^2 + 1)
+    assert draw(logits, 2, 0.0, None).eq(1).all()  # temperature 0: greedy
 
 
 def test_the_continuous_batch_continues_each_prompt_as_generate_does_alone(tokenizer):

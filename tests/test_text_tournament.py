@@ -9,7 +9,7 @@ import pytest
 from dialogue.agents import Generators, parse_specs
 from dialogue.games import schedule
 from dialogue.scenarios import load_scenarios
-from dialogue.text_tournament import TextTournamentConfig, play_for_bench, run_text_tournament
+from dialogue.text_tournament import TextTournamentConfig, play_games, run_text_tournament, start_game
 from dialogue.tournament import TournamentError
 from tests.conftest import ROOT
 
@@ -72,24 +72,26 @@ def test_manipulative_words_buy_nothing(text_run):
     assert said[True] > 20  # the tricks are there
 
 
-def test_batching_changes_the_calls_not_the_outcomes():
+def test_batching_changes_the_calls_not_the_dialogues():
+    """Each side seeds its own requests, so a dialogue's words are the same whatever is rendered with them."""
     scenarios = load_scenarios("builtin")[:4]
     specs = {s.name: s for s in parse_specs(["rule+template", "tft+template"])}
     games = schedule(list(specs), len(scenarios), 1)
     sizes: dict[int, list[int]] = {}
-    outcomes = {}
+    played = {}
     for batch in (1, 8):
         generators = Generators()
         template = generators.get("template")
         render = template.render
         calls: list[int] = []
         template.render = lambda requests, render=render, calls=calls: (calls.append(len(requests)), render(requests))[1]
-        scores = play_for_bench(games, scenarios, specs, generators, batch)
+        dialogues = play_games(games, lambda g: start_game(g, scenarios[g.scenario], specs, generators, 0, 20), batch)
         sizes[batch] = calls
-        outcomes[batch] = sorted((s.agent, s.opponent, s.role, round(s.utility, 6)) for s in scores)
+        played[batch] = sorted((d.uuid, [(e.action, e.data) for e in d.events], d.outcome.reward, d.outcome.price) for d in dialogues)
     assert set(sizes[1]) == {1} and max(sizes[8]) == 8
     assert len(sizes[8]) < len(sizes[1]) / 4
-    assert outcomes[1] == outcomes[8]
+    assert played[1] == played[8]
+    assert len({text for _, events, _, _ in played[1] for action, text in events if action == "message"}) > 20
 
 
 def test_resume_plays_only_what_is_missing(tmp_path):

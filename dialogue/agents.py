@@ -129,7 +129,7 @@ class AgentSide(Side):
 
     def request(self, act: Act) -> Request:
         """The act to say, seeded from this side's own stream: its words do not depend on what else the generator
-        renders at once (the other dialogues of a batch)."""
+        renders at once (the other dialogues of a batch), up to the model's rounding."""
         return replace(super().request(act), seed=self.rng.getrandbits(63))
 
     def words(self, rendering: Rendering) -> str:

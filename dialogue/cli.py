@@ -386,7 +386,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--generator", choices=["lm", "template"], default="lm",
                    help="text mode: the generator of agents named without one (default lm)")
     p.add_argument("--batch", type=positive_int, default=32, metavar="B",
-                   help="text mode: dialogues played at once, their renders batched (default 32; 1: unbatched)")
+                   help="text mode: dialogues played at once, their renders batched (default 32; 1: unbatched); "
+                        "in float32 it changes the speed, not the words")
     p.set_defaults(func=cmd_tournament)
 
     add_train_commands(sub)

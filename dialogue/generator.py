@@ -51,7 +51,7 @@ def says(parsed: Act, act: Act) -> bool:
 @dataclass(frozen=True)
 class Request:
     """One act to say: by whom, in which dialogue. With a seed, the same request says the same words however it is
-    batched (else the generator's seed and its count of calls choose)."""
+    batched, up to the model's rounding (else the generator's seed and its count of calls choose)."""
     act: Act
     role: Role
     context: Context

@@ -76,7 +76,7 @@ def bench_workers() -> dict:
 
 def _render_requests(n: int, seed: int = 0) -> list:
     """n requests: a seeded sample of dev.json's messages in their dialogues, each with its own seed, so that it
-    is the same work (the same tries) rendered alone or in a batch."""
+    is the same work (the same tries, up to bf16's rounding) rendered alone or in a batch."""
     import random
 
     from dialogue.corpus import load_dialogues

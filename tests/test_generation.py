@@ -215,6 +215,25 @@ def test_the_text_is_the_same_however_many_tries_run_at_once_and_whatever_else_i
     assert seen[0] == seen[1] and seen[2][1] == seen[0][1]
 
 
+def test_a_seeded_request_is_said_alike_alone_or_in_a_batch(tokenizer, monkeypatch):
+    """The generator hands each request's seed to the decoding, and its template fallback chooses by it: the
+    same tries, then the same phrasing, whatever else is rendered at once (a float32 model: no rounding apart)."""
+    import dialogue.generator as generator_module
+
+    tried: list[tuple[Intent, str]] = []
+    monkeypatch.setattr(generator_module, "says_just", lambda text, parsed, act, listing: tried.append(
+        (act.intent, text)) or False)
+    generator = LMGenerator(tiny_model(len(tokenizer), seed=1, init=0.5), tokenizer,
+                            Sampling(temperature=1.0, tries=3, max_new_tokens=8))
+    question = Request(Act(Intent.INQUIRE), "buyer", BIKE, seed=7)
+    out = generator.render([Request(Act(Intent.GREET), "seller", BIKE, seed=3), question])
+    in_batch = [text for intent, text in tried if intent is Intent.INQUIRE]
+    tried.clear()
+    alone = generator.render([question])
+    assert len(in_batch) == 3 and len(set(in_batch)) > 1
+    assert [text for _, text in tried] == in_batch and (out[1].text, out[1].tries) == (alone[0].text, alone[0].tries)
+
+
 def test_the_lm_may_not_write_digits_nor_a_price_where_the_act_has_no_price(tokenizer):
     """Prices come only through the placeholder: every token with a digit is banned, and for an act without a
     price, the placeholder's tokens and the currency signs."""

@@ -44,6 +44,11 @@ class Sampling:
     seed: int = 0
 
 
+def stream_seed(*key: object) -> int:
+    """A seed for the stream named by `key` (as the tournaments name theirs, `"seed:scenario:repeat"`)."""
+    return random.Random(":".join(map(str, key))).getrandbits(63)
+
+
 class Tries:
     """Each prompt's tries: started in order, judged in order. A prompt is settled when a try is judged yes or
     all `limit` were judged no; a try that ends before the tries begun before it waits for them."""
@@ -98,7 +103,7 @@ def sample(model: Any, tokenizer: Any, prompts: list[str], judge: Callable[[int,
     device = device_of(model)
     if seeds and len(seeds) != len(prompts):
         raise ValueError("a seed for each prompt, or none")
-    seeds = seeds or [random.Random(f"{sampling.seed}:{p}").getrandbits(63) for p in range(len(prompts))]
+    seeds = seeds or [stream_seed(sampling.seed, p) for p in range(len(prompts))]
     k = min(sampling.top_k, model.config.vocab_size)
     noise = torch.stack([gumbel((sampling.tries, sampling.max_new_tokens, k), torch.Generator(device).manual_seed(seed),
                                 device) for seed in seeds])  # each try's own, wherever it runs

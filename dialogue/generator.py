@@ -14,7 +14,6 @@ which backend produced the text and after how many tries.
 """
 from __future__ import annotations
 
-import random
 import time
 import unicodedata
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from typing import Any, Protocol
 
 import jinja2
 
-from dialogue.decoding import Sampling, sample
+from dialogue.decoding import Sampling, sample, stream_seed
 from dialogue.generator_data import PLACEHOLDER, PROMPTS_DIR, Context, fill_price, render_prompt, write_price
 from parser.acts import Act, Intent, Role
 from parser.rules import same_price, stated_prices
@@ -79,11 +78,6 @@ class Generator(Protocol):
     name: str
 
     def render(self, requests: list[Request]) -> list[Rendering]: ...
-
-
-def stream_seed(*key: object) -> int:
-    """A seed for the stream named by `key` (as the tournaments name theirs, `"seed:scenario:repeat"`)."""
-    return random.Random(":".join(map(str, key))).getrandbits(63)
 
 
 def says_just(text: str, parsed: Act, act: Act, listing: float) -> bool:

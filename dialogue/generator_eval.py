@@ -20,8 +20,8 @@ from typing import Any
 from tqdm import tqdm
 
 from dialogue.corpus import load_dialogues
-from dialogue.decoding import Sampling
-from dialogue.generator import GeneratorError, LMGenerator, Request, stream_seed
+from dialogue.decoding import Sampling, stream_seed
+from dialogue.generator import GeneratorError, LMGenerator, Request
 from dialogue.generator_data import dialogue_contexts, render_prompt
 
 

@@ -75,16 +75,11 @@ def bench_workers() -> dict:
 
 
 def _render_requests(n: int, seed: int = 0) -> list:
-    """n requests: a seeded sample of dev.json's messages in their dialogues, each with its own seed, so that it
-    is the same work (the same tries, up to bf16's rounding) rendered alone or in a batch."""
-    import random
+    """n requests: a seeded sample of dev.json's messages in their dialogues (as eval-generator draws them), each
+    with its own seed, so that it is the same work (the same tries, up to bf16's rounding) alone or in a batch."""
+    from dialogue.generator_eval import sample_requests
 
-    from dialogue.corpus import load_dialogues
-    from dialogue.generator import Request
-    from dialogue.generator_data import dialogue_contexts
-
-    items = [(act, role, context) for d in load_dialogues(DEV) for context, role, act, _ in dialogue_contexts(d)]
-    return [Request(*item, seed=i) for i, item in enumerate(random.Random(seed).sample(items, n))]
+    return [request for request, _ in sample_requests(DEV, n, seed)]
 
 
 RENDER_GROUPS = 16

@@ -155,11 +155,14 @@ def add_training_run_options(p: argparse.ArgumentParser) -> None:
 
 
 def run_training(train: Callable[[Any], dict], config: Any, error: type[Exception], saved: str) -> None:
-    """Runs a training, printing its summary (its per-step history left out) or its error in one line."""
+    """Runs a training, printing its summary (its per-step history left out) or its error in one line; a process
+    other than the main one of a multi-process launch prints nothing (its summary is empty)."""
     try:
         summary = train(config)
     except error as e:
         sys.exit(f"haggler: {e}")
+    if not summary:
+        return
     print(json.dumps({k: v for k, v in summary.items() if not k.endswith("history")}, indent=1))
     print(saved, file=sys.stderr)
 
@@ -248,7 +251,9 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
 
     p = models.add_parser("generator", help="LoRA fine-tuning of the language model that renders acts",
                           description="Fine-tunes the base model on (context, act) -> utterance examples with LoRA "
-                                      "and writes the adapter and its model card to OUT.")
+                                      "and writes the adapter and its model card to OUT. On several processes: "
+                                      "torchrun --nproc_per_node N -m dialogue.cli train generator ... (or "
+                                      "accelerate launch --multi_gpu -m dialogue.cli ...).")
     p.add_argument("--base-model", default="smollm2", metavar="M",
                    help="smollm2 (the bundled GGUF, default), a .gguf file, a local model directory or a HF model id")
     p.add_argument("--data", nargs="+", default=["craigslist"], metavar="SRC",

@@ -1,8 +1,10 @@
 """`haggler train generator`: LoRA fine-tuning of the base model on (context, act) → utterance examples.
 
-A `transformers.Trainer` run (so `accelerate launch` spreads it over GPUs), LoRA through `peft`, the
-loss on the utterance only. The output directory holds the adapter (`save_pretrained`) and a model card
-README.md with the data, steps, metrics and the command (the tokenizer is the base model's).
+A `transformers.Trainer` run, LoRA through `peft`, the loss on the utterance only. The output directory holds
+the adapter (`save_pretrained`) and a model card README.md with the data, steps, metrics and the command (the
+tokenizer is the base model's). `torchrun --nproc_per_node N -m dialogue.cli train generator ...` (or
+`accelerate launch --multi_gpu`) runs it data-parallel on N processes, and the main process alone saves and
+reports.
 """
 from __future__ import annotations
 
@@ -76,7 +78,8 @@ def build_model(config: TrainConfig) -> Any:
 
 
 def train_generator(config: TrainConfig) -> dict:
-    """Trains, saves the adapter and its card in config.out, and returns the summary the card shows."""
+    """Trains, saves the adapter and its card in config.out, and returns the summary the card shows; under a
+    multi-process launch, only the main process saves, and the others return an empty summary."""
     if config.init_adapter:
         check_adapter(config.init_adapter)
     offline()
@@ -118,6 +121,8 @@ def train_generator(config: TrainConfig) -> dict:
         result = trainer.train()
         seconds = time.perf_counter() - start
         metrics = trainer.evaluate() if len(eval_set) else {}
+    if not trainer.is_world_process_zero():
+        return {}
 
     model.save_pretrained(config.out)
     adapter_config = config.out / "adapter_config.json"  # name the base model, not this machine's cache path
@@ -127,7 +132,8 @@ def train_generator(config: TrainConfig) -> dict:
     shutil.rmtree(config.out / "checkpoints", ignore_errors=True)
     tokens = trainer.state.num_input_tokens_seen
     summary = {
-        "train_examples": len(train_set), "eval_examples": len(eval_set), "steps": trainer.state.global_step,
+        "train_examples": len(train_set), "eval_examples": len(eval_set), "processes": args.world_size,
+        "steps": trainer.state.global_step,
         "epochs": round(trainer.state.epoch or 0, 3), "train_loss": round(result.training_loss, 4),
         "eval_loss": round(metrics["eval_loss"], 4) if "eval_loss" in metrics else None,
         "eval_ppl": round(math.exp(metrics["eval_loss"]), 3) if "eval_loss" in metrics else None,
@@ -166,7 +172,7 @@ utterances over {config.max_target_tokens} tokens left out.
 ## Training
 LoRA r={config.lora_r}, alpha={config.lora_alpha}, dropout={config.lora_dropout} on every linear layer of the base
 model ({config.base_model}); {summary['steps']} steps ({summary['epochs']} epochs), batch {config.batch_size} x
-{config.grad_accum}, learning rate {config.learning_rate} (cosine, {config.warmup_steps} warm-up steps), seed
+{config.grad_accum} on each of {summary['processes']} process(es), learning rate {config.learning_rate} (cosine, {config.warmup_steps} warm-up steps), seed
 {config.seed}, bf16 {config.bf16}, {config.threads} CPU thread(s); {summary['train_seconds']} s at {summary['tokens_per_s']} tokens/s.{continued}
 
 ## Metrics

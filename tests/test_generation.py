@@ -467,6 +467,26 @@ def test_the_train_command_prints_its_summary_alone_on_stdout(tmp_path, capsys):
     assert "haggler train generator --base-model" in (tmp_path / "out" / "README.md").read_text()
 
 
+def test_the_training_runs_data_parallel_on_two_processes_and_the_main_one_alone_saves_and_reports(tmp_path):
+    """torchrun (the launcher under `accelerate launch --multi_gpu`) on two CPU processes, gloo between them: each
+    step reads a batch on each process, and one summary is printed."""
+    base = save_tiny_base(tmp_path / "base")
+    out = tmp_path / "out"
+    r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+                        "-m", "dialogue.cli", "train", "generator", "--base-model", str(base), "--data", str(SAMPLE),
+                        "--out", str(out), "--max-steps", "4", "--eval-examples", "2", "--batch-size", "2"],
+                       capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    summary = json.loads(r.stdout)  # one summary: the second process prints nothing
+    assert summary["processes"] == 2 and summary["steps"] == 4
+    assert summary["epochs"] == pytest.approx(4 * 2 * 2 / summary["train_examples"], abs=0.01)
+    assert "on each of 2 process(es)" in (out / "README.md").read_text()
+    from safetensors.torch import load_file
+
+    weights = load_file(out / "adapter_model.safetensors")
+    assert any(name.endswith("lora_B.weight") and w.abs().max() > 0 for name, w in weights.items())  # trained
+
+
 def test_an_adapter_for_another_base_model_or_no_examples_is_one_clear_error(tmp_path):
     """The shipped adapter was trained on SmolLM2: on the tiny base its weights do not fit."""
     from dialogue.lm import DEFAULT_ADAPTER, ModelError, load_model

@@ -27,6 +27,32 @@ def test_the_shipped_adapter_is_small_and_has_its_card():
     assert "haggler train generator" in card and "eval loss" in card
 
 
+def test_the_bundled_gguf_converts_once_into_the_same_model(tmp_path, monkeypatch, capsys):
+    """The conversion into a cached safetensors directory loses nothing: the converted model's logits equal the
+    GGUF-loaded model's, the tokenizers agree, and the second time nothing is converted."""
+    base_model_or_skip()
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from dialogue import lm
+
+    monkeypatch.setenv("HAGGLER_CACHE", str(tmp_path))
+    converted = lm.resolve_base_model("smollm2")
+    err = capsys.readouterr().err
+    assert "converting" in err and "base model ready" in err and converted.startswith(str(tmp_path))
+    assert lm.resolve_base_model("smollm2") == converted and capsys.readouterr().err == ""
+
+    gguf = lm.bundled_gguf()
+    reference = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name).eval()
+    model = AutoModelForCausalLM.from_pretrained(converted).eval()
+    text = "seller (counter <price>): I could do $<price> for the Trek bike."
+    ids = AutoTokenizer.from_pretrained(converted)(text, return_tensors="pt")["input_ids"]
+    assert ids.tolist() == AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)(
+        text, return_tensors="pt")["input_ids"].tolist()
+    with torch.no_grad():
+        assert torch.equal(reference(ids).logits, model(ids).logits)
+
+
 @pytest.fixture(scope="module")
 def models():
     base_model_or_skip()

@@ -253,7 +253,7 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
                           description="Fine-tunes the base model on (context, act) -> utterance examples with LoRA "
                                       "and writes the adapter and its model card to OUT. On several processes: "
                                       "torchrun --nproc_per_node N -m dialogue.cli train generator ... (or "
-                                      "accelerate launch --multi_gpu -m dialogue.cli ...).")
+                                      "accelerate launch --multi_gpu -m dialogue.cli train generator ...).")
     p.add_argument("--base-model", default="smollm2", metavar="M",
                    help="smollm2 (the bundled GGUF, default), a .gguf file, a local model directory or a HF model id")
     p.add_argument("--data", nargs="+", default=["craigslist"], metavar="SRC",

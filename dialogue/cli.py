@@ -175,7 +175,8 @@ def cmd_train_generator(args: argparse.Namespace) -> None:
     config = TrainConfig(args.out, args.base_model, args.data, args.epochs, args.max_steps or -1, args.max_examples,
                          args.eval_examples, args.eval_steps, args.batch_size, learning_rate=args.lr,
                          lora_r=args.lora_r, bf16=args.bf16, threads=args.threads, seed=args.seed,
-                         init_adapter=args.init_adapter, command=args.invocation)
+                         init_adapter=args.init_adapter, other_prices=args.keep_other_prices,
+                         command=args.invocation)
     run_training(train_generator, config, ModelError, f"adapter and model card -> {args.out}")
 
 
@@ -271,6 +272,9 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lr", type=positive_float, default=5e-4)
     p.add_argument("--lora-r", type=positive_int, default=8)
     p.add_argument("--init-adapter", metavar="DIR", help="go on training this adapter (e.g. data/generator_lora)")
+    p.add_argument("--keep-other-prices", action="store_true",
+                   help="also train on messages that state a price besides their act's (left out by default: the "
+                        "generator may never say one)")
     p.add_argument("--bf16", action="store_true", help="bf16 autocast (fast on CPUs with AMX and on recent GPUs)")
     add_training_run_options(p)
     p.set_defaults(func=cmd_train_generator)

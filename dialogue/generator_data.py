@@ -21,7 +21,7 @@ from dialogue.annotate import dialogue_acts
 from dialogue.corpus import CorpusError, Dialogue, dialogues_from, load_dialogues
 from parser.acts import Act, Intent, Role
 from parser.prices import find_amounts
-from parser.rules import ActReader
+from parser.rules import ActReader, same_price, stated_prices
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 CRAIGSLIST = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "craigslist"
@@ -138,12 +138,20 @@ def dialogue_contexts(dialogue: Dialogue) -> Iterator[tuple[Context, Role, Act, 
             context = context.then(Turn(role, "", act))
 
 
-def dialogue_examples(dialogue: Dialogue) -> Iterator[dict[str, str]]:
-    """One example per message of the dialogue: prompt, target (price masked), and the act."""
+def states_other_price(text: str, act: Act, listing: float) -> bool:
+    """Whether a message names an amount that could be a price besides its act's ("40 is kind of low" said as
+    counter-noprice): the generator may never say such a text, so it is not one to learn from."""
+    return any(act.price is None or not same_price(price, act.price) for price in stated_prices(text, listing))
+
+
+def dialogue_examples(dialogue: Dialogue) -> Iterator[dict[str, Any]]:
+    """One example per message of the dialogue: prompt, target (price masked), the act, and whether the message
+    states another price too."""
     for context, role, act, text in dialogue_contexts(dialogue):
         target = mask_price(text, act.price) if act.price is not None else text
         if target is not None:
-            yield {"prompt": render_prompt(context, role, act), "target": target, "act": str(act)}
+            yield {"prompt": render_prompt(context, role, act), "target": target, "act": str(act),
+                   "other_price": states_other_price(text, act, context.listing_price)}
 
 
 def examples(dialogues: Iterable[Dialogue]) -> list[dict[str, str]]:

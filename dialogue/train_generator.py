@@ -45,6 +45,7 @@ class TrainConfig:
     lora_alpha: int = 16
     lora_dropout: float = 0.05
     max_target_tokens: int = 48  # longer utterances are left out: the generator says short ones
+    other_prices: bool = False  # train on messages that state a price besides their act's (held out either way)
     bf16: bool = False
     threads: int = 1  # CPU threads: with bf16 a second one barely helps, and it stalls when the core is shared
     seed: int = 0
@@ -92,6 +93,8 @@ def train_generator(config: TrainConfig) -> dict:
     tokenizer = load_tokenizer(config.base_model)
     rows = load_examples(config.data)
     train_rows, eval_rows = split(rows, min(config.eval_examples, len(rows) // 10), config.seed)
+    if not config.other_prices:
+        train_rows = [row for row in train_rows if not row.get("other_price")]
     if config.max_examples:
         train_rows = train_rows[:config.max_examples]
     train_set = datasets.Dataset.from_list(tokenize(train_rows, tokenizer, config.max_target_tokens))
@@ -148,6 +151,8 @@ def train_generator(config: TrainConfig) -> dict:
 def write_card(config: TrainConfig, summary: dict) -> None:
     settings = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items() if k != "command"}
     history = "\n".join(f"| {step} | {loss} |" for step, loss in summary["eval_loss_history"])
+    other = "" if config.other_prices else (", and from training those that state a price besides their act's "
+                                            "(the generator may never say one)")
     continued = f"\nTraining went on from the adapter in `{config.init_adapter}` (its card says how it began)." \
         if config.init_adapter else ""
     card = f"""---
@@ -167,7 +172,7 @@ it in and parses the text back to check it says the act.
 parser, its price replaced by `<price>` (`craigslist` = CraigslistBargain dev.json plus the dialogues of
 silver-acts/luis-acts.json in neither dev nor test; test.json is never trained on).
 {summary['train_examples']} training examples, {summary['eval_examples']} held out for the eval loss;
-utterances over {config.max_target_tokens} tokens left out.
+utterances over {config.max_target_tokens} tokens left out{other}.
 
 ## Training
 LoRA r={config.lora_r}, alpha={config.lora_alpha}, dropout={config.lora_dropout} on every linear layer of the base

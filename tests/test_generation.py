@@ -3,6 +3,7 @@ batching, and the training pipeline, with a tiny model built here (no download, 
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 
@@ -13,7 +14,7 @@ from dialogue.decoding import Sampling
 from dialogue.generator import (GeneratorError, LMGenerator, Request, TemplateGenerator, parse_back,
                                 say, says)
 from dialogue.generator_data import (PLACEHOLDER, Context, Turn, dialogue_contexts, dialogue_examples, fill_price,
-                                     load_examples, mask_price, render_prompt, write_price)
+                                     load_examples, mask_price, render_prompt, states_other_price, write_price)
 from parser.acts import Act, Intent
 from tests.conftest import ROOT
 from tests.generation_helpers import ScriptedLM, save_tiny_base, tiny_model, tiny_tokenizer
@@ -48,10 +49,19 @@ def test_the_prompt_holds_item_last_turns_role_and_act():
 
 def test_training_examples_mask_the_act_price():
     rows = [ex for d in load_dialogues(SAMPLE) for ex in dialogue_examples(d)]
-    assert rows and all(set(r) == {"prompt", "target", "act"} for r in rows)
+    assert rows and all(set(r) == {"prompt", "target", "act", "other_price"} for r in rows)
     priced = [r for r in rows if "price=" in r["act"]]
     assert priced and all(PLACEHOLDER in r["target"] and PLACEHOLDER in r["prompt"] for r in priced)
     assert all(r["prompt"].endswith("):") for r in rows)
+
+
+def test_a_message_that_states_a_price_besides_its_acts_is_marked():
+    assert states_other_price("300 is kind of low", Act(Intent.COUNTER_NOPRICE), 380)
+    assert states_other_price("Would you do $300 to 320?", Act(Intent.PROPOSE, 300), 380)
+    assert not states_other_price("Would you do $300? I can pick it up today", Act(Intent.PROPOSE, 300), 380)
+    assert not states_other_price("It's a 2008 model with 2 seats, can you go lower?", Act(Intent.COUNTER_NOPRICE), 380)
+    rows = [ex for d in load_dialogues(SAMPLE) for ex in dialogue_examples(d)]
+    assert [r["target"] for r in rows if r["other_price"]] == [f"Would you do {PLACEHOLDER} to 320?"]
 
 
 def test_test_json_is_refused_as_training_data(tmp_path):
@@ -441,6 +451,18 @@ def test_training_a_tiny_base_writes_an_adapter_and_card(tmp_path):
     assert r[0].faithful
 
 
+def test_training_leaves_out_messages_that_state_a_price_besides_their_acts_unless_asked(tmp_path):
+    from dialogue.train_generator import TrainConfig, train_generator
+
+    base = save_tiny_base(tmp_path / "base")
+    settings = dict(base_model=str(base), data=[str(SAMPLE)], eval_examples=0, max_steps=1, batch_size=4)
+    dropped = train_generator(TrainConfig(tmp_path / "a", **settings))
+    kept = train_generator(TrainConfig(tmp_path / "b", other_prices=True, **settings))
+    assert kept["train_examples"] == dropped["train_examples"] + 1
+    assert "state a price besides" in (tmp_path / "a" / "README.md").read_text()
+    assert "state a price besides" not in (tmp_path / "b" / "README.md").read_text()
+
+
 def test_training_goes_on_from_an_adapter(tmp_path):
     """--init-adapter starts where the adapter left off: its first eval loss is the adapter's last."""
     from dialogue.lm import ModelError
@@ -479,7 +501,8 @@ def test_the_training_runs_data_parallel_on_two_processes_and_the_main_one_alone
     assert r.returncode == 0, r.stderr[-2000:]
     summary = json.loads(r.stdout)  # one summary: the second process prints nothing
     assert summary["processes"] == 2 and summary["steps"] == 4
-    assert summary["epochs"] == pytest.approx(4 * 2 * 2 / summary["train_examples"], abs=0.01)
+    batches = math.ceil(math.ceil(summary["train_examples"] / 2) / 2)  # of 2 examples, on each process's half
+    assert summary["epochs"] == pytest.approx(4 / batches, abs=0.01)
     assert "on each of 2 process(es)" in (out / "README.md").read_text()
     from safetensors.torch import load_file
 

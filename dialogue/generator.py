@@ -23,9 +23,10 @@ from typing import Any, Protocol
 import jinja2
 
 from dialogue.decoding import Sampling, sample, stream_seed
-from dialogue.generator_data import PLACEHOLDER, PROMPTS_DIR, Context, fill_price, render_prompt, write_price
+from dialogue.generator_data import (PLACEHOLDER, PROMPTS_DIR, Context, fill_price, render_prompt, states_other_price,
+                                     write_price)
 from parser.acts import Act, Intent, Role
-from parser.rules import same_price, stated_prices
+from parser.rules import same_price
 
 PROPOSALS = frozenset({Intent.PROPOSE, Intent.COUNTER, Intent.INSIST})
 """Price proposals: which of the three a proposal is depends on the dialogue, not the words (ACTS.md)."""
@@ -85,7 +86,7 @@ def says_just(text: str, parsed: Act, act: Act, listing: float) -> bool:
     parses as inform, but says nothing), no placeholder left, the act's intent and price, and no other amount that
     could be a price ("$120, or one hundred if you pick it up": the parser reads one price, the person two)."""
     return (any(ch.isalnum() for ch in text) and PLACEHOLDER not in text and says(parsed, act)
-            and all(same_price(price, act.price) for price in stated_prices(text, listing)))
+            and not states_other_price(text, act, listing))
 
 
 def parse_back(request: Request, text: str) -> Act:

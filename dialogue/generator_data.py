@@ -141,7 +141,7 @@ def dialogue_contexts(dialogue: Dialogue) -> Iterator[tuple[Context, Role, Act, 
 def states_other_price(text: str, act: Act, listing: float) -> bool:
     """Whether a message names an amount that could be a price besides its act's ("40 is kind of low" said as
     counter-noprice): the generator may never say such a text, so it is not one to learn from."""
-    return any(act.price is None or not same_price(price, act.price) for price in stated_prices(text, listing))
+    return any(not same_price(price, act.price) for price in stated_prices(text, listing))
 
 
 def dialogue_examples(dialogue: Dialogue) -> Iterator[dict[str, Any]]:
@@ -154,7 +154,7 @@ def dialogue_examples(dialogue: Dialogue) -> Iterator[dict[str, Any]]:
                    "other_price": states_other_price(text, act, context.listing_price)}
 
 
-def examples(dialogues: Iterable[Dialogue]) -> list[dict[str, str]]:
+def examples(dialogues: Iterable[Dialogue]) -> list[dict[str, Any]]:
     return [ex for d in dialogues for ex in dialogue_examples(d)]
 
 
@@ -172,7 +172,7 @@ def _uuids(path: Path) -> set[str]:
     return {d.get("uuid", "") for d in json.loads(path.read_text(encoding="utf-8"))}
 
 
-def load_examples(sources: list[str]) -> list[dict[str, str]]:
+def load_examples(sources: list[str]) -> list[dict[str, Any]]:
     """Examples from every source: `craigslist`, a dialogue file (.json/.jsonl), or a Hugging Face dataset."""
     out: list[dict[str, str]] = []
     for source in sources:

@@ -174,7 +174,7 @@ def _uuids(path: Path) -> set[str]:
 
 def load_examples(sources: list[str]) -> list[dict[str, Any]]:
     """Examples from every source: `craigslist`, a dialogue file (.json/.jsonl), or a Hugging Face dataset."""
-    out: list[dict[str, str]] = []
+    out: list[dict[str, Any]] = []
     for source in sources:
         if source == DEFAULT_DATA:
             out += examples(default_dialogues())
@@ -210,7 +210,7 @@ def bargains_row_dialogue(row: dict) -> dict:
     return {"uuid": row.get("uuid", ""), "scenario": {"kbs": kbs}, "events": events}
 
 
-def _hf_examples(source: str) -> list[dict[str, str]]:
+def _hf_examples(source: str) -> list[dict[str, Any]]:
     """A dataset saved with save_to_disk, or a Hugging Face dataset id the user has cached."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a dataset id is read from the local cache, never downloaded
     import datasets
@@ -234,7 +234,7 @@ def _hf_examples(source: str) -> list[dict[str, str]]:
                       f"it has {', '.join(sorted(columns))}")
 
 
-def split(rows: list[dict[str, str]], eval_size: int, seed: int) -> tuple[list[dict], list[dict]]:
+def split(rows: list[dict[str, Any]], eval_size: int, seed: int) -> tuple[list[dict], list[dict]]:
     """A shuffled (train, eval) split."""
     rows = rows[:]
     random.Random(seed).shuffle(rows)

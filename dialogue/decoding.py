@@ -38,7 +38,7 @@ class Sampling:
     # is the first try, in order, that the judge accepts. More than one gains a single render nothing, since most
     # first tries say the act (80 dev acts, one vs two: mean 547 vs 536 ms, median 456 vs 471); a batch puts its
     # settled prompts' rows to work on the others' next tries anyway.
-    candidates: int = 1
+    tries_at_once: int = 1
     tries: int = 4  # a prompt's tries in all
     guidance: float = 1.5  # classifier-free guidance: next-token scores plain + guidance * (prompt - plain); 1: none
     seed: int = 0
@@ -113,7 +113,7 @@ def sample(model: Any, tokenizer: Any, prompts: list[str], judge: Callable[[int,
     tries = Tries(len(prompts), sampling.tries, judge)
     with torch.inference_mode(), threads_for_lm():
         heads = PromptHeads(model, [ids[:-1] for ids in encoded])
-        prompt = [p for p in range(len(prompts)) for _ in range(max(1, min(sampling.candidates, sampling.tries)))]
+        prompt = [p for p in range(len(prompts)) for _ in range(max(1, min(sampling.tries_at_once, sampling.tries)))]
         attempt = [tries.start(p) for p in prompt]  # each row's try (of its prompt)
         cache = heads.cache([h for p in prompt for h in heads_of[p]], room=sampling.tries * sampling.max_new_tokens + 1)
         width = heads.width

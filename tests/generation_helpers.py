@@ -46,7 +46,7 @@ def save_tiny_base(path: Path) -> Path:
 
 
 class ScriptedLM:
-    """A stand-in causal LM that says scripted replies, a token a step, each ended by eos: every candidate the
+    """A stand-in causal LM that says scripted replies, a token a step, each ended by eos: every try the
     decoding starts takes the next reply (rows in order), then "Thanks.". Its cache holds each row's number, so it
     follows the rows the decoding keeps."""
 
@@ -57,7 +57,7 @@ class ScriptedLM:
         self.replies = list(replies)
         self.config = SimpleNamespace(vocab_size=len(tokenizer))
         self.pending: list[list[int]] = [[]]  # by row number (from 1): the tokens of its reply still to say
-        self.candidates = 0
+        self.tries = 0  # the replies begun
 
     def __call__(self, input_ids, attention_mask=None, position_ids=None, cache=None, **kwargs):
         from types import SimpleNamespace
@@ -75,11 +75,11 @@ class ScriptedLM:
             if number == 0:  # a row's first step
                 numbers[r] = number = len(self.pending)
                 self.pending.append([])
-            if not self.pending[number]:  # the row starts a candidate
+            if not self.pending[number]:  # the row starts a try
                 reply = self.replies.pop(0) if self.replies else "Thanks."
                 self.pending[number] = self.tokenizer(" " + reply, add_special_tokens=False)["input_ids"] + [
                     self.tokenizer.eos_token_id]
-                self.candidates += 1
+                self.tries += 1
             logits[r, 0, self.pending[number].pop(0)] = 0.0
         states = torch.tensor(numbers, dtype=torch.float)[:, None, None, None]
         cache.update(states, states, 0)

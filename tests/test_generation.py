@@ -152,23 +152,23 @@ def tokenizer():
 
 def test_the_lm_output_is_filled_and_checked(tokenizer):
     """Act 1: a wrong intent, then another, then right: accepted on the third try, the placeholder filled."""
-    lm = ScriptedLM(tokenizer, [f"I could do ${PLACEHOLDER}.", "Is it still available?",  # the first candidates
+    lm = ScriptedLM(tokenizer, [f"I could do ${PLACEHOLDER}.", "Is it still available?",  # the first tries
                                 "Hi there!", f"Would you take {PLACEHOLDER}?"])  # act 1's next ones, as it fails
-    generator = LMGenerator(lm, tokenizer, Sampling(candidates=1, tries=3, guidance=1))
+    generator = LMGenerator(lm, tokenizer, Sampling(tries_at_once=1, tries=3, guidance=1))
     context = BIKE.then(Turn("seller", "I am asking $380."))
     out = generator.render([Request(Act(Intent.COUNTER, 300), "buyer", context),
                             Request(Act(Intent.COUNTER, 250), "buyer", context)])
     assert [r.text for r in out] == ["I could do $300.", "Would you take $250?"]
     assert [(r.backend, r.tries) for r in out] == [("lm", 1), ("lm", 3)]
-    assert lm.candidates == 4
+    assert lm.tries == 4
     assert out[1].record == {"generator": "lm", "tries": 3, "faithful": True, "parsed": "counter(price=250)"}
 
 
 def test_the_template_says_it_when_the_lm_never_does(tokenizer):
     lm = ScriptedLM(tokenizer, ["Hi!", "Deal!", "I can do that.", "Is it new?"])
-    r = LMGenerator(lm, tokenizer, Sampling(candidates=2, tries=3, guidance=1)).render([Request(Act(Intent.INQUIRE), "buyer", BIKE)])[0]
+    r = LMGenerator(lm, tokenizer, Sampling(tries_at_once=2, tries=3, guidance=1)).render([Request(Act(Intent.INQUIRE), "buyer", BIKE)])[0]
     assert (r.backend, r.tries, r.faithful) == ("template", 3, True)
-    assert lm.candidates == 3  # the fourth reply, which would say it, is never asked for
+    assert lm.tries == 3  # the fourth reply, which would say it, is never asked for
     assert parse_back(Request(Act(Intent.INQUIRE), "buyer", BIKE), r.text) == Act(Intent.INQUIRE)
 
 
@@ -177,7 +177,7 @@ def test_a_line_without_a_word_says_nothing(tokenizer):
     act = Request(Act(Intent.INQUIRE), "buyer", BIKE.then(Turn("seller", "It is in great shape.")))
     assert parse_back(act, "??") == Act(Intent.INQUIRE)
     lm = ScriptedLM(tokenizer, ["??", "Is it new?"])
-    r = LMGenerator(lm, tokenizer, Sampling(candidates=1, tries=3, guidance=1)).render([act])[0]
+    r = LMGenerator(lm, tokenizer, Sampling(tries_at_once=1, tries=3, guidance=1)).render([act])[0]
     assert (r.text, r.backend, r.tries) == ("Is it new?", "lm", 2)
 
 
@@ -188,7 +188,7 @@ def test_a_second_amount_that_could_be_a_price_is_resampled(tokenizer):
     two_prices = f"I could do {PLACEHOLDER}, or one hundred if you pick it up."
     assert says(parse_back(act, fill_price(two_prices, 120)), act.act)
     lm = ScriptedLM(tokenizer, [two_prices, f"It is two years old, so {PLACEHOLDER}."])
-    r = LMGenerator(lm, tokenizer, Sampling(max_new_tokens=64, candidates=1, tries=3, guidance=1)).render([act])[0]
+    r = LMGenerator(lm, tokenizer, Sampling(max_new_tokens=64, tries_at_once=1, tries=3, guidance=1)).render([act])[0]
     assert (r.text, r.tries) == ("It is two years old, so $120.", 2)
 
 
@@ -201,9 +201,9 @@ def test_tries_are_judged_in_the_order_they_began_and_settled_rows_run_the_next_
     requests = [Request(Act(Intent.INQUIRE), "buyer", BIKE), Request(Act(Intent.GREET), "seller", BIKE)]
     for first, want in ((long_question, (long_question, 1)), (long_hello, ("Is it new?", 2))):
         lm = ScriptedLM(tokenizer, [first, "Hi!", "Is it new?", "Hello!"])
-        out = LMGenerator(lm, tokenizer, Sampling(max_new_tokens=64, candidates=1, tries=4, guidance=1)).render(requests)
+        out = LMGenerator(lm, tokenizer, Sampling(max_new_tokens=64, tries_at_once=1, tries=4, guidance=1)).render(requests)
         assert [(r.text, r.tries) for r in out] == [want, ("Hi!", 1)]
-        assert lm.candidates == 5  # both acts' first tries, and act 1's three more on act 2's row
+        assert lm.tries == 5  # both acts' first tries, and act 1's three more on act 2's row
 
 
 def test_the_text_is_the_same_however_many_tries_run_at_once_and_whatever_else_is_in_the_batch(tokenizer):
@@ -214,11 +214,11 @@ def test_the_text_is_the_same_however_many_tries_run_at_once_and_whatever_else_i
     model = tiny_model(len(tokenizer), seed=1, init=0.5)
     prompts = ["Trek bike | listed $120\nbuyer (greet):", "Trek bike | listed $120\nbuyer: Hi there!\nseller (counter <price>):"]
     seen = []
-    for candidates, batch in ((1, [0, 1]), (3, [0, 1]), (1, [1])):
+    for at_once, batch in ((1, [0, 1]), (3, [0, 1]), (1, [1])):
         judged: dict[int, list[str]] = {0: [], 1: []}
         sample(model, tokenizer, [prompts[p] for p in batch],
                lambda i, text: judged[batch[i]].append(text) or (batch[i] == 1 and len(judged[1]) == 2),
-               Sampling(temperature=1.0, candidates=candidates, tries=4, max_new_tokens=8), {tokenizer.eos_token_id},
+               Sampling(temperature=1.0, tries_at_once=at_once, tries=4, max_new_tokens=8), {tokenizer.eos_token_id},
                seeds=[[11, 22][p] for p in batch])
         seen.append(judged)
     assert [len(seen[0][0]), len(seen[0][1])] == [4, 2] and len(set(seen[0][0])) > 1
@@ -266,7 +266,7 @@ def test_the_decoding_never_writes_a_banned_token(tokenizer):
     banned = [i for i in range(len(tokenizer)) if i not in allowed and i != tokenizer.eos_token_id]
     judged: list[str] = []
     sample(model, tokenizer, ["Trek bike | listed $120\nbuyer (greet):"], lambda i, text: judged.append(text) or False,
-           Sampling(temperature=1.0, top_k=50, candidates=2, tries=4, max_new_tokens=8), {tokenizer.eos_token_id},
+           Sampling(temperature=1.0, top_k=50, tries_at_once=2, tries=4, max_new_tokens=8), {tokenizer.eos_token_id},
            [banned])
     assert len(judged) == 4 and any(judged)
     assert all(set(text) <= {"e", "k"} for text in judged)
@@ -308,10 +308,10 @@ def test_drawing_samples_the_top_k_at_the_temperature():
 
 
 def test_the_continuous_batch_continues_each_prompt_as_generate_does_alone(tokenizer):
-    """Greedy, so every candidate of a prompt is the same text: the packed prompt pass (positions restarting,
+    """Greedy, so every try of a prompt is the same text: the packed prompt pass (positions restarting,
     no attention across prompts), the left-padded layout, the restarts in place (old positions masked) and the
     rows leaving the batch all give what generate gives each prompt alone. Prompt 1 is settled at once; prompt 0
-    goes on alone, its third candidate started in a row whose first failed."""
+    goes on alone, its third try started in a row whose first failed."""
     import torch
 
     from dialogue.decoding import Sampling, sample
@@ -320,7 +320,7 @@ def test_the_continuous_batch_continues_each_prompt_as_generate_does_alone(token
     prompts = ["Trek bike | listed $120\nbuyer: Hi there!\nseller (counter <price>):", "Trek bike | listed $120\nbuyer (greet):"]
     judged: dict[int, list[str]] = {0: [], 1: []}
     sample(model, tokenizer, prompts, lambda i, text: judged[i].append(text) or i == 1,
-           Sampling(temperature=0, candidates=2, tries=3, max_new_tokens=12), {tokenizer.eos_token_id})
+           Sampling(temperature=0, tries_at_once=2, tries=3, max_new_tokens=12), {tokenizer.eos_token_id})
     assert [len(judged[0]), len(judged[1])] == [3, 1]
     for i, prompt in enumerate(prompts):
         ids = tokenizer(prompt, return_tensors="pt", add_special_tokens=False)["input_ids"]
@@ -329,11 +329,11 @@ def test_the_continuous_batch_continues_each_prompt_as_generate_does_alone(token
         assert set(judged[i]) == {said(tokenizer, new)}
 
 
-def test_guided_candidates_follow_plain_plus_guidance_times_the_difference(tokenizer):
-    """Greedy with guidance 2: each prompt's candidates say what a full forward pass of the prompt and of its plain
+def test_guided_tries_follow_plain_plus_guidance_times_the_difference(tokenizer):
+    """Greedy with guidance 2: each prompt's tries say what a full forward pass of the prompt and of its plain
     twin (no cache) gives, step by step, at scores plain + 2 * (prompt - plain). Prompt 0's plain twin begins it
     (its keys come from the prompt's), prompt 1's does not (read on its own); the restarts and the rows leaving move
-    both rows of a candidate."""
+    both rows of a try."""
     import torch
 
     from dialogue.decoding import Sampling, sample
@@ -343,7 +343,7 @@ def test_guided_candidates_follow_plain_plus_guidance_times_the_difference(token
     plain = ["Trek bike | listed $120\nbuyer: Hi there!\nseller:", "Trek bike | listed $60\nbuyer:"]
     judged: dict[int, list[str]] = {0: [], 1: []}
     sample(model, tokenizer, prompts, lambda i, text: judged[i].append(text) or i == 1,
-           Sampling(temperature=0, candidates=2, tries=3, max_new_tokens=12, guidance=2.0), {tokenizer.eos_token_id},
+           Sampling(temperature=0, tries_at_once=2, tries=3, max_new_tokens=12, guidance=2.0), {tokenizer.eos_token_id},
            plain=plain)
     assert [len(judged[0]), len(judged[1])] == [3, 1]
     for i in range(2):
@@ -356,7 +356,7 @@ def test_guided_candidates_follow_plain_plus_guidance_times_the_difference(token
         assert set(judged[i]) == {said(tokenizer, new)}
     unguided: list[str] = []
     sample(model, tokenizer, prompts[:1], lambda i, text: unguided.append(text) or True,
-           Sampling(temperature=0, candidates=1, tries=1, max_new_tokens=12, guidance=1.0), {tokenizer.eos_token_id},
+           Sampling(temperature=0, tries_at_once=1, tries=1, max_new_tokens=12, guidance=1.0), {tokenizer.eos_token_id},
            plain=plain[:1])
     assert unguided != judged[0][:1]  # guidance changes what it says (else the test proves nothing)
 

@@ -145,12 +145,12 @@ def states_other_price(text: str, act: Act, listing: float) -> bool:
 
 
 def dialogue_examples(dialogue: Dialogue) -> Iterator[dict[str, Any]]:
-    """One example per message of the dialogue: prompt, target (price masked), the act, and whether the message
-    states another price too."""
+    """One example per message of the dialogue: prompt, target (price masked), the message as written, the act,
+    and whether the message states another price too."""
     for context, role, act, text in dialogue_contexts(dialogue):
         target = mask_price(text, act.price) if act.price is not None else text
         if target is not None:
-            yield {"prompt": render_prompt(context, role, act), "target": target, "act": str(act),
+            yield {"prompt": render_prompt(context, role, act), "target": target, "text": text, "act": str(act),
                    "other_price": states_other_price(text, act, context.listing_price)}
 
 

@@ -127,6 +127,7 @@ def train_generator(config: TrainConfig) -> dict:
     if not trainer.is_world_process_zero():
         return {}
 
+    held_out = held_out_perplexity(model, tokenizer, eval_rows) if eval_rows else {}
     model.save_pretrained(config.out)
     adapter_config = config.out / "adapter_config.json"  # name the base model, not this machine's cache path
     settings = json.loads(adapter_config.read_text(encoding="utf-8"))
@@ -139,7 +140,7 @@ def train_generator(config: TrainConfig) -> dict:
         "steps": trainer.state.global_step,
         "epochs": round(trainer.state.epoch or 0, 3), "train_loss": round(result.training_loss, 4),
         "eval_loss": round(metrics["eval_loss"], 4) if "eval_loss" in metrics else None,
-        "eval_ppl": round(math.exp(metrics["eval_loss"]), 3) if "eval_loss" in metrics else None,
+        "eval_ppl": round(math.exp(metrics["eval_loss"]), 3) if "eval_loss" in metrics else None, **held_out,
         "train_seconds": round(seconds), "tokens": tokens, "tokens_per_s": round(tokens / seconds, 1),
         "eval_loss_history": sorted({h["step"]: round(h["eval_loss"], 4) for h in trainer.state.log_history
                                      if "eval_loss" in h}.items()),
@@ -148,11 +149,29 @@ def train_generator(config: TrainConfig) -> dict:
     return summary
 
 
+def held_out_perplexity(model: Any, tokenizer: Any, rows: list[dict]) -> dict:
+    """The perplexity of the held-out messages as people wrote them (prices in digits) after their prompts, under
+    the adapter and under the base model alone: what `haggler eval-generator` measures on test.json. The eval loss
+    scores the training targets, whose prices are the placeholder, and it can rank two adapters the other way."""
+    from dialogue.generator_eval import perplexity
+
+    pairs = [(row["prompt"], row.get("text", row["target"])) for row in rows]
+    model.eval()
+    tuned = perplexity(model, tokenizer, pairs)[0]
+    with model.disable_adapter():
+        base = perplexity(model, tokenizer, pairs)[0]
+    return {"held_out_ppl_base": round(base, 3), "held_out_ppl": round(tuned, 3),
+            "held_out_ppl_ratio": round(tuned / base, 3)}
+
+
 def write_card(config: TrainConfig, summary: dict) -> None:
     settings = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items() if k != "command"}
     history = "\n".join(f"| {step} | {loss} |" for step, loss in summary["eval_loss_history"])
     other = "" if config.other_prices else (", and from training those that state a price besides their act's "
                                             "(the generator may never say one)")
+    written = (f"\n- the held-out messages as people wrote them (prices in digits, as `haggler eval-generator` scores "
+               f"them): perplexity {summary['held_out_ppl']} with the adapter, {summary['held_out_ppl_base']} without "
+               f"({summary['held_out_ppl_ratio']} x)") if "held_out_ppl" in summary else ""
     continued = f"\nTraining went on from the adapter in `{config.init_adapter}` (its card says how it began)." \
         if config.init_adapter else ""
     card = f"""---
@@ -182,7 +201,7 @@ model ({config.base_model}); {summary['steps']} steps ({summary['epochs']} epoch
 
 ## Metrics
 - train loss {summary['train_loss']}
-- eval loss {summary['eval_loss']} (perplexity {summary['eval_ppl']}) on the held-out utterances
+- eval loss {summary['eval_loss']} (perplexity {summary['eval_ppl']}) on the held-out utterances{written}
 
 | step | eval loss |
 |---|---|

@@ -14,7 +14,7 @@ from dialogue.decoding import Sampling
 from dialogue.generator import (GeneratorError, LMGenerator, Request, TemplateGenerator, parse_back,
                                 say, says)
 from dialogue.generator_data import (PLACEHOLDER, Context, Turn, dialogue_contexts, dialogue_examples, fill_price,
-                                     load_examples, mask_price, render_prompt, states_other_price, write_price)
+                                     load_examples, mask_price, render_prompt, split, states_other_price, write_price)
 from parser.acts import Act, Intent
 from tests.conftest import ROOT
 from tests.generation_helpers import ScriptedLM, save_tiny_base, tiny_model, tiny_tokenizer
@@ -49,9 +49,10 @@ def test_the_prompt_holds_item_last_turns_role_and_act():
 
 def test_training_examples_mask_the_act_price():
     rows = [ex for d in load_dialogues(SAMPLE) for ex in dialogue_examples(d)]
-    assert rows and all(set(r) == {"prompt", "target", "act", "other_price"} for r in rows)
+    assert rows and all(set(r) == {"prompt", "target", "text", "act", "other_price"} for r in rows)
     priced = [r for r in rows if "price=" in r["act"]]
     assert priced and all(PLACEHOLDER in r["target"] and PLACEHOLDER in r["prompt"] for r in priced)
+    assert all(mask_price(r["text"], Act.from_string(r["act"]).price) == r["target"] for r in priced)
     assert all(r["prompt"].endswith("):") for r in rows)
 
 
@@ -449,6 +450,30 @@ def test_training_a_tiny_base_writes_an_adapter_and_card(tmp_path):
     model, tok = load_model(str(base), out)
     r = LMGenerator(model, tok, Sampling(tries=1, max_new_tokens=4)).render([Request(Act(Intent.GREET), "buyer", BIKE)])
     assert r[0].faithful
+
+
+def test_training_reports_the_perplexity_of_held_out_messages_as_people_wrote_them(tmp_path):
+    """Besides the eval loss (on the training targets, prices as the placeholder), the summary and card give what
+    eval-generator measures: the held-out messages with their prices in digits, under the adapter and without it."""
+    from dialogue.generator_eval import perplexity
+    from dialogue.lm import load_model
+    from dialogue.train_generator import TrainConfig, train_generator
+
+    base = save_tiny_base(tmp_path / "base")
+    out = tmp_path / "adapter"
+    summary = train_generator(TrainConfig(out, str(base), [str(SAMPLE)], max_steps=2, eval_examples=6,
+                                          batch_size=4, learning_rate=5e-2))
+    rows = load_examples([str(SAMPLE)])
+    _, held_out = split(rows, min(6, len(rows) // 10), 0)
+    pairs = [(row["prompt"], row["text"]) for row in held_out]
+    assert any(row["text"] != row["target"] for row in held_out)  # a price in digits, not the placeholder
+    without, _ = load_model(str(base), dtype="float32")
+    tuned, tok = load_model(str(base), out, dtype="float32")
+    assert summary["held_out_ppl_base"] == pytest.approx(perplexity(without, tok, pairs)[0], rel=1e-3)
+    assert summary["held_out_ppl"] == pytest.approx(perplexity(tuned, tok, pairs)[0], rel=1e-3)
+    assert summary["held_out_ppl"] != summary["held_out_ppl_base"]
+    assert summary["held_out_ppl_ratio"] == round(summary["held_out_ppl"] / summary["held_out_ppl_base"], 3)
+    assert f"perplexity {summary['held_out_ppl']} with the adapter" in (out / "README.md").read_text()
 
 
 def test_training_leaves_out_messages_that_state_a_price_besides_their_acts_unless_asked(tmp_path):

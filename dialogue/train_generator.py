@@ -157,9 +157,9 @@ def held_out_perplexity(model: Any, tokenizer: Any, rows: list[dict]) -> dict:
 
     pairs = [(row["prompt"], row.get("text", row["target"])) for row in rows]
     model.eval()
-    tuned = perplexity(model, tokenizer, pairs)[0]
+    tuned = perplexity(model, tokenizer, pairs, desc="held-out perplexity, adapter")[0]
     with model.disable_adapter():
-        base = perplexity(model, tokenizer, pairs)[0]
+        base = perplexity(model, tokenizer, pairs, desc="held-out perplexity, base model")[0]
     return {"held_out_ppl_base": round(base, 3), "held_out_ppl": round(tuned, 3),
             "held_out_ppl_ratio": round(tuned / base, 3)}
 

@@ -160,7 +160,7 @@ def held_out_perplexity(model: Any, tokenizer: Any, rows: list[dict]) -> dict:
     tuned = perplexity(model, tokenizer, pairs, desc="held-out perplexity, adapter")[0]
     with model.disable_adapter():
         base = perplexity(model, tokenizer, pairs, desc="held-out perplexity, base model")[0]
-    return {"held_out_ppl_base": round(base, 3), "held_out_ppl": round(tuned, 3),
+    return {"held_out_messages": len(pairs), "held_out_ppl_base": round(base, 3), "held_out_ppl": round(tuned, 3),
             "held_out_ppl_ratio": round(tuned / base, 3)}
 
 
@@ -169,9 +169,10 @@ def write_card(config: TrainConfig, summary: dict) -> None:
     history = "\n".join(f"| {step} | {loss} |" for step, loss in summary["eval_loss_history"])
     other = "" if config.other_prices else (", and from training those that state a price besides their act's "
                                             "(the generator may never say one)")
-    written = (f"\n- the held-out messages as people wrote them (prices in digits, as `haggler eval-generator` scores "
-               f"them): perplexity {summary['held_out_ppl']} with the adapter, {summary['held_out_ppl_base']} without "
-               f"({summary['held_out_ppl_ratio']} x)") if "held_out_ppl" in summary else ""
+    written = (f"\n- the {summary['held_out_messages']} held-out messages (long ones too) as people wrote them (prices "
+               f"in digits, as `haggler eval-generator` scores them): perplexity {summary['held_out_ppl']} with the "
+               f"adapter, {summary['held_out_ppl_base']} without ({summary['held_out_ppl_ratio']} x)"
+               ) if "held_out_ppl" in summary else ""
     continued = f"\nTraining went on from the adapter in `{config.init_adapter}` (its card says how it began)." \
         if config.init_adapter else ""
     card = f"""---

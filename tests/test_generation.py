@@ -471,7 +471,7 @@ def test_training_reports_the_perplexity_of_held_out_messages_as_people_wrote_th
     tuned, tok = load_model(str(base), out, dtype="float32")
     assert summary["held_out_ppl_base"] == pytest.approx(perplexity(without, tok, pairs)[0], rel=1e-3)
     assert summary["held_out_ppl"] == pytest.approx(perplexity(tuned, tok, pairs)[0], rel=1e-3)
-    assert summary["held_out_ppl"] != summary["held_out_ppl_base"]
+    assert summary["held_out_ppl"] != summary["held_out_ppl_base"] and summary["held_out_messages"] == len(pairs)
     assert summary["held_out_ppl_ratio"] == round(summary["held_out_ppl"] / summary["held_out_ppl_base"], 3)
     assert f"perplexity {summary['held_out_ppl']} with the adapter" in (out / "README.md").read_text()
 

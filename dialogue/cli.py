@@ -220,7 +220,7 @@ def cmd_say(args: argparse.Namespace) -> None:
     from dialogue.generator import GeneratorError, make_generator, say_request
 
     try:
-        request = say_request(args.act, args.role, args.scenario)  # bad input fails before the model loads
+        request = say_request(args.act, args.role, args.scenario, args.after)  # bad input fails before the model loads
         generator = make_generator(args.generator, base_model=args.base_model, adapter=args.adapter, seed=args.seed)
         rendering = generator.render([request])[0]
     except GeneratorError as e:
@@ -332,6 +332,9 @@ def add_generator_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--act", required=True, metavar="ACT", help="e.g. 'counter 120', 'agree', 'inquire'")
     p.add_argument("--role", choices=["buyer", "seller"], required=True)
     p.add_argument("--scenario", default="builtin:0", metavar="SPEC", help="builtin:N or FILE:N (default builtin:0)")
+    p.add_argument("--after", action="append", default=[], metavar="TEXT",
+                   help="a message the act answers (the other side's); repeat for earlier turns, oldest first, "
+                        "the sides alternating. Without it, the act opens the dialogue")
     p.add_argument("--generator", choices=["lm", "template"], default="lm", help="lm (default) or template")
     p.add_argument("--verbose", action="store_true", help="print the decision record to standard error")
     model_options(p)

@@ -18,14 +18,14 @@ import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, Sequence
 
 import jinja2
 
 from dialogue.decoding import Sampling, sample, stream_seed
-from dialogue.generator_data import (PLACEHOLDER, PROMPTS_DIR, Context, fill_price, render_prompt, states_other_price,
-                                     write_price)
-from parser.acts import Act, Intent, Role
+from dialogue.generator_data import (PLACEHOLDER, PROMPTS_DIR, Context, Turn, fill_price, render_prompt,
+                                     states_other_price, write_price)
+from parser.acts import Act, Intent, Role, other_role
 from parser.rules import same_price
 
 PROPOSALS = frozenset({Intent.PROPOSE, Intent.COUNTER, Intent.INSIST})
@@ -229,8 +229,9 @@ def make_generator(kind: str = "lm", base_model: str = "smollm2", adapter: str |
     return LMGenerator(model, tokenizer, sampling or Sampling(seed=seed))
 
 
-def say_request(act: str | Act, role: Role, scenario: str) -> Request:
-    """The request `haggler say` makes: an act as the opening message of a scenario's dialogue."""
+def say_request(act: str | Act, role: Role, scenario: str, after: Sequence[str] = ()) -> Request:
+    """The request `haggler say` makes: an act said in a scenario's dialogue, as its opening message or after the
+    messages `after` (in order; the last is the other side's, the ones before it alternate)."""
     from dialogue.corpus import CorpusError
     from dialogue.scenarios import pick_scenario
 
@@ -244,9 +245,13 @@ def say_request(act: str | Act, role: Role, scenario: str) -> Request:
         item = pick_scenario(scenario)
     except (CorpusError, OSError) as e:
         raise GeneratorError(str(e)) from None
-    return Request(act, role, Context(item.item.title, item.listing_price))
+    if any(not text.strip() for text in after):
+        raise GeneratorError("a message to say the act after is empty")
+    speakers = [role if (len(after) - i) % 2 == 0 else other_role(role) for i in range(len(after))]
+    return Request(act, role, Context(item.item.title, item.listing_price,
+                                      tuple(Turn(who, text.strip()) for who, text in zip(speakers, after))))
 
 
-def say(generator: Generator, act: str | Act, role: Role, scenario: str) -> Rendering:
-    """One rendering of an act as the opening message of a scenario's dialogue (`haggler say`)."""
-    return generator.render([say_request(act, role, scenario)])[0]
+def say(generator: Generator, act: str | Act, role: Role, scenario: str, after: Sequence[str] = ()) -> Rendering:
+    """One rendering of an act in a scenario's dialogue, as its opening message or after `after` (`haggler say`)."""
+    return generator.render([say_request(act, role, scenario, after)])[0]

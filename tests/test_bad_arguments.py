@@ -159,6 +159,11 @@ def test_an_empty_scenario_spec():
     assert "no scenario given" in message
 
 
+def test_an_empty_message_to_answer():
+    message = haggler_error("say", "--act", "greet", "--role", "buyer", "--generator", "template", "--after", " ")
+    assert "a message to say the act after is empty" in message
+
+
 def test_text_agents_in_an_acts_tournament_hint_at_text_mode(tmp_path):
     message = haggler_error("tournament", "--agents", "rule", "planner+template", "injector", "--out", tmp_path)
     assert "unknown agent 'planner+template', 'injector'" in message and "--mode text" in message

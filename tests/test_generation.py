@@ -12,7 +12,7 @@ import pytest
 from dialogue.corpus import CorpusError, load_dialogues
 from dialogue.decoding import Sampling
 from dialogue.generator import (GeneratorError, LMGenerator, Request, TemplateGenerator, parse_back,
-                                say, says)
+                                say, say_request, says)
 from dialogue.generator_data import (PLACEHOLDER, Context, Turn, dialogue_contexts, dialogue_examples, fill_price,
                                      load_examples, mask_price, render_prompt, split, states_other_price, write_price)
 from parser.acts import Act, Intent
@@ -432,6 +432,19 @@ def test_say_reports_bad_input_clearly():
         say(generator, "counter 120", "seller", "builtin:999")
     with pytest.raises(GeneratorError, match="no such file"):
         say(generator, "counter 120", "seller", "nowhere.json:0")
+    with pytest.raises(GeneratorError, match="empty"):
+        say(generator, "counter 120", "seller", "builtin:0", after=["Would you take $90?", "  "])
+
+
+def test_say_answers_the_messages_it_is_given_the_sides_alternating():
+    opening = say_request("counter 120", "seller", "builtin:0")
+    assert opening.context.turns == ()
+    request = say_request("counter 120", "seller", "builtin:0", ["Still available?", "Yes!", " Would you take $90? "])
+    assert [(t.role, t.text) for t in request.context.turns] == [
+        ("buyer", "Still available?"), ("seller", "Yes!"), ("buyer", "Would you take $90?")]
+    assert "buyer: Would you take $90?\nseller (counter <price>):" in render_prompt(request.context, "seller",
+                                                                                    request.act)
+    assert request.context.reader().read("seller", "I can do 120.") == Act.from_string("counter 120")
 
 
 def test_training_a_tiny_base_writes_an_adapter_and_card(tmp_path):

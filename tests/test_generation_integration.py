@@ -104,3 +104,6 @@ def test_haggler_say_prints_one_rendering():
     assert r.returncode == 0, r.stderr
     assert len(r.stdout.strip().splitlines()) == 1 and "$120" in r.stdout
     assert '"generator"' in r.stderr and '"tries"' in r.stderr
+    r = subprocess.run([sys.executable, "-m", "dialogue.cli", "say", "--act", "counter 120", "--role", "seller",
+                        "--after", "Would you take $90 for it?"], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0 and "$120" in r.stdout and "$90" not in r.stdout, r.stdout + r.stderr

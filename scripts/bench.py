@@ -87,10 +87,36 @@ RENDER_GROUPS = 16
 from below 1 to about 6 with the samples drawn, and 8 groups moved the figure by 0.3 from one seed to the next."""
 
 
+class ModelPasses:
+    """Counts a model's forward passes and the seconds they take."""
+
+    def __init__(self, model) -> None:
+        self.passes, self.seconds, self._start = 0, 0.0, 0.0
+        self.hooks = [model.register_forward_pre_hook(self._begin), model.register_forward_hook(self._end)]
+
+    def _begin(self, module, args) -> None:
+        self._start = time.perf_counter()
+
+    def _end(self, module, args, output) -> None:
+        self.passes += 1
+        self.seconds += time.perf_counter() - self._start
+
+    def take(self) -> tuple[int, float]:
+        """The passes and seconds since the last take."""
+        taken = self.passes, self.seconds
+        self.passes, self.seconds = 0, 0.0
+        return taken
+
+    def remove(self) -> None:
+        for hook in self.hooks:
+            hook.remove()
+
+
 def bench_render() -> dict:
     """The default generator (shipped adapter, warm): the median ms to render one act alone, the mean ms to render
     8 acts in one batched call, and the speedup of that over rendering them one at a time (RENDER_GROUPS groups,
-    both ways).
+    both ways). The speedup splits into the model passes (forward calls: each a decoding step of every row, or a
+    batch's prompts) one at a time over batched, and the mean cost of a batched pass over one of a single act.
     Also the batching of the model alone, as the issue measured it for the base model: 20 new tokens for each
     of 8 prompts, greedy, in one generate call vs one call each (`render_batch8_speedup_fixed20`)."""
     import statistics
@@ -105,19 +131,27 @@ def bench_render() -> dict:
         start = time.perf_counter()
         generator.render([r])
         alone.append(time.perf_counter() - start)
+    passes = ModelPasses(generator.model)
     one_by_one = batched = 0.0
+    alone_passes, batched_passes = [0, 0.0], [0, 0.0]
     for k in range(RENDER_GROUPS):
         group = requests[24 + 8 * k:32 + 8 * k]
         start = time.perf_counter()
         for r in group:
             generator.render([r])
         one_by_one += time.perf_counter() - start
+        alone_passes = [a + b for a, b in zip(alone_passes, passes.take())]
         start = time.perf_counter()
         generator.render(group)
         batched += time.perf_counter() - start
+        batched_passes = [a + b for a, b in zip(batched_passes, passes.take())]
+    passes.remove()
     return {"render_latency_ms_p50": round(1000 * statistics.median(alone)),
             "render_batch8_ms": round(1000 * batched / RENDER_GROUPS),
             "render_batch8_speedup": round(one_by_one / batched, 2),
+            "render_batch8_passes_ratio": round(alone_passes[0] / batched_passes[0], 2),
+            "render_batch8_pass_cost_ratio": round((batched_passes[1] / batched_passes[0])
+                                                   / (alone_passes[1] / alone_passes[0]), 2),
             "render_batch8_speedup_fixed20": _fixed_length_speedup(generator, requests[24:32])}
 
 

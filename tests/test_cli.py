@@ -90,3 +90,25 @@ def test_bench_parser_figure(craigslist):
                          text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["parser_msgs_per_s"] > 1000
+
+
+def test_bench_counts_a_models_passes_until_its_hooks_are_removed():
+    import importlib.util
+
+    import torch
+
+    from tests.generation_helpers import tiny_model
+
+    spec = importlib.util.spec_from_file_location("bench", ROOT / "scripts" / "bench.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    model = tiny_model(50)
+    passes = bench.ModelPasses(model)
+    with torch.inference_mode():
+        for _ in range(3):
+            model(input_ids=torch.tensor([[1, 2, 3]]))
+        count, seconds = passes.take()
+        assert count == 3 and seconds > 0 and passes.take() == (0, 0.0)
+        passes.remove()
+        model(input_ids=torch.tensor([[1, 2, 3]]))
+    assert passes.take() == (0, 0.0)

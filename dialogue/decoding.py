@@ -26,7 +26,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable, Collection, Sequence
 
-from dialogue.lm import threads_for_lm
+from dialogue.lm import device_of, threads_for_lm
 
 
 @dataclass
@@ -235,12 +235,6 @@ class PromptHeads:
         for layer, packed in zip(cache.layers, self.layers):
             for buffer, states in zip(layer.buffers, packed):
                 buffer[rows, :, :self.width] = states[:, self.read[heads]].transpose(0, 1)
-
-
-def device_of(model: Any) -> Any:
-    import torch
-
-    return getattr(model, "device", None) or torch.device("cpu")
 
 
 def gumbel(shape: tuple[int, ...], rng: Any, device: Any) -> Any:

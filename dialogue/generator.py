@@ -25,6 +25,7 @@ import jinja2
 from dialogue.decoding import Sampling, sample, stream_seed
 from dialogue.generator_data import (PLACEHOLDER, PROMPTS_DIR, Context, Turn, fill_price, render_prompt,
                                      states_other_price, write_price)
+from dialogue.lm import pack_linears
 from parser.acts import Act, Intent, Role, other_role
 from parser.rules import same_price
 
@@ -141,7 +142,8 @@ class TemplateGenerator:
 
 @dataclass
 class LMGenerator:
-    """Samples renderings from a causal LM, batched; checks each by parsing back; falls back to templates."""
+    """Samples renderings from a causal LM, batched; checks each by parsing back; falls back to templates.
+    The model is packed for inference (`pack_linears`): it is the generator's from then on."""
     model: Any
     tokenizer: Any
     sampling: Sampling = field(default_factory=Sampling)  # tries: LM samples per act before the template fallback
@@ -151,6 +153,7 @@ class LMGenerator:
     def __post_init__(self) -> None:
         import torch
 
+        pack_linears(self.model)
         self.fallback = TemplateGenerator(self.sampling.seed)
         self.calls = 0
         pieces = self.tokenizer.batch_decode([[i] for i in range(len(self.tokenizer))])
@@ -162,7 +165,7 @@ class LMGenerator:
             PLACEHOLDER[0] in piece or any(unicodedata.category(ch) == "Sc" for ch in piece))]
         self.stops = {self.tokenizer.eos_token_id} | {i for i, piece in enumerate(pieces) if "\n" in piece}
         head = self.model.get_output_embeddings() if hasattr(self.model, "get_output_embeddings") else None
-        if head is not None:
+        if isinstance(head, torch.nn.Linear):  # not packed
             # The model hands the head the last position of each prompt, a view with the prompt's strides: torch's
             # matmul then copies the whole vocabulary matrix once per row (~75 ms a row on a CPU), even for one row,
             # which torch calls contiguous. A fresh copy of the positions has plain strides.

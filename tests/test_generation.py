@@ -602,3 +602,22 @@ def test_parsing_and_act_level_paths_never_import_torch():
     code = ("import sys, dialogue.cli, dialogue.generator, dialogue.generator_data, dialogue.lm, dialogue.generator_eval;"
             "sys.exit(any(m in sys.modules for m in ('torch', 'transformers')))")
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+
+
+def test_packed_linear_layers_compute_the_same_logits_bit_for_bit():
+    import torch
+
+    from dialogue.lm import pack_linears
+
+    if not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+        pytest.skip("this CPU does not compute bf16: nothing is packed")
+    ids = torch.tensor([[5, 6, 7, 8, 9], [9, 8, 7, 6, 5]])
+    unchanged = pack_linears(tiny_model(64).eval())  # float32: left as it is
+    assert any(type(m) is torch.nn.Linear for m in unchanged.modules())
+    model = tiny_model(64).to(torch.bfloat16).eval()
+    with torch.inference_mode():
+        before = model(input_ids=ids).logits
+        pack_linears(model)
+        after = model(input_ids=ids).logits
+    assert not any(isinstance(m, torch.nn.Linear) for m in model.modules())
+    assert torch.equal(before, after)

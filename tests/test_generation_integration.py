@@ -97,6 +97,24 @@ def test_no_numeral_nor_currency_sign_but_through_the_placeholder(models):
         assert set(tokenizer(numeral, add_special_tokens=False)["input_ids"]) <= priced, numeral
 
 
+def test_the_packed_model_computes_what_the_model_does():
+    import torch
+
+    from dialogue.lm import load_model, pack_linears
+
+    base_model_or_skip()
+    if not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+        pytest.skip("this CPU does not compute bf16: nothing is packed")
+    model, tokenizer = load_model(adapter=DEFAULT_ADAPTER, dtype="bfloat16")
+    requests = [r for r, _ in sample_requests(ROOT / "data" / "sample-dialogues.json", 4, 0)]
+    prompts = [render_prompt(r.context, r.role, r.act) for r in requests]
+    batch = tokenizer(prompts, return_tensors="pt", padding=True, padding_side="left", add_special_tokens=False)
+    with torch.inference_mode():
+        before = model(**batch).logits
+        after = pack_linears(model)(**batch).logits
+    assert not any(isinstance(m, torch.nn.Linear) for m in model.modules()) and torch.equal(before, after)
+
+
 def test_haggler_say_prints_one_rendering():
     base_model_or_skip()
     r = subprocess.run([sys.executable, "-m", "dialogue.cli", "say", "--act", "counter 120", "--role", "seller",

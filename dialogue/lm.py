@@ -205,7 +205,8 @@ def load_model(base: str | Path = DEFAULT_BASE_MODEL, adapter: str | Path | None
 
 def pack_linears(model: Any) -> Any:
     """The model (changed in place) with each plain Linear layer computing from oneDNN's packed copy of its weight,
-    where the model is bf16 on a CPU that computes bf16: the same outputs, bit for bit, sooner. Measured here
+    where the model is bf16 on a CPU that computes bf16 and holds no unmerged adapter (peft's layers read their
+    Linear layers' weights): the same outputs, bit for bit, sooner. Measured here
     (2 cores): torch's bf16 matmul reads a layer's weights at 7-9 GB/s at 1 to 32 rows, the packed copy at 11-13.6;
     the shipped generator rendered an act alone in 722 ms where it took 896 (median), 8 acts batched in 1,855 ms
     where they took 2,463. The model is then for inference only."""
@@ -213,7 +214,8 @@ def pack_linears(model: Any) -> Any:
 
     linear_pointwise = getattr(torch.ops.mkldnn, "_linear_pointwise", None)
     if (getattr(model, "dtype", None) != torch.bfloat16 or device_of(model).type != "cpu" or linear_pointwise is None
-            or not torch.ops.mkldnn._is_mkldnn_bf16_supported()):
+            or not torch.ops.mkldnn._is_mkldnn_bf16_supported()
+            or any(type(m).__module__.startswith("peft.") for m in model.modules())):
         return model
 
     class PackedLinear(torch.nn.Module):

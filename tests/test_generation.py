@@ -604,6 +604,7 @@ def test_parsing_and_act_level_paths_never_import_torch():
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
 
 
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # peft asks transformers a deprecated question
 def test_packed_linear_layers_compute_the_same_logits_bit_for_bit():
     import torch
 
@@ -612,8 +613,12 @@ def test_packed_linear_layers_compute_the_same_logits_bit_for_bit():
     if not torch.ops.mkldnn._is_mkldnn_bf16_supported():
         pytest.skip("this CPU does not compute bf16: nothing is packed")
     ids = torch.tensor([[5, 6, 7, 8, 9], [9, 8, 7, 6, 5]])
+    from peft import LoraConfig, get_peft_model
+
     unchanged = pack_linears(tiny_model(64).eval())  # float32: left as it is
     assert any(type(m) is torch.nn.Linear for m in unchanged.modules())
+    adapted = get_peft_model(tiny_model(64).to(torch.bfloat16), LoraConfig(target_modules=["q_proj"])).eval()
+    assert any(type(m) is torch.nn.Linear for m in pack_linears(adapted).modules())  # an unmerged adapter: as it is
     model = tiny_model(64).to(torch.bfloat16).eval()
     with torch.inference_mode():
         before = model(input_ids=ids).logits

@@ -200,8 +200,8 @@ def bench_finetune() -> dict:
 LM_TURNS = 8
 """The LM text benchmark's turn limit: a CPU renders a few acts a second at best."""
 LM_DIALOGUES = 16
-"""The LM text benchmark's dialogues (8 at a time when batched): with 8, the batching figure ranged from 2.9 to 3.7
-over five runs on one day."""
+"""The LM text benchmark's dialogues (8 at a time when batched): with 8, played all batched and then all one at a
+time, the batching figure ranged from 2.9 to 3.7 over five runs on one day."""
 
 
 def _text_games(agents: list[str], n: int, repeats: int) -> tuple[list, list, dict]:
@@ -218,7 +218,8 @@ def bench_text() -> dict:
     """Text-mode tournament dialogues per second, one process, the tournament's own path (render, parse,
     decide, score, the transcript's JSON line): with the template generator (rule and boulware, 40 builtin
     scenarios x 2, best of 3), and with the default LM (rule vs rule, dialogues of at most LM_TURNS turns):
-    LM_DIALOGUES dialogues played 8 at once, their renders batched, against the same played one at a time."""
+    LM_DIALOGUES dialogues played 8 at once, their renders batched, against the same played one at a time, 8
+    dialogues each way in turn (so a drift in the machine's speed moves both ways alike)."""
     from dialogue.agents import Generators
     from dialogue.generator import make_generator
     from dialogue.lm import DEFAULT_ADAPTER
@@ -237,10 +238,14 @@ def bench_text() -> dict:
     generators.loaded["lm"] = make_generator("lm", adapter="default" if shipped else None)
     games, scenarios, specs = _text_games(["rule+lm"], LM_DIALOGUES, 1)
     play_for_bench(games[:1], scenarios, specs, generators, batch=1, turn_limit=1)  # warm-up
-    for name, batch in (("batched", 8), ("unbatched", 1)):
-        start = time.perf_counter()
-        play_for_bench(games, scenarios, specs, generators, batch=batch, turn_limit=LM_TURNS)
-        figures[f"text_dialogues_per_s_lm_{name}"] = round(len(games) / (time.perf_counter() - start), 3)
+    seconds = {"batched": 0.0, "unbatched": 0.0}
+    for k in range(0, len(games), 8):
+        for name, batch in (("batched", 8), ("unbatched", 1)):
+            start = time.perf_counter()
+            play_for_bench(games[k:k + 8], scenarios, specs, generators, batch=batch, turn_limit=LM_TURNS)
+            seconds[name] += time.perf_counter() - start
+    for name, total in seconds.items():
+        figures[f"text_dialogues_per_s_lm_{name}"] = round(len(games) / total, 3)
     figures["text_lm_batch_speedup"] = round(figures["text_dialogues_per_s_lm_batched"]
                                              / figures["text_dialogues_per_s_lm_unbatched"], 2)
     figures["text_lm_adapter"] = "shipped" if shipped else "none (base model: the adapter is not in data/ yet)"

@@ -133,25 +133,28 @@ def bench_render() -> dict:
         alone.append(time.perf_counter() - start)
     passes = ModelPasses(generator.model)
     one_by_one = batched = 0.0
-    alone_passes, batched_passes = [0, 0.0], [0, 0.0]
+    alone_passes = batched_passes = 0
+    alone_pass_seconds = batched_pass_seconds = 0.0
     for k in range(RENDER_GROUPS):
         group = requests[24 + 8 * k:32 + 8 * k]
         start = time.perf_counter()
         for r in group:
             generator.render([r])
         one_by_one += time.perf_counter() - start
-        alone_passes = [a + b for a, b in zip(alone_passes, passes.take())]
+        n, seconds = passes.take()
+        alone_passes, alone_pass_seconds = alone_passes + n, alone_pass_seconds + seconds
         start = time.perf_counter()
         generator.render(group)
         batched += time.perf_counter() - start
-        batched_passes = [a + b for a, b in zip(batched_passes, passes.take())]
+        n, seconds = passes.take()
+        batched_passes, batched_pass_seconds = batched_passes + n, batched_pass_seconds + seconds
     passes.remove()
     return {"render_latency_ms_p50": round(1000 * statistics.median(alone)),
             "render_batch8_ms": round(1000 * batched / RENDER_GROUPS),
             "render_batch8_speedup": round(one_by_one / batched, 2),
-            "render_batch8_passes_ratio": round(alone_passes[0] / batched_passes[0], 2),
-            "render_batch8_pass_cost_ratio": round((batched_passes[1] / batched_passes[0])
-                                                   / (alone_passes[1] / alone_passes[0]), 2),
+            "render_batch8_passes_ratio": round(alone_passes / batched_passes, 2),
+            "render_batch8_pass_cost_ratio": round((batched_pass_seconds / batched_passes)
+                                                   / (alone_pass_seconds / alone_passes), 2),
             "render_batch8_speedup_fixed20": _fixed_length_speedup(generator, requests[24:32])}
 
 

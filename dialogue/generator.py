@@ -14,6 +14,7 @@ which backend produced the text and after how many tries.
 """
 from __future__ import annotations
 
+import re
 import time
 import unicodedata
 from dataclasses import dataclass, field
@@ -82,12 +83,18 @@ class Generator(Protocol):
     def render(self, requests: list[Request]) -> list[Rendering]: ...
 
 
+STAND_IN = re.compile(r"(?:^|\s)\.{4,}(?=[\s?!,]|$)")
+"""A run of dots on its own, where the model, barred from digits, leaves out an amount ("as low as ........");
+people's own runs of dots cling to a word ("fine.... if you deliver")."""
+
+
 def says_just(text: str, parsed: Act, act: Act, listing: float) -> bool:
     """Whether a rendering, parsed as `parsed`, says the act and nothing it was not given: words (a line of dashes
-    parses as inform, but says nothing), no placeholder left, the act's intent and price, and no other amount that
-    could be a price ("$120, or one hundred if you pick it up": the parser reads one price, the person two)."""
-    return (any(ch.isalnum() for ch in text) and PLACEHOLDER not in text and says(parsed, act)
-            and not states_other_price(text, act, listing))
+    parses as inform, but says nothing), no placeholder left, no stand-in for an amount, the act's intent and price,
+    and no other amount that could be a price ("$120, or one hundred if you pick it up": the parser reads one price,
+    the person two)."""
+    return (any(ch.isalnum() for ch in text) and PLACEHOLDER not in text and not STAND_IN.search(text)
+            and says(parsed, act) and not states_other_price(text, act, listing))
 
 
 def parse_back(request: Request, text: str) -> Act:
@@ -165,12 +172,13 @@ class LMGenerator:
             PLACEHOLDER[0] in piece or any(unicodedata.category(ch) == "Sc" for ch in piece))]
         self.stops = {self.tokenizer.eos_token_id} | {i for i, piece in enumerate(pieces) if "\n" in piece}
         head = self.model.get_output_embeddings() if hasattr(self.model, "get_output_embeddings") else None
-        if isinstance(head, torch.nn.Linear):  # not packed
+        if isinstance(head, torch.nn.Linear) and not getattr(head, "takes_a_fresh_copy", False):  # not packed
             # The model hands the head the last position of each prompt, a view with the prompt's strides: torch's
             # matmul then copies the whole vocabulary matrix once per row (~75 ms a row on a CPU), even for one row,
             # which torch calls contiguous. A fresh copy of the positions has plain strides.
             head.register_forward_pre_hook(
                 lambda module, args: (args[0].clone(memory_format=torch.contiguous_format), *args[1:]))
+            head.takes_a_fresh_copy = True  # once, however many generators share the model
 
     def banned(self, act: Act) -> list[int]:
         """The tokens the LM may not write for this act: digits (prices come through the placeholder), and where the

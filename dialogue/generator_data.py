@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -110,9 +111,9 @@ def mask_price(text: str, price: float) -> str | None:
 
 
 def fill_price(text: str, price: float) -> str:
-    """Puts the price where the model wrote the placeholder ("$<price>" and "<price>" both read $120)."""
+    """Puts the price where the model wrote the placeholder ("<price>", "$<price>" and "$ <price>" all read $120)."""
     written = write_price(price)
-    return text.replace("$" + PLACEHOLDER, written).replace(PLACEHOLDER, written)
+    return re.sub(r"(?:\$+\s*)?" + re.escape(PLACEHOLDER), lambda _: written, text)
 
 
 def is_act_text(text: str) -> bool:

@@ -119,9 +119,12 @@ def convert_gguf(gguf: Path) -> Path:
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
     print(f"haggler: converting {gguf.name} into {out} (once, about 30 s)...", file=sys.stderr, flush=True)
-    loaded = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    config = AutoConfig.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    try:
+        loaded = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        config = AutoConfig.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    except load_errors() as e:
+        raise ModelError(f"{gguf}: not a GGUF model transformers can read ({first_line_of(e)})") from None
     if hasattr(config, "quantization_config"):
         del config.quantization_config  # the weights are dequantised: a plain model from here on
     model = AutoModelForCausalLM.from_config(config)
@@ -134,14 +137,26 @@ def convert_gguf(gguf: Path) -> Path:
     return out
 
 
+def load_errors() -> tuple[type[Exception], ...]:
+    """What transformers raises for a model it cannot read: a missing or unreadable file, a file of another kind, a
+    config whose fields have the wrong types (huggingface_hub checks them)."""
+    from huggingface_hub.errors import StrictDataclassError
+
+    return OSError, ValueError, StrictDataclassError
+
+
+def first_line_of(error: Exception) -> str:
+    return str(error).strip().splitlines()[0].rstrip(": ") if str(error).strip() else type(error).__name__
+
+
 def load_tokenizer(base: str | Path) -> Any:
     offline()
     from transformers import AutoTokenizer
 
     try:
         tokenizer = AutoTokenizer.from_pretrained(resolve_base_model(base))
-    except OSError as e:
-        raise ModelError(f"cannot load the tokenizer of {base}: {str(e).splitlines()[0]}") from None
+    except load_errors() as e:
+        raise ModelError(f"cannot load the tokenizer of {base}: {first_line_of(e)}") from None
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     return tokenizer
@@ -190,8 +205,8 @@ def load_model(base: str | Path = DEFAULT_BASE_MODEL, adapter: str | Path | None
     tokenizer = load_tokenizer(base)
     try:
         model = AutoModelForCausalLM.from_pretrained(resolve_base_model(base))
-    except OSError as e:
-        raise ModelError(f"cannot load the base model {base}: {str(e).splitlines()[0]}") from None
+    except load_errors() as e:
+        raise ModelError(f"cannot load the base model {base}: {first_line_of(e)}") from None
     if adapter is not None:
         model = with_adapter(model, adapter, base)
         if merge:

@@ -152,10 +152,13 @@ def train_generator(config: TrainConfig) -> dict:
 def held_out_perplexity(model: Any, tokenizer: Any, rows: list[dict]) -> dict:
     """The perplexity of the held-out messages as people wrote them (prices in digits) after their prompts, under
     the adapter and under the base model alone: what `haggler eval-generator` measures on test.json. The eval loss
-    scores the training targets, whose prices are the placeholder, and it can rank two adapters the other way."""
+    scores the training targets, whose prices are the placeholder, and it can rank two adapters the other way.
+    Nothing where the rows hold no message as written (a dataset of prompts and targets only)."""
     from dialogue.generator_eval import perplexity
 
-    pairs = [(row["prompt"], row.get("text", row["target"])) for row in rows]
+    pairs = [(row["prompt"], row["text"]) for row in rows if "text" in row]
+    if not pairs:
+        return {}
     model.eval()
     tuned = perplexity(model, tokenizer, pairs, desc="held-out perplexity, adapter")[0]
     with model.disable_adapter():

@@ -48,7 +48,8 @@ def save_tiny_base(path: Path) -> Path:
 class ScriptedLM:
     """A stand-in causal LM that says scripted replies, a token a step, each ended by eos: every try the
     decoding starts takes the next reply (rows in order), then "Thanks.". Its cache holds each row's number, so it
-    follows the rows the decoding keeps."""
+    follows the rows the decoding keeps; a row whose position goes back has started another try (the last one was
+    cut at max_new_tokens), and drops what was left of its reply."""
 
     def __init__(self, tokenizer, replies: list[str]) -> None:
         from types import SimpleNamespace
@@ -57,6 +58,7 @@ class ScriptedLM:
         self.replies = list(replies)
         self.config = SimpleNamespace(vocab_size=len(tokenizer))
         self.pending: list[list[int]] = [[]]  # by row number (from 1): the tokens of its reply still to say
+        self.position: list[int] = [0]  # by row number: the position it was last fed
         self.tries = 0  # the replies begun
 
     def __call__(self, input_ids, attention_mask=None, position_ids=None, cache=None, **kwargs):
@@ -71,10 +73,14 @@ class ScriptedLM:
             return SimpleNamespace(cache=Cache(layers=[layer]))
         numbers = cache.layers[0].keys[:, 0, -1, 0].long().tolist()
         logits = torch.full((len(numbers), 1, len(self.tokenizer)), -1e9)
-        for r, number in enumerate(numbers):
+        for r, (number, position) in enumerate(zip(numbers, position_ids[:, 0].tolist())):
             if number == 0:  # a row's first step
                 numbers[r] = number = len(self.pending)
                 self.pending.append([])
+                self.position.append(position)
+            if position < self.position[number]:
+                self.pending[number] = []
+            self.position[number] = position
             if not self.pending[number]:  # the row starts a try
                 reply = self.replies.pop(0) if self.replies else "Thanks."
                 self.pending[number] = self.tokenizer(" " + reply, add_special_tokens=False)["input_ids"] + [

@@ -33,6 +33,8 @@ def test_the_price_becomes_the_placeholder_and_back():
     masked = mask_price("Would you take $250 for it? 250 is fair", 250)
     assert masked == f"Would you take ${PLACEHOLDER} for it? {PLACEHOLDER} is fair"
     assert fill_price(masked, 250) == "Would you take $250 for it? $250 is fair"
+    assert [fill_price(f"{before}{PLACEHOLDER}", 1200) for before in ("$ ", "$$ ", "about ")] == [
+        "$1,200", "$1,200", "about $1,200"]
     assert mask_price("It has 250 miles, I'd take 1.2k", 1200) == f"It has 250 miles, I'd take {PLACEHOLDER}"
     assert mask_price("Half the listed price?", 190) is None
 
@@ -182,6 +184,36 @@ def test_a_line_without_a_word_says_nothing(tokenizer):
     assert (r.text, r.backend, r.tries) == ("Is it new?", "lm", 2)
 
 
+def test_a_run_of_dots_standing_in_for_an_amount_is_resampled(tokenizer):
+    """Barred from digits, the model may leave the amount out ("as low as ........"): that says nothing whole.
+    People's own runs of dots cling to a word, and are fine."""
+    act = Request(Act(Intent.INFORM), "seller", BIKE.then(Turn("buyer", "Would you go down on the price at all?")))
+    assert parse_back(act, "I can go as low as ........") == Act(Intent.INFORM)
+    lm = ScriptedLM(tokenizer, ["I can go as low as ........", "That would be fine.... if you pick it up."])
+    r = LMGenerator(lm, tokenizer, Sampling(max_new_tokens=64, tries_at_once=1, tries=3, guidance=1)).render([act])[0]
+    assert (r.text, r.backend, r.tries) == ("That would be fine.... if you pick it up.", "lm", 2)
+
+
+def test_a_try_cut_off_before_any_sentence_ended_says_nothing(tokenizer):
+    """max_new_tokens cuts a try back to its last whole sentence; with none, to nothing, which is resampled."""
+    from dialogue.decoding import first_line
+
+    assert first_line("How about it. I could pay", complete=False) == "How about it."
+    assert first_line("How about <price> for it if", complete=False) == ""
+    assert first_line("How about <price> for it if", complete=True) == "How about <price> for it if"
+    assert first_line("Deal\nbuyer: and", complete=False) == "Deal"
+    act = Request(Act(Intent.COUNTER, 300), "buyer", BIKE.then(Turn("seller", "I am asking $380.")))
+    lm = ScriptedLM(tokenizer, [f"How about {PLACEHOLDER} for it if you", f"Would you take {PLACEHOLDER}?"])
+    r = LMGenerator(lm, tokenizer, Sampling(max_new_tokens=14, tries_at_once=1, tries=3, guidance=1)).render([act])[0]
+    assert (r.text, r.tries) == ("Would you take $300?", 2)  # 15 tokens, cut at 14; then 13 and the end
+
+
+def test_sampling_settings_out_of_range_are_refused():
+    for bad in ({"tries": 0}, {"max_new_tokens": 0}, {"top_k": 0}, {"tries_at_once": 0}, {"temperature": -1}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            Sampling(**bad)
+
+
 def test_a_second_amount_that_could_be_a_price_is_resampled(tokenizer):
     """Digits are banned, but not number words: a rendering that names another price besides the act's is
     resampled, though the parser reads the act's. Counts with units and years are not prices."""
@@ -274,12 +306,17 @@ def test_the_decoding_never_writes_a_banned_token(tokenizer):
 
 
 def said(tokenizer, new: list[int]) -> str:
-    """What the decoding hands the judge for these new tokens: the first line, to eos or cut to whole sentences."""
-    from dialogue.decoding import first_line
-
+    """What the decoding hands the judge for these new tokens, to eos, where `whole_texts` set its line cutting
+    aside: a tiny model's text has no sentence to cut back to, and "" against "" would prove nothing."""
     ended = tokenizer.eos_token_id in new
-    text = tokenizer.decode(new[:new.index(tokenizer.eos_token_id)] if ended else new, skip_special_tokens=True)
-    return first_line(text, complete=ended)
+    return tokenizer.decode(new[:new.index(tokenizer.eos_token_id)] if ended else new, skip_special_tokens=True)
+
+
+@pytest.fixture
+def whole_texts(monkeypatch):
+    from dialogue import decoding
+
+    monkeypatch.setattr(decoding, "first_line", lambda text, complete: text)
 
 
 def test_a_tiny_llama_renders_a_batch_of_prompts_of_different_lengths(tokenizer):
@@ -308,21 +345,26 @@ def test_drawing_samples_the_top_k_at_the_temperature():
     assert draw(logits, 2, 0.0, None).eq(1).all()  # temperature 0: greedy
 
 
-def test_the_continuous_batch_continues_each_prompt_as_generate_does_alone(tokenizer):
+@pytest.mark.parametrize("prefill_tokens", [1024, 1])
+def test_the_continuous_batch_continues_each_prompt_as_generate_does_alone(tokenizer, monkeypatch, whole_texts,
+                                                                          prefill_tokens):
     """Greedy, so every try of a prompt is the same text: the packed prompt pass (positions restarting,
-    no attention across prompts), the left-padded layout, the restarts in place (old positions masked) and the
-    rows leaving the batch all give what generate gives each prompt alone. Prompt 1 is settled at once; prompt 0
-    goes on alone, its third try started in a row whose first failed."""
+    no attention across prompts; or a pass a prompt), the left-padded layout, the restarts in place (old positions
+    masked) and the rows leaving the batch all give what generate gives each prompt alone. Prompt 1 is settled at
+    once; prompt 0 goes on alone, its third try started in a row whose first failed."""
     import torch
 
+    from dialogue import decoding
     from dialogue.decoding import Sampling, sample
+
+    monkeypatch.setattr(decoding, "PREFILL_TOKENS", prefill_tokens)
 
     model = tiny_model(len(tokenizer), seed=3, init=0.5)
     prompts = ["Trek bike | listed $120\nbuyer: Hi there!\nseller (counter <price>):", "Trek bike | listed $120\nbuyer (greet):"]
     judged: dict[int, list[str]] = {0: [], 1: []}
     sample(model, tokenizer, prompts, lambda i, text: judged[i].append(text) or i == 1,
            Sampling(temperature=0, tries_at_once=2, tries=3, max_new_tokens=12), {tokenizer.eos_token_id})
-    assert [len(judged[0]), len(judged[1])] == [3, 1]
+    assert [len(judged[0]), len(judged[1])] == [3, 1] and all(judged[0] + judged[1])
     for i, prompt in enumerate(prompts):
         ids = tokenizer(prompt, return_tensors="pt", add_special_tokens=False)["input_ids"]
         with torch.inference_mode():
@@ -330,7 +372,7 @@ def test_the_continuous_batch_continues_each_prompt_as_generate_does_alone(token
         assert set(judged[i]) == {said(tokenizer, new)}
 
 
-def test_guided_tries_follow_plain_plus_guidance_times_the_difference(tokenizer):
+def test_guided_tries_follow_plain_plus_guidance_times_the_difference(tokenizer, whole_texts):
     """Greedy with guidance 2: each prompt's tries say what a full forward pass of the prompt and of its plain
     twin (no cache) gives, step by step, at scores plain + 2 * (prompt - plain). Prompt 0's plain twin begins it
     (its keys come from the prompt's), prompt 1's does not (read on its own); the restarts and the rows leaving move
@@ -346,7 +388,7 @@ def test_guided_tries_follow_plain_plus_guidance_times_the_difference(tokenizer)
     sample(model, tokenizer, prompts, lambda i, text: judged[i].append(text) or i == 1,
            Sampling(temperature=0, tries_at_once=2, tries=3, max_new_tokens=12, guidance=2.0), {tokenizer.eos_token_id},
            plain=plain)
-    assert [len(judged[0]), len(judged[1])] == [3, 1]
+    assert [len(judged[0]), len(judged[1])] == [3, 1] and all(judged[0] + judged[1])
     for i in range(2):
         ids, twin = (tokenizer(text, add_special_tokens=False)["input_ids"] for text in (prompts[i], plain[i]))
         new: list[int] = []
@@ -581,6 +623,24 @@ def test_a_missing_base_model_says_how_to_install_it(monkeypatch, tmp_path, caps
         lm.resolve_base_model(str(tmp_path))
 
 
+def test_a_model_transformers_cannot_read_is_one_clear_error(tmp_path):
+    """A GGUF file that is not one, a model directory without a tokenizer or with a config of the wrong types."""
+    from dialogue import lm
+
+    fake = tmp_path / "fake.gguf"
+    fake.write_text("not a model")
+    with pytest.raises(lm.ModelError, match="fake.gguf: not a GGUF model transformers can read"):
+        lm.convert_gguf(fake)
+    base = save_tiny_base(tmp_path / "base")
+    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
+        (base / name).unlink(missing_ok=True)
+    with pytest.raises(lm.ModelError, match="cannot load the tokenizer of"):
+        lm.load_tokenizer(str(base))
+    (base / "config.json").write_text(json.dumps({"model_type": "llama", "hidden_size": "wide"}))
+    with pytest.raises(lm.ModelError, match="cannot load the tokenizer of .*hidden_size"):
+        lm.load_model(str(base))
+
+
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "dialogue.cli", *args], capture_output=True, text=True, cwd=ROOT)
 
@@ -626,3 +686,10 @@ def test_packed_linear_layers_compute_the_same_logits_bit_for_bit():
         after = model(input_ids=ids).logits
     assert not any(isinstance(m, torch.nn.Linear) for m in model.modules())
     assert torch.equal(before, after)
+
+
+def test_generators_sharing_an_unpacked_model_hook_its_head_once(tokenizer):
+    model = tiny_model(len(tokenizer))  # float32: not packed, so the head gets its hook
+    for _ in range(3):
+        LMGenerator(model, tokenizer)
+    assert len(model.get_output_embeddings()._forward_pre_hooks) == 1

@@ -45,7 +45,7 @@ HELP = """Type what you want to say in plain English. Commands:
   /quit      walk away (no deal)
   /why       what the agent understood, the options it weighed and why it chose its last move
   /help      this text
-Ctrl-C drops the line you are typing; Ctrl-D walks away."""
+Ctrl-C drops the line you are typing (while the agent answers, it ends the dialogue); Ctrl-D walks away."""
 PERSON_MOVES = {"offer": "(you offer {price})", "accept": "(you accept)", "reject": "(you reject the offer)",
                 "quit": "(you walk away)"}
 
@@ -169,10 +169,19 @@ def transcript_path(config: ChatConfig) -> Path:
 
 
 def save(dialogue: Dialogue, path: Path) -> None:
-    """The transcript so far, replaced whole (a reader never sees half a file)."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps([dialogue.to_dict()], ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    """The transcript so far, replaced whole (a reader never sees half a file). A symbolic link's target is what is
+    replaced, and what is not a regular file (/dev/null) is written to, never replaced."""
+    text = json.dumps([dialogue.to_dict()], ensure_ascii=False, indent=1) + "\n"
+    target = path.resolve()
+    try:
+        if target.exists() and not target.is_file():
+            target.write_text(text, encoding="utf-8")
+            return
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError as e:
+        raise ChatError(f"{path}: cannot write the transcript ({e.strerror or e})") from None
 
 
 def nearest_listing(walk_away: float) -> str:

@@ -95,6 +95,10 @@ def cmd_tournament(args: argparse.Namespace) -> None:
         results, table = run_text_tournament(config) if args.mode == "text" else run_tournament(config)
     except (AgentError, TournamentError) as e:
         sys.exit(f"haggler: {e}")
+    except KeyboardInterrupt:
+        print(f"\nhaggler: interrupted; the dialogues played so far are kept in {args.out}/dialogues.jsonl: "
+              f"the same command with --resume goes on from there", file=sys.stderr)
+        sys.exit(130)
     print(table)
     print(f"{results['n_dialogues']} dialogues -> {args.out}/dialogues.jsonl, results.json, utility.png",
           file=sys.stderr)
@@ -377,7 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_eval_parser)
 
-    p = sub.add_parser("tournament", help="round robin of policies at the act level",
+    p = sub.add_parser("tournament", help="round robin of agents, at the act level or in words (--mode text)",
                        description="Every pair of agents on the same scenarios, in both roles; writes "
                                    "OUT/dialogues.jsonl, OUT/results.json and OUT/utility.png and prints "
                                    "a leaderboard (means with 95% intervals).")
@@ -419,6 +423,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(f"haggler: {e}")
     except BrokenPipeError:
         sys.stderr.close()
+    except OSError as e:  # an output that cannot be written after all (a full disk, a directory in the way)
+        sys.exit(f"haggler: {e.filename + ': ' if e.filename else ''}{e.strerror or e}")
     except KeyboardInterrupt:
         sys.exit(130)
 

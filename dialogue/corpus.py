@@ -296,11 +296,15 @@ def _read_json(path: Path) -> Any:
                     rows.append(json.loads(line))
                 except json.JSONDecodeError as e:
                     raise CorpusError(f"{path}:{n}: not valid JSON ({_json_msg(e)} at column {e.colno})") from None
+                except RecursionError:
+                    raise CorpusError(f"{path}:{n}: JSON nested too deeply to read") from None
         return rows
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
         raise CorpusError(f"{path}: not valid JSON ({_json_msg(e)} at line {e.lineno} column {e.colno})") from None
+    except RecursionError:
+        raise CorpusError(f"{path}: JSON nested too deeply to read") from None
 
 
 def load_dialogues(path: str | Path) -> list[Dialogue]:

@@ -12,6 +12,7 @@ torch and transformers are imported inside the functions, so importing this modu
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import sys
 from contextlib import contextmanager
@@ -80,6 +81,12 @@ def check_adapter(path: str | Path) -> None:
     """A ModelError unless the directory holds a LoRA adapter."""
     if not is_adapter(path):
         raise ModelError(f"{path}: not a LoRA adapter directory (no adapter_config.json)")
+    try:
+        settings = json.loads((Path(path) / "adapter_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise ModelError(f"{Path(path) / 'adapter_config.json'}: cannot read it ({e})") from None
+    if not isinstance(settings, dict):
+        raise ModelError(f"{Path(path) / 'adapter_config.json'}: not an adapter's settings (a JSON object)")
 
 
 def bundled_gguf() -> Path:

@@ -109,5 +109,6 @@ def pick_scenario(spec: str, seed: int = 0) -> Scenario:
     if not scenarios:
         raise CorpusError(f"{source}: no scenarios in it")
     if not index.isdigit() or int(index) >= len(scenarios):
-        raise CorpusError(f"{spec}: index out of range; {source}:N takes N from 0 to {len(scenarios) - 1}")
+        what = "index out of range" if index.lstrip("-").isdigit() else f"{index!r} is not a scenario's number"
+        raise CorpusError(f"{spec}: {what}; {source}:N takes N from 0 to {len(scenarios) - 1}")
     return scenarios[int(index)]

@@ -93,7 +93,12 @@ def first_scenarios(source: str, n: int, seed: int) -> list[Scenario]:
 def check_output_dir(config: TournamentConfig) -> Path:
     run_file, dialogues = config.out / "run.json", config.out / "dialogues.jsonl"
     if config.resume and run_file.exists():
-        previous = json.loads(run_file.read_text(encoding="utf-8"))
+        try:
+            previous = json.loads(run_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise TournamentError(f"{run_file}: cannot read the settings of the run there ({e})") from None
+        if not isinstance(previous, dict):
+            raise TournamentError(f"{run_file}: not the settings of a run (a JSON object)")
         if previous != config.identity():
             changed = ", ".join(k for k in config.identity() if previous.get(k) != config.identity()[k])
             raise TournamentError(f"{config.out}: --resume with different settings than the run there ({changed})")
@@ -101,7 +106,9 @@ def check_output_dir(config: TournamentConfig) -> Path:
         if config.resume:
             raise TournamentError(f"{run_file}: missing, cannot tell what run {dialogues} belongs to")
         raise TournamentError(f"{dialogues} exists; pass --resume to continue it, or choose another --out")
-    run_file.write_text(json.dumps(config.identity(), indent=1) + "\n", encoding="utf-8")
+    tmp = run_file.with_name(run_file.name + ".tmp")  # whole or not at all: --resume reads it
+    tmp.write_text(json.dumps(config.identity(), indent=1) + "\n", encoding="utf-8")
+    os.replace(tmp, run_file)
     return dialogues
 
 

@@ -152,6 +152,7 @@ def test_builtin_scenarios_say_their_range(spec):
                  ["chat", "--demo", *TEMPLATES, "--scenario", spec]):
         message = haggler_error(*argv)
         assert f"builtin:N takes N from 0 to {N_BUILTIN - 1}" in message and "no such file" not in message
+        assert ("not a scenario's number" in message) == (spec == "builtin:abc")
 
 
 def test_an_empty_scenario_spec():
@@ -179,3 +180,38 @@ def test_an_absurd_offer_is_refused():
         assert side.command(line) is None
         assert "times the listing price" in said[-1] and len(said[-1]) < 100
     assert side.command("/offer 120").act.price == 120
+
+
+def test_a_corrupt_run_file_and_a_lock_in_the_way_are_one_line_each(tmp_path):
+    argv = ["tournament", "--agents", "rule", "--n", "1", "--out", tmp_path, "--resume"]
+    for content, said in (('{"agents": ["ru', "cannot read the settings"), ("[1]", "not the settings of a run")):
+        (tmp_path / "run.json").write_text(content)
+        assert said in haggler_error(*argv)
+    (tmp_path / "run.json").unlink()
+    (tmp_path / "lock").unlink()
+    (tmp_path / "lock").mkdir()
+    assert haggler_error(*argv) == f"haggler: {tmp_path / 'lock'}: Is a directory"
+
+
+def test_an_interrupted_tournament_says_how_to_go_on(tmp_path, monkeypatch, capsys):
+    import dialogue.tournament
+
+    def interrupted(config):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(dialogue.tournament, "run_tournament", interrupted)
+    with pytest.raises(SystemExit) as exit_:
+        main(["tournament", "--agents", "rule", "--n", "1", "--out", str(tmp_path)])
+    assert exit_.value.code == 130 and "--resume goes on" in capsys.readouterr().err
+
+
+def test_json_nested_too_deeply(tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000)
+    assert haggler_error("parse", deep) == f"haggler: {deep}: JSON nested too deeply to read"
+
+
+def test_an_unreadable_adapter_config(tmp_path):
+    (tmp_path / "adapter_config.json").write_text("{bad")
+    message = haggler_error("say", "--act", "greet", "--role", "buyer", "--adapter", tmp_path)
+    assert "adapter_config.json: cannot read it" in message and "does not fit" not in message

@@ -146,6 +146,29 @@ def test_bad_chat_settings_are_one_clear_line(tmp_path):
         run_chat(ChatConfig(agent="rule+template", scenario="builtin:99", demo=True))
 
 
+def test_the_transcript_goes_through_a_link_and_into_what_is_not_a_regular_file(tmp_path):
+    """A link's target is replaced, not the link; a named pipe (as /dev/null) is written to, never replaced."""
+    import threading
+
+    from dialogue.chat import save
+    from dialogue.corpus import load_dialogues
+
+    dialogue = load_dialogues(ROOT / "data" / "sample-dialogues.json")[0]
+    target, link = tmp_path / "real.json", tmp_path / "link.json"
+    target.write_text("{}")
+    link.symlink_to(target)
+    save(dialogue, link)
+    assert link.is_symlink() and saved(target)["uuid"] == dialogue.uuid
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    read: list[str] = []
+    reader = threading.Thread(target=lambda: read.append(pipe.read_text()))
+    reader.start()
+    save(dialogue, pipe)
+    reader.join(timeout=10)
+    assert pipe.is_fifo() and json.loads(read[0])[0]["uuid"] == dialogue.uuid
+
+
 def test_why_shows_the_candidates_a_planner_weighed():
     audit = {"understood": "counter(price=300)", "policy": "planner", "reason": "best expected utility",
              "candidates": [{"act": "counter(price=340)", "value": 0.41}, {"act": "accept()", "value": 0.52},

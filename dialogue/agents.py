@@ -156,6 +156,9 @@ ABOUT = {
     "liar": "rule policy; its words invent competing offers, prices elsewhere, deadlines",
     "desperate": "rule policy; its words plead",
     "sl": "neural policy trained on the parsed human dialogues (supervised)",
+    "rl-utility": "the sl policy fine-tuned by self-play RL for its own margin (utility)",
+    "rl-fairness": "the sl policy fine-tuned by self-play RL for an even split (reward -|margin|)",
+    "rl-length": "the sl policy fine-tuned by self-play RL for long dialogues (reward: turns)",
     "rl-": "the sl policy fine-tuned by self-play RL for its reward",
     "planner": "chooses accept / counter / hold / quit by expected utility (belief over the partner's walk-away)",
 }

@@ -103,6 +103,19 @@ class PersonSide(Side):
         super().__init__("human", role, scenario)
         self.ask, self.say, self.why = ask, say, why
         self.partner_offer: float | None = None
+        self.walk_away = scenario.kb(role).walk_away
+        self.warned: str | None = None  # the deal past the walk-away price the person was just warned of
+
+    def past_walk_away(self, price: float, command: str) -> bool:
+        """Whether a deal at `price` is worse than walking away, and this is the first time the person asks for it
+        (then warned: the same command again goes ahead)."""
+        worse = price > self.walk_away if self.role == "buyer" else price < self.walk_away
+        if not worse or self.warned == command:
+            return False
+        self.warned = command
+        self.say(f"({write_price(price)} is worse for you than walking away: your walk-away price is "
+                 f"{write_price(self.walk_away)}. {command} again goes ahead anyway)")
+        return True
 
     def heard(self, act: Act) -> None:
         self.partner_offer = act.price if act.intent is Intent.OFFER else None
@@ -119,6 +132,7 @@ class PersonSide(Side):
                 return Move(Act(Intent.QUIT), {"person": "end of input"})
             move = self.command(line) if line.strip().startswith("/") else self.message(line)
             if move is not None:
+                self.warned = None
                 return move
 
     def message(self, line: str) -> Move | None:
@@ -142,10 +156,14 @@ class PersonSide(Side):
                 limit = write_price(round(MAX_OFFER_FACTOR * self.listing_price, 2))
                 self.say(f"(no offer over {MAX_OFFER_FACTOR} times the listing price: at most {limit})")
                 return None
+            if self.past_walk_away(price, f"/offer {rest.strip()}"):
+                return None
             return Move(Act(Intent.OFFER, price))
         if name in ("/accept", "/reject"):
             if self.partner_offer is None:
                 self.say(f"(there is no offer to {name[1:]}: the agent has not made a formal offer just now)")
+                return None
+            if name == "/accept" and self.past_walk_away(self.partner_offer, "/accept"):
                 return None
             return Move(Act(Intent.ACCEPT if name == "/accept" else Intent.REJECT))
         if name == "/quit":
@@ -195,6 +213,10 @@ def person_scenario(config: ChatConfig) -> tuple[Scenario, Role]:
     """The scenario, with the person's own target and walk-away where given, and the person's role."""
     if (config.target is None) != (config.walk_away is None):
         raise ChatError("give both --target and --walk-away, or neither")
+    if config.demo and config.delegate:
+        raise ChatError("--demo or --delegate, not both: --demo plays your side, --delegate plays it for you")
+    if config.auto_approve and not config.delegate:
+        raise ChatError("--auto-approve goes with --delegate (it approves the deals your agent makes)")
     role = config.role
     if config.target is not None:
         if not all(math.isfinite(p) and p > 0 for p in (config.target, config.walk_away)):  # type: ignore[arg-type]

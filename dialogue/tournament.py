@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,6 +88,9 @@ def first_scenarios(source: str, n: int, seed: int) -> list[Scenario]:
         raise TournamentError(f"{source}: cannot read scenarios ({type(e).__name__}: {e})") from None
     if not scenarios:
         raise TournamentError(f"{source}: no scenarios in it")
+    if n > len(scenarios):
+        print(f"haggler: --n {n}: {source} holds {len(scenarios)} scenarios; playing all {len(scenarios)}",
+              file=sys.stderr)
     return scenarios[:n]
 
 

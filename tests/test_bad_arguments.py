@@ -215,3 +215,8 @@ def test_an_unreadable_adapter_config(tmp_path):
     (tmp_path / "adapter_config.json").write_text("{bad")
     message = haggler_error("say", "--act", "greet", "--role", "buyer", "--adapter", tmp_path)
     assert "adapter_config.json: cannot read it" in message and "does not fit" not in message
+
+
+def test_more_scenarios_than_the_source_holds_says_so(tmp_path, capsys):
+    main(["tournament", "--agents", "rule", "--n", "100000", "--repeats", "1", "--out", str(tmp_path)])
+    assert f"--n 100000: builtin holds {N_BUILTIN} scenarios; playing all {N_BUILTIN}" in capsys.readouterr().err

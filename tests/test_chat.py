@@ -142,8 +142,22 @@ def test_delegate_auto_approve_from_the_command_line(tmp_path):
 def test_bad_chat_settings_are_one_clear_line(tmp_path):
     with pytest.raises(ChatError, match="both --target and --walk-away"):
         run_chat(ChatConfig(agent="rule", target=100, demo=True))
+    with pytest.raises(ChatError, match="not both"):
+        run_chat(ChatConfig(agent="rule+template", demo=True, delegate=True))
+    with pytest.raises(ChatError, match="--auto-approve goes with --delegate"):
+        run_chat(ChatConfig(agent="rule+template", auto_approve=True))
     with pytest.raises(ChatError, match="builtin:99"):
         run_chat(ChatConfig(agent="rule+template", scenario="builtin:99", demo=True))
+
+
+def test_a_deal_worse_than_walking_away_is_asked_twice(tmp_path):
+    """The person's own /offer past their walk-away price (a buyer's $380 here) is warned of; the same command
+    again makes it."""
+    lines, said = iter(["/offer 500", "/offer 500"]), []
+    played = run_chat(ChatConfig(agent="rule+template", scenario="builtin:0", transcript=tmp_path / "t.json"),
+                      ask=lambda prompt: next(lines), say=said.append)
+    assert any("$500 is worse for you than walking away: your walk-away price is $380" in line for line in said)
+    assert (played.outcome.reward, played.outcome.price) == (1, 500)
 
 
 def test_the_transcript_goes_through_a_link_and_into_what_is_not_a_regular_file(tmp_path):

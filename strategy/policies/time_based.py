@@ -14,12 +14,15 @@ class TimeBasedPolicy(ConcessionPolicy):
 
 
 class BoulwarePolicy(TimeBasedPolicy):
+    """Time-dependent concession, e = 0.2: holds near the target, then gives way at the deadline (Boulware)."""
     e = 0.2
 
 
 class ConcederPolicy(TimeBasedPolicy):
+    """Time-dependent concession, e = 5: gives most of the way to the walk-away price early (Conceder)."""
     e = 5.0
 
 
 class LinearPolicy(TimeBasedPolicy):
+    """Time-dependent concession, e = 1: moves from the target to the walk-away price evenly with time."""
     e = 1.0

@@ -85,7 +85,10 @@ def outcome_text(dialogue: Dialogue, names: dict[int, str]) -> str:
     scores = score_dialogue(dialogue)
     price = dialogue.outcome.price if dialogue.outcome and dialogue.outcome.reward else None
     messages = sum(e.is_message for e in dialogue.events)
-    lines = [f"Outcome: {'deal at ' + write_price(price) if price is not None else 'no deal'} ({messages} messages)"]
+    why = {"walk-away": ", a walk-away", "turn limit": ", the turn limit reached", "stopped": ", stopped"}.get(
+        dialogue.extra.get("ended", ""), "")
+    said = f"deal at {write_price(price)}" if price is not None else f"no deal{why}"
+    lines = [f"Outcome: {said} ({messages} messages)"]
     for i, s in enumerate(scores):
         margin = f", margin {s.margin:+.2f}" if s.margin is not None else ""
         lines.append(f"  {names[i]} ({s.role}): utility {s.utility:.2f}{margin}")

@@ -153,9 +153,20 @@ class TextSession:
         self.talk.done = True
         self.pending = None
 
+    def ending(self) -> str:
+        """How the dialogue stands: in progress, deal, walk-away, turn limit, or stopped (interrupted)."""
+        if not self.talk.done:
+            return "in progress"
+        if self.talk.deal is not None:
+            return "deal"
+        if self.events and self.events[-1].action == "quit":
+            return "walk-away"
+        return "turn limit" if self.talk.out_of_turns() else "stopped"
+
     def dialogue(self) -> Dialogue:
         agents = {str(self.agent_of[r]): self.sides[r].name for r in self.sides}
-        return Dialogue(self.uuid, self.scenario, list(self.events), outcome_of(self.talk.deal), agents)
+        return Dialogue(self.uuid, self.scenario, list(self.events), outcome_of(self.talk.deal), agents,
+                        {"ended": self.ending()})
 
 
 def play_text(session: TextSession, render: Callable[[list[Request]], list[Rendering]]) -> Dialogue:

@@ -37,6 +37,7 @@ def test_bargain_to_a_deal_through_junk_and_interruptions(tmp_path):
     child.expect(rb"seller \(rule\+template\): ")  # the agent's opening
     child.expect(PROMPT)
     assert saved(transcript)["events"], "the transcript is written as the dialogue goes"
+    assert saved(transcript)["ended"] == "in progress"  # not a finished dialogue without a deal
     child.sendline(b"")  # an empty line sends nothing
     child.expect(PROMPT)
     child.sendline(b"\xff\xfe\x80 junk \xc3\x28 bytes \x1b[31m red \x07")  # binary junk: read as a message
@@ -67,7 +68,7 @@ def test_bargain_to_a_deal_through_junk_and_interruptions(tmp_path):
     assert child.exitstatus == 0
 
     d = saved(transcript)
-    assert d["outcome"]["reward"] == 1 and d["outcome"]["offer"]["price"] == 380
+    assert d["outcome"]["reward"] == 1 and d["outcome"]["offer"]["price"] == 380 and d["ended"] == "deal"
     assert d["agents"][str(d["events"][0]["agent"])] == "rule+template"
     human = [e for e in d["events"] if d["agents"][str(e["agent"])] == "human"]
     texts = [e["data"] for e in human if e["action"] == "message"]
@@ -86,9 +87,9 @@ def test_walk_away_with_quit_and_with_ctrl_d(tmp_path):
     child.sendline(b"I am asking $450, it is solid oak.")
     child.expect(PROMPT)
     child.sendline(b"/quit")
-    child.expect(rb"Outcome: no deal")
+    child.expect(rb"Outcome: no deal, a walk-away")
     child.expect(pexpect.EOF)
-    assert saved(transcript)["events"][-1]["action"] == "quit"
+    assert saved(transcript)["events"][-1]["action"] == "quit" and saved(transcript)["ended"] == "walk-away"
     assert saved(transcript)["outcome"]["reward"] == 0
 
     child, transcript = spawn(tmp_path)
@@ -148,6 +149,14 @@ def test_bad_chat_settings_are_one_clear_line(tmp_path):
         run_chat(ChatConfig(agent="rule+template", auto_approve=True))
     with pytest.raises(ChatError, match="builtin:99"):
         run_chat(ChatConfig(agent="rule+template", scenario="builtin:99", demo=True))
+
+
+def test_a_chat_out_of_turns_says_so(tmp_path):
+    lines, said = iter(["Hello there."] * 10), []
+    played = run_chat(ChatConfig(agent="hardliner+template", scenario="builtin:0", turn_limit=4,
+                                 transcript=tmp_path / "t.json"), ask=lambda prompt: next(lines), say=said.append)
+    assert played.extra["ended"] == "turn limit" and any(line.startswith("Outcome: no deal, the turn limit reached")
+                                                         for line in said)
 
 
 def test_a_deal_worse_than_walking_away_is_asked_twice(tmp_path):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol, Sequence
 
@@ -153,7 +153,7 @@ class LMGenerator:
     The model is packed for inference (`pack_linears`): it is the generator's from then on."""
     model: Any
     tokenizer: Any
-    sampling: Sampling = field(default_factory=Sampling)  # tries: LM samples per act before the template fallback
+    sampling: Sampling = field(default_factory=Sampling)  # tries: LM samples an act gets before the template (1 if greedy)
     digits: bool = False  # whether the LM may write digits; else every price comes through the placeholder
     name: str = "lm"
 
@@ -207,8 +207,10 @@ class LMGenerator:
         if requests:
             seeds = [r.seed if r.seed is not None else stream_seed(self.sampling.seed, self.calls, i)
                      for i, r in enumerate(requests)]
+            greedy = self.sampling.temperature <= 0  # every try the same text: one is enough
+            sampling = replace(self.sampling, tries=1, tries_at_once=1) if greedy else self.sampling
             sample(self.model, self.tokenizer, [render_prompt(r.context, r.role, r.act) for r in requests], judge,
-                   self.sampling, self.stops, [self.banned(r.act) for r in requests],
+                   sampling, self.stops, [self.banned(r.act) for r in requests],
                    [render_prompt(r.context, r.role, None) for r in requests], seeds)
             self.calls += 1
         for i, d in enumerate(done):

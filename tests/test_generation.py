@@ -175,6 +175,14 @@ def test_the_template_says_it_when_the_lm_never_does(tokenizer):
     assert parse_back(Request(Act(Intent.INQUIRE), "buyer", BIKE), r.text) == Act(Intent.INQUIRE)
 
 
+def test_greedy_decoding_tries_once(tokenizer):
+    """At temperature 0 every try is the same text: one is judged, then the template says the act."""
+    lm = ScriptedLM(tokenizer, ["Hi!", "Is it new?"])
+    r = LMGenerator(lm, tokenizer, Sampling(temperature=0, tries=4, guidance=1)).render(
+        [Request(Act(Intent.INQUIRE), "buyer", BIKE)])[0]
+    assert (r.backend, r.tries, lm.tries) == ("template", 1, 1)
+
+
 def test_a_line_without_a_word_says_nothing(tokenizer):
     """A bare "??" parses as inquire, but asks nothing: it is resampled."""
     act = Request(Act(Intent.INQUIRE), "buyer", BIKE.then(Turn("seller", "It is in great shape.")))

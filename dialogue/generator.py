@@ -153,7 +153,7 @@ class LMGenerator:
     The model is packed for inference (`pack_linears`): it is the generator's from then on."""
     model: Any
     tokenizer: Any
-    sampling: Sampling = field(default_factory=Sampling)  # tries: LM samples an act gets before the template (1 if greedy)
+    sampling: Sampling = field(default_factory=Sampling)  # tries: an act's LM samples before the template (1 if greedy)
     digits: bool = False  # whether the LM may write digits; else every price comes through the placeholder
     name: str = "lm"
 

@@ -94,6 +94,8 @@ def parser_report(path: str | Path, model: IntentModel | None) -> dict:
 
 def cross_validate(paths: list[Path], config: ParserTrainConfig = ParserTrainConfig()) -> list[dict]:
     """Leave one file out: train on the others, score rules alone and rules + model on it."""
+    if len(set(paths)) < 2:
+        raise CorpusError("--cv leaves one file out and trains on the others: give two files or more")
     views = labelled_examples(paths)
     out = []
     for held in paths:

@@ -90,6 +90,8 @@ class Act:
     def from_string(cls, text: str) -> Act:
         """Reads 'counter 120', 'counter(price=120)', 'counter(120)', 'agree' or 'quit'."""
         m = re.fullmatch(r"\s*([a-z-]+)\s*(?:\(\s*(?:price\s*=\s*)?([0-9.]*)\s*\)|\s+\$?([0-9][0-9.,]*))?\s*", text)
+        if not m and re.search(r"[\s(=$]-\s*\$?\d", text):
+            raise ValueError(f"a price must be at least $0.01: {text.strip()!r}")
         if not m:
             raise ValueError(f"not an act: {text!r} (expected e.g. 'counter 120' or 'agree')")
         name, p1, p2 = m.groups()

@@ -220,3 +220,8 @@ def test_an_unreadable_adapter_config(tmp_path):
 def test_more_scenarios_than_the_source_holds_says_so(tmp_path, capsys):
     main(["tournament", "--agents", "rule", "--n", "100000", "--repeats", "1", "--out", str(tmp_path)])
     assert f"--n 100000: builtin holds {N_BUILTIN} scenarios; playing all {N_BUILTIN}" in capsys.readouterr().err
+
+
+def test_cross_validation_needs_two_files(tmp_path):
+    message = haggler_error("train", "parser", "--data", TEST_DATA / "gold-dev.json", "--cv", "--out", tmp_path / "m.json")
+    assert "give two files or more" in message and not (tmp_path / "m.json").exists()

@@ -97,7 +97,8 @@ def _cell(m: float | None, half: float | None, width: int = 15) -> str:
 
 def leaderboard(agents: list[str], scores: list[SideScore]) -> str:
     """One line an agent, best mean utility first: means with 95% intervals."""
-    lines = [f"{'agent':<10} {'sides':>6} {'agreement':>15} {'utility':>15} {'margin':>15} "
+    w = max([10] + [len(name) for name in agents])
+    lines = [f"{'agent':<{w}} {'sides':>6} {'agreement':>15} {'utility':>15} {'margin':>15} "
              f"{'fairness':>15} {'length':>15} {'violations':>10}"]
     rows = []
     agent_rows = by_agent(scores)
@@ -107,7 +108,7 @@ def leaderboard(agents: list[str], scores: list[SideScore]) -> str:
         rows.append((mean_ci([r.utility for r in mine])[0] or 0.0, name, mine, deals))
     for _, name, mine, deals in sorted(rows, key=lambda row: -row[0]):
         lines.append(" ".join([
-            f"{name:<10}", f"{len(mine):>6}",
+            f"{name:<{w}}", f"{len(mine):>6}",
             _cell(*mean_ci([float(r.agreed) for r in mine])),
             _cell(*mean_ci([r.utility for r in mine])),
             _cell(*mean_ci([r.margin for r in deals])),  # type: ignore[misc]

@@ -105,21 +105,22 @@ def _f(x: float | None) -> str:
 
 def format_text_results(results: dict) -> str:
     """Parse agreement per pair; the manipulation table where there is one."""
+    w = max([22] + [len(name) for p in results["pairs"] for name in (p["a"], p["b"])])
     lines = ["parse agreement (reader's parse = writer's act):",
-             f"  {'a':<22} {'b':<22} {'all':>6} {'a wrote':>8} {'b wrote':>8}"]
+             f"  {'a':<{w}} {'b':<{w}} {'all':>6} {'a wrote':>8} {'b wrote':>8}"]
     for p in results["pairs"]:
-        lines.append(f"  {p['a']:<22} {p['b']:<22} {_f(p['parse_agreement']):>6} "
+        lines.append(f"  {p['a']:<{w}} {p['b']:<{w}} {_f(p['parse_agreement']):>6} "
                      f"{_f(p['parse_agreement_a']):>8} {_f(p['parse_agreement_b']):>8}")
     table = results.get("manipulation")
     if table:
         adversaries = list(next(iter(table.values()))["gain"])
         lines += ["", "manipulation: utility against plain rule text and against each adversary "
                       "(gain: mean paired difference ± 95%):",
-                  f"  {'agent':<22} {'vs rule':>8} " + " ".join(f"{a:>26}" for a in adversaries)]
+                  f"  {'agent':<{w}} {'vs rule':>8} " + " ".join(f"{a:>26}" for a in adversaries)]
         for agent, row in table.items():
             cells = []
             for a in adversaries:
                 gain, half = row["gain"][a]
                 cells.append(f"{_f(row['vs'][a])} ({'-' if gain is None else f'{gain:+.3f}'} ± {_f(half)})".rjust(26))
-            lines.append(f"  {agent:<22} {_f(row['vs'][row['baseline']]):>8} " + " ".join(cells))
+            lines.append(f"  {agent:<{w}} {_f(row['vs'][row['baseline']]):>8} " + " ".join(cells))
     return "\n".join(lines)

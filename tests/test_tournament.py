@@ -183,3 +183,15 @@ def test_a_tournament_on_test_json(craigslist, tmp_path):
     assert results["n_dialogues"] == 8 * 49
     assert sum(row["violations"] for row in results["per_agent"].values()) == 0
     assert "±" in table and all(name in table for name in AGENTS)
+
+
+def test_the_leaderboard_keeps_its_columns_for_long_agent_names():
+    from dialogue.results import leaderboard
+    from dialogue.scoring import SideScore
+
+    names = ["rule", "rule+lm:runs/a-long-adapter-directory-name"]
+    scores = [SideScore(name, names[1 - i], role, True, 0.5, 0.1, 0.2, 10, 0)
+              for i, name in enumerate(names) for role in ("buyer", "seller")]
+    lines = leaderboard(names, scores).splitlines()
+    assert len(lines) == 3 and len({len(line) for line in lines}) == 1
+    assert all(line[len(names[1])] == " " and line.split()[1] in ("sides", "2") for line in lines)

@@ -133,7 +133,8 @@ def plot_utility(agents: list[str], scores: list[SideScore], path: Path) -> None
         counts[i][j] += 1
     grid = [[s / c if c else math.nan for s, c in zip(srow, crow)] for srow, crow in zip(sums, counts)]
     size = 1.2 + 0.9 * len(agents)
-    fig, ax = plt.subplots(figsize=(size + 1.5, size))
+    labels = 0.07 * max(map(len, agents))  # inches the tick labels take (rule+lm:runs/my-adapter)
+    fig, ax = plt.subplots(figsize=(size + 1.5 + labels, size + labels))
     image = ax.imshow(grid, cmap="viridis")
     ax.set_xticks(range(len(agents)), agents, rotation=45, ha="right")
     ax.set_yticks(range(len(agents)), agents)
@@ -146,5 +147,5 @@ def plot_utility(agents: list[str], scores: list[SideScore], path: Path) -> None
     fig.colorbar(image, ax=ax, label="mean utility")
     ax.set_title("utility against each opponent")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)

@@ -120,10 +120,12 @@ class AgentSide(Side):
 
     def in_words(self, act: Act) -> Act:
         """The act as ACTS.md names it in words here: a price proposal at the partner's standing price
-        (and not my own) is an agreement to it, whatever the policy called it."""
+        (and not my own) is an agreement to it, whatever the policy called it, where that price is within this
+        side's authority (the partner reads agreement to its own price, which may be up to 50 cents away)."""
         c = self.reader.context
         partner, own = c.partner_price(self.role), c.last_price.get(self.role)
-        if act.intent in PROPOSALS and same_price(act.price, partner) and not same_price(act.price, own):
+        if (act.intent in PROPOSALS and same_price(act.price, partner) and not same_price(act.price, own)
+                and self.negotiator.principal.within_authority(partner)):  # type: ignore[arg-type]
             return Act(Intent.AGREE, act.price)
         return act
 

@@ -1,8 +1,9 @@
 """The authority guard: the one place every policy's act passes before it leaves an agent.
 
 No offer, proposal or acceptance worse for the principal than its walk-away price gets out:
-a price beyond it (or not a number) is clamped to the walk-away price, an agreement or an
-acceptance of such a price (or of nothing) becomes a refusal. What it changed is recorded.
+a price beyond it (or not a number) is clamped to the walk-away price (in cents, rounded the principal's way), a
+price below a cent to a cent (with no price within authority, a refusal), an agreement or an acceptance of such a price (or of nothing) becomes a refusal. What
+it changed is recorded.
 """
 from __future__ import annotations
 
@@ -29,9 +30,13 @@ def guard(decision: Decision, state: NegotiationState) -> Decision:
     if intent in PRICE_INTENTS:
         if principal.within_authority(act.price):  # type: ignore[arg-type]
             return decision
-        return Decision(Act(intent, principal.walk_away), decision.reason,
-                        f"clamped {intent} {format_price(act.price)} to walk-away {format_price(principal.walk_away)}",
-                        decision.record)
+        price = principal.nearest_allowed(act.price)  # type: ignore[arg-type]
+        if not principal.within_authority(price):  # a walk-away under a cent: no price at all
+            return Decision(Act(Intent.DISAGREE), decision.reason, f"refused {intent} {format_price(act.price)}: "
+                            f"no price is within authority", decision.record)
+        to = "walk-away" if price == principal.limit else "the least price"
+        return Decision(Act(intent, price), decision.reason,
+                        f"clamped {intent} {format_price(act.price)} to {to} {format_price(price)}", decision.record)
     if intent is Intent.AGREE:
         price = act.price if act.price is not None else state.partner_price
         if price is not None and principal.within_authority(price):

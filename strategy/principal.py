@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from parser.acts import Role
 
 DEFAULT_TURN_LIMIT = 20
+CENT = 0.01
+"""The least price anyone may name: prices are said in dollars and cents."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +32,23 @@ class Principal:
         return self.sign * (price - than) >= 0
 
     def within_authority(self, price: float) -> bool:
-        """A finite price not worse than the walk-away price (NaN is never within)."""
-        return math.isfinite(price) and self.sign * (price - self.walk_away) >= 0
+        """A finite price of a cent or more, not worse than the walk-away price, also as it is said in cents
+        (NaN is never within)."""
+        return (math.isfinite(price) and price >= CENT and self.sign * (price - self.walk_away) >= 0
+                and self.sign * (round(price, 2) - self.walk_away) >= 0)
+
+    @property
+    def limit(self) -> float:
+        """The walk-away price in whole cents, rounded the principal's way: the furthest price it may name."""
+        cents = self.walk_away * 100
+        return (math.ceil(cents - 1e-6) if self.role == "seller" else math.floor(cents + 1e-6)) / 100
+
+    def nearest_allowed(self, price: float) -> float:
+        """The price within authority nearest to one that is not: a cent for a buyer's price below one, else
+        the limit."""
+        if math.isfinite(price) and price < CENT and self.within_authority(CENT):
+            return CENT
+        return self.limit
 
     def utility(self, price: float | None) -> float:
         """1 at the target, 0 at the walk-away price, linear, may exceed 1; no deal (None) is 0."""

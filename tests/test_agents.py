@@ -74,3 +74,15 @@ def test_a_proposal_at_the_partners_price_is_said_as_agreement():
     agent.read("Would you take $300?")
     assert agent.in_words(Act(Intent.COUNTER, 300)) == Act(Intent.AGREE, 300)
     assert agent.in_words(Act(Intent.COUNTER, 340)) == Act(Intent.COUNTER, 340)
+
+
+def test_no_agreement_in_words_to_a_partner_price_just_past_the_walk_away():
+    """The partner stands 40 cents past this buyer's walk-away: proposing the walk-away itself stays a proposal,
+    since the partner would read agreement to its own price."""
+    scenario = pick_scenario("builtin:0")  # the buyer walks away at $380
+    agent = make_agent(parse_spec("rule+template"), "buyer", scenario, Generators(), "k")
+    assert isinstance(agent, AgentSide) and agent.negotiator.principal.walk_away == 380
+    agent.read("I can do $380.40.")
+    assert agent.in_words(Act(Intent.COUNTER, 380)) == Act(Intent.COUNTER, 380)
+    agent.read("Fine, $379.80 then.")
+    assert agent.in_words(Act(Intent.COUNTER, 380)) == Act(Intent.AGREE, 380)

@@ -46,6 +46,32 @@ def test_buyer_prices_above_walk_away_are_clamped(price):
     assert out.act == Act(Intent.OFFER, 100)
 
 
+@pytest.mark.parametrize("price", [0, -40, 0.004])
+def test_a_buyer_price_below_a_cent_becomes_a_cent(price):
+    out = guard(Decision(Act(Intent.COUNTER, price), "x"), state_for(BUYER))
+    assert out.act == Act(Intent.COUNTER, 0.01) and "the least price" in out.guard
+
+
+def test_a_walk_away_in_fractions_of_a_cent_is_said_in_cents_the_principals_way():
+    """A price within the walk-away that its words round past (99.995 is said $100.00) is clamped too."""
+    buyer, seller = (Principal(role, 50, walk, 100) for role, walk in (("buyer", 99.996), ("seller", 70.001)))
+    assert (buyer.limit, seller.limit) == (99.99, 70.01)
+    assert guard(Decision(Act(Intent.COUNTER, 99.9955), "x"), state_for(buyer)).act == Act(Intent.COUNTER, 99.99)
+    assert guard(Decision(Act(Intent.COUNTER, 70.0005), "x"), state_for(seller)).act == Act(Intent.COUNTER, 70.01)
+    assert not buyer.within_authority(100.0) and buyer.within_authority(99.99)
+
+
+def test_no_price_at_all_under_a_walk_away_below_a_cent():
+    nothing = Principal("buyer", target=0, walk_away=0, listing_price=10)
+    assert guard(Decision(Act(Intent.OFFER, 5), "x"), state_for(nothing)).act == Act(Intent.DISAGREE)
+
+
+def test_an_offer_of_nothing_or_less_is_never_accepted():
+    for price in (0, -5):
+        offered = state_for(BUYER, [Act(Intent.OFFER, price)])
+        assert guard(Decision(Act(Intent.ACCEPT), "x"), offered).act.intent is Intent.REJECT
+
+
 def test_prices_within_authority_pass_untouched():
     d = Decision(Act(Intent.COUNTER, 70), "x")
     assert guard(d, state_for(SELLER)) is d

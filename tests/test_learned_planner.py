@@ -76,3 +76,11 @@ def test_no_learned_policy_acts_beyond_its_walk_away_against_an_adversary(sc, se
     for name in LEARNED:
         for role in ("buyer", "seller"):
             check(sc, name, role, seed, first, turn_limit)
+
+
+def test_the_belief_holds_for_any_listing_price():
+    """Its spread is computed in units of its mean: a listing of $1e200 would overflow the squares."""
+    for listing in (1.0, 1e200):
+        belief = Belief(Principal("buyer", 0.6 * listing, listing, listing), random.Random(0), 64, 0.05)
+        mean, spread = belief.walk_away()
+        assert 0 < mean < 10 * listing and 0 < spread < listing

@@ -72,8 +72,9 @@ class Belief:
     def walk_away(self) -> tuple[float, float]:
         """Mean and standard deviation of the partner's walk-away price."""
         m = sum(w * p.walk_away for w, p in zip(self.weights, self.partners))
-        v = sum(w * (p.walk_away - m) ** 2 for w, p in zip(self.weights, self.partners))
-        return m, math.sqrt(max(0.0, v))
+        scale = max(abs(m), 1.0)  # squares in units of the mean: a listing of $1e200 does not overflow
+        v = sum(w * ((p.walk_away - m) / scale) ** 2 for w, p in zip(self.weights, self.partners))
+        return m, scale * math.sqrt(max(0.0, v))
 
 
 def replay(state: NegotiationState) -> NegotiationState:

@@ -24,6 +24,7 @@ from dialogue.agents import AgentSide, Generators, make_agent, parse_spec
 from dialogue.chat_view import describe_scenario, explain, line_of, outcome_text
 from dialogue.corpus import KB, CorpusError, Dialogue, Event, Scenario
 from dialogue.delegate import DelegateSide, ask_approval
+from dialogue.dialogue_log import write_whole
 from dialogue.generator_data import write_price
 from dialogue.lm import cache_dir
 from dialogue.scenarios import load_scenarios, pick_scenario
@@ -187,17 +188,9 @@ def transcript_path(config: ChatConfig) -> Path:
 
 
 def save(dialogue: Dialogue, path: Path) -> None:
-    """The transcript so far, replaced whole (a reader never sees half a file). A symbolic link's target is what is
-    replaced, and what is not a regular file (/dev/null) is written to, never replaced."""
-    text = json.dumps([dialogue.to_dict()], ensure_ascii=False, indent=1) + "\n"
-    target = path.resolve()
+    """The transcript so far, replaced whole (`write_whole`)."""
     try:
-        if target.exists() and not target.is_file():
-            target.write_text(text, encoding="utf-8")
-            return
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
+        write_whole(path, json.dumps([dialogue.to_dict()], ensure_ascii=False, indent=1) + "\n")
     except OSError as e:
         raise ChatError(f"{path}: cannot write the transcript ({e.strerror or e})") from None
 

@@ -29,6 +29,19 @@ def transcript_line(dialogue: Dialogue, scenario_json: str) -> bytes:
     return ('{"scenario": ' + scenario_json + ", " + json.dumps(rest, ensure_ascii=False)[1:] + "\n").encode()
 
 
+def write_whole(path: Path, data: str | bytes) -> None:
+    """Replaces a file's text at once (a reader never sees half of it): written beside it, then renamed over it.
+    A symbolic link's target is what is replaced, and what is not a regular file (/dev/null) is written to."""
+    raw = data.encode() if isinstance(data, str) else data
+    target = path.resolve()
+    if target.exists() and not target.is_file():
+        target.write_bytes(raw)
+        return
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_bytes(raw)
+    os.replace(tmp, target)
+
+
 def open_for_append(path: Path) -> int:
     return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
@@ -72,7 +85,5 @@ def read_finished(path: Path, expected: set[str]) -> tuple[set[str], list[SideSc
         kept.append(line)
         scores.extend(score_dialogue(dialogue))
     if not clean:
-        tmp = path.with_suffix(".jsonl.tmp")
-        tmp.write_bytes(b"".join(line + b"\n" for line in kept))
-        os.replace(tmp, path)
+        write_whole(path, b"".join(line + b"\n" for line in kept))
     return done, scores

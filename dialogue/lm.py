@@ -194,7 +194,7 @@ def with_adapter(model: Any, adapter: str | Path, base: str | Path, trainable: b
     try:
         return PeftModel.from_pretrained(model, str(adapter), is_trainable=trainable)
     except (RuntimeError, ValueError, KeyError) as e:
-        detail = next((line.strip() for line in str(e).splitlines() if "size mismatch" in line), str(e).splitlines()[0])
+        detail = next((line.strip() for line in str(e).splitlines() if "size mismatch" in line), first_line_of(e))
         raise ModelError(f"{adapter}: this adapter does not fit the base model {base} ({detail}); give the base "
                          f"model it was trained on, or --adapter none") from None
 

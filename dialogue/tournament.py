@@ -19,7 +19,7 @@ from typing import Iterator
 from tqdm import tqdm
 
 from dialogue.corpus import CorpusError, Scenario
-from dialogue.dialogue_log import hold_lock, open_for_append, read_finished
+from dialogue.dialogue_log import hold_lock, open_for_append, read_finished, write_whole
 from dialogue.games import Game, schedule
 from dialogue.manipulation import STYLES
 from dialogue.results import leaderboard, plot_utility, summarize
@@ -110,9 +110,7 @@ def check_output_dir(config: TournamentConfig) -> Path:
         if config.resume:
             raise TournamentError(f"{run_file}: missing, cannot tell what run {dialogues} belongs to")
         raise TournamentError(f"{dialogues} exists; pass --resume to continue it, or choose another --out")
-    tmp = run_file.with_name(run_file.name + ".tmp")  # whole or not at all: --resume reads it
-    tmp.write_text(json.dumps(config.identity(), indent=1) + "\n", encoding="utf-8")
-    os.replace(tmp, run_file)
+    write_whole(run_file, json.dumps(config.identity(), indent=1) + "\n")  # whole or not at all: --resume reads it
     return dialogues
 
 

@@ -23,7 +23,7 @@ def encode_scenarios(scenarios: list[Scenario]) -> list[str]:
 
 def transcript_line(dialogue: Dialogue, scenario_json: str) -> bytes:
     """The dialogue's JSON on one line, its scenario already encoded once per tournament."""
-    rest = {"uuid": dialogue.uuid, "agents": dialogue.agents,
+    rest = {"uuid": dialogue.uuid, **dialogue.extra, "agents": dialogue.agents,
             "outcome": dialogue.outcome.to_dict() if dialogue.outcome else None,
             "events": [e.to_dict() for e in dialogue.events]}
     return ('{"scenario": ' + scenario_json + ", " + json.dumps(rest, ensure_ascii=False)[1:] + "\n").encode()

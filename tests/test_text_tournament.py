@@ -34,6 +34,7 @@ def test_text_mode_writes_the_act_mode_outputs_with_the_words(text_run):
     lines = (out / "dialogues.jsonl").read_text().splitlines()
     assert len(lines) == results["n_dialogues"]
     dialogue = json.loads(lines[0])
+    assert {json.loads(line)["ended"] for line in lines} <= {"deal", "walk-away", "turn limit"}
     messages = [e for e in dialogue["events"] if e["action"] == "message"]
     assert messages and all(e["data"] and "(price=" not in e["data"] for e in messages)
     for e in messages:

@@ -124,29 +124,44 @@ def train_generator(config: TrainConfig) -> dict:
         result = trainer.train()
         seconds = time.perf_counter() - start
         metrics = trainer.evaluate() if len(eval_set) else {}
-    if not trainer.is_world_process_zero():
-        return {}
+    try:
+        if not trainer.is_world_process_zero():
+            return {}
+        held_out = held_out_perplexity(model, tokenizer, eval_rows) if eval_rows else {}
+        model.save_pretrained(config.out)
+        adapter_config = config.out / "adapter_config.json"  # name the base model, not this machine's cache path
+        settings = json.loads(adapter_config.read_text(encoding="utf-8"))
+        settings["base_model_name_or_path"] = BASE_NAMES.get(config.base_model, config.base_model)
+        adapter_config.write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
+        shutil.rmtree(config.out / "checkpoints", ignore_errors=True)
+        tokens = trainer.state.num_input_tokens_seen
+        summary = {
+            "train_examples": len(train_set), "eval_examples": len(eval_set), "processes": args.world_size,
+            "steps": trainer.state.global_step,
+            "epochs": round(trainer.state.epoch or 0, 3), "train_loss": round(result.training_loss, 4),
+            "eval_loss": round(metrics["eval_loss"], 4) if "eval_loss" in metrics else None,
+            "eval_ppl": round(math.exp(metrics["eval_loss"]), 3) if "eval_loss" in metrics else None, **held_out,
+            "train_seconds": round(seconds), "tokens": tokens, "tokens_per_s": round(tokens / seconds, 1),
+            "eval_loss_history": sorted({h["step"]: round(h["eval_loss"], 4) for h in trainer.state.log_history
+                                         if "eval_loss" in h}.items()),
+        }
+        write_card(config, summary)
+        return summary
+    finally:
+        leave_process_group()
 
-    held_out = held_out_perplexity(model, tokenizer, eval_rows) if eval_rows else {}
-    model.save_pretrained(config.out)
-    adapter_config = config.out / "adapter_config.json"  # name the base model, not this machine's cache path
-    settings = json.loads(adapter_config.read_text(encoding="utf-8"))
-    settings["base_model_name_or_path"] = BASE_NAMES.get(config.base_model, config.base_model)
-    adapter_config.write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
-    shutil.rmtree(config.out / "checkpoints", ignore_errors=True)
-    tokens = trainer.state.num_input_tokens_seen
-    summary = {
-        "train_examples": len(train_set), "eval_examples": len(eval_set), "processes": args.world_size,
-        "steps": trainer.state.global_step,
-        "epochs": round(trainer.state.epoch or 0, 3), "train_loss": round(result.training_loss, 4),
-        "eval_loss": round(metrics["eval_loss"], 4) if "eval_loss" in metrics else None,
-        "eval_ppl": round(math.exp(metrics["eval_loss"]), 3) if "eval_loss" in metrics else None, **held_out,
-        "train_seconds": round(seconds), "tokens": tokens, "tokens_per_s": round(tokens / seconds, 1),
-        "eval_loss_history": sorted({h["step"]: round(h["eval_loss"], 4) for h in trainer.state.log_history
-                                     if "eval_loss" in h}.items()),
-    }
-    write_card(config, summary)
-    return summary
+
+def leave_process_group() -> None:
+    """Under a multi-process launch: waits for every process (the main one saves), then leaves the process group.
+    A process that exits still in it can abort ("terminate called without an active exception"). The barrier is
+    held here until then: were gloo's worker thread to free it, the tensors it holds would wait for the GIL while
+    the main thread, holding it, waits for that thread to end."""
+    import torch
+
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        barrier = torch.distributed.barrier(async_op=True)
+        barrier.wait()
+        torch.distributed.destroy_process_group()
 
 
 def held_out_perplexity(model: Any, tokenizer: Any, rows: list[dict]) -> dict:

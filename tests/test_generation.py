@@ -351,6 +351,34 @@ def test_drawing_samples_the_top_k_at_the_temperature():
     assert abs((chosen == 1).float().mean().item() - 0.75) < 0.03  # softmax of the top two: 3/4 and 1/4
     assert abs((draw(logits, 2, 0.5, gumbel((4000, 2), rng, "cpu")) == 1).float().mean().item() - 0.9) < 0.03  # 3^2 / (3^2 + 1)
     assert draw(logits, 2, 0.0, None).eq(1).all()  # temperature 0: greedy
+def test_a_packed_pass_attends_by_its_segments_and_leaves_the_models_attention_as_it_was(tokenizer):
+    """Within attention_by_segments the segments, not the mask, decide what a token sees: with a mask over the
+    whole pass, two segments give what the mask that splits them gives without it. The model's own attention is
+    back afterwards, even where the pass fails."""
+    import torch
+
+    from dialogue.decoding import attention_by_segments
+
+    model = tiny_model(len(tokenizer), seed=3, init=0.5)
+    ids = torch.tensor([tokenizer("Trek bike | listed $120\nbuyer (greet):", add_special_tokens=False)["input_ids"]])
+    n, cut = ids.shape[1], 7
+    positions = torch.tensor([list(range(cut)) + list(range(n - cut))])
+    whole = torch.ones(n, n, dtype=torch.bool).tril()
+    split = whole & (torch.arange(n)[:, None] >= cut).eq(torch.arange(n)[None, :] >= cut)
+    with torch.inference_mode():
+        masked = model(input_ids=ids, attention_mask=split[None, None], position_ids=positions).logits
+        across = model(input_ids=ids, attention_mask=whole[None, None], position_ids=positions).logits
+        with attention_by_segments(model):
+            by_segments = model(input_ids=ids, attention_mask=whole[None, None], position_ids=positions,
+                                segments=[(0, cut), (cut, n)]).logits
+        assert not torch.allclose(masked, across, atol=1e-4)  # the segments matter here
+        assert torch.allclose(by_segments, masked, atol=1e-5)
+        before = model.config._attn_implementation
+        with pytest.raises(ValueError), attention_by_segments(model):
+            model(input_ids=ids, segments=[])  # nothing to attend: the pass fails
+        assert model.config._attn_implementation == before
+
+
 
 
 @pytest.mark.parametrize("prefill_tokens", [1024, 1])

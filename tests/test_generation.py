@@ -354,7 +354,7 @@ def test_drawing_samples_the_top_k_at_the_temperature():
 def test_a_packed_pass_attends_by_its_segments_and_leaves_the_models_attention_as_it_was(tokenizer):
     """Within attention_by_segments the segments, not the mask, decide what a token sees: with a mask over the
     whole pass, two segments give what the mask that splits them gives without it. The model's own attention is
-    back afterwards, even where the pass fails."""
+    back afterwards, even where the pass fails. A model whose attention is not plain keeps its own."""
     import torch
 
     from dialogue.decoding import attention_by_segments
@@ -377,6 +377,13 @@ def test_a_packed_pass_attends_by_its_segments_and_leaves_the_models_attention_a
         with pytest.raises(ValueError), attention_by_segments(model):
             model(input_ids=ids, segments=[])  # nothing to attend: the pass fails
         assert model.config._attn_implementation == before
+    from transformers import MistralConfig, MistralForCausalLM  # a sliding window: not plain attention
+
+    other = MistralForCausalLM(MistralConfig(vocab_size=64, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+                                             num_attention_heads=2, num_key_value_heads=1, sliding_window=4))
+    implementation = other.config._attn_implementation
+    with attention_by_segments(other):
+        assert other.config._attn_implementation == implementation
 
 
 

@@ -102,3 +102,9 @@ def test_closing_words_after_a_deal_are_agree():
 
 def test_maybe_is_not_agreement():
     assert acts_of(("seller", "I'd take 120"), ("buyer", "maybe, let me think"))[1].intent is not Intent.AGREE
+
+
+@pytest.mark.parametrize("text, price", [("1300, not 1100", 1300), ("I said 1300 not 1100", 1300),
+                                         ("why not 1000?", 1000), ("not 1000, but 1150 works", 1150)])
+def test_a_price_after_not_is_the_one_refused(text, price):
+    assert acts_of(("buyer", "Would you take 1000?"), ("seller", text), listing=1400)[1].price == price

@@ -146,7 +146,7 @@ PRICE_CUE_BEFORE = re.compile(
     r"\b(?:do|take|accept|pay|offer|for|at|about|around|is|be|give|sell|go|than|only|asking|want|need|get|say|does)\s*\$?\s*$")
 """What comes before a year-like number (2000) that makes it money: 'how about 2000', 'I can do 2000'."""
 NEGATED_BEFORE = re.compile(r"\b(?:can'?t|cannot|won'?t|wouldn'?t|not|never)\s+(?:do|take|accept|go|pay|guarantee|sell it for|sell for|go (?:down )?to)\s*\$?\s*$"
-                            r"|(?<!\bwhy)\s+not\s*\$?\s*$")  # "1300, not 1100"; "why not 1000?" proposes it
+                            r"|\d\s*(?:k|\$|dollars|bucks)?\s*[,;]?\s+not\s*\$?\s*$")  # "1300, not 1100"
 WORD = re.compile(r"\w+")
 CONDITIONAL = re.compile(r"\bif\b[^.?!]*$")
 SERVICE_QUESTION = _rx(

@@ -104,7 +104,11 @@ def test_maybe_is_not_agreement():
     assert acts_of(("seller", "I'd take 120"), ("buyer", "maybe, let me think"))[1].intent is not Intent.AGREE
 
 
-@pytest.mark.parametrize("text, price", [("1300, not 1100", 1300), ("I said 1300 not 1100", 1300),
-                                         ("why not 1000?", 1000), ("not 1000, but 1150 works", 1150)])
-def test_a_price_after_not_is_the_one_refused(text, price):
+@pytest.mark.parametrize("text, price", [
+    ("1300, not 1100", 1300), ("I said 1300 not 1100", 1300), ("$1300, not $1100", 1300),
+    ("1300 dollars, not 1100", 1300), ("not 1000, but 1150 works", 1150),
+    ("why not 1000?", 1000), ("y not 1200?", 1200), ("Take it or not 1200 is my final price", 1200),
+    ("like it or not 1200 is my price", 1200), ("hmm, not $1200?", 1200)])
+def test_a_price_after_not_is_the_one_refused_only_after_another_price(text, price):
+    """"X, not Y" refuses Y; "not" after anything else ("why not", "take it or not") leaves the price proposed."""
     assert acts_of(("buyer", "Would you take 1000?"), ("seller", text), listing=1400)[1].price == price

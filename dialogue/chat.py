@@ -28,6 +28,7 @@ from dialogue.dialogue_log import write_whole
 from dialogue.generator_data import write_price
 from dialogue.lm import cache_dir
 from dialogue.scenarios import load_scenarios, pick_scenario
+from dialogue.session import principal_of
 from dialogue.text_session import Move, Side, TextSession
 from parser.acts import Act, Intent, Role, other_role
 from strategy.policies import POLICIES
@@ -104,18 +105,18 @@ class PersonSide(Side):
         super().__init__("human", role, scenario)
         self.ask, self.say, self.why = ask, say, why
         self.partner_offer: float | None = None
-        self.walk_away = scenario.kb(role).walk_away
+        self.principal = principal_of(scenario.kb(role))
         self.warned: str | None = None  # the deal past the walk-away price the person was just warned of
 
     def past_walk_away(self, price: float, command: str) -> bool:
         """Whether a deal at `price` is worse than walking away, and this is the first time the person asks for it
         (then warned: the same command again goes ahead)."""
-        worse = price > self.walk_away if self.role == "buyer" else price < self.walk_away
-        if not worse or self.warned == command:
+        walk_away = self.principal.walk_away
+        if self.principal.at_least_as_good(price, walk_away) or self.warned == command:
             return False
         self.warned = command
         self.say(f"({write_price(price)} is worse for you than walking away: your walk-away price is "
-                 f"{write_price(self.walk_away)}. {command} again goes ahead anyway)")
+                 f"{write_price(walk_away)}. {command} again goes ahead anyway)")
         return True
 
     def heard(self, act: Act) -> None:

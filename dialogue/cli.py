@@ -279,7 +279,8 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--keep-other-prices", action="store_true",
                    help="also train on messages that state a price besides their act's (left out by default: the "
                         "generator may never say one)")
-    p.add_argument("--bf16", action="store_true", help="bf16 autocast (fast on CPUs with AVX512-BF16 or AMX and on recent GPUs)")
+    p.add_argument("--bf16", action="store_true",
+                   help="bf16 autocast (fast on CPUs with AVX512-BF16 or AMX and on recent GPUs)")
     add_training_run_options(p)
     p.set_defaults(func=cmd_train_generator)
 

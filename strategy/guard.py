@@ -2,8 +2,8 @@
 
 No offer, proposal or acceptance worse for the principal than its walk-away price gets out:
 a price beyond it (or not a number) is clamped to the walk-away price (in cents, rounded the principal's way), a
-price below a cent to a cent (with no price within authority, a refusal), an agreement or an acceptance of such a price (or of nothing) becomes a refusal. What
-it changed is recorded.
+price below a cent to a cent (with no price within authority, a refusal), and an agreement or an acceptance of such
+a price (or of nothing) becomes a refusal. What it changed is recorded.
 """
 from __future__ import annotations
 

@@ -49,13 +49,13 @@ class AgentSpec:
 
 
 def parse_spec(text: str, default_generator: str = DEFAULT_GENERATOR) -> AgentSpec:
-    policy, plus, generator = text.strip().partition("+")
+    policy, plus, generator = text.partition("+")
     if policy not in POLICIES and policy not in STYLES:
         raise AgentError(f"unknown agent {policy!r}; valid: {', '.join(agent_names())}")
     if plus and not (generator in ("lm", "template") or (generator.startswith("lm:") and len(generator) > 3)):
         raise AgentError(f"unknown generator {generator!r} in {text!r}; valid: {', '.join(GENERATORS)}")
     style = policy if policy in STYLES else None
-    return AgentSpec(text.strip(), ADVERSARY_POLICY if style else policy, generator or default_generator, style)
+    return AgentSpec(text, ADVERSARY_POLICY if style else policy, generator or default_generator, style)
 
 
 def parse_specs(texts: list[str], default_generator: str = DEFAULT_GENERATOR) -> list[AgentSpec]:

@@ -16,9 +16,10 @@ import re
 import signal
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from dialogue.agents import AgentSide, Generators, make_agent, parse_spec
 from dialogue.chat_view import describe_scenario, explain, line_of, outcome_text
@@ -32,13 +33,15 @@ from dialogue.session import principal_of
 from dialogue.text_session import Move, Side, TextSession
 from parser.acts import Act, Intent, Role, other_role
 from strategy.policies import POLICIES
-from strategy.principal import DEFAULT_TURN_LIMIT
+from strategy.principal import CENT, DEFAULT_TURN_LIMIT
 
 MAX_CHARS = 1000
 """A message longer than this is cut (the parser reads at most 2,000 characters anyway)."""
 MAX_OFFER_FACTOR = 10
 """A formal offer above this many times the listing price is refused as a typo (a seller agent would take
 $1e308): the parser already reads no price over 4 times the listing as one (parser/rules.py)."""
+ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|O[ -~]|[@-Z\\-_])")
+"""Terminal escape sequences (colours, bracketed paste's markers, window titles): their text is not typed words."""
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd]")
 HELP = """Type what you want to say in plain English. Commands:
   /offer N   make a formal offer of $N (the agent may accept: that is the deal)
@@ -54,6 +57,27 @@ PERSON_MOVES = {"offer": "(you offer {price})", "accept": "(you accept)", "rejec
 
 class ChatError(ValueError):
     """Bad input to `haggler chat` (one clear line)."""
+
+
+class Hangup(Exception):
+    """SIGTERM or SIGHUP (the terminal closed): the dialogue ends where it is, its transcript saved."""
+
+
+@contextmanager
+def ending_on_signals() -> Iterator[None]:
+    """Within the block, SIGTERM and SIGHUP raise Hangup (in the main thread; elsewhere they keep their handlers)."""
+    def hang_up(signum: int, frame: object) -> None:
+        raise Hangup(signal.Signals(signum).name)
+
+    try:
+        before = {s: signal.signal(s, hang_up) for s in (signal.SIGTERM, signal.SIGHUP)}
+    except ValueError:  # not the main thread
+        before = {}
+    try:
+        yield
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
 
 
 @dataclass
@@ -85,16 +109,18 @@ def default_agent() -> str:
 
 def clean(line: str) -> str:
     """A typed line as a message: no control characters or undecodable bytes, spaces collapsed, cut to MAX_CHARS."""
-    text = " ".join(CONTROL.sub(" ", line).split())
+    text = " ".join(CONTROL.sub(" ", ESCAPES.sub(" ", line)).split())
     return text[:MAX_CHARS]
 
 
 def read_price(text: str) -> float | None:
+    """A price typed after /offer: a number of dollars, a cent or more ($ and thousands' commas allowed)."""
+    text = text.replace("$", "").replace(",", "").strip()
     try:
-        price = float(text.replace("$", "").replace(",", "").strip())
+        price = float(text) if "_" not in text else math.nan
     except ValueError:
         return None
-    return price if math.isfinite(price) and price > 0 else None
+    return price if math.isfinite(price) and price >= CENT else None
 
 
 class PersonSide(Side):
@@ -291,6 +317,8 @@ def run_chat(config: ChatConfig, ask: Callable[[str], str] = read_line, say: Cal
     if config.delegate:
         assert against is not None
         delegate = make_agent(spec, person_role, scenario, generators, key, config.turn_limit, DelegateSide)
+        if not config.auto_approve:
+            setup_terminal()
         delegate.approve = ask_approval(ask, say, config.auto_approve)  # type: ignore[attr-defined]
         sides[person_role] = delegate
         sides[agent_role] = make_agent(against, agent_role, scenario, generators, key, config.turn_limit)
@@ -330,7 +358,8 @@ def run_chat(config: ChatConfig, ask: Callable[[str], str] = read_line, say: Cal
     first = agent_role if not config.delegate else random.Random(key).choice((person_role, agent_role))
     session = TextSession(scenario, sides, first, config.turn_limit, f"chat-{config.seed}-{int(time.time())}",
                           on_event, clock=lambda turn: time.time())
-    session_dialogue = play(session, say)
+    with ending_on_signals():
+        session_dialogue = play(session, say)
     save(session_dialogue, path)
     say(outcome_text(session_dialogue, names))
     say(f"transcript: {path}")
@@ -338,12 +367,14 @@ def run_chat(config: ChatConfig, ask: Callable[[str], str] = read_line, say: Cal
 
 
 def play(session: TextSession, say: Callable[[str], None]) -> Dialogue:
-    """Plays to the end, each agent's act rendered by its own generator; Ctrl-C ends the dialogue where it is."""
+    """Plays to the end, each agent's act rendered by its own generator. Ctrl-C, SIGTERM, SIGHUP and an output
+    closed under it end the dialogue where it is."""
     try:
         while (request := session.advance()) is not None:
             side = session.sides[session.talk.to_move]
             session.deliver(side.generator.render([request])[0])  # type: ignore[attr-defined]
-    except KeyboardInterrupt:
-        say("\n(interrupted: the dialogue ends here)")
+    except (KeyboardInterrupt, Hangup, BrokenPipeError) as e:
         session.stop()
+        if not isinstance(e, BrokenPipeError):
+            say(f"\n({'interrupted' if isinstance(e, KeyboardInterrupt) else e}: the dialogue ends here)")
     return session.dialogue()

@@ -10,7 +10,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
-from dialogue.corpus import CorpusError
+from dialogue.corpus import LARGEST, CorpusError
+from strategy.principal import CENT
 
 
 def whole_number(least: int) -> Callable[[str], int]:
@@ -36,6 +37,13 @@ def positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive number, not {text!r}")
+    return value
+
+
+def price(text: str) -> float:
+    value = positive_float(text)
+    if not CENT <= value <= LARGEST:
+        raise argparse.ArgumentTypeError(f"must be a price from {CENT} to {LARGEST:.0e}, not {text!r}")
     return value
 
 
@@ -85,6 +93,7 @@ def cmd_tournament(args: argparse.Namespace) -> None:
     from dialogue.agents import AgentError
     from dialogue.text_tournament import TextTournamentConfig, run_text_tournament
     from dialogue.tournament import TournamentConfig, TournamentError, run_tournament
+    from dialogue.workers import WorkerDied
 
     check_output(args.out, "--out", directory=True)
     config = TournamentConfig(args.agents, args.scenarios, args.n, args.out, args.repeats, args.workers,
@@ -93,7 +102,7 @@ def cmd_tournament(args: argparse.Namespace) -> None:
         config = TextTournamentConfig(**vars(config), generator=args.generator, batch=args.batch)
     try:
         results, table = run_text_tournament(config) if args.mode == "text" else run_tournament(config)
-    except (AgentError, TournamentError) as e:
+    except (AgentError, TournamentError, WorkerDied) as e:
         sys.exit(f"haggler: {e}")
     except KeyboardInterrupt:
         print(f"\nhaggler: interrupted; the dialogues played so far are kept in {args.out}/dialogues.jsonl: "
@@ -147,8 +156,8 @@ def add_chat_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--demo", action="store_true", help="no person: --against plays your side, and it is printed")
     p.add_argument("--delegate", action="store_true", help="your agent (--agent) bargains for you against --against")
     p.add_argument("--against", default="rule", metavar="SPEC", help="the other agent in --demo/--delegate (rule)")
-    p.add_argument("--target", type=positive_float, metavar="PRICE", help="your target price (with --walk-away)")
-    p.add_argument("--walk-away", type=positive_float, metavar="PRICE", help="your walk-away price (with --target)")
+    p.add_argument("--target", type=price, metavar="PRICE", help="your target price (with --walk-away)")
+    p.add_argument("--walk-away", type=price, metavar="PRICE", help="your walk-away price (with --target)")
     p.add_argument("--auto-approve", action="store_true", help="--delegate: approve every deal without asking")
     p.set_defaults(func=cmd_chat)
 

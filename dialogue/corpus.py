@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -15,6 +16,10 @@ from parser.acts import Act, Intent, Role
 
 SELLER_WALK_AWAY_FRACTION = 0.7
 """Default seller walk-away: below 0.7 × the listing price (DESIGN.md)."""
+
+
+LARGEST = 1e12
+"""The largest number a dialogue file may hold: prices are handled in whole cents, exact in a float up to 2**53."""
 
 
 ACTIONS = ("message", "offer", "accept", "reject", "quit", "None")
@@ -35,6 +40,8 @@ _TYPE_NAMES = {dict: "a dict", list: "a list", str: "a string", type(None): "nul
 def _describe(value: Any) -> str:
     if isinstance(value, (dict, list)):
         return _TYPE_NAMES[type(value)]
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10 ** 30:
+        return "an integer over 1e30"
     return "null" if value is None else repr(value) if len(repr(value)) <= 30 else f"a {type(value).__name__}"
 
 
@@ -45,18 +52,38 @@ def _name(where: str, key: str) -> str:
 def _check(value: Any, types: type | tuple[type, ...], where: str, key: str = "") -> Any:
     """`value` if it is one of `types`, else a ShapeError naming the field `where.key`."""
     if isinstance(value, types):
+        if isinstance(value, str) and not value.isascii():
+            try:
+                value.encode()
+            except UnicodeEncodeError:
+                raise ShapeError(f"{_name(where, key)} holds a lone surrogate (\\ud800 to \\udfff)") from None
         return value
     want = " or ".join(_TYPE_NAMES[t] for t in (types if isinstance(types, tuple) else (types,)))
     raise ShapeError(f"{_name(where, key)} must be {want}, not {_describe(value)}")
 
 
 def _number(value: Any, where: str, key: str, optional: bool = False) -> Any:
-    """`value` if it is a finite number (or null when `optional`), else a ShapeError naming the field."""
+    """`value` if it is a number of at most LARGEST in size (or null when `optional`), else a ShapeError naming
+    the field."""
     if value is None and optional:
         return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            size = abs(float(value))
+        except OverflowError:  # an integer past a float's range
+            size = 2 * LARGEST
+        if size <= LARGEST:
+            return value
+        if math.isfinite(size):
+            raise ShapeError(f"{_name(where, key)} must be at most {LARGEST:.0e} in size, not {_describe(value)}")
     raise ShapeError(f"{_name(where, key)} must be a number{' or null' if optional else ''}, not {_describe(value)}")
+
+
+def _positive(value: Any, where: str, key: str, optional: bool = False) -> Any:
+    """A price: `_number`, above 0."""
+    if _number(value, where, key, optional) is not None and value <= 0:
+        raise ShapeError(f"{_name(where, key)} must be above 0, not {value}")
+    return value
 
 
 def _key(d: dict, key: str, where: str, parent: str = "") -> Any:
@@ -80,9 +107,7 @@ class Item:
         desc = _check(d.get("Description"), (str, list, type(None)), where, "Description") or []
         for n, line in enumerate(desc if isinstance(desc, list) else []):
             _check(line, str, where, f"Description[{n}]")
-        price = _number(_key(d, "Price", where), where, "Price")
-        if price <= 0:
-            raise ShapeError(f"{where}.Price must be above 0, not {price}")
+        price = _positive(_key(d, "Price", where), where, "Price")
         return cls(_check(d.get("Title"), (str, type(None)), where, "Title") or "",
                    _check(d.get("Category"), (str, type(None)), where, "Category") or "",
                    price, [desc] if isinstance(desc, str) else list(desc), rest)
@@ -117,8 +142,8 @@ class KB:
         if role not in ("buyer", "seller"):
             raise ShapeError(f"{where}.personal.Role must be buyer or seller, not {p['Role']!r}")
         rest = {k: v for k, v in p.items() if k not in ("Role", "Target", "Bottomline")}
-        target = _number(_key(p, "Target", where, "personal"), where, "personal.Target")
-        bottomline = _number(p.get("Bottomline"), where, "personal.Bottomline", optional=True)
+        target = _positive(_key(p, "Target", where, "personal"), where, "personal.Target")
+        bottomline = _positive(p.get("Bottomline"), where, "personal.Bottomline", optional=True)
         item = Item.from_dict(_key(d, "item", where), f"{where}.item")
         return cls(role, target, item, bottomline, rest)  # type: ignore[arg-type]
 
@@ -155,7 +180,8 @@ class Scenario:
                for n, kb in enumerate(_check(_key(d, "kbs", where), list, where, "kbs"))]
         if len(kbs) != 2 or {kb.role for kb in kbs} != {"buyer", "seller"}:
             raise ShapeError(f"{where}.kbs must hold one buyer and one seller")
-        return cls(kbs, d.get("uuid", ""), {k: v for k, v in d.items() if k not in ("kbs", "uuid")})
+        uuid = _check(d.get("uuid"), (str, type(None)), where, "uuid") or ""
+        return cls(kbs, uuid, {k: v for k, v in d.items() if k not in ("kbs", "uuid")})
 
     def to_dict(self) -> dict:
         return {**self.extra, "uuid": self.uuid, "kbs": [kb.to_dict() for kb in self.kbs]}
@@ -265,7 +291,7 @@ class Dialogue:
         if "scenario" not in d:
             raise ShapeError("not a CraigslistBargain dialogue (missing key 'scenario')")
         events = _check(d.get("events"), (list, type(None)), "events") or []
-        return cls(d.get("uuid", ""), Scenario.from_dict(d["scenario"]),
+        return cls(_check(d.get("uuid"), (str, type(None)), "uuid") or "", Scenario.from_dict(d["scenario"]),
                    [Event.from_dict(e, f"events[{n}]") for n, e in enumerate(events)],
                    Outcome.from_dict(d.get("outcome")), _check(d.get("agents"), (dict, type(None)), "agents") or {},
                    {k: v for k, v in d.items() if k not in cls.FIELDS})
@@ -280,11 +306,19 @@ def _json_msg(e: json.JSONDecodeError) -> str:
     return e.msg.removesuffix(" at")  # "Unterminated string starting at": the position follows
 
 
+TOO_LONG = f"a number of over {sys.get_int_max_str_digits()} digits"
+
+
+def check_file(path: Path) -> None:
+    """A CorpusError unless `path` is a regular file."""
+    if not path.is_file():
+        what = "is a directory" if path.is_dir() else "not a regular file" if path.exists() else "no such file"
+        raise CorpusError(f"{path}: {what}")
+
+
 def _read_json(path: Path) -> Any:
     try:
-        if not path.is_file():
-            what = "is a directory" if path.is_dir() else "not a regular file" if path.exists() else "no such file"
-            raise CorpusError(f"{path}: {what}")
+        check_file(path)
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as e:
         raise CorpusError(f"{path}: cannot read: {(e.strerror or str(e)).lower()}") from None
@@ -298,6 +332,8 @@ def _read_json(path: Path) -> Any:
                     raise CorpusError(f"{path}:{n}: not valid JSON ({_json_msg(e)} at column {e.colno})") from None
                 except RecursionError:
                     raise CorpusError(f"{path}:{n}: JSON nested too deeply to read") from None
+                except ValueError:
+                    raise CorpusError(f"{path}:{n}: not valid JSON here ({TOO_LONG})") from None
         return rows
     try:
         return json.loads(text)
@@ -305,6 +341,8 @@ def _read_json(path: Path) -> Any:
         raise CorpusError(f"{path}: not valid JSON ({_json_msg(e)} at line {e.lineno} column {e.colno})") from None
     except RecursionError:
         raise CorpusError(f"{path}: JSON nested too deeply to read") from None
+    except ValueError:  # the only other: an integer too long to convert
+        raise CorpusError(f"{path}: not valid JSON here ({TOO_LONG})") from None
 
 
 def load_dialogues(path: str | Path) -> list[Dialogue]:

@@ -1,7 +1,8 @@
 """Delegate mode (`haggler chat --delegate`): an agent bargains for the person, who approves any deal.
 
 The person is the principal (their target and walk-away price); before the agent commits to a deal, a
-formal offer or an acceptance, the person is asked, and a refusal sends the agent back to the table.
+formal offer or an acceptance, the person is asked, and a refusal sends the agent back to the table. At the end
+of input, with no one there to approve a deal, the agent walks away.
 """
 from __future__ import annotations
 
@@ -30,7 +31,12 @@ class DelegateSide(AgentSide):
             refused = Act(Intent.COUNTER_NOPRICE)
         else:
             return move
-        if self.approve(question):
+        try:
+            approved = self.approve(question)
+        except EOFError:  # no one is there to approve anything
+            move.audit["override"] = "end of input: the person is gone"
+            return Move(Act(Intent.QUIT), move.audit)
+        if approved:
             move.audit["approved"] = "by the person"
             return move
         move.audit["override"] = f"the person refused: {act}"
@@ -44,8 +50,11 @@ def ask_approval(ask: Callable[[str], str], say: Callable[[str], None], auto: bo
             return True
         try:
             answer = ask(f"{question}. Approve? [y/N] ")
-        except (KeyboardInterrupt, EOFError):
+        except KeyboardInterrupt:
             say("")
             return False
+        except EOFError:
+            say("\n(end of input: your agent walks away)")
+            raise
         return answer.strip().lower() in ("y", "yes")
     return approve

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from dialogue.corpus import Dialogue, Scenario
 from dialogue.scoring import SideScore, score_dialogue
+from parser.acts import ROLES
 
 
 def encode_scenarios(scenarios: list[Scenario]) -> list[str]:
@@ -57,11 +58,13 @@ def hold_lock(directory: Path) -> int:
     return fd
 
 
-def read_finished(path: Path, expected: set[str]) -> tuple[set[str], list[SideScore]]:
-    """The games already in a dialogues file and their scores.
+def read_finished(path: Path, expected: dict[str, tuple[str, str]]) -> tuple[set[str], list[SideScore]]:
+    """The games already in a dialogues file and their scores; `expected` maps each game's uuid to its
+    (buyer, seller).
 
     Keeps every whole, valid, expected line once; if anything else is there (a line cut off by a
-    kill, a duplicate) the file is rewritten with only the kept lines.
+    kill, a duplicate, a game whose players are not the expected ones) the file is rewritten with
+    only the kept lines.
     """
     if not path.exists():
         return set(), []
@@ -75,15 +78,17 @@ def read_finished(path: Path, expected: set[str]) -> tuple[set[str], list[SideSc
             continue
         try:
             dialogue = Dialogue.from_dict(json.loads(line))
-        except (ValueError, KeyError, TypeError, AttributeError):
+            line_scores = score_dialogue(dialogue)
+        except (ValueError, KeyError, TypeError, AttributeError, OverflowError):
             clean = False
             continue
-        if dialogue.uuid not in expected or dialogue.uuid in done:
+        players = {(s.role, s.agent) for s in line_scores}
+        if dialogue.uuid in done or players != set(zip(ROLES, expected.get(dialogue.uuid, ()))):
             clean = False
             continue
         done.add(dialogue.uuid)
         kept.append(line)
-        scores.extend(score_dialogue(dialogue))
+        scores.extend(line_scores)
     if not clean:
         write_whole(path, b"".join(line + b"\n" for line in kept))
     return done, scores

@@ -213,6 +213,8 @@ def bargains_row_dialogue(row: dict) -> dict:
 
 def _hf_examples(source: str) -> list[dict[str, Any]]:
     """A dataset saved with save_to_disk, or a Hugging Face dataset id the user has cached."""
+    if not Path(source).exists() and (Path(source).suffix or source.startswith((".", "/", "~"))):
+        raise CorpusError(f"{source}: no such file or directory")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a dataset id is read from the local cache, never downloaded
     import datasets
 
@@ -224,7 +226,12 @@ def _hf_examples(source: str) -> list[dict[str, Any]]:
         data = data["train"] if "train" in data else next(iter(data.values()))
     columns = set(data.column_names)
     if {"prompt", "target"} <= columns:
-        return [{"prompt": r["prompt"], "target": r["target"], "act": r.get("act", "")} for r in data]
+        rows = [{"prompt": r["prompt"], "target": r["target"], "act": r.get("act", "")} for r in data]
+        bad = next((i for i, r in enumerate(rows) if not all(isinstance(r[k], str) for k in ("prompt", "target"))),
+                   None)
+        if bad is not None:
+            raise CorpusError(f"{source}: row {bad}: prompt and target must be strings")
+        return rows
     if {"scenario", "events"} <= columns:
         return examples(dialogues_from(data, source, "row"))
     if {"agent_info", "agent_turn", "utterance", "items"} <= columns:

@@ -73,6 +73,9 @@ def threads_for_lm() -> Iterator[None]:
         torch.set_num_threads(before)
 
 
+ADAPTER_WEIGHTS = ("adapter_model.safetensors", "adapter_model.bin")
+
+
 def is_adapter(path: str | Path) -> bool:
     return (Path(path) / "adapter_config.json").is_file()
 
@@ -85,8 +88,16 @@ def check_adapter(path: str | Path) -> None:
         settings = json.loads((Path(path) / "adapter_config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
         raise ModelError(f"{Path(path) / 'adapter_config.json'}: cannot read it ({e})") from None
-    if not isinstance(settings, dict):
-        raise ModelError(f"{Path(path) / 'adapter_config.json'}: not an adapter's settings (a JSON object)")
+    if not isinstance(settings, dict) or not isinstance(settings.get("peft_type"), str):
+        raise ModelError(f"{Path(path) / 'adapter_config.json'}: not an adapter's settings (a JSON object with "
+                         f"peft_type)")
+    from peft import PeftType
+
+    if settings["peft_type"] not in {t.value for t in PeftType}:
+        raise ModelError(f"{Path(path) / 'adapter_config.json'}: peft_type {settings['peft_type']!r} is not an "
+                         f"adapter type peft knows, such as LORA")
+    if not any((Path(path) / name).is_file() for name in ADAPTER_WEIGHTS):
+        raise ModelError(f"{path}: no adapter weights in it ({' or '.join(ADAPTER_WEIGHTS)})")
 
 
 def bundled_gguf() -> Path:
@@ -146,10 +157,12 @@ def convert_gguf(gguf: Path) -> Path:
 
 def load_errors() -> tuple[type[Exception], ...]:
     """What transformers raises for a model it cannot read: a missing or unreadable file, a file of another kind, a
-    config whose fields have the wrong types (huggingface_hub checks them)."""
+    config whose fields have the wrong types (huggingface_hub checks them), a GGUF file cut short."""
+    import struct
+
     from huggingface_hub.errors import StrictDataclassError
 
-    return OSError, ValueError, StrictDataclassError
+    return OSError, ValueError, StrictDataclassError, struct.error
 
 
 def first_line_of(error: Exception) -> str:
@@ -190,10 +203,13 @@ def torch_dtype(dtype: str) -> Any:
 def with_adapter(model: Any, adapter: str | Path, base: str | Path, trainable: bool = False) -> Any:
     """The model with a LoRA adapter on it (peft), or a ModelError where the adapter was made for another model."""
     from peft import PeftModel
+    from safetensors import SafetensorError
 
     try:
         return PeftModel.from_pretrained(model, str(adapter), is_trainable=trainable)
-    except (RuntimeError, ValueError, KeyError) as e:
+    except (RuntimeError, ValueError, KeyError, TypeError, OSError, SafetensorError) as e:
+        if isinstance(e, (TypeError, OSError, SafetensorError)):  # a file cut short, a setting of the wrong type
+            raise ModelError(f"{adapter}: cannot load this adapter ({first_line_of(e)})") from None
         detail = next((line.strip() for line in str(e).splitlines() if "size mismatch" in line), first_line_of(e))
         raise ModelError(f"{adapter}: this adapter does not fit the base model {base} ({detail}); give the base "
                          f"model it was trained on, or --adapter none") from None

@@ -19,20 +19,21 @@ def gold_label(metadata: dict | None, label_map: str = "acts") -> tuple[str, flo
         try:
             intent = Intent(name)
         except ValueError:
-            valid = ", ".join(i.value for i in Intent)
-            raise CorpusError(f"unknown intent label {name!r}; valid: {valid} (or LUIS names, read with "
-                              f"eval-parser --map luis)") from None
+            names = [i.value for i in Intent] + (list(LUIS_TO_INTENT) if label_map == "luis" else [])
+            raise CorpusError(f"unknown intent label {name!r}; valid: {', '.join(dict.fromkeys(names))}") from None
     price = metadata.get("price")
     return intent.value, (float(price) if price is not None else None)
 
 
-def gold_label_in(path: str | Path, i: int, metadata: dict | None,
-                  label_map: str = "acts") -> tuple[str, float | None] | None:
-    """gold_label, its error naming the file and the dialogue."""
+def gold_label_in(path: str | Path, i: int, metadata: dict | None, label_map: str = "acts",
+                  option: str = "") -> tuple[str, float | None] | None:
+    """gold_label, its error naming the file and the dialogue (and `option`, the command's option that reads LUIS's
+    names, where the labels were read as haggler's)."""
     try:
         return gold_label(metadata, label_map)
     except CorpusError as e:
-        raise CorpusError(f"{path}: dialogue {i}: {e}") from None
+        hint = f" (or LUIS's names, read with {option} luis)" if option and label_map != "luis" else ""
+        raise CorpusError(f"{path}: dialogue {i}: {e}{hint}") from None
 
 
 def price_matches(gold: float | None, pred: float | None) -> bool:
@@ -67,7 +68,7 @@ def labelled_pairs(path: str | Path, label_map: str = "acts") -> list[tuple]:
     pairs = []
     for i, d in enumerate(load_dialogues(path)):
         for event, act in zip(d.events, dialogue_acts(d)):
-            gold = gold_label_in(path, i, event.metadata, label_map) if event.is_message else None
+            gold = gold_label_in(path, i, event.metadata, label_map, "--map") if event.is_message else None
             if gold is not None and act is not None:
                 pairs.append((gold, (act.intent.value, act.price)))
     if not pairs:
@@ -87,8 +88,8 @@ def label_pairs_against(path: str | Path, other: str | Path, label_map: str = "a
         theirs = [e for e in match.events if e.is_message]
         ours = [e for e in d.events if e.is_message]
         for mine, their in zip(ours, theirs):
-            gold = gold_label_in(path, i, mine.metadata, label_map)
-            label = gold_label_in(other, j, their.metadata, other_map)
+            gold = gold_label_in(path, i, mine.metadata, label_map, "--map")
+            label = gold_label_in(other, j, their.metadata, other_map, "--against-map")
             if gold is not None and label is not None and mine.text == their.text:
                 pairs.append((gold, label))
     if not pairs:

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import random
 from pathlib import Path
 
-from dialogue.corpus import KB, CorpusError, Item, Scenario, _read_json, load_dialogues
+from dialogue.corpus import KB, LARGEST, CorpusError, Item, Scenario, _read_json, check_file, load_dialogues
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 BUILTIN_SCENARIOS = DATA_DIR / "scenarios.json"
@@ -35,7 +34,7 @@ def scenarios_from_listings(rows: list[dict], seed: int = 0, source: str = "list
         if not isinstance(row, dict):
             raise ValueError(f"listing {i} must be an object, not {type(row).__name__}")
         price = row.get("price")
-        if not isinstance(price, (int, float)) or not 0 < price < math.inf:
+        if not isinstance(price, (int, float)) or not 0 < price <= LARGEST:
             continue
         desc = row.get("description") or []
         desc = [desc] if isinstance(desc, str) else desc
@@ -82,9 +81,11 @@ def load_scenarios(source: str | Path, seed: int = 0) -> list[Scenario]:
     if source == "builtin":
         return [Scenario.from_dict(s) for s in json.loads(BUILTIN_SCENARIOS.read_text(encoding="utf-8"))]
     path = Path(source)
+    source_part, colon, index = source.rpartition(":")
+    if colon and not path.exists() and index.isdecimal() and (source_part == "builtin" or Path(source_part).is_file()):
+        raise CorpusError(f"{source}: a source here is a whole set of scenarios (builtin, or a file), without :{index}")
     if path.suffix == ".csv":
-        if not path.is_file():
-            raise CorpusError(f"{path}: no such file")
+        check_file(path)
         return scenarios_from_csv(path, seed)
     raw = _read_json(path)
     first = raw[0] if isinstance(raw, list) and raw else None
@@ -100,15 +101,15 @@ def load_scenarios(source: str | Path, seed: int = 0) -> list[Scenario]:
 
 def pick_scenario(spec: str, seed: int = 0) -> Scenario:
     """`builtin:3`, `path/to/file.json:3`, or a source alone (its first scenario)."""
-    source, _, index = spec.rpartition(":")
-    if not source or not (index.isdigit() or source == "builtin" or Path(source).is_file()):
+    source, colon, index = spec.rpartition(":")
+    if not colon or not (index.isdecimal() or source == "builtin" or Path(source).is_file()):
         source, index = spec, "0"
     if not source.strip():
         raise CorpusError("no scenario given: use builtin:N or FILE:N")
     scenarios = load_scenarios(source, seed)
     if not scenarios:
         raise CorpusError(f"{source}: no scenarios in it")
-    if not index.isdigit() or int(index) >= len(scenarios):
-        what = "index out of range" if index.lstrip("-").isdigit() else f"{index!r} is not a scenario's number"
+    if not index.isdecimal() or int(index) >= len(scenarios):
+        what = "index out of range" if index.lstrip("-").isdecimal() else f"{index!r} is not a scenario's number"
         raise CorpusError(f"{spec}: {what}; {source}:N takes N from 0 to {len(scenarios) - 1}")
     return scenarios[int(index)]

@@ -103,8 +103,9 @@ def check_output_dir(config: TournamentConfig) -> Path:
             raise TournamentError(f"{run_file}: cannot read the settings of the run there ({e})") from None
         if not isinstance(previous, dict):
             raise TournamentError(f"{run_file}: not the settings of a run (a JSON object)")
-        if previous != config.identity():
-            changed = ", ".join(k for k in config.identity() if previous.get(k) != config.identity()[k])
+        identity = config.identity()
+        if previous != identity:
+            changed = ", ".join(k for k in {**identity, **previous} if previous.get(k) != identity.get(k))
             raise TournamentError(f"{config.out}: --resume with different settings than the run there ({changed})")
     elif dialogues.exists() and dialogues.stat().st_size:
         if config.resume:
@@ -131,7 +132,7 @@ def open_run(config: TournamentConfig, games: list[Game]) -> Iterator[Run]:
     lock = hold_lock(config.out)
     try:
         path = check_output_dir(config)
-        done, scores = read_finished(path, {g.uuid for g in games})
+        done, scores = read_finished(path, {g.uuid: (g.buyer, g.seller) for g in games})
         fd = open_for_append(path)
         try:
             with tqdm(total=len(games), initial=len(done), unit="dialogue",

@@ -12,6 +12,10 @@ from dialogue.dialogue_log import encode_scenarios, transcript_line
 from dialogue.games import Game, play
 from dialogue.scoring import SideScore, score_dialogue
 
+class WorkerDied(RuntimeError):
+    """A worker process ended before its games did (killed, or a bug: its traceback is printed above)."""
+
+
 CHUNK = 32
 """Games a worker plays between reports of their scores to the parent."""
 
@@ -78,7 +82,8 @@ def play_in_processes(games: list[Game], world: World, fd: int, workers: int) ->
                 try:
                     scores = reader.recv()
                 except EOFError:
-                    raise RuntimeError("a tournament worker died; rerun with --resume") from None
+                    raise WorkerDied("a tournament worker died; the dialogues played so far are kept, and "
+                                     "--resume goes on from them") from None
                 if scores is None:
                     readers.remove(reader)
                 else:

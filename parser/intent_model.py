@@ -92,6 +92,8 @@ class IntentModel:
         if key not in self._context_scores:
             self._context_scores[key] = _sum([w for f in context_features(key) if (w := get(f)) is not None])
         rows = [w for f in word_features(tokens) if (w := get(f)) is not None]
+        if not rows:  # not one word it knows ("qwerty"): the context alone would guess, so the rules decide
+            return view.rule_intent
         if self._context_scores[key] is not None:
             rows.append(self._context_scores[key])
         scores = _sum(rows)

@@ -1,5 +1,6 @@
 """Bad arguments to `haggler`: one clear line, before any long work (run in-process through main(argv))."""
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -118,6 +119,8 @@ def test_train_parser_writes_the_parsers_own_model_by_default(tmp_path, monkeypa
     ["chat", "--demo", *TEMPLATES, "--transcript", "t.json", "--turn-limit", "0"],
     ["chat", "--demo", *TEMPLATES, "--transcript", "t.json", "--target", "nan", "--walk-away", "nan"],
     ["chat", "--demo", *TEMPLATES, "--transcript", "t.json", "--target", "inf", "--walk-away", "100"],
+    ["chat", "--delegate", *TEMPLATES[:4], "--transcript", "t.json", "--target", "2e12", "--walk-away", "3e12"],
+    ["chat", "--delegate", *TEMPLATES[:4], "--transcript", "t.json", "--target", "0.001", "--walk-away", "1"],
 ])
 def test_numbers_that_must_be_positive_and_finite(argv, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -225,3 +228,47 @@ def test_more_scenarios_than_the_source_holds_says_so(tmp_path, capsys):
 def test_cross_validation_needs_two_files(tmp_path):
     message = haggler_error("train", "parser", "--data", TEST_DATA / "gold-dev.json", "--cv", "--out", tmp_path / "m.json")
     assert "give two files or more" in message and not (tmp_path / "m.json").exists()
+
+
+def test_an_agent_name_with_spaces_is_unknown(tmp_path):
+    for mode in (["--mode", "text", "--generator", "template"], []):
+        message = haggler_error("tournament", *mode, "--agents", "rule", " rule", "--n", "1", "--out", tmp_path / "o")
+        assert "unknown agent ' rule'; valid: rule," in message and not (tmp_path / "o" / "run.json").exists()
+
+
+def test_one_scenario_where_a_source_is_wanted(tmp_path):
+    message = haggler_error("tournament", "--agents", "rule", "--scenarios", "builtin:3", "--out", tmp_path)
+    assert "a source here is a whole set of scenarios (builtin, or a file), without :3" in message
+
+
+def test_resuming_with_another_mode_names_it(tmp_path):
+    main(["tournament", "--mode", "text", "--generator", "template", "--agents", "rule", "--n", "1",
+          "--turn-limit", "2", "--out", str(tmp_path)])
+    message = haggler_error("tournament", "--agents", "rule", "--n", "1", "--turn-limit", "2", "--out", tmp_path,
+                            "--resume")
+    assert message.endswith("--resume with different settings than the run there (mode, generator)")
+
+
+def test_resume_drops_lines_that_are_not_the_games_it_expects(tmp_path, capsys):
+    argv = ["tournament", "--agents", "rule", "boulware", "--n", "1", "--out", str(tmp_path)]
+    main(argv)
+    log = tmp_path / "dialogues.jsonl"
+    lines = log.read_text().splitlines()
+    first = json.loads(lines[0])
+    bad_intent = json.loads(lines[1])
+    next(e for e in bad_intent["events"] if e["action"] == "message")["metadata"]["intent"] = "zzz"
+    log.write_text("\n".join([json.dumps({**first, "agents": {}}), json.dumps(bad_intent), *lines[2:]]) + "\n")
+    capsys.readouterr()
+    main([*argv, "--resume"])
+    assert sorted(log.read_text().splitlines()) == sorted(lines)  # the two edited games played again
+
+
+def test_a_worker_that_dies_is_one_line(tmp_path, monkeypatch):
+    import dialogue.workers
+
+    def dies(*args):
+        os._exit(1)
+
+    monkeypatch.setattr(dialogue.workers, "play_into", dies)
+    message = haggler_error("tournament", "--agents", "rule", "--n", "2", "--workers", "2", "--out", tmp_path)
+    assert "a tournament worker died" in message and "--resume goes on" in message

@@ -102,6 +102,38 @@ def test_walk_away_with_quit_and_with_ctrl_d(tmp_path):
     assert child.exitstatus == 0 and saved(transcript)["events"][-1]["action"] == "quit"
 
 
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGHUP"])
+def test_a_terminal_closed_or_a_kill_ends_the_dialogue_and_keeps_it(tmp_path, signal_name):
+    import signal
+
+    child, transcript = spawn(tmp_path)
+    child.expect(PROMPT)
+    child.sendline(b"hello there, is it still for sale?")
+    child.expect(PROMPT)
+    child.kill(getattr(signal, signal_name))
+    child.expect(pexpect.EOF)
+    d = saved(transcript)
+    assert d["ended"] == "stopped" and "hello there, is it still for sale?" in [e["data"] for e in d["events"]]
+
+
+def test_escape_sequences_and_odd_prices_are_not_words(tmp_path):
+    from dialogue.chat import clean, read_price
+
+    assert clean("\x1b[200~pasted text\x1b[201~") == "pasted text"  # bracketed paste: no price 201
+    assert clean("\x1b]0;250\x07hi \x1b[31mred\x1b[0m \x1bOA") == "hi red"
+    assert [read_price(t) for t in ("$1,200", "0.01", "1e-300", "0.009", "1_0", "abc")] == [
+        1200, 0.01, None, None, None, None]
+
+
+def test_delegate_reads_undecodable_bytes_where_stdin_is_strict(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "dialogue.cli", "chat", "--delegate", "--agent", "rule+template",
+                          "--against", "rule+template", "--transcript", str(tmp_path / "d.json")],
+                         cwd=ROOT, capture_output=True, timeout=60, input=b"\xff\xfe\ny\n" * 20,
+                         env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    assert run.returncode == 0, run.stderr.decode()
+    assert saved(tmp_path / "d.json")["ended"] in ("deal", "walk-away", "turn limit")
+
+
 def test_the_demo_plays_two_agents_and_prints_the_dialogue(tmp_path):
     run = subprocess.run([sys.executable, "-m", "dialogue.cli", "chat", "--demo", "--agent", "rule",
                           "--against", "liar", "--generator", "template", "--scenario", "builtin:1",
@@ -129,6 +161,19 @@ def test_delegate_asks_before_a_deal_and_a_refusal_sends_the_agent_back(tmp_path
     assert len(overrides) == 1
     assert d.outcome.reward == 1 and d.outcome.price <= 9500
     assert any(e.metadata.get("audit", {}).get("approved") for e in d.events if e.metadata)
+
+
+def test_delegate_walks_away_at_the_end_of_input(tmp_path):
+    def ask(prompt: str) -> str:
+        raise EOFError
+
+    out: list[str] = []
+    config = ChatConfig(agent="boulware+template", delegate=True, against="rule+template", target=8000,
+                        walk_away=9500, transcript=tmp_path / "d.json")
+    d = run_chat(config, ask=ask, say=out.append)
+    assert d.events[-1].action == "quit" and d.outcome.reward == 0
+    assert "(end of input: your agent walks away)" in "".join(out)
+    assert saved(tmp_path / "d.json")["ended"] == "walk-away"
 
 
 def test_delegate_auto_approve_from_the_command_line(tmp_path):

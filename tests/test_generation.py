@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -81,6 +83,12 @@ def test_saved_datasets_are_training_data(tmp_path):
 
     datasets.Dataset.from_list([{"prompt": "P", "target": "T"}]).save_to_disk(tmp_path / "pairs")
     assert load_examples([str(tmp_path / "pairs")]) == [{"prompt": "P", "target": "T", "act": ""}]
+    datasets.Dataset.from_list([{"prompt": "P", "target": "T"}, {"prompt": "P", "target": None}]).save_to_disk(
+        tmp_path / "none")
+    with pytest.raises(CorpusError, match="none: row 1: prompt and target must be strings"):
+        load_examples([str(tmp_path / "none")])
+    with pytest.raises(CorpusError, match="missing.csv: no such file or directory"):
+        load_examples([str(tmp_path / "missing.csv")])
     row = {"agent_info": {"Bottomline": ["None", "None"], "Role": ["buyer", "seller"], "Target": [120.0, 200.0]},
            "agent_turn": [0, 1, 0, 1, 0],
            "dialogue_acts": {"intent": ["intro", "init-price", "counter-price", "offer", "accept"],
@@ -647,6 +655,36 @@ def test_an_adapter_for_another_base_model_or_no_examples_is_one_clear_error(tmp
     (tmp_path / "empty.json").write_text("[]")
     with pytest.raises(ModelError, match="no examples to train on"):
         train_generator(TrainConfig(tmp_path / "b", str(base), [str(tmp_path / "empty.json")], max_steps=1))
+
+
+def test_a_broken_adapter_is_one_clear_error(tmp_path):
+    """Each broken part of an adapter directory is named, before any model loads where it can be."""
+    from dialogue.lm import DEFAULT_ADAPTER, ModelError, check_adapter, with_adapter
+
+    def broken(name: str, settings: dict | None = None, weights: bytes | None = None) -> Path:
+        path = shutil.copytree(DEFAULT_ADAPTER, tmp_path / name)
+        if settings is not None:
+            (path / "adapter_config.json").write_text(json.dumps(settings))
+        if weights is not None:
+            (path / "adapter_model.safetensors").write_bytes(weights)
+        return path
+
+    settings = json.loads((DEFAULT_ADAPTER / "adapter_config.json").read_text())
+    with pytest.raises(ModelError, match="not an adapter's settings"):
+        check_adapter(broken("untyped", {k: v for k, v in settings.items() if k != "peft_type"}))
+    with pytest.raises(ModelError, match="peft_type 'FOO' is not an adapter type peft knows"):
+        check_adapter(broken("foo", {**settings, "peft_type": "FOO"}))
+    no_weights = broken("no-weights")
+    (no_weights / "adapter_model.safetensors").unlink()
+    with pytest.raises(ModelError, match="no adapter weights in it"):
+        check_adapter(no_weights)
+    base = save_tiny_base(tmp_path / "base")
+    from transformers import AutoModelForCausalLM
+
+    for path in (broken("garbage", weights=b"\xff" * 100), broken("r-text", {**settings, "r": "x"})):
+        check_adapter(path)
+        with pytest.raises(ModelError, match="cannot load this adapter"):
+            with_adapter(AutoModelForCausalLM.from_pretrained(base), path, base)
 
 
 def test_a_missing_base_model_says_how_to_install_it(monkeypatch, tmp_path, capsys):

@@ -66,6 +66,17 @@ CASES = [
     (("scenario", "kbs", 1, "item", "Price"), None, "scenario.kbs[1].item.Price must be a number, not null"),
     (("scenario", "kbs", 0, "item", "Description"), 5,
      "scenario.kbs[0].item.Description must be a string or a list or null, not 5"),
+    (("scenario", "kbs", 1, "item", "Price"), 1e308, "scenario.kbs[1].item.Price must be at most 1e+12 in size, "
+                                                     "not 1e+308"),
+    (("scenario", "kbs", 1, "item", "Price"), 10 ** 400, "scenario.kbs[1].item.Price must be at most 1e+12 in size, "
+                                                         "not an integer over 1e30"),
+    (("scenario", "kbs", 0, "personal", "Target"), 0, "scenario.kbs[0].personal.Target must be above 0, not 0"),
+    (("scenario", "kbs", 0, "personal", "Bottomline"), -1,
+     "scenario.kbs[0].personal.Bottomline must be above 0, not -1"),
+    (("events", 1, "data", "price"), -1e20, "events[1].data.price must be at most 1e+12 in size, not -1e+20"),
+    (("events", 0, "data"), "hi \ud800", "events[0].data holds a lone surrogate (\\ud800 to \\udfff)"),
+    (("uuid",), ["C_1"], "uuid must be a string or null, not a list"),
+    (("scenario", "uuid"), 7, "scenario.uuid must be a string or null, not 7"),
 ]
 
 
@@ -124,6 +135,14 @@ def test_an_unreadable_file(tmp_path, monkeypatch):
     with pytest.raises(CorpusError) as e:
         load_dialogues(path)
     assert str(e.value) == f"{path}: cannot read: permission denied"
+
+
+def test_a_number_too_long_to_read(tmp_path):
+    for name in ("long.json", "long.jsonl"):
+        path = tmp_path / name
+        path.write_text('[{"uuid": ' + "9" * 5000 + "}]")
+        with pytest.raises(CorpusError, match=r"not valid JSON here \(a number of over \d+ digits\)"):
+            load_dialogues(path)
 
 
 @pytest.mark.parametrize("name, message", [

@@ -112,3 +112,12 @@ def test_maybe_is_not_agreement():
 def test_a_price_after_not_is_the_one_refused_only_after_another_price(text, price):
     """"X, not Y" refuses Y; "not" after anything else ("why not", "take it or not") leaves the price proposed."""
     assert acts_of(("buyer", "Would you take 1000?"), ("seller", text), listing=1400)[1].price == price
+
+
+@pytest.mark.parametrize("junk", ["qwerty", "asdf jkl", "zzz zzz zzz", "-5 dollars"])
+def test_words_the_intent_model_never_saw_are_not_agreement(junk):
+    """With no word it knows, the intent model would guess from the dialogue alone (after a counter: agree)."""
+    acts = acts_of(("seller", "I'm selling my bike for $380"), ("buyer", "Would you take 300?"),
+                   ("seller", "I can do 350"), ("buyer", "how about 320"), ("seller", junk), listing=380)
+    assert acts[-1].intent is not Intent.AGREE
+    assert acts_of(("buyer", "Would you take 300?"), ("seller", "sure"), listing=380)[1].intent is Intent.AGREE

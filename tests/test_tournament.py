@@ -96,7 +96,7 @@ def test_read_finished_keeps_each_game_once(tmp_path):
     line = json.dumps({"uuid": "g1", "scenario": json.loads((ROOT / "data" / "scenarios.json").read_text())[0],
                        "events": [], "outcome": {"reward": 0}, "agents": {"0": "rule", "1": "rule"}})
     path.write_text(line + "\n" + line + "\nnot json\n" + line[:30], encoding="utf-8")
-    done, scores = read_finished(path, {"g1", "g2"})
+    done, scores = read_finished(path, {"g1": ("rule", "rule"), "g2": ("rule", "boulware")})
     assert done == {"g1"} and len(scores) == 2
     assert path.read_text(encoding="utf-8") == line + "\n"
 

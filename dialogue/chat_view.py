@@ -28,7 +28,8 @@ def explain(audit: dict | None) -> str:
         lines.append(f"override: {audit['override']}")
     generator = audit.get("generator")
     if isinstance(generator, dict):
-        lines.append(f"said with: {generator.get('generator')} generator, {generator.get('tries')} tries, "
+        tries = f", after {generator['tries']} language-model tries" if generator.get("tries") else ""
+        lines.append(f"said with: {generator.get('generator')} generator{tries}, "
                      f"{'faithful' if generator.get('faithful') else 'NOT faithful'}")
     belief = audit.get("belief")
     if isinstance(belief, dict) and "partner_walk_away" in belief:

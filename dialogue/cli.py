@@ -147,7 +147,8 @@ def add_chat_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--agent", default="", metavar="SPEC",
                    help="POLICY[+lm|+lm:DIR|+template] (default planner, or rule where no planner is registered)")
     p.add_argument("--role", choices=["buyer", "seller"], help="your role (default buyer)")
-    p.add_argument("--scenario", metavar="SPEC", help="builtin:N or FILE:INDEX (default builtin:0)")
+    p.add_argument("--scenario", metavar="SPEC", help="builtin:N or FILE:INDEX (default builtin:0; with --target and "
+                   "--walk-away, the shipped listing whose price is nearest the walk-away price)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--turn-limit", type=positive_int, default=20, metavar="T")
     p.add_argument("--transcript", type=Path, metavar="FILE.json", help="where to save (default runs/chats/...)")
@@ -231,6 +232,7 @@ def cmd_train_rl(args: argparse.Namespace) -> None:
 
 def cmd_say(args: argparse.Namespace) -> None:
     from dialogue.generator import GeneratorError, make_generator, say_request
+    from parser.acts import Intent
 
     try:
         request = say_request(args.act, args.role, args.scenario, args.after)  # bad input fails before the model loads
@@ -242,7 +244,10 @@ def cmd_say(args: argparse.Namespace) -> None:
     if args.verbose:
         print(json.dumps(rendering.record, indent=1), file=sys.stderr)
     if not rendering.faithful:
-        print(f"haggler: warning: nothing said {request.act}; this text reads as {rendering.parsed}", file=sys.stderr)
+        answer = " (it answers a proposal: give one with --after)" if not args.after and request.act.intent in (
+            Intent.AGREE, Intent.DISAGREE) else ""
+        print(f"haggler: warning: nothing said {request.act}{answer}; this text reads as {rendering.parsed}",
+              file=sys.stderr)
 
 
 def cmd_eval_generator(args: argparse.Namespace) -> None:
@@ -398,7 +403,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--agents", nargs="+", required=True, metavar="NAME",
                    help="policy names, e.g. rule boulware tft (text mode: agent specs, see `haggler agents`)")
     p.add_argument("--scenarios", default="builtin", metavar="SRC",
-                   help="builtin (default), a CraigslistBargain dialogue file, or a listings file")
+                   help="builtin (default), a CraigslistBargain dialogue file, a listings file, or "
+                        "train-scenarios.csv")
     p.add_argument("--n", type=positive_int, default=40, metavar="N",
                    help="scenarios to play, the first N of SRC (default 40)")
     p.add_argument("--out", type=Path, required=True, metavar="DIR")

@@ -376,5 +376,8 @@ def dialogues_from(rows: Iterable[Any], source: str, unit: str,
 
 
 def dump_dialogues(dialogues: Iterable[Dialogue], path: str | Path) -> None:
-    Path(path).write_text(json.dumps([d.to_dict() for d in dialogues], ensure_ascii=False, indent=1) + "\n",
-                          encoding="utf-8")
+    try:
+        Path(path).write_text(json.dumps([d.to_dict() for d in dialogues], ensure_ascii=False, indent=1) + "\n",
+                              encoding="utf-8")
+    except OSError as e:
+        raise CorpusError(f"{path}: cannot write: {(e.strerror or str(e)).lower()}") from None

@@ -84,3 +84,12 @@ def test_the_belief_holds_for_any_listing_price():
         belief = Belief(Principal("buyer", 0.6 * listing, listing, listing), random.Random(0), 64, 0.05)
         mean, spread = belief.walk_away()
         assert 0 < mean < 10 * listing and 0 < spread < listing
+
+
+def test_the_planner_makes_an_agreement_to_its_price_formal():
+    """Insisting on the price the partner just agreed to, or conceding from it, only puts off the deal."""
+    agreed = state_after(SELLER, [(True, Act(Intent.PROPOSE, 100.0)), (False, Act(Intent.COUNTER, 80.0)),
+                                  (True, Act(Intent.COUNTER, 95.0)), (False, Act(Intent.AGREE, 95.0))])
+    decision = make_policy("planner", SELLER, random.Random(0)).decide(agreed)
+    assert decision.act == Act(Intent.OFFER, 95.0)
+    assert {c["act"] for c in decision.record["candidates"]} == {"offer(price=95)", "quit()"}

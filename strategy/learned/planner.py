@@ -19,7 +19,7 @@ from strategy.guard import Decision
 from strategy.learned.encoding import scaled, unscaled
 from strategy.learned.play import Game, Seat, partner_view, play_games
 from strategy.learned.policy import ModelPlayer
-from strategy.policies.base import ConcessionPolicy, price_act, round_price
+from strategy.policies.base import ConcessionPolicy, partner_agreed_to_me, price_act, round_price
 from strategy.principal import Principal
 from strategy.state import NegotiationState
 
@@ -110,6 +110,8 @@ class PlannerPolicy:
         p = self.principal
         if state.partner_offer is not None:
             return [Act(Intent.ACCEPT), Act(Intent.REJECT), Act(Intent.QUIT)]
+        if partner_agreed_to_me(state):  # my price said again, or a lower one, only puts off the deal it makes
+            return [Act(Intent.OFFER, state.my_price), Act(Intent.QUIT)]
         acts: list[Act] = []
         partner = state.partner_price
         if partner is not None and p.within_authority(partner):

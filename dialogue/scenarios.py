@@ -94,7 +94,7 @@ def load_scenarios(source: str | Path, seed: int = 0) -> list[Scenario]:
             return [Scenario.from_dict(s) for s in raw]
         except (KeyError, TypeError, ValueError) as e:
             raise CorpusError(f"{path}: not a list of scenarios ({e})") from None
-    if isinstance(first, dict) and "price" in first and "title" in first:
+    if isinstance(first, dict) and "price" in first and "scenario" not in first:  # a listing needs no title
         return listings_of(path, raw, seed)
     return [d.scenario for d in load_dialogues(path)]
 

@@ -8,7 +8,7 @@ import pytest
 from dialogue.cli import main
 from dialogue.corpus import CorpusError, load_dialogues
 from dialogue.parser_eval import evaluate_parser
-from dialogue.scenarios import pick_scenario
+from dialogue.scenarios import load_scenarios, pick_scenario
 
 
 def kb(role: str, target: float) -> dict:
@@ -155,6 +155,12 @@ def test_truncated_json_says_where(tmp_path, name, message):
     with pytest.raises(CorpusError) as e:
         load_dialogues(path)
     assert str(e.value) == message.format(path=path)
+
+
+def test_a_listing_without_a_title_is_still_a_listing(tmp_path):
+    path = tmp_path / "listings.json"
+    path.write_text(json.dumps([{"price": 100, "description": "A red bike"}, {"title": "Lamp", "price": 20}]))
+    assert [s.listing_price for s in load_scenarios(path)] == [100, 20]
 
 
 @pytest.mark.parametrize("name, content, message", [

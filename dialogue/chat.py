@@ -313,12 +313,12 @@ def run_chat(config: ChatConfig, ask: Callable[[str], str] = read_line, say: Cal
     path.parent.mkdir(parents=True, exist_ok=True)
     last_audit: dict = {}
 
+    if not config.demo and not (config.delegate and config.auto_approve):  # the person types: lines or approvals
+        setup_terminal()
     sides: dict[Role, Side] = {}
     if config.delegate:
         assert against is not None
         delegate = make_agent(spec, person_role, scenario, generators, key, config.turn_limit, DelegateSide)
-        if not config.auto_approve:
-            setup_terminal()
         delegate.approve = ask_approval(ask, say, config.auto_approve)  # type: ignore[attr-defined]
         sides[person_role] = delegate
         sides[agent_role] = make_agent(against, agent_role, scenario, generators, key, config.turn_limit)
@@ -333,7 +333,6 @@ def run_chat(config: ChatConfig, ask: Callable[[str], str] = read_line, say: Cal
         say(describe_scenario(scenario, person_role, f"{against.name} is"))
         say(describe_scenario(scenario, agent_role, f"{spec.name} is").split("\n")[-1])
     else:
-        setup_terminal()
         sides[agent_role] = make_agent(spec, agent_role, scenario, generators, key, config.turn_limit)
         sides[person_role] = PersonSide(person_role, scenario, ask, say, lambda: explain(last_audit))
         names = {scenario.agent_of(person_role): "you", scenario.agent_of(agent_role): f"agent {spec.name}"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import os
 import shutil
 import sys
 import time
@@ -89,6 +90,7 @@ def train_generator(config: TrainConfig) -> dict:
     from transformers import DataCollatorForSeq2Seq, Trainer, TrainingArguments, set_seed
 
     torch.set_num_threads(config.threads)
+    check_gpus_for_processes()
     set_seed(config.seed)
     tokenizer = load_tokenizer(config.base_model)
     rows = load_examples(config.data)
@@ -137,6 +139,8 @@ def train_generator(config: TrainConfig) -> dict:
         tokens = trainer.state.num_input_tokens_seen
         summary = {
             "train_examples": len(train_set), "eval_examples": len(eval_set), "processes": args.world_size,
+            "hardware": torch.cuda.get_device_name(args.device) if args.device.type == "cuda"
+            else f"{config.threads} CPU thread(s)",
             "steps": trainer.state.global_step,
             "epochs": round(trainer.state.epoch or 0, 3), "train_loss": round(result.training_loss, 4),
             "eval_loss": round(metrics["eval_loss"], 4) if "eval_loss" in metrics else None,
@@ -149,6 +153,18 @@ def train_generator(config: TrainConfig) -> dict:
         return summary
     finally:
         leave_process_group()
+
+
+def check_gpus_for_processes() -> None:
+    """Under a launch of several processes on a machine with GPUs, each process takes the GPU of its local rank:
+    more processes than GPUs is one clear error, before any data or model loads."""
+    import torch
+
+    processes = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
+    if torch.cuda.is_available() and processes > torch.cuda.device_count():
+        gpus = torch.cuda.device_count()
+        raise ModelError(f"{processes} processes on this machine, but it has {gpus} GPU(s): launch one process a GPU "
+                         f"(--nproc_per_node {gpus}), or train on the CPU with the GPUs hidden (CUDA_VISIBLE_DEVICES=)")
 
 
 def leave_process_group() -> None:
@@ -216,7 +232,7 @@ utterances over {config.max_target_tokens} tokens left out{other}.
 LoRA r={config.lora_r}, alpha={config.lora_alpha}, dropout={config.lora_dropout} on every linear layer of the base
 model ({config.base_model}); {summary['steps']} steps ({summary['epochs']} epochs), batch {config.batch_size} x
 {config.grad_accum} on each of {summary['processes']} process(es), learning rate {config.learning_rate} (cosine, {config.warmup_steps} warm-up steps), seed
-{config.seed}, bf16 {config.bf16}, {config.threads} CPU thread(s); {summary['train_seconds']} s at {summary['tokens_per_s']} tokens/s.{continued}
+{config.seed}, bf16 {config.bf16}, on {summary['hardware']}; {summary['train_seconds']} s at {summary['tokens_per_s']} tokens/s.{continued}
 
 ## Metrics
 - train loss {summary['train_loss']}

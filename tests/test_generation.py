@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
 import subprocess
 import sys
@@ -628,10 +629,11 @@ def test_the_training_runs_data_parallel_on_two_processes_and_the_main_one_alone
     r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
                         "-m", "dialogue.cli", "train", "generator", "--base-model", str(base), "--data", str(SAMPLE),
                         "--out", str(out), "--max-steps", "4", "--eval-examples", "2", "--batch-size", "2"],
-                       capture_output=True, text=True, cwd=ROOT, timeout=300)
+                       capture_output=True, text=True, cwd=ROOT, timeout=300,
+                       env={**os.environ, "CUDA_VISIBLE_DEVICES": ""})  # on the CPU, also where a GPU is
     assert r.returncode == 0, r.stderr[-2000:]
     summary = json.loads(r.stdout)  # one summary: the second process prints nothing
-    assert summary["processes"] == 2 and summary["steps"] == 4
+    assert summary["processes"] == 2 and summary["steps"] == 4 and summary["hardware"] == "1 CPU thread(s)"
     batches = math.ceil(math.ceil(summary["train_examples"] / 2) / 2)  # of 2 examples, on each process's half
     assert summary["epochs"] == pytest.approx(4 / batches, abs=0.01)
     assert "on each of 2 process(es)" in (out / "README.md").read_text()
@@ -639,6 +641,23 @@ def test_the_training_runs_data_parallel_on_two_processes_and_the_main_one_alone
 
     weights = load_file(out / "adapter_model.safetensors")
     assert any(name.endswith("lora_B.weight") and w.abs().max() > 0 for name, w in weights.items())  # trained
+
+
+def test_more_processes_than_gpus_is_one_clear_error(monkeypatch):
+    """Each process trains on the GPU of its local rank: two processes on a one-GPU machine (an H200) failed. The
+    GPUs are faked here, where there are none."""
+    import torch
+
+    from dialogue.lm import ModelError
+    from dialogue.train_generator import check_gpus_for_processes
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", "1")
+    check_gpus_for_processes()
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", "2")
+    with pytest.raises(ModelError, match=r"2 processes on this machine, but it has 1 GPU\(s\): .*--nproc_per_node 1"):
+        check_gpus_for_processes()
 
 
 def test_an_adapter_for_another_base_model_or_no_examples_is_one_clear_error(tmp_path):

@@ -22,6 +22,14 @@ LARGEST = 1e12
 """The largest number a dialogue file may hold: prices are handled in whole cents, exact in a float up to 2**53."""
 
 
+CRAIGSLIST = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "craigslist"
+"""CraigslistBargain, beside the checkout: ../shared/data/craigslist."""
+
+
+DEFAULT_DATA = "craigslist"
+"""The training data's name on the command line: `craigslist_training_dialogues()`."""
+
+
 ACTIONS = ("message", "offer", "accept", "reject", "quit", "None")
 """Event actions; "None" is the padding event luis-acts.json inserts before formal events."""
 
@@ -381,3 +389,18 @@ def dump_dialogues(dialogues: Iterable[Dialogue], path: str | Path) -> None:
                               encoding="utf-8")
     except OSError as e:
         raise CorpusError(f"{path}: cannot write: {(e.strerror or str(e)).lower()}") from None
+
+
+def craigslist_training_dialogues() -> list[Dialogue]:
+    """dev.json, and luis-acts.json's dialogues that are in neither dev.json nor test.json (never trained on)."""
+    dev = load_dialogues(CRAIGSLIST / "dev.json")
+    test = json.loads((CRAIGSLIST / "test.json").read_text(encoding="utf-8"))
+    held_out = {d.uuid for d in dev} | {d.get("uuid", "") for d in test}
+    return dev + [d for d in load_dialogues(CRAIGSLIST / "silver-acts" / "luis-acts.json") if d.uuid not in held_out]
+
+
+def training_file(source: str) -> str:
+    """The source, where it may be trained on: test.json is held out for evaluation."""
+    if Path(source).name == "test.json":
+        raise CorpusError(f"{source}: test.json is held out for evaluation; never train on it")
+    return source

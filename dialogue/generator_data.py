@@ -19,20 +19,18 @@ from typing import Any, Iterable, Iterator
 import jinja2
 
 from dialogue.annotate import dialogue_acts
-from dialogue.corpus import CorpusError, Dialogue, dialogues_from, load_dialogues
+from dialogue.corpus import (DEFAULT_DATA, CorpusError, Dialogue, craigslist_training_dialogues, dialogues_from,
+                             load_dialogues, training_file)
 from parser.acts import Act, Intent, Role
 from parser.prices import find_amounts
 from parser.rules import ActReader, same_price, stated_prices
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
-CRAIGSLIST = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "craigslist"
 PLACEHOLDER = "<price>"
 CONTEXT_TURNS = 2
 """Turns of context in the prompt: the last two (usually the partner's and our own before it)."""
 MAX_TURN_CHARS = 120
 MAX_TITLE_CHARS = 60
-DEFAULT_DATA = "craigslist"
-"""The default training data: dev.json and the dialogues of luis-acts.json that are in neither dev nor test."""
 FORMAL_TEXT = {Intent.OFFER: "(offers {price})", Intent.ACCEPT: "(accepts the offer)",
                Intent.REJECT: "(rejects the offer)", Intent.QUIT: "(quits)"}
 
@@ -159,30 +157,14 @@ def examples(dialogues: Iterable[Dialogue]) -> list[dict[str, Any]]:
     return [ex for d in dialogues for ex in dialogue_examples(d)]
 
 
-def default_dialogues() -> list[Dialogue]:
-    """dev.json, and luis-acts.json's dialogues that are in neither dev.json nor test.json (never trained on)."""
-    dev = load_dialogues(CRAIGSLIST / "dev.json")
-    held_out = {d.uuid for d in dev} | _uuids(CRAIGSLIST / "test.json")
-    luis = [d for d in load_dialogues(CRAIGSLIST / "silver-acts" / "luis-acts.json") if d.uuid not in held_out]
-    return dev + luis
-
-
-def _uuids(path: Path) -> set[str]:
-    import json
-
-    return {d.get("uuid", "") for d in json.loads(path.read_text(encoding="utf-8"))}
-
-
 def load_examples(sources: list[str]) -> list[dict[str, Any]]:
     """Examples from every source: `craigslist`, a dialogue file (.json/.jsonl), or a Hugging Face dataset."""
     out: list[dict[str, Any]] = []
     for source in sources:
         if source == DEFAULT_DATA:
-            out += examples(default_dialogues())
+            out += examples(craigslist_training_dialogues())
         elif Path(source).suffix in (".json", ".jsonl"):
-            if Path(source).name == "test.json":
-                raise CorpusError(f"{source}: test.json is held out for evaluation; never train on it")
-            out += examples(load_dialogues(source))
+            out += examples(load_dialogues(training_file(source)))
         else:
             out += _hf_examples(source)
     return out

@@ -14,15 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dialogue.annotate import dialogue_acts
-from dialogue.corpus import CorpusError, Dialogue, Scenario, load_dialogues
+from dialogue.corpus import (DEFAULT_DATA, CorpusError, Dialogue, Scenario, craigslist_training_dialogues,
+                             load_dialogues, training_file)
 from dialogue.session import principal_of
 from parser.acts import Act, other_role
 from strategy.learned.encoding import encode, label, legal
 from strategy.principal import DEFAULT_TURN_LIMIT
 from strategy.state import NegotiationState
 
-CRAIGSLIST = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "craigslist"
-DEFAULT_DATA = "craigslist"
 
 
 class TrainError(ValueError):
@@ -74,27 +73,16 @@ def examples_of(dialogues: list[Dialogue], turn_limit: int = DEFAULT_TURN_LIMIT)
     return out
 
 
-def default_dialogues() -> list[Dialogue]:
-    """dev.json, and luis-acts.json's dialogues in neither dev.json nor test.json."""
-    dev = load_dialogues(CRAIGSLIST / "dev.json")
-    held_out = {d.uuid for d in dev} | {d.get("uuid", "") for d in
-                                         json.loads((CRAIGSLIST / "test.json").read_text(encoding="utf-8"))}
-    luis = [d for d in load_dialogues(CRAIGSLIST / "silver-acts" / "luis-acts.json") if d.uuid not in held_out]
-    return dev + luis
-
-
 def load_training_dialogues(sources: list[str]) -> list[Dialogue]:
     """Dialogues from `craigslist` or dialogue files (.json, .jsonl); never test.json."""
     out: list[Dialogue] = []
     for source in sources:
         if source == DEFAULT_DATA:
-            out += default_dialogues()
+            out += craigslist_training_dialogues()
             continue
-        if Path(source).name == "test.json":
-            raise CorpusError(f"{source}: test.json is held out for evaluation; never train on it")
         if Path(source).suffix not in (".json", ".jsonl"):
             raise CorpusError(f"{source}: expected `craigslist` or a dialogue file (.json, .jsonl)")
-        out += load_dialogues(source)
+        out += load_dialogues(training_file(source))
     if not out:
         raise CorpusError(f"{' '.join(sources)}: no dialogues")
     return out

@@ -19,7 +19,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dialogue.generator_data import CONTEXT_TURNS, DEFAULT_DATA, load_examples, split
+from dialogue.corpus import DEFAULT_DATA
+from dialogue.generator_data import CONTEXT_TURNS, load_examples, split
 from dialogue.lm import (DEFAULT_BASE_MODEL, ModelError, check_adapter, load_tokenizer, offline,
                          resolve_base_model, with_adapter)
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from dialogue.corpus import load_dialogues
-from dialogue.policy_data import DEFAULT_DATA, Examples, TrainError, examples_of, load_training_dialogues, split_dialogues
+from dialogue.corpus import DEFAULT_DATA, load_dialogues
+from dialogue.policy_data import Examples, TrainError, examples_of, load_training_dialogues, split_dialogues
 from dialogue.policy_games import play_against, summary
 from strategy.learned.encoding import MOVES
 from strategy.learned.model import ActModel, ModelConfig, save_model

@@ -19,7 +19,8 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from dialogue.policy_data import DEFAULT_DATA, TrainError, training_scenarios
+from dialogue.corpus import DEFAULT_DATA
+from dialogue.policy_data import TrainError, training_scenarios
 from dialogue.policy_games import Opponent, Played, play_against, summary
 from dialogue.train_policy import write_card
 from strategy.learned.model import CheckpointError, load_model, save_model

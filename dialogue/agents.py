@@ -17,12 +17,13 @@ from dataclasses import dataclass, replace
 from dialogue.corpus import Scenario
 from dialogue.generator import PROPOSALS, Generator, GeneratorError, Rendering, Request, make_generator
 from dialogue.manipulation import STYLES, dress
-from dialogue.session import principal_of
+from dialogue.games import negotiator_for
 from dialogue.text_session import Move, Side
 from parser.acts import Act, Intent, Role
 from parser.rules import same_price
 from strategy.negotiator import Negotiator
-from strategy.policies import POLICIES, make_policy
+from strategy.policies import POLICIES
+from strategy.principal import DEFAULT_TURN_LIMIT
 
 GENERATORS = ("lm", "lm:DIR", "template")
 DEFAULT_GENERATOR = "lm"
@@ -144,13 +145,11 @@ class AgentSide(Side):
 
 
 def make_agent(spec: AgentSpec, role: Role, scenario: Scenario, generators: Generators, key: str,
-               turn_limit: int | None = None, side: type[AgentSide] | None = None) -> AgentSide:
-    """The agent for one side of one dialogue; `key` seeds its policy (`KEY:ROLE`, as act-level games do)."""
-    kb = scenario.kb(role)
-    principal = principal_of(kb) if turn_limit is None else principal_of(kb, turn_limit)
-    policy = make_policy(spec.policy, principal, random.Random(f"{key}:{role}"))
-    return (side or AgentSide)(spec, role, scenario, Negotiator(spec.name, principal, policy),
-                               generators.get(spec.generator), random.Random(f"{key}:{role}:words"))
+               turn_limit: int = DEFAULT_TURN_LIMIT, side: type[AgentSide] | None = None) -> AgentSide:
+    """The agent for one side of one dialogue; `key` seeds its policy as act-level games do (`game_key`)."""
+    negotiator = negotiator_for(spec.name, spec.policy, role, scenario, key, turn_limit)
+    return (side or AgentSide)(spec, role, scenario, negotiator, generators.get(spec.generator),
+                               random.Random(f"{key}:{role}:words"))
 
 
 ABOUT = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dialogue.corpus import Dialogue, Event, Scenario
 from dialogue.generator_data import write_price
 from dialogue.scoring import score_dialogue
-from parser.acts import Act, Intent, Role
+from parser.acts import Role
 
 
 def explain(audit: dict | None) -> str:
@@ -72,10 +72,9 @@ def describe_scenario(scenario: Scenario, role: Role, who: str = "You are") -> s
 
 
 def line_of(event: Event, role: Role, name: str, show_act: bool) -> str:
-    meta = event.metadata or {}
     who = f"{role} ({name})"
     if event.action == "message":
-        act = f"   [{Act(Intent(meta['intent']), meta.get('price'))}]" if show_act and meta.get("intent") else ""
+        act = f"   [{event.act}]" if show_act and event.act is not None else ""
         return f"{who}: {event.text}{act}"
     if event.action == "offer":
         return f"{who}: (offers {write_price(event.offer_price or 0)})"

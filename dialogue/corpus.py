@@ -226,7 +226,7 @@ class Event:
         if self.action == "message":
             if not self.metadata or not self.metadata.get("intent"):
                 return None
-            return Act(Intent(self.metadata["intent"]), self.metadata.get("price"))
+            return Act.from_metadata(self.metadata)
         if self.action == "offer":
             return Act(Intent.OFFER, self.offer_price or 0.0)
         if self.action == "None":

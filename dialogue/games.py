@@ -11,7 +11,7 @@ from itertools import combinations_with_replacement
 
 from dialogue.corpus import Dialogue, Scenario
 from dialogue.session import principal_of, run_session
-from parser.acts import ROLES
+from parser.acts import ROLES, Role
 from strategy.negotiator import Negotiator
 from strategy.policies import make_policy
 from strategy.principal import DEFAULT_TURN_LIMIT
@@ -41,11 +41,24 @@ def schedule(agents: list[str], n_scenarios: int, repeats: int) -> list[Game]:
     return games
 
 
+def game_key(game: Game, seed: int) -> str:
+    """What seeds a game, whoever plays it: its first speaker (`first_speaker`) and each side's policy (`KEY:ROLE`)."""
+    return f"{seed}:{game.scenario}:{game.repeat}"
+
+
+def first_speaker(key: str) -> Role:
+    return random.Random(key).choice(ROLES)
+
+
+def negotiator_for(name: str, policy: str, role: Role, scenario: Scenario, key: str,
+                   turn_limit: int = DEFAULT_TURN_LIMIT) -> Negotiator:
+    """A side's negotiator: its principal from the scenario, its policy's random stream seeded by `KEY:ROLE`."""
+    principal = principal_of(scenario.kb(role), turn_limit)
+    return Negotiator(name, principal, make_policy(policy, principal, random.Random(f"{key}:{role}")))
+
+
 def play(game: Game, scenario: Scenario, seed: int, turn_limit: int = DEFAULT_TURN_LIMIT) -> Dialogue:
-    key = f"{seed}:{game.scenario}:{game.repeat}"
-    first = random.Random(key).choice(ROLES)
-    parties = {}
-    for role, name in (("buyer", game.buyer), ("seller", game.seller)):
-        principal = principal_of(scenario.kb(role), turn_limit)
-        parties[role] = Negotiator(name, principal, make_policy(name, principal, random.Random(f"{key}:{role}")))
-    return run_session(scenario, parties, first, turn_limit, game.uuid)  # type: ignore[arg-type]
+    key = game_key(game, seed)
+    parties = {role: negotiator_for(name, name, role, scenario, key, turn_limit)
+               for role, name in (("buyer", game.buyer), ("seller", game.seller))}
+    return run_session(scenario, parties, first_speaker(key), turn_limit, game.uuid)  # type: ignore[arg-type]

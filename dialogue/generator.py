@@ -229,14 +229,10 @@ def make_generator(kind: str = "lm", base_model: str = "smollm2", adapter: str |
         return TemplateGenerator(seed)
     if kind != "lm":
         raise GeneratorError(f"unknown generator {kind!r}; valid: lm, template")
-    from dialogue.lm import DEFAULT_ADAPTER, ModelError, load_model
+    from dialogue.lm import ModelError, adapter_path, load_model
 
-    if adapter == "default":
-        adapter = DEFAULT_ADAPTER
-    elif adapter in (None, "none"):
-        adapter = None
     try:
-        model, tokenizer = load_model(base_model, adapter, dtype=dtype)
+        model, tokenizer = load_model(base_model, adapter_path(adapter), dtype=dtype)
     except ModelError as e:
         raise GeneratorError(str(e)) from None
     return LMGenerator(model, tokenizer, sampling or Sampling(seed=seed))

@@ -153,6 +153,13 @@ def dialogue_examples(dialogue: Dialogue) -> Iterator[dict[str, Any]]:
                    "other_price": states_other_price(text, act, context.listing_price)}
 
 
+def encode_pair(tokenizer: Any, prompt: str, target: str) -> tuple[list[int], list[int]]:
+    """The prompt's tokens, and the target's after it (a space before, the end-of-turn token after): how the generator
+    is trained on an example, and how eval-generator scores a message."""
+    return (tokenizer(prompt, add_special_tokens=False)["input_ids"],
+            tokenizer(" " + target, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id])
+
+
 def examples(dialogues: Iterable[Dialogue]) -> list[dict[str, Any]]:
     return [ex for d in dialogues for ex in dialogue_examples(d)]
 

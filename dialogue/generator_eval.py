@@ -22,7 +22,7 @@ from tqdm import tqdm
 from dialogue.corpus import load_dialogues
 from dialogue.decoding import Sampling, stream_seed
 from dialogue.generator import GeneratorError, LMGenerator, Request
-from dialogue.generator_data import dialogue_contexts, render_prompt
+from dialogue.generator_data import dialogue_contexts, encode_pair, render_prompt
 
 
 def sample_requests(path: Path, limit: int | None, seed: int) -> list[tuple[Request, str]]:
@@ -47,9 +47,8 @@ def perplexity(model: Any, tokenizer: Any, pairs: list[tuple[str, str]], batch_s
     for start in tqdm(range(0, len(pairs), batch_size), desc=desc, unit="batch", disable=None if desc else True):
         rows = []
         for prompt, target in pairs[start:start + batch_size]:
-            p = tokenizer(prompt, add_special_tokens=False)["input_ids"]
-            t = tokenizer(" " + target, add_special_tokens=False)["input_ids"]
-            rows.append((p + t + [tokenizer.eos_token_id], len(p)))
+            p, t = encode_pair(tokenizer, prompt, target)
+            rows.append((p + t, len(p)))
         width = max(len(ids) for ids, _ in rows)
         ids = torch.tensor([r + [tokenizer.pad_token_id] * (width - len(r)) for r, _ in rows])
         mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r, _ in rows])
@@ -74,9 +73,9 @@ def evaluate_generator(data: Path, limit: int | None = 500, base_model: str = "s
                        adapter: str | Path | None = "default", seed: int = 0, batch_size: int = 1,
                        dtype: str = "auto") -> dict:
     """Perplexities in float32; renderings with the model in `dtype`, as the generator runs it."""
-    from dialogue.lm import DEFAULT_ADAPTER, ModelError, check_adapter, load_model, torch_dtype
+    from dialogue.lm import ModelError, adapter_path, check_adapter, load_model, torch_dtype
 
-    adapter = DEFAULT_ADAPTER if adapter == "default" else (None if adapter == "none" else adapter)
+    adapter = adapter_path(adapter)
     if adapter is not None:
         try:
             check_adapter(adapter)  # before the base model's pass, not after it

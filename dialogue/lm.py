@@ -76,6 +76,13 @@ def threads_for_lm() -> Iterator[None]:
 ADAPTER_WEIGHTS = ("adapter_model.safetensors", "adapter_model.bin")
 
 
+def adapter_path(spec: str | Path | None) -> str | Path | None:
+    """An --adapter value as a path: `default` is the shipped adapter, `none` (or None) no adapter."""
+    if spec == "default":
+        return DEFAULT_ADAPTER
+    return None if spec in (None, "none") else spec
+
+
 def is_adapter(path: str | Path) -> bool:
     return (Path(path) / "adapter_config.json").is_file()
 

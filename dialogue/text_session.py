@@ -20,7 +20,7 @@ from dialogue.corpus import Dialogue, Event, Scenario
 from dialogue.generator import Rendering, Request, says
 from dialogue.generator_data import Context, Turn
 from dialogue.session import event_of, outcome_of
-from parser.acts import Act, Intent, Role, other_role
+from parser.acts import Act, Role, other_role
 from parser.rules import ActReader
 from strategy.principal import DEFAULT_TURN_LIMIT
 from strategy.protocol import Talk
@@ -189,4 +189,4 @@ def read_right(event: Event) -> bool | None:
     if event.action != "message" or not meta.get("intent") or not isinstance(meta.get("read"), dict):
         return None
     read = meta["read"]
-    return same_act(Act(Intent(read["intent"]), read.get("price")), Act(Intent(meta["intent"]), meta.get("price")))
+    return same_act(Act.from_metadata(read), Act.from_metadata(meta))

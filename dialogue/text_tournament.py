@@ -11,7 +11,6 @@ manipulation table.
 from __future__ import annotations
 
 import os
-import random
 from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Iterator
@@ -19,14 +18,13 @@ from typing import Callable, Iterator
 from dialogue.agents import AgentError, AgentSpec, Generators, make_agent, parse_specs
 from dialogue.corpus import Dialogue, Scenario
 from dialogue.dialogue_log import encode_scenarios, transcript_line
-from dialogue.games import Game, schedule
+from dialogue.games import Game, first_speaker, game_key, schedule
 from dialogue.generator import Generator
 from dialogue.results import leaderboard, summarize
 from dialogue.scoring import SideScore, score_dialogue
 from dialogue.text_results import add_text_results, format_text_results
 from dialogue.text_session import TextSession
 from dialogue.tournament import Tournament, TournamentConfig, TournamentError, first_scenarios, open_run, save_results
-from parser.acts import ROLES
 
 DEFAULT_BATCH = 32
 
@@ -64,11 +62,10 @@ def load_text_tournament(config: TextTournamentConfig) -> tuple[Tournament, dict
 def start_game(game: Game, scenario: Scenario, specs: dict[str, AgentSpec], generators: Generators,
                seed: int, turn_limit: int) -> TextSession:
     """A game's text session, seeded as act-level games are (dialogue/games.py), so both modes play alike."""
-    key = f"{seed}:{game.scenario}:{game.repeat}"
-    first = random.Random(key).choice(ROLES)
+    key = game_key(game, seed)
     sides = {role: make_agent(specs[name], role, scenario, generators, key, turn_limit)
              for role, name in (("buyer", game.buyer), ("seller", game.seller))}
-    return TextSession(scenario, sides, first, turn_limit, game.uuid)  # type: ignore[arg-type]
+    return TextSession(scenario, sides, first_speaker(key), turn_limit, game.uuid)  # type: ignore[arg-type]
 
 
 def play_games(games: list[Game], start: Callable[[Game], TextSession], batch: int) -> Iterator[Dialogue]:

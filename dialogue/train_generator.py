@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from dialogue.corpus import DEFAULT_DATA
-from dialogue.generator_data import CONTEXT_TURNS, load_examples, split
+from dialogue.generator_data import CONTEXT_TURNS, encode_pair, load_examples, split
 from dialogue.lm import (DEFAULT_BASE_MODEL, ModelError, check_adapter, load_tokenizer, offline,
                          resolve_base_model, with_adapter)
 
@@ -59,8 +59,7 @@ def tokenize(rows: list[dict], tokenizer: Any, max_target_tokens: int) -> list[d
     """input_ids = prompt + " " + target + eos; labels only on the target and eos."""
     out = []
     for row in rows:
-        prompt = tokenizer(row["prompt"], add_special_tokens=False)["input_ids"]
-        target = tokenizer(" " + row["target"], add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+        prompt, target = encode_pair(tokenizer, row["prompt"], row["target"])
         if len(target) > max_target_tokens:
             continue
         out.append({"input_ids": prompt + target, "labels": [-100] * len(prompt) + target,

@@ -116,6 +116,11 @@ class Act:
     def to_metadata(self) -> dict:
         return {"intent": self.intent.value, "price": self.price}
 
+    @classmethod
+    def from_metadata(cls, metadata: dict) -> Act:
+        """The act `to_metadata` wrote (an intent name and a price, or None)."""
+        return cls(Intent(metadata["intent"]), metadata.get("price"))
+
 
 def format_price(price: float | None) -> str:
     if price is None:

@@ -225,7 +225,7 @@ def bench_text() -> dict:
     dialogues each way in turn (so a drift in the machine's speed moves both ways alike)."""
     from dialogue.agents import Generators
     from dialogue.generator import make_generator
-    from dialogue.lm import DEFAULT_ADAPTER
+    from dialogue.lm import DEFAULT_ADAPTER, is_adapter
     from dialogue.text_tournament import play_for_bench
 
     games, scenarios, specs = _text_games(["rule+template", "boulware+template"], 40, 2)
@@ -237,7 +237,7 @@ def bench_text() -> dict:
     figures: dict = {"text_dialogues_per_s_template": round(len(games) / best, 1)}
 
     generators = Generators()
-    shipped = (DEFAULT_ADAPTER / "adapter_config.json").is_file()
+    shipped = is_adapter(DEFAULT_ADAPTER)
     generators.loaded["lm"] = make_generator("lm", adapter="default" if shipped else None)
     games, scenarios, specs = _text_games(["rule+lm"], LM_DIALOGUES, 1)
     play_for_bench(games[:1], scenarios, specs, generators, batch=1, turn_limit=1)  # warm-up

@@ -3,23 +3,13 @@ from __future__ import annotations
 
 from dialogue.corpus import Dialogue
 from parser.acts import Act
-from parser.rules import ActReader
+from parser.rules import parse_dialogue
 
 
 def dialogue_acts(dialogue: Dialogue) -> list[Act | None]:
     """The act of every event in order: parsed for messages, the event itself for formal ones."""
-    reader = ActReader(dialogue.scenario.listing_price)
-    acts: list[Act | None] = []
-    for event in dialogue.events:
-        role = dialogue.role_of(event.agent)
-        if event.is_message:
-            acts.append(reader.read(role, event.text))
-        else:
-            act = event.act
-            if act is not None:
-                reader.observe(role, act)
-            acts.append(act)
-    return acts
+    return parse_dialogue([(dialogue.role_of(e.agent), e.text if e.is_message else e.act) for e in dialogue.events],
+                          dialogue.scenario.listing_price)
 
 
 def annotate_dialogue(dialogue: Dialogue) -> Dialogue:

@@ -23,7 +23,7 @@ from dialogue.corpus import (DEFAULT_DATA, CorpusError, Dialogue, craigslist_tra
                              load_dialogues, training_file)
 from parser.acts import Act, Intent, Role
 from parser.prices import find_amounts
-from parser.rules import ActReader, same_price, stated_prices
+from parser.rules import ActReader, parse_dialogue, same_price, stated_prices
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 PLACEHOLDER = "<price>"
@@ -81,11 +81,8 @@ class Context:
     def reader(self) -> ActReader:
         """A fresh parser that has read the turns so far (formal events observed)."""
         reader = ActReader(self.listing_price)
-        for turn in self.turns:
-            if turn.act is not None and turn.act.is_formal:
-                reader.observe(turn.role, turn.act)
-            else:
-                reader.read(turn.role, turn.text)
+        parse_dialogue([(t.role, t.act if t.act is not None and t.act.is_formal else t.text) for t in self.turns],
+                       self.listing_price, reader)
         return reader
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, field, replace
+from typing import Iterable
 
 from parser.acts import Act, Intent, Role, other_role
 from parser.intent_model import IntentModel, MessageView, shipped_model
@@ -250,16 +251,20 @@ class ActReader:
             c.deal_price = c.partner_price(role)
 
 
-def parse_dialogue(turns: list[tuple[Role, str | Act]], listing_price: float | None) -> list[Act]:
-    """Acts for a dialogue given as (role, text) for messages and (role, Act) for formal events."""
-    reader = ActReader(listing_price)
-    out = []
+def parse_dialogue(turns: Iterable[tuple[Role, str | Act | None]], listing_price: float | None,
+                   reader: ActReader | None = None) -> list[Act | None]:
+    """The act of each turn of a dialogue, read in order: (role, text) for a message is parsed, (role, Act) for a
+    formal event is observed and kept, (role, None) for an event that is neither is passed over. `reader`: one to
+    read with (it is then left having read them all), else a fresh one."""
+    reader = reader or ActReader(listing_price)
+    out: list[Act | None] = []
     for role, turn in turns:
-        if isinstance(turn, Act):
-            reader.observe(role, turn)
-            out.append(turn)
-        else:
+        if isinstance(turn, str):
             out.append(reader.read(role, turn))
+            continue
+        if turn is not None:
+            reader.observe(role, turn)
+        out.append(turn)
     return out
 
 

@@ -100,17 +100,11 @@ def run_text_tournament(config: TextTournamentConfig, generators: Generators | N
     generators = generators or Generators(config.seed)
     for generator in sorted({s.generator for s in specs.values()}):
         generators.get(generator)  # a missing adapter fails here, before the run directory is written
-    scenario_json = encode_scenarios(tournament.scenarios)
-
-    def start(game: Game) -> TextSession:
-        return start_game(game, tournament.scenarios[game.scenario], specs, generators, config.seed,
-                          config.turn_limit)
-
     with open_run(config, tournament.games) as run:
-        scenario_of = {g.uuid: g.scenario for g in run.todo}
-        for dialogue in play_games(run.todo, start, config.batch):
-            os.write(run.fd, transcript_line(dialogue, scenario_json[scenario_of[dialogue.uuid]]))
-            run.scores.extend(score_dialogue(dialogue))
+        for line, scores in played_lines(run.todo, tournament.scenarios, specs, generators, config.batch,
+                                         config.seed, config.turn_limit):
+            os.write(run.fd, line)
+            run.scores.extend(scores)
             run.bar.update(1)
     results = summarize(config.agents, run.scores)
     add_text_results(results, run.path, specs)
@@ -118,14 +112,14 @@ def run_text_tournament(config: TextTournamentConfig, generators: Generators | N
     return results, leaderboard(config.agents, run.scores) + "\n\n" + format_text_results(results)
 
 
-def play_for_bench(games: list[Game], scenarios: list[Scenario], specs: dict[str, AgentSpec],
-                   generators: Generators, batch: int, seed: int = 0, turn_limit: int = 20) -> list[SideScore]:
-    """The tournament's own path without the files (the transcript's JSON line is still made): for scripts/bench.py."""
+def played_lines(games: list[Game], scenarios: list[Scenario], specs: dict[str, AgentSpec], generators: Generators,
+                 batch: int, seed: int, turn_limit: int) -> Iterator[tuple[bytes, list[SideScore]]]:
+    """Plays the games (`play_games`) and yields each dialogue's transcript line and scores as it ends."""
     scenario_json = encode_scenarios(scenarios)
     scenario_of = {g.uuid: g.scenario for g in games}
-    scores: list[SideScore] = []
-    for dialogue in play_games(games, lambda g: start_game(g, scenarios[g.scenario], specs, generators, seed,
-                                                           turn_limit), batch):
-        transcript_line(dialogue, scenario_json[scenario_of[dialogue.uuid]])
-        scores.extend(score_dialogue(dialogue))
-    return scores
+
+    def start(game: Game) -> TextSession:
+        return start_game(game, scenarios[game.scenario], specs, generators, seed, turn_limit)
+
+    for dialogue in play_games(games, start, batch):
+        yield transcript_line(dialogue, scenario_json[scenario_of[dialogue.uuid]]), score_dialogue(dialogue)

@@ -226,13 +226,17 @@ def bench_text() -> dict:
     from dialogue.agents import Generators
     from dialogue.generator import make_generator
     from dialogue.lm import DEFAULT_ADAPTER, is_adapter
-    from dialogue.text_tournament import play_for_bench
+    from dialogue.text_tournament import played_lines
+
+    def play(games, scenarios, specs, generators, batch: int, turn_limit: int = 20) -> None:
+        for _ in played_lines(games, scenarios, specs, generators, batch, seed=0, turn_limit=turn_limit):
+            pass  # the tournament's own path, without its files
 
     games, scenarios, specs = _text_games(["rule+template", "boulware+template"], 40, 2)
     best = float("inf")
     for _ in range(3):
         start = time.perf_counter()
-        play_for_bench(games, scenarios, specs, Generators(), batch=32)
+        play(games, scenarios, specs, Generators(), batch=32)
         best = min(best, time.perf_counter() - start)
     figures: dict = {"text_dialogues_per_s_template": round(len(games) / best, 1)}
 
@@ -240,12 +244,12 @@ def bench_text() -> dict:
     shipped = is_adapter(DEFAULT_ADAPTER)
     generators.loaded["lm"] = make_generator("lm", adapter="default" if shipped else None)
     games, scenarios, specs = _text_games(["rule+lm"], LM_DIALOGUES, 1)
-    play_for_bench(games[:1], scenarios, specs, generators, batch=1, turn_limit=1)  # warm-up
+    play(games[:1], scenarios, specs, generators, batch=1, turn_limit=1)  # warm-up
     seconds = {"batched": 0.0, "unbatched": 0.0}
     for k in range(0, len(games), 8):
         for name, batch in (("batched", 8), ("unbatched", 1)):
             start = time.perf_counter()
-            play_for_bench(games[k:k + 8], scenarios, specs, generators, batch=batch, turn_limit=LM_TURNS)
+            play(games[k:k + 8], scenarios, specs, generators, batch=batch, turn_limit=LM_TURNS)
             seconds[name] += time.perf_counter() - start
     for name, total in seconds.items():
         figures[f"text_dialogues_per_s_lm_{name}"] = round(len(games) / total, 3)

@@ -18,13 +18,14 @@ from typing import Callable, Iterator
 from dialogue.agents import AgentError, AgentSpec, Generators, make_agent, parse_specs
 from dialogue.corpus import Dialogue, Scenario
 from dialogue.dialogue_log import encode_scenarios, transcript_line
-from dialogue.games import Game, first_speaker, game_key, schedule
+from dialogue.games import Game, first_speaker, game_key
 from dialogue.generator import Generator
 from dialogue.results import leaderboard, summarize
 from dialogue.scoring import SideScore, score_dialogue
 from dialogue.text_results import add_text_results, format_text_results
 from dialogue.text_session import TextSession
-from dialogue.tournament import Tournament, TournamentConfig, TournamentError, first_scenarios, open_run, save_results
+from dialogue.tournament import (Tournament, TournamentConfig, TournamentError, check_agent_list, open_run, planned,
+                                 save_results)
 
 DEFAULT_BATCH = 32
 
@@ -41,10 +42,7 @@ class TextTournamentConfig(TournamentConfig):
 
 
 def load_text_tournament(config: TextTournamentConfig) -> tuple[Tournament, dict[str, AgentSpec]]:
-    if not config.agents:
-        raise TournamentError("no agents given")
-    if len(set(config.agents)) != len(config.agents):
-        raise TournamentError(f"an agent is listed twice: {' '.join(config.agents)}")
+    check_agent_list(config.agents)
     try:
         specs = parse_specs(config.agents, config.generator)
     except AgentError as e:
@@ -54,9 +52,7 @@ def load_text_tournament(config: TextTournamentConfig) -> tuple[Tournament, dict
                               "drop --workers (see --batch)")
     if config.n < 1 or config.repeats < 1 or config.batch < 1 or config.turn_limit < 1:
         raise TournamentError("--n, --repeats, --batch and the turn limit must be at least 1")
-    scenarios = first_scenarios(config.scenarios, config.n, config.seed)
-    tournament = Tournament(config, scenarios, schedule(config.agents, len(scenarios), config.repeats))
-    return tournament, {s.name: s for s in specs}
+    return planned(config), {s.name: s for s in specs}
 
 
 def start_game(game: Game, scenario: Scenario, specs: dict[str, AgentSpec], generators: Generators,

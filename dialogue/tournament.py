@@ -61,11 +61,21 @@ class Tournament:
     games: list[Game]
 
 
-def load_tournament(config: TournamentConfig) -> Tournament:
-    if not config.agents:
+def check_agent_list(agents: list[str]) -> None:
+    if not agents:
         raise TournamentError("no agents given")
-    if len(set(config.agents)) != len(config.agents):
-        raise TournamentError(f"an agent is listed twice: {' '.join(config.agents)}")
+    if len(set(agents)) != len(agents):
+        raise TournamentError(f"an agent is listed twice: {' '.join(agents)}")
+
+
+def planned(config: TournamentConfig) -> Tournament:
+    """The config's scenarios and every game on them (`schedule`)."""
+    scenarios = first_scenarios(config.scenarios, config.n, config.seed)
+    return Tournament(config, scenarios, schedule(config.agents, len(scenarios), config.repeats))
+
+
+def load_tournament(config: TournamentConfig) -> Tournament:
+    check_agent_list(config.agents)
     try:
         check_policy_names(config.agents)
     except UnknownPolicy as e:
@@ -74,8 +84,7 @@ def load_tournament(config: TournamentConfig) -> Tournament:
         raise TournamentError(f"{e}{hint}") from None
     if config.n < 1 or config.repeats < 1 or config.workers < 1 or config.turn_limit < 1:
         raise TournamentError("--n, --repeats, --workers and the turn limit must be at least 1")
-    scenarios = first_scenarios(config.scenarios, config.n, config.seed)
-    return Tournament(config, scenarios, schedule(config.agents, len(scenarios), config.repeats))
+    return planned(config)
 
 
 def first_scenarios(source: str, n: int, seed: int) -> list[Scenario]:

@@ -10,8 +10,9 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
-from dialogue.corpus import LARGEST, CorpusError
-from strategy.principal import CENT
+from dialogue.corpus import DEFAULT_DATA, LARGEST, CorpusError
+from dialogue.lm import DEFAULT_BASE_MODEL
+from strategy.principal import CENT, DEFAULT_TURN_LIMIT
 
 
 def whole_number(least: int) -> Callable[[str], int]:
@@ -150,7 +151,7 @@ def add_chat_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--scenario", metavar="SPEC", help="builtin:N or FILE:INDEX (default builtin:0; with --target and "
                    "--walk-away, the shipped listing whose price is nearest the walk-away price)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--turn-limit", type=positive_int, default=20, metavar="T")
+    p.add_argument("--turn-limit", type=positive_int, default=DEFAULT_TURN_LIMIT, metavar="T")
     p.add_argument("--transcript", type=Path, metavar="FILE.json", help="where to save (default runs/chats/...)")
     p.add_argument("--generator", choices=["lm", "template"], default="lm",
                    help="the generator of agents named without one (default lm: the fine-tuned model)")
@@ -273,9 +274,9 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
                                       "and writes the adapter and its model card to OUT. On several processes: "
                                       "torchrun --nproc_per_node N -m dialogue.cli train generator ... (or "
                                       "accelerate launch --multi_gpu -m dialogue.cli train generator ...).")
-    p.add_argument("--base-model", default="smollm2", metavar="M",
+    p.add_argument("--base-model", default=DEFAULT_BASE_MODEL, metavar="M",
                    help="smollm2 (the bundled GGUF, default), a .gguf file, a local model directory or a HF model id")
-    p.add_argument("--data", nargs="+", default=["craigslist"], metavar="SRC",
+    p.add_argument("--data", nargs="+", default=[DEFAULT_DATA], metavar="SRC",
                    help="craigslist (dev.json + luis-acts.json, default), dialogue files (.json/.jsonl: "
                         "haggler transcripts too) or Hugging Face datasets (id or saved directory: prompt/target "
                         "rows, dialogue rows, or craigslist_bargains rows)")
@@ -312,7 +313,7 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
                           description="Trains the act policy (next intent and price from the dialogue so far and "
                                       "the principal) on the parsed acts of dialogues; writes the checkpoint "
                                       "(config.json, weights.pt) and its card (README.md) to OUT.")
-    p.add_argument("--data", nargs="+", default=["craigslist"], metavar="SRC",
+    p.add_argument("--data", nargs="+", default=[DEFAULT_DATA], metavar="SRC",
                    help="craigslist (dev.json + luis-acts.json, default) or dialogue files (.json, .jsonl: "
                         "haggler transcripts too)")
     p.add_argument("--out", type=Path, required=True, metavar="DIR")
@@ -332,7 +333,7 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reward", default="utility", metavar="R", help="utility (default), fairness or length")
     p.add_argument("--opponent", default="sl", metavar="O", help="sl (default) or rule")
     p.add_argument("--out", type=Path, required=True, metavar="DIR")
-    p.add_argument("--data", nargs="+", default=["craigslist"], metavar="SRC", help="where the scenarios come from")
+    p.add_argument("--data", nargs="+", default=[DEFAULT_DATA], metavar="SRC", help="where the scenarios come from")
     p.add_argument("--episodes", type=positive_int, default=20_000)
     p.add_argument("--batch-size", type=positive_int, default=200, metavar="N", help="games per update")
     p.add_argument("--lr", type=positive_float, default=5e-4)
@@ -342,7 +343,8 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
 
 def add_generator_commands(sub: argparse._SubParsersAction) -> None:
     def model_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--base-model", default="smollm2", metavar="M", help="the base model (default smollm2)")
+        p.add_argument("--base-model", default=DEFAULT_BASE_MODEL, metavar="M",
+                       help="the base model (default %(default)s)")
         p.add_argument("--adapter", default="default", metavar="DIR",
                        help="a LoRA adapter directory; default: the shipped data/generator_lora; none: the base model")
         p.add_argument("--seed", type=int, default=0)
@@ -412,7 +414,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=positive_int, default=1, metavar="W", help="processes to play in (default 1)")
     p.add_argument("--seed", type=int, default=0, metavar="S")
     p.add_argument("--resume", action="store_true", help="continue the run in DIR, playing only missing games")
-    p.add_argument("--turn-limit", type=positive_int, default=20, metavar="T", help="turns before no deal (default 20)")
+    p.add_argument("--turn-limit", type=positive_int, default=DEFAULT_TURN_LIMIT, metavar="T",
+                   help="turns before no deal (default %(default)s)")
     p.add_argument("--mode", choices=["acts", "text"], default="acts",
                    help="acts (default): agents exchange acts; text: they meet only through words")
     p.add_argument("--generator", choices=["lm", "template"], default="lm",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import random
-from dataclasses import dataclass
 from pathlib import Path
 
 from dialogue.annotate import dialogue_acts
@@ -19,6 +18,7 @@ from dialogue.corpus import (DEFAULT_DATA, CorpusError, Dialogue, Scenario, crai
 from dialogue.session import principal_of
 from parser.acts import Act, other_role
 from strategy.learned.encoding import encode, label, legal
+from strategy.learned.policy import Trace
 from strategy.principal import DEFAULT_TURN_LIMIT
 from strategy.state import NegotiationState
 
@@ -26,18 +26,6 @@ from strategy.state import NegotiationState
 
 class TrainError(ValueError):
     """A training run that cannot start: an unknown reward or opponent, a missing checkpoint."""
-
-
-@dataclass
-class Examples:
-    features: list[list[float]]
-    legal: list[list[bool]]
-    moves: list[int]
-    choices: list[int]
-    """The price choice, -1 where the move names no new price."""
-
-    def __len__(self) -> int:
-        return len(self.moves)
 
 
 def stand_in_act(text: str) -> Act | None:
@@ -53,8 +41,8 @@ def acts_of(dialogue: Dialogue) -> list[Act | None]:
     return [(stand_in_act(e.text) or a) if e.is_message else a for e, a in zip(dialogue.events, acts)]
 
 
-def examples_of(dialogues: list[Dialogue], turn_limit: int = DEFAULT_TURN_LIMIT) -> Examples:
-    out = Examples([], [], [], [])
+def examples_of(dialogues: list[Dialogue], turn_limit: int = DEFAULT_TURN_LIMIT) -> Trace:
+    out = Trace()
     for d in dialogues:
         states = {kb.role: NegotiationState(principal_of(kb, turn_limit)) for kb in d.scenario.kbs}
         for event, act in zip(d.events, acts_of(d)):

@@ -19,11 +19,11 @@ import torch
 from tqdm import tqdm
 
 from dialogue.corpus import DEFAULT_DATA, load_dialogues
-from dialogue.policy_data import Examples, TrainError, examples_of, load_training_dialogues, split_dialogues
+from dialogue.policy_data import TrainError, examples_of, load_training_dialogues, split_dialogues
 from dialogue.policy_games import play_against, summary
 from strategy.learned.encoding import MOVES
 from strategy.learned.model import ActModel, ModelConfig, save_model
-from strategy.learned.policy import ModelPlayer
+from strategy.learned.policy import ModelPlayer, Trace
 
 
 @dataclass
@@ -47,11 +47,6 @@ class PolicyTrainConfig:
     command: str = ""
 
 
-def to_tensors(ex: Examples) -> tuple[torch.Tensor, ...]:
-    return (torch.tensor(ex.features, dtype=torch.float32), torch.tensor(ex.legal, dtype=torch.bool),
-            torch.tensor(ex.moves), torch.tensor(ex.choices))
-
-
 def losses(model: ActModel, x, ok, moves, choices) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean cross-entropy of the moves, and of the price choices where a move names a new price."""
     move_logp, price_logp = model(x, ok, moves)
@@ -62,9 +57,9 @@ def losses(model: ActModel, x, ok, moves, choices) -> tuple[torch.Tensor, torch.
 
 
 @torch.no_grad()
-def accuracy(model: ActModel, ex: Examples) -> dict:
+def accuracy(model: ActModel, ex: Trace) -> dict:
     """Next-intent accuracy (argmax of the legal moves) and price-choice accuracy, on examples."""
-    x, ok, moves, choices = to_tensors(ex)
+    x, ok, moves, choices = ex.as_tensors()
     move_logp, price_logp = model(x, ok, moves)
     move_loss, price_loss = losses(model, x, ok, moves, choices)
     priced = choices >= 0
@@ -88,7 +83,7 @@ def train_policy(config: PolicyTrainConfig) -> dict:
     train, val = examples_of(train_d), examples_of(val_d)
     if not len(train):
         raise TrainError(f"{' '.join(config.data)}: no acts to learn from in the training dialogues")
-    x, ok, moves, choices = to_tensors(train)
+    x, ok, moves, choices = train.as_tensors()
     model = ActModel(ModelConfig(config.hidden, config.layers))
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     generator = torch.Generator().manual_seed(config.seed)

@@ -80,9 +80,7 @@ def reward(played: Played, config: RLConfig) -> float:
 
 def update(model, optimizer, trace: Trace, advantages: list[float], config: RLConfig) -> float:
     """One policy-gradient step on every move the learner made in a batch."""
-    x = torch.tensor(trace.features, dtype=torch.float32)
-    ok = torch.tensor(trace.legal, dtype=torch.bool)
-    moves, choices = torch.tensor(trace.moves), torch.tensor(trace.choices)
+    x, ok, moves, choices = trace.as_tensors()
     adv = torch.tensor([advantages[g] for g in trace.tags], dtype=torch.float32)
     move_logp, price_logp = model(x, ok, moves)
     logp = move_logp.gather(1, moves[:, None]).squeeze(1)

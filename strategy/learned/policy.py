@@ -24,12 +24,22 @@ PRICE_NAMES = ("partner's price", "my price", *(f"{b:.1f} of the way to target" 
 
 @dataclass
 class Trace:
-    """What a recording player chose, for a policy gradient: one row a decision."""
+    """Decisions, one row each: the state's features and legal moves, the move made, and the price chosen (-1 where
+    the move names no new price). The examples of supervised training, and what a recording player chose for a
+    policy gradient (`tags`: the game of each row)."""
     tags: list[Any] = field(default_factory=list)
     features: list[list[float]] = field(default_factory=list)
     legal: list[list[bool]] = field(default_factory=list)
     moves: list[int] = field(default_factory=list)
     choices: list[int] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.moves)
+
+    def as_tensors(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(features, legal, moves, choices)"""
+        return (torch.tensor(self.features, dtype=torch.float32), torch.tensor(self.legal, dtype=torch.bool),
+                torch.tensor(self.moves), torch.tensor(self.choices))
 
 
 def tensors(states: list[NegotiationState]) -> tuple[torch.Tensor, torch.Tensor]:

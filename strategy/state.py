@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from parser.acts import PRICE_INTENTS, Act, Intent
 from strategy.principal import Principal
@@ -25,6 +26,14 @@ class NegotiationState:
     """A formal offer by the partner that my next move answers (accept or anything else)."""
     history: list[tuple[bool, Act]] = field(default_factory=list)
     """Every act so far, in order, with whether it was mine (for policies that read the whole talk)."""
+
+    @classmethod
+    def after(cls, principal: Principal, history: Iterable[tuple[bool, Act]]) -> NegotiationState:
+        """A fresh state for `principal` that has seen `history`: (whether it was mine, act) pairs, in order."""
+        state = cls(principal)
+        for mine, act in history:
+            (state.observe_mine if mine else state.observe_partner)(act)
+        return state
 
     @property
     def turns_left(self) -> int:

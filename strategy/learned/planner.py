@@ -77,14 +77,6 @@ class Belief:
         return m, scale * math.sqrt(max(0.0, v))
 
 
-def replay(state: NegotiationState) -> NegotiationState:
-    """A fresh copy of my view, to play a rollout on."""
-    copy = NegotiationState(state.principal)
-    for mine, act in state.history:
-        (copy.observe_mine if mine else copy.observe_partner)(act)
-    return copy
-
-
 class HoldThenConcede(ConcessionPolicy):
     """Holds `price` from now on and concedes toward the walk-away price late (Boulware-like, from now)."""
 
@@ -157,7 +149,7 @@ class PlannerPolicy:
             held = act.price if act.price is not None else (state.my_price or self.principal.target)
             me = HoldThenConcede(self.principal, self.rng, held, state.time, self.config.hold_e)
         game = Game(role, self.principal.turn_limit, turn=state.turn, offer=state.partner_offer,
-                    seats={role: Seat(replay(state), me),
+                    seats={role: Seat(NegotiationState.after(state.principal, state.history), me),
                            other_role(role): Seat(partner_view(state, partner), self.model)})
         game.step(act)
         return game

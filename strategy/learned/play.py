@@ -45,10 +45,7 @@ def new_game(principals: dict[Role, Principal], players: dict[Role, Player], fir
 
 def partner_view(state: NegotiationState, partner: Principal) -> NegotiationState:
     """What the partner, bargaining for `partner`, has seen of this talk."""
-    view = NegotiationState(partner)
-    for mine, act in state.history:
-        (view.observe_partner if mine else view.observe_mine)(act)
-    return view
+    return NegotiationState.after(partner, [(not mine, act) for mine, act in state.history])
 
 
 def play_games(games: list[Game], rng: random.Random) -> None:

@@ -8,7 +8,6 @@ each event's metadata) is rewritten after every event, so it is always on disk.
 """
 from __future__ import annotations
 
-import json
 import math
 import os
 import random
@@ -23,7 +22,7 @@ from typing import Callable, Iterator
 
 from dialogue.agents import AgentSide, Generators, make_agent, parse_spec
 from dialogue.chat_view import describe_scenario, explain, line_of, outcome_text
-from dialogue.corpus import KB, CorpusError, Dialogue, Event, Scenario
+from dialogue.corpus import KB, CorpusError, Dialogue, Event, Scenario, dialogues_json
 from dialogue.delegate import DelegateSide, ask_approval
 from dialogue.dialogue_log import write_whole
 from dialogue.generator_data import write_price
@@ -217,7 +216,7 @@ def transcript_path(config: ChatConfig) -> Path:
 def save(dialogue: Dialogue, path: Path) -> None:
     """The transcript so far, replaced whole (`write_whole`)."""
     try:
-        write_whole(path, json.dumps([dialogue.to_dict()], ensure_ascii=False, indent=1) + "\n")
+        write_whole(path, dialogues_json([dialogue]))
     except OSError as e:
         raise ChatError(f"{path}: cannot write the transcript ({e.strerror or e})") from None
 

@@ -66,7 +66,7 @@ def check_output(path: Path, option: str, directory: bool = False) -> None:
 
 def cmd_parse(args: argparse.Namespace) -> None:
     from dialogue.annotate import annotate_dialogue
-    from dialogue.corpus import dump_dialogues, load_dialogues
+    from dialogue.corpus import dialogues_json, dump_dialogues, load_dialogues
 
     if args.out:
         check_output(args.out, "--out")
@@ -79,8 +79,7 @@ def cmd_parse(args: argparse.Namespace) -> None:
         n = sum(e.is_message for d in dialogues for e in d.events)
         print(f"parsed {n} messages in {len(dialogues)} dialogues -> {args.out}", file=sys.stderr)
     else:
-        json.dump([d.to_dict() for d in dialogues], sys.stdout, ensure_ascii=False, indent=1)
-        print()
+        sys.stdout.write(dialogues_json(dialogues))
 
 
 def cmd_eval_parser(args: argparse.Namespace) -> None:

@@ -383,10 +383,14 @@ def dialogues_from(rows: Iterable[Any], source: str, unit: str,
     return out
 
 
+def dialogues_json(dialogues: Iterable[Dialogue]) -> str:
+    """A dialogue file's text: the CraigslistBargain JSON list, one key a line."""
+    return json.dumps([d.to_dict() for d in dialogues], ensure_ascii=False, indent=1) + "\n"
+
+
 def dump_dialogues(dialogues: Iterable[Dialogue], path: str | Path) -> None:
     try:
-        Path(path).write_text(json.dumps([d.to_dict() for d in dialogues], ensure_ascii=False, indent=1) + "\n",
-                              encoding="utf-8")
+        Path(path).write_text(dialogues_json(dialogues), encoding="utf-8")
     except OSError as e:
         raise CorpusError(f"{path}: cannot write: {(e.strerror or str(e)).lower()}") from None
 

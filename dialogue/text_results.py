@@ -10,19 +10,14 @@
 """
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from pathlib import Path
 
 from dialogue.agents import AgentSpec
-from dialogue.corpus import Dialogue
+from dialogue.corpus import Dialogue, load_dialogues
 from dialogue.results import mean_ci
 from dialogue.scoring import score_dialogue
 from dialogue.text_session import read_right
-
-
-def read_dialogues(path: Path) -> list[Dialogue]:
-    return [Dialogue.from_dict(json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
 def parse_counts(dialogues: list[Dialogue]) -> dict[tuple[str, str], list[int]]:
@@ -82,7 +77,7 @@ def manipulation_table(agents: list[str], specs: dict[str, AgentSpec], dialogues
 
 def add_text_results(results: dict, path: Path, specs: dict[str, AgentSpec]) -> None:
     """Sets mode "text" and adds parse agreement (pairs and agents) and the manipulation table."""
-    dialogues = read_dialogues(path)
+    dialogues = load_dialogues(path)
     counts = parse_counts(dialogues)
     results["mode"] = "text"
     for pair in results["pairs"]:

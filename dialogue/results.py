@@ -43,21 +43,23 @@ def by_agent(scores: list[SideScore]) -> dict[str, list[SideScore]]:
     return groups
 
 
-def agent_summary(rows: list[SideScore]) -> dict:
-    """Means over the sides an agent played (a self-play dialogue counts once per side).
-
-    Margin and fairness are means over the agreed dialogues only; no deal has no price.
-    """
+def metric_values(rows: list[SideScore]) -> dict[str, list[float]]:
+    """Each metric's values over the sides an agent played (a self-play dialogue counts once per side): margin and
+    fairness over the agreed dialogues only, since no deal has no price."""
     deals = [r for r in rows if r.agreed]
     return {
-        "dialogues": len(rows),
-        "agreement_rate": mean([float(r.agreed) for r in rows]),
-        "utility": mean([r.utility for r in rows]),
-        "margin": mean([r.margin for r in deals]),  # type: ignore[misc]
-        "fairness": mean([r.fairness for r in deals]),  # type: ignore[misc]
-        "length": mean([float(r.length) for r in rows]),
-        "violations": sum(r.violations for r in rows),
+        "agreement_rate": [float(r.agreed) for r in rows],
+        "utility": [r.utility for r in rows],
+        "margin": [r.margin for r in deals],  # type: ignore[misc]
+        "fairness": [r.fairness for r in deals],  # type: ignore[misc]
+        "length": [float(r.length) for r in rows],
     }
+
+
+def agent_summary(rows: list[SideScore]) -> dict:
+    """The means of `metric_values`, and the violations in all."""
+    return {"dialogues": len(rows), **{name: mean(values) for name, values in metric_values(rows).items()},
+            "violations": sum(r.violations for r in rows)}
 
 
 def pair_summary(a: str, b: str, of_a: list[SideScore], of_b: list[SideScore]) -> dict:
@@ -100,21 +102,12 @@ def leaderboard(agents: list[str], scores: list[SideScore]) -> str:
     w = max([10] + [len(name) for name in agents])
     lines = [f"{'agent':<{w}} {'sides':>6} {'agreement':>15} {'utility':>15} {'margin':>15} "
              f"{'fairness':>15} {'length':>15} {'violations':>10}"]
-    rows = []
     agent_rows = by_agent(scores)
-    for name in agents:
+    values = {name: metric_values(agent_rows[name]) for name in agents}
+    for name in sorted(agents, key=lambda name: -(mean_ci(values[name]["utility"])[0] or 0.0)):
         mine = agent_rows[name]
-        deals = [r for r in mine if r.agreed]
-        rows.append((mean_ci([r.utility for r in mine])[0] or 0.0, name, mine, deals))
-    for _, name, mine, deals in sorted(rows, key=lambda row: -row[0]):
-        lines.append(" ".join([
-            f"{name:<{w}}", f"{len(mine):>6}",
-            _cell(*mean_ci([float(r.agreed) for r in mine])),
-            _cell(*mean_ci([r.utility for r in mine])),
-            _cell(*mean_ci([r.margin for r in deals])),  # type: ignore[misc]
-            _cell(*mean_ci([r.fairness for r in deals])),  # type: ignore[misc]
-            _cell(*mean_ci([float(r.length) for r in mine])),
-            f"{sum(r.violations for r in mine):>10}"]))
+        lines.append(" ".join([f"{name:<{w}}", f"{len(mine):>6}", *(_cell(*mean_ci(v)) for v in values[name].values()),
+                               f"{sum(r.violations for r in mine):>10}"]))
     return "\n".join(lines)
 
 

@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass
 
 from dialogue.corpus import Scenario
-from dialogue.scoring import seller_margin
+from dialogue.scoring import margin_for
 from dialogue.session import principal_of
 from parser.acts import ROLES, Role, other_role
 from strategy.learned.play import Game, Player, new_game, play_games
@@ -37,9 +37,7 @@ class Played:
         """He et al.'s margin for the learner; None without a deal."""
         if self.game.deal is None:
             return None
-        s, b = self.scenario.kb("seller"), self.scenario.kb("buyer")
-        m = seller_margin(self.game.deal, float(s.target), float(b.target))
-        return m if self.role == "seller" else -m
+        return margin_for(self.role, self.game.deal, self.scenario)
 
     @property
     def length(self) -> int:

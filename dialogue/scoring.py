@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from dialogue.corpus import Dialogue
+from dialogue.corpus import Dialogue, Scenario
 from dialogue.session import principal_of
 from parser.acts import PRICE_INTENTS, Intent, Role
 
@@ -33,6 +33,12 @@ def seller_margin(price: float, seller_target: float, buyer_target: float) -> fl
     mid = (seller_target + buyer_target) / 2
     half = abs(seller_target - mid)
     return (price - mid) / half if half else 0.0
+
+
+def margin_for(role: Role, price: float, scenario: Scenario) -> float:
+    """He et al.'s margin of a deal at `price` for `role`: the seller's margin, or its negative for the buyer."""
+    m = seller_margin(price, float(scenario.kb("seller").target), float(scenario.kb("buyer").target))
+    return m if role == "seller" else -m
 
 
 def count_violations(dialogue: Dialogue) -> list[int]:
@@ -70,13 +76,11 @@ def score_dialogue(dialogue: Dialogue) -> list[SideScore]:
     agreed = price is not None
     length = sum(e.action == "message" for e in dialogue.events)
     violations = count_violations(dialogue)
-    seller, buyer = dialogue.scenario.kb("seller"), dialogue.scenario.kb("buyer")
-    s_margin = seller_margin(price, float(seller.target), float(buyer.target)) if agreed else None
-    fairness = -abs(s_margin) if s_margin is not None else None
+    fairness = -abs(margin_for("seller", price, dialogue.scenario)) if price is not None else None
     names = [dialogue.agents.get(str(i), "") for i in range(2)]
     scores = []
     for i, kb in enumerate(kbs):
-        margin = None if s_margin is None else (s_margin if kb.role == "seller" else -s_margin)
+        margin = margin_for(kb.role, price, dialogue.scenario) if price is not None else None
         utility = principal_of(kb).utility(price)
         scores.append(SideScore(names[i], names[1 - i], kb.role, agreed, utility if math.isfinite(utility) else 0.0,
                                 margin, fairness, length, violations[i]))

@@ -50,6 +50,11 @@ def says(parsed: Act, act: Act) -> bool:
     return parsed.intent is act.intent
 
 
+def check_sayable(act: Act) -> None:
+    if act.is_formal:
+        raise GeneratorError(f"{act} is a formal event, not something to say")
+
+
 @dataclass(frozen=True)
 class Request:
     """One act to say: by whom, in which dialogue. With a seed, the same request says the same words however it is
@@ -114,8 +119,7 @@ class TemplateGenerator:
 
     def phrasings(self, act: Act, role: Role) -> list[str]:
         """Every phrasing of the act."""
-        if act.is_formal:
-            raise GeneratorError(f"{act} is a formal event, not something to say")
+        check_sayable(act)
         price = write_price(act.price) if act.price is not None else None
         first = self.template.render(intent=act.intent.value, role=role, price=price, seed=0)
         out = [first]
@@ -188,8 +192,7 @@ class LMGenerator:
     def render(self, requests: list[Request]) -> list[Rendering]:
         start = time.perf_counter()
         for r in requests:
-            if r.act.is_formal:
-                raise GeneratorError(f"{r.act} is a formal event, not something to say")
+            check_sayable(r.act)
         readers = [r.context.reader() for r in requests]
         done: list[Rendering | None] = [None] * len(requests)
         tries = [0] * len(requests)
@@ -248,8 +251,7 @@ def say_request(act: str | Act, role: Role, scenario: str, after: Sequence[str] 
         act = act if isinstance(act, Act) else Act.from_string(act)
     except ValueError as e:
         raise GeneratorError(str(e)) from None
-    if act.is_formal:
-        raise GeneratorError(f"{act} is a formal event, not something to say")
+    check_sayable(act)
     try:
         item = pick_scenario(scenario)
     except (CorpusError, OSError) as e:

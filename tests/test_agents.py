@@ -50,8 +50,9 @@ def test_haggler_agents_lists_policies_adversaries_and_generators():
 def test_the_default_generator_falls_back_to_templates_with_one_message(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(dialogue.lm, "DEFAULT_ADAPTER", tmp_path / "missing")
     generators = Generators(seed=0)
-    assert isinstance(generators.get("lm"), TemplateGenerator)
-    assert isinstance(generators.get("lm"), TemplateGenerator)
+    fallback = generators.get("lm")
+    assert isinstance(fallback, TemplateGenerator)
+    assert generators.get("lm") is fallback is generators.get("template")  # asked again: no second try, no message
     err = capsys.readouterr().err
     assert err.count("language model is unavailable") == 1 and "template generator" in err
     with pytest.raises(AgentError, match="not a LoRA adapter directory"):

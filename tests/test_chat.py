@@ -247,4 +247,5 @@ def test_why_shows_the_candidates_a_planner_weighed():
     assert text.index("accept()") < text.index("counter(price=340)") < text.index("quit()")
     assert "understood: your last move as counter(price=300)" in text and "$351" in text and "lm generator" in text
     assert candidate_rows({"a": 1.0, "b": 2.0})[0][0] == "b"
-    assert pick_scenario("builtin:0").item.title  # the scenarios the chat shows are there
+    assert [pick_scenario(f"builtin:{i}").item.title for i in (0, 1)] == ["Trek FX 2 hybrid, 56cm frame",
+                                                                        "2011 Honda Civic LX sedan"]

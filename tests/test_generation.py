@@ -343,7 +343,7 @@ def test_a_tiny_llama_renders_a_batch_of_prompts_of_different_lengths(tokenizer)
                 Request(Act(Intent.COUNTER, 300), "seller", BIKE.then(Turn("buyer", "Would you take $200 for the bike?")))]
     out = generator.render(requests)
     assert len(out) == 2 and all(r.faithful for r in out)
-    assert [r.tries for r in out if r.backend == "template"] == [2] * sum(r.backend == "template" for r in out)
+    assert [(r.backend, r.tries) for r in out] == [("template", 2)] * 2
 
 
 def test_drawing_samples_the_top_k_at_the_temperature():
@@ -519,7 +519,8 @@ def test_eval_generator_scores_a_dialogue_file(tmp_path, capsys):
 
 def test_say_reports_bad_input_clearly():
     generator = TemplateGenerator()
-    assert say(generator, "counter 120", "seller", "builtin:0").text
+    r = say(generator, "counter 120", "seller", "builtin:0")
+    assert "$120" in r.text and r.faithful
     with pytest.raises(GeneratorError, match="unknown intent"):
         say(generator, "haggle 120", "seller", "builtin:0")
     with pytest.raises(GeneratorError, match="out of range"):
@@ -543,6 +544,8 @@ def test_say_answers_the_messages_it_is_given_the_sides_alternating():
 
 def test_training_a_tiny_base_writes_an_adapter_and_card(tmp_path):
     """The whole pipeline on a tiny local base model: train, save, load with the adapter merged, render."""
+    import torch
+
     from dialogue.lm import load_model
     from dialogue.train_generator import TrainConfig, train_generator
 
@@ -555,6 +558,11 @@ def test_training_a_tiny_base_writes_an_adapter_and_card(tmp_path):
     card = (out / "README.md").read_text()
     assert "haggler train generator" in card and "## Metrics" in card and "sample-dialogues.json" in card
     model, tok = load_model(str(base), out)
+    assert not any(type(m).__module__.startswith("peft.") for m in model.modules())
+    without, _ = load_model(str(base))
+    ids = tok(render_prompt(BIKE, "buyer", Act(Intent.GREET)), return_tensors="pt").input_ids.to(model.device)
+    with torch.no_grad():
+        assert (model(ids).logits - without(ids).logits).abs().max() > 1e-5
     r = LMGenerator(model, tok, Sampling(tries=1, max_new_tokens=4)).render([Request(Act(Intent.GREET), "buyer", BIKE)])
     assert r[0].faithful
 
@@ -770,8 +778,6 @@ def test_packed_linear_layers_compute_the_same_logits_bit_for_bit():
 
     from dialogue.lm import pack_linears
 
-    if not torch.ops.mkldnn._is_mkldnn_bf16_supported():
-        pytest.skip("this CPU does not compute bf16: nothing is packed")
     ids = torch.tensor([[5, 6, 7, 8, 9], [9, 8, 7, 6, 5]])
     from peft import LoraConfig, get_peft_model
 
@@ -782,9 +788,10 @@ def test_packed_linear_layers_compute_the_same_logits_bit_for_bit():
     model = tiny_model(64).to(torch.bfloat16).eval()
     with torch.inference_mode():
         before = model(input_ids=ids).logits
-        pack_linears(model)
+        assert pack_linears(model) is model
         after = model(input_ids=ids).logits
-    assert not any(isinstance(m, torch.nn.Linear) for m in model.modules())
+    packed = torch.ops.mkldnn._is_mkldnn_bf16_supported()  # a CPU without bf16: left as it is
+    assert any(isinstance(m, torch.nn.Linear) for m in model.modules()) != packed
     assert torch.equal(before, after)
 
 

@@ -27,10 +27,11 @@ def state_after(principal: Principal, acts: list[tuple[bool, Act]]) -> Negotiati
 
 def test_the_belief_moves_with_the_partners_prices():
     belief = Belief(SELLER, random.Random(0), 200, 0.05)
-    before, _ = belief.walk_away()
+    before, spread_before = belief.walk_away()
     belief.update(state_after(SELLER, [(False, Act(Intent.PROPOSE, 95.0))]))
     after, spread = belief.walk_away()
-    assert after > before and after >= 90 and spread >= 0  # a buyer who offers 95 walks away at 95 or more
+    assert after > before and after >= 90  # a buyer who offers 95 walks away at 95 or more
+    assert 0 < spread < spread_before  # and the walk-aways below 95 lose their weight
 
 
 def test_partner_view_mirrors_the_talk():

@@ -92,7 +92,7 @@ def test_tiny_sl_trains_and_writes_a_checkpoint(tiny_sl):
     assert {"config.json", "weights.pt", "README.md"} <= {p.name for p in out.iterdir()}
     card = (out / "README.md").read_text()
     assert "sample-dialogues.json" in card and "dialogues.jsonl" in card and "## Metrics" in card and "test" in card
-    assert 0 <= result["validation"]["next_intent_accuracy"] <= 1
+    assert result["validation"]["next_intent_accuracy"] >= 0.4  # 0.6 here; chance is 1 in 14 moves
     assert result["train_examples"] > 50  # the transcripts' acts count too
     model, meta = load_model(out)
     assert meta["kind"] == "sl" and model.config.hidden == 16
@@ -140,7 +140,10 @@ def test_learned_policies_play_a_tournament_within_authority(tmp_path):
 
 
 def test_sl_decides_the_same_with_the_same_seed():
-    def acts(seed: int) -> list[Act]:
-        s = state_after(SELLER, [(False, Act(Intent.GREET))])
-        return [make_policy("sl", SELLER, random.Random(seed)).decide(s).act for _ in range(5)]
-    assert acts(3) == acts(3)
+    s = state_after(SELLER, [(False, Act(Intent.GREET))])
+
+    def acts(seed: int) -> tuple[Act, ...]:
+        policy = make_policy("sl", SELLER, random.Random(seed))
+        return tuple(policy.decide(s).act for _ in range(5))
+    assert acts(3) == acts(3) and len(set(acts(3))) > 1
+    assert len({acts(seed) for seed in range(10)}) > 1

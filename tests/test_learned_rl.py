@@ -43,25 +43,26 @@ def test_a_tiny_rl_run_writes_a_checkpoint_with_its_card(tiny_init, tmp_path, op
     model, meta = load_model(out)
     assert meta["kind"] == "rl-utility" and meta["init"] == str(tiny_init)
     card = (out / "README.md").read_text()
-    assert f"frozen\n`{opponent}`" in card or f"`{opponent}`" in card
+    assert f"against a frozen\n`{opponent}` partner" in card
     assert "test rl" in card and "| episodes | reward |" in card
 
 
 def test_rewards_follow_he_et_al(tiny_init):
-    sc = load_dialogues(SAMPLE)[0].scenario
+    sc = load_dialogues(SAMPLE)[1].scenario  # seller target 6800, buyer target 4760: midpoint 5780, half-range 1020
     principals = {r: principal_of(sc.kb(r)) for r in ("buyer", "seller")}
     game = new_game(principals, {r: make_policy("rule", principals[r], random.Random(0)) for r in principals}, "buyer")
     play_games([game], random.Random(0))
-    played = Played(game, sc, "seller")
+    assert (game.deal, game.seats["seller"].state.turn) == (5304, 7)
     config = RLConfig(tiny_init, Path("x"))
-    if played.agreed:
-        assert reward(played, config) == pytest.approx(played.margin)
-        config.reward = "fairness"
-        assert reward(played, config) == pytest.approx(-abs(played.margin))
-        config.reward = "length"
-        assert reward(played, config) == pytest.approx(played.length / 20)
+    seller, buyer = Played(game, sc, "seller"), Played(game, sc, "buyer")
+    assert reward(seller, config) == pytest.approx((5304 - 5780) / 1020)
+    assert reward(buyer, config) == pytest.approx((5780 - 5304) / 1020)
+    config.reward = "fairness"
+    assert reward(seller, config) == reward(buyer, config) == pytest.approx(-476 / 1020)
+    config.reward = "length"
+    assert reward(seller, config) == reward(buyer, config) == pytest.approx(7 / 20)
     game.deal = None
-    assert reward(played, config) == config.no_deal
+    assert reward(seller, config) == reward(buyer, config) == config.no_deal
 
 
 def test_lockstep_games_keep_the_session_rules():

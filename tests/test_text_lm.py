@@ -30,6 +30,7 @@ def test_lm_agents_bargain_in_words_and_read_each_other():
     dialogues = list(play_games(games, lambda g: start_game(g, scenarios[g.scenario], specs, generators, 0, 8),
                                 batch=len(games)))
     messages = [e for d in dialogues for e in d.events if e.action == "message"]
+    assert len(dialogues) == 2 and len(messages) >= 4  # 12 here, of 16 events
     backends = [e.metadata["audit"]["generator"]["generator"] for e in messages]
     assert backends.count("lm") >= len(messages) / 2
     assert sum(map(read_right, messages)) >= 0.9 * len(messages)

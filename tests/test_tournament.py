@@ -43,11 +43,15 @@ def test_results_json_has_the_issue_shape(small_run):
     assert results["agents"] == AGENTS and results["mode"] == "acts"
     pairs = len(AGENTS) * (len(AGENTS) - 1) // 2
     assert results["n_dialogues"] == 6 * 2 * (2 * pairs + len(AGENTS)) == len(lines_of(out / "dialogues.jsonl"))
+    logged = [json.loads(line) for line in lines_of(out / "dialogues.jsonl")]
+    deals = Counter(name for d in logged if d["outcome"]["reward"] == 1 for name in d["agents"].values())
     for name, row in results["per_agent"].items():
         assert set(row) == AGENT_KEYS
         assert row["dialogues"] == 6 * 2 * 2 * len(AGENTS)  # sides played: both roles against everyone
         assert row["violations"] == 0
-        assert 0 <= row["agreement_rate"] <= 1
+        assert row["agreement_rate"] == pytest.approx(deals[name] / row["dialogues"])
+    rates = {name: row["agreement_rate"] for name, row in results["per_agent"].items()}
+    assert min(rates, key=rates.get) == "hardliner"
     assert len(results["pairs"]) == pairs + len(AGENTS)
     for pair in results["pairs"]:
         assert {"a", "b", "agreement_rate", "utility_a", "utility_b"} <= set(pair)

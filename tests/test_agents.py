@@ -1,7 +1,5 @@
 """Agent specs (policy + generator), `haggler agents`, the LM fallback, and the agent side of a text dialogue."""
 import copy
-import subprocess
-import sys
 
 import pytest
 
@@ -11,12 +9,7 @@ from dialogue.generator import TemplateGenerator
 from dialogue.scenarios import pick_scenario
 from parser.acts import Act, Intent
 from parser.rules import ActReader
-from tests.conftest import ROOT
-
-
-def haggler(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dialogue.cli", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60)
+from tests.conftest import haggler
 
 
 @pytest.mark.parametrize("text, policy, generator, style", [

@@ -5,14 +5,9 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT, TEST_DATA
+from tests.conftest import ROOT, TEST_DATA, haggler
 
 SAMPLE = ROOT / "data" / "sample-dialogues.json"
-
-
-def haggler(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dialogue.cli", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
 
 
 def test_parse_writes_acts_on_every_message(tmp_path):

@@ -19,7 +19,7 @@ from dialogue.generator import (GeneratorError, LMGenerator, Request, TemplateGe
 from dialogue.generator_data import (PLACEHOLDER, Context, Turn, dialogue_contexts, dialogue_examples, fill_price,
                                      load_examples, mask_price, render_prompt, split, states_other_price, write_price)
 from parser.acts import Act, Intent
-from tests.conftest import ROOT
+from tests.conftest import ROOT, haggler
 from tests.generation_helpers import ScriptedLM, save_tiny_base, tiny_model, tiny_tokenizer
 
 SAMPLE = ROOT / "data" / "sample-dialogues.json"
@@ -749,20 +749,16 @@ def test_a_model_transformers_cannot_read_is_one_clear_error(tmp_path):
         lm.load_model(str(base))
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dialogue.cli", *args], capture_output=True, text=True, cwd=ROOT)
-
-
 def test_cli_say_with_templates():
-    r = run_cli("say", "--act", "counter 120", "--role", "seller", "--scenario", "builtin:0", "--generator", "template")
+    r = haggler("say", "--act", "counter 120", "--role", "seller", "--scenario", "builtin:0", "--generator", "template")
     assert r.returncode == 0 and "$120" in r.stdout and "warning" not in r.stderr
-    far = run_cli("say", "--act", "counter 99999999", "--role", "seller", "--scenario", "builtin:0", "--generator",
+    far = haggler("say", "--act", "counter 99999999", "--role", "seller", "--scenario", "builtin:0", "--generator",
                   "template")  # over 4 times the listing: the parser reads no price there
     assert far.returncode == 0 and "$99,999,999" in far.stdout
     assert far.stderr.startswith("haggler: warning: nothing said counter(price=99999999); this text reads as")
-    bad = run_cli("say", "--act", "haggle", "--role", "seller", "--generator", "template")
+    bad = haggler("say", "--act", "haggle", "--role", "seller", "--generator", "template")
     assert bad.returncode != 0 and bad.stderr.strip().count("\n") == 0 and "unknown intent" in bad.stderr
-    bad = run_cli("say", "--act", "greet", "--role", "seller", "--scenario", "builtin:x9", "--generator", "template")
+    bad = haggler("say", "--act", "greet", "--role", "seller", "--scenario", "builtin:x9", "--generator", "template")
     assert bad.returncode != 0 and bad.stderr.strip().count("\n") == 0
 
 

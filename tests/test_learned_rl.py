@@ -1,7 +1,5 @@
 """RL fine-tuning: a tiny run end to end, the rewards, the lockstep games, and the training commands' errors."""
 import random
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,14 +15,9 @@ from strategy.learned.model import load_model
 from strategy.learned.play import new_game, play_games
 from strategy.negotiator import Negotiator
 from strategy.policies import make_policy
-from tests.conftest import ROOT
+from tests.conftest import ROOT, haggler
 
 SAMPLE = ROOT / "data" / "sample-dialogues.json"
-
-
-def haggler(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dialogue.cli", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture(scope="module")

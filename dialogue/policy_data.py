@@ -14,7 +14,7 @@ from pathlib import Path
 
 from dialogue.annotate import dialogue_acts
 from dialogue.corpus import (DEFAULT_DATA, CorpusError, Dialogue, Scenario, craigslist_training_dialogues,
-                             load_dialogues, training_file)
+                             load_dialogues, stand_in_act, training_file)
 from dialogue.session import principal_of
 from parser.acts import Act, other_role
 from strategy.learned.encoding import encode, label, legal
@@ -26,14 +26,6 @@ from strategy.state import NegotiationState
 
 class TrainError(ValueError):
     """A training run that cannot start: an unknown reward or opponent, a missing checkpoint."""
-
-
-def stand_in_act(text: str) -> Act | None:
-    """The act an act-level transcript writes as a message's text, else None."""
-    try:
-        return Act.from_string(text)
-    except ValueError:
-        return None
 
 
 def acts_of(dialogue: Dialogue) -> list[Act | None]:

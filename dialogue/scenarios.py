@@ -11,9 +11,9 @@ import json
 import random
 from pathlib import Path
 
-from dialogue.corpus import KB, LARGEST, CorpusError, Item, Scenario, _read_json, check_file, load_dialogues
+from dialogue.corpus import (DATA_DIR, KB, LARGEST, CorpusError, Item, Scenario, _read_json, check_file,
+                             load_dialogues)
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 BUILTIN_SCENARIOS = DATA_DIR / "scenarios.json"
 BUYER_TARGET_FRACTIONS = (0.5, 0.7, 0.9)
 

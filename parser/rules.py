@@ -460,12 +460,17 @@ def _priced_act(cands: list[_Candidate], low: str, c: DialogueContext, partner: 
     return Act(Intent.COUNTER, price)
 
 
+def _held_price(role: Role, c: DialogueContext, own: float | None) -> float | None:
+    """The price a side holds to: its own latest, else a seller's listing price."""
+    return own if own is not None else (c.listing_price if role == "seller" and c.listing_price else None)
+
+
 def _act_of_intent(intent: Intent, rule_act: Act, role: Role, c: DialogueContext, own: float | None) -> Act:
     """The act for the model's intent: an insist needs a price to hold, else the rules' act stands."""
     if intent is rule_act.intent:
         return rule_act
     if intent is Intent.INSIST:
-        held = own if own is not None else (c.listing_price if role == "seller" and c.listing_price else None)
+        held = _held_price(role, c, own)
         return Act(Intent.INSIST, held) if held is not None and c.any_price else rule_act
     return Act(intent)
 
@@ -483,7 +488,7 @@ def _unpriced_act(low: str, role: Role, c: DialogueContext, partner_open: bool, 
     agree_words = (partner_open or settled) and bool(AGREE.search(low) or ("?" not in low and AGREE_WEAK.search(low))) \
         and not NOT_AGREE.search(low)
     if not agree_words and FINAL.search(low):
-        held = own if own is not None else (c.listing_price if role == "seller" and c.listing_price else None)
+        held = _held_price(role, c, own)
         if held is not None:
             return Act(Intent.INSIST if c.any_price else Intent.PROPOSE, held)
     if agree_words:

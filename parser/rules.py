@@ -96,6 +96,12 @@ DISAGREE = _rx(
     r"\bdon'?t think (?:i|we) can\b", r"\b(?:gotta|have to|going to|i'?ll) (?:quit|walk away)\b",
     r"\b(?:will not|won'?t|not) be able to (?:do|go|accept|take|sell|afford|pay|meet)\b", r"\b(?:can'?t|cannot) meet\b",
 )
+HEDGE = _rx(
+    r"\bmaybe\b", r"\bperhaps\b", r"\blet me (?:think|see|check|ask|talk|consider|sleep)\b", r"\bthink (?:about|it over|on)\b",
+    r"\bnot sure\b", r"\bi'?ll (?:think|see|consider|let you know|get back)\b", r"\bcheck with\b",
+    r"\bgive me (?:a |some )?(?:minute|min|sec|second|moment|bit|time)\b", r"\bi (?:don'?t|do not) know\b",
+)
+"""Hesitation: neither agreement nor refusal ("maybe", "let me think about it")."""
 FINAL = _rx(r"\bstick (?:with|to) my (?:original |first )?(?:offer|price)\b", r"\bfinal (?:offer|price|answer)\b", r"\b(?:is|am|i'?m|that'?s|it'?s) (?:pretty |very |quite )?firm\b", r"\bfirm (?:on|at)\b", r"\b(?:that'?s|is) (?:the )?(?:lowest|best|highest|most) i\b",
             r"\btake it or leave it\b", r"\bnot going (?:any )?(?:lower|higher)\b", r"\bcan'?t go (?:any )?(?:lower|higher)\b",
             r"\bas low as i\b", r"\bas high as i\b")
@@ -436,7 +442,7 @@ def read_message(text: str, role: Role, c: DialogueContext,
     # A held price is the rules' call (too rare to learn); so is a message without a word ("-5", "12:30", "..."),
     # where the model would see nothing but the dialogue's state and guess from it.
     if model is not None and act.intent is not Intent.INSIST and any(ch.isalpha() for ch in low):
-        act = _act_of_intent(model.predict(view), act, role, c, own)
+        act = _act_of_intent(model.predict(view), act, role, c, own, low)
     return act, view
 
 
@@ -465,9 +471,13 @@ def _held_price(role: Role, c: DialogueContext, own: float | None) -> float | No
     return own if own is not None else (c.listing_price if role == "seller" and c.listing_price else None)
 
 
-def _act_of_intent(intent: Intent, rule_act: Act, role: Role, c: DialogueContext, own: float | None) -> Act:
-    """The act for the model's intent: an insist needs a price to hold, else the rules' act stands."""
+def _act_of_intent(intent: Intent, rule_act: Act, role: Role, c: DialogueContext, own: float | None,
+                   low: str) -> Act:
+    """The act for the model's intent: an insist needs a price to hold, and a hesitation is neither agreement nor
+    refusal unless the rules read it so (ACTS.md: "maybe" is not agreement); else the rules' act stands."""
     if intent is rule_act.intent:
+        return rule_act
+    if intent in (Intent.AGREE, Intent.DISAGREE) and HEDGE.search(low):
         return rule_act
     if intent is Intent.INSIST:
         held = _held_price(role, c, own)

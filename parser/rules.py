@@ -96,12 +96,15 @@ DISAGREE = _rx(
     r"\bdon'?t think (?:i|we) can\b", r"\b(?:gotta|have to|going to|i'?ll) (?:quit|walk away)\b",
     r"\b(?:will not|won'?t|not) be able to (?:do|go|accept|take|sell|afford|pay|meet)\b", r"\b(?:can'?t|cannot) meet\b",
 )
-HEDGE = _rx(
-    r"\bmaybe\b", r"\bperhaps\b", r"\blet me (?:think|see|check|ask|talk|consider|sleep)\b", r"\bthink (?:about|it over|on)\b",
-    r"\bnot sure\b", r"\bi'?ll (?:think|see|consider|let you know|get back)\b", r"\bcheck with\b",
-    r"\bgive me (?:a |some )?(?:minute|min|sec|second|moment|bit|time)\b", r"\bi (?:don'?t|do not) know\b",
+PONDER = _rx(
+    r"\blet me (?:think|see|check|ask|talk|consider|sleep on)\b", r"\bthink (?:about|on) (?:it|that|this)\b",
+    r"\bthink (?:it|that|this) over\b", r"\bcheck with\b", r"\bi'?ll (?:think|consider|let you know|get back)\b",
+    r"\bgive me (?:a |some )?(?:minute|min|sec|second|moment|bit|time)\b",
 )
-"""Hesitation: neither agreement nor refusal ("maybe", "let me think about it")."""
+"""Time to think: neither agreement nor refusal ("let me think about it", "I'll let you know")."""
+HEDGE = _rx(r"\bmaybe\b", r"\bperhaps\b", r"\bnot sure\b", r"\bi (?:don'?t|do not) know\b")
+"""Doubt: not agreement ('"maybe" is not agreement', ACTS.md), though it can soften a refusal."""
+AFFIRM = _rx(r"\b(?:yes|yeah|yep|yup|ok(?:ay)?|sure|alright|all right|fine)\b")
 FINAL = _rx(r"\bstick (?:with|to) my (?:original |first )?(?:offer|price)\b", r"\bfinal (?:offer|price|answer)\b", r"\b(?:is|am|i'?m|that'?s|it'?s) (?:pretty |very |quite )?firm\b", r"\bfirm (?:on|at)\b", r"\b(?:that'?s|is) (?:the )?(?:lowest|best|highest|most) i\b",
             r"\btake it or leave it\b", r"\bnot going (?:any )?(?:lower|higher)\b", r"\bcan'?t go (?:any )?(?:lower|higher)\b",
             r"\bas low as i\b", r"\bas high as i\b")
@@ -257,20 +260,18 @@ class ActReader:
             c.deal_price = c.partner_price(role)
 
 
-def parse_dialogue(turns: Iterable[tuple[Role, str | Act | None]], listing_price: float | None,
+def parse_dialogue(turns: Iterable[tuple[Role, str | Act | None]], listing_price: float | None = None,
                    reader: ActReader | None = None) -> list[Act | None]:
     """The act of each turn of a dialogue, read in order: (role, text) for a message is parsed, (role, Act) for a
     formal event is observed and kept, (role, None) for an event that is neither is passed over. `reader`: one to
-    read with (it is then left having read them all), else a fresh one."""
-    reader = reader or ActReader(listing_price)
+    read with, left having read them all (else a fresh one for the listing price)."""
+    if reader is None:
+        reader = ActReader(listing_price)
     out: list[Act | None] = []
     for role, turn in turns:
-        if isinstance(turn, str):
-            out.append(reader.read(role, turn))
-            continue
-        if turn is not None:
+        if isinstance(turn, Act):
             reader.observe(role, turn)
-        out.append(turn)
+        out.append(turn if turn is None or isinstance(turn, Act) else reader.read(role, turn))
     return out
 
 
@@ -473,11 +474,13 @@ def _held_price(role: Role, c: DialogueContext, own: float | None) -> float | No
 
 def _act_of_intent(intent: Intent, rule_act: Act, role: Role, c: DialogueContext, own: float | None,
                    low: str) -> Act:
-    """The act for the model's intent: an insist needs a price to hold, and a hesitation is neither agreement nor
-    refusal unless the rules read it so (ACTS.md: "maybe" is not agreement); else the rules' act stands."""
+    """The act for the model's intent: an insist needs a price to hold; time to think is neither agreement nor
+    refusal, and doubt without a yes is not agreement, unless the rules read them so; else the rules' act stands."""
     if intent is rule_act.intent:
         return rule_act
-    if intent in (Intent.AGREE, Intent.DISAGREE) and HEDGE.search(low):
+    if intent is Intent.AGREE and (PONDER.search(low) or HEDGE.search(low)) and not AFFIRM.search(low):
+        return rule_act
+    if intent is Intent.DISAGREE and PONDER.search(low):
         return rule_act
     if intent is Intent.INSIST:
         held = _held_price(role, c, own)

@@ -100,13 +100,26 @@ def test_closing_words_after_a_deal_are_agree():
     assert acts[1] == Act(Intent.AGREE) and acts[2] == Act(Intent.AGREE)
 
 
-@pytest.mark.parametrize("text", ["maybe, let me think", "maybe", "hmm maybe", "let me think about it",
-                                  "give me a minute", "let me check with my wife", "I don't know, let me think"])
+AFTER_A_COUNTER = [("seller", "I'm asking $400"), ("buyer", "would you take $300?"), ("seller", "I can do $370")]
+
+
+@pytest.mark.parametrize("text", ["maybe, let me think", "maybe", "hmm maybe", "perhaps", "let me think about it",
+                                  "give me a minute", "let me check with my wife", "I don't know, let me think",
+                                  "I'll think it over"])
 def test_a_hesitation_is_neither_agreement_nor_refusal(text):
     """ACTS.md: "maybe" is not agreement. After a counter the intent model alone reads most of these as agree()."""
-    turns = [("seller", "I'm asking $400"), ("buyer", "would you take $300?"), ("seller", "I can do $370")]
-    assert acts_of(*turns, ("buyer", text))[-1] == Act(Intent.INFORM)
-    assert acts_of(*turns, ("buyer", "hmm maybe... ok, deal"))[-1] == Act(Intent.AGREE)  # agreement words still agree
+    assert acts_of(*AFTER_A_COUNTER, ("buyer", text))[-1] == Act(Intent.INFORM)
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("hmm maybe... ok, deal", Intent.AGREE), ("ok let me see... deal", Intent.AGREE),
+    ("Yes, I'll see you tomorrow then", Intent.AGREE), ("ok I think about 2pm works", Intent.AGREE),
+    ("yes! perhaps tomorrow afternoon", Intent.AGREE), ("alright, let me check with my wife but yes", Intent.AGREE),
+    ("thats fine, i'll let you know when i'm there", Intent.AGREE), ("give me a second, ok yes", Intent.AGREE),
+    ("I'm not sure I can go that low", Intent.DISAGREE), ("I don't know about that", Intent.DISAGREE),
+])
+def test_a_yes_or_a_doubtful_refusal_beside_hesitant_words_still_counts(text, intent):
+    assert acts_of(*AFTER_A_COUNTER, ("buyer", text))[-1] == Act(intent)
 
 
 @pytest.mark.parametrize("text, price", [

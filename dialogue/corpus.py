@@ -23,7 +23,8 @@ LARGEST = 1e12
 
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-"""What haggler ships: the builtin scenarios, the generator's adapter, the learned policies."""
+"""What haggler ships in data/: the builtin scenarios and the generator's adapter (the learned policies' folder is
+strategy.learned.checkpoints.POLICY_DIR)."""
 
 
 CRAIGSLIST = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "craigslist"
@@ -410,8 +411,7 @@ def stand_in_act(text: str) -> Act | None:
 def craigslist_training_dialogues() -> list[Dialogue]:
     """dev.json, and luis-acts.json's dialogues that are in neither dev.json nor test.json (never trained on)."""
     dev = load_dialogues(CRAIGSLIST / "dev.json")
-    test = json.loads((CRAIGSLIST / "test.json").read_text(encoding="utf-8"))
-    held_out = {d.uuid for d in dev} | {d.get("uuid", "") for d in test}
+    held_out = {d.uuid for d in dev + load_dialogues(CRAIGSLIST / "test.json")}
     return dev + [d for d in load_dialogues(CRAIGSLIST / "silver-acts" / "luis-acts.json") if d.uuid not in held_out]
 
 

@@ -26,7 +26,7 @@ import jinja2
 from dialogue.decoding import Sampling, sample, stream_seed
 from dialogue.generator_data import (PLACEHOLDER, PROMPTS_DIR, Context, Turn, fill_price, render_prompt,
                                      states_other_price, write_price)
-from dialogue.lm import pack_linears
+from dialogue.lm import DEFAULT_BASE_MODEL, pack_linears
 from parser.acts import Act, Intent, Role, other_role
 from parser.rules import same_price
 
@@ -225,7 +225,7 @@ class LMGenerator:
         return done  # type: ignore[return-value]
 
 
-def make_generator(kind: str = "lm", base_model: str = "smollm2", adapter: str | Path | None = "default",
+def make_generator(kind: str = "lm", base_model: str = DEFAULT_BASE_MODEL, adapter: str | Path | None = "default",
                    seed: int = 0, sampling: Sampling | None = None, dtype: str = "auto") -> Generator:
     """`template`, or `lm`: the base model with an adapter (`default`: the shipped one; None/"none": no adapter)."""
     if kind == "template":

@@ -82,7 +82,7 @@ class Context:
         """A fresh parser that has read the turns so far (formal events observed)."""
         reader = ActReader(self.listing_price)
         parse_dialogue([(t.role, t.act if t.act is not None and t.act.is_formal else t.text) for t in self.turns],
-                       self.listing_price, reader)
+                       reader=reader)
         return reader
 
 

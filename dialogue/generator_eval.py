@@ -23,6 +23,7 @@ from dialogue.corpus import load_dialogues
 from dialogue.decoding import Sampling, stream_seed
 from dialogue.generator import GeneratorError, LMGenerator, Request
 from dialogue.generator_data import dialogue_contexts, encode_pair, render_prompt
+from dialogue.lm import DEFAULT_BASE_MODEL
 
 
 def sample_requests(path: Path, limit: int | None, seed: int) -> list[tuple[Request, str]]:
@@ -69,7 +70,7 @@ def distinct2(texts: list[str]) -> float:
     return len(set(bigrams)) / len(bigrams) if bigrams else 0.0
 
 
-def evaluate_generator(data: Path, limit: int | None = 500, base_model: str = "smollm2",
+def evaluate_generator(data: Path, limit: int | None = 500, base_model: str = DEFAULT_BASE_MODEL,
                        adapter: str | Path | None = "default", seed: int = 0, batch_size: int = 1,
                        dtype: str = "auto") -> dict:
     """Perplexities in float32; renderings with the model in `dtype`, as the generator runs it."""

@@ -23,7 +23,6 @@ from strategy.principal import DEFAULT_TURN_LIMIT
 from strategy.state import NegotiationState
 
 
-
 class TrainError(ValueError):
     """A training run that cannot start: an unknown reward or opponent, a missing checkpoint."""
 

@@ -97,6 +97,10 @@ def _cell(m: float | None, half: float | None, width: int = 15) -> str:
     return f"{m:>7.3f} ± {half:.3f}".rjust(width) if half is not None else f"{m:>7.3f}".rjust(width)
 
 
+LEADERBOARD_METRICS = ("agreement_rate", "utility", "margin", "fairness", "length")
+"""The leaderboard's columns, in the order of its header."""
+
+
 def leaderboard(agents: list[str], scores: list[SideScore]) -> str:
     """One line an agent, best mean utility first: means with 95% intervals."""
     w = max([10] + [len(name) for name in agents])
@@ -106,8 +110,8 @@ def leaderboard(agents: list[str], scores: list[SideScore]) -> str:
     values = {name: metric_values(agent_rows[name]) for name in agents}
     for name in sorted(agents, key=lambda name: -(mean_ci(values[name]["utility"])[0] or 0.0)):
         mine = agent_rows[name]
-        lines.append(" ".join([f"{name:<{w}}", f"{len(mine):>6}", *(_cell(*mean_ci(v)) for v in values[name].values()),
-                               f"{sum(r.violations for r in mine):>10}"]))
+        cells = [_cell(*mean_ci(values[name][metric])) for metric in LEADERBOARD_METRICS]
+        lines.append(" ".join([f"{name:<{w}}", f"{len(mine):>6}", *cells, f"{sum(r.violations for r in mine):>10}"]))
     return "\n".join(lines)
 
 

@@ -139,8 +139,7 @@ def train_generator(config: TrainConfig) -> dict:
         tokens = trainer.state.num_input_tokens_seen
         summary = {
             "train_examples": len(train_set), "eval_examples": len(eval_set), "processes": args.world_size,
-            "hardware": torch.cuda.get_device_name(args.device) if args.device.type == "cuda"
-            else f"{config.threads} CPU thread(s)",
+            "hardware": hardware(args.device, config.threads),
             "steps": trainer.state.global_step,
             "epochs": round(trainer.state.epoch or 0, 3), "train_loss": round(result.training_loss, 4),
             "eval_loss": round(metrics["eval_loss"], 4) if "eval_loss" in metrics else None,
@@ -153,6 +152,15 @@ def train_generator(config: TrainConfig) -> dict:
         return summary
     finally:
         leave_process_group()
+
+
+def hardware(device: Any, threads: int) -> str:
+    """What a process trained on, for the card: a GPU's name, the CPU threads, or another accelerator's type."""
+    import torch
+
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"{threads} CPU thread(s)" if device.type == "cpu" else device.type
 
 
 def check_gpus_for_processes() -> None:

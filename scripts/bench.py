@@ -12,7 +12,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DEV = ROOT.parent / "shared" / "data" / "craigslist" / "dev.json"
+from dialogue.corpus import CRAIGSLIST  # noqa: E402 (the repository is on the path from here)
+from strategy.principal import DEFAULT_TURN_LIMIT  # noqa: E402
+
+DEV = CRAIGSLIST / "dev.json"
 
 
 def bench_parser() -> dict:
@@ -42,7 +45,7 @@ def bench_selfplay() -> dict:
 
     scenarios = load_scenarios("builtin")
     games = [Game(i % len(scenarios), i // len(scenarios), "rule", "rule") for i in range(4000)]
-    world = World(scenarios, seed=0, turn_limit=20)
+    world = World(scenarios, seed=0, turn_limit=DEFAULT_TURN_LIMIT)
     fd = os.open(os.devnull, os.O_WRONLY)
     best = float("inf")
     for _ in range(3):
@@ -228,7 +231,7 @@ def bench_text() -> dict:
     from dialogue.lm import DEFAULT_ADAPTER, is_adapter
     from dialogue.text_tournament import played_lines
 
-    def play(games, scenarios, specs, generators, batch: int, turn_limit: int = 20) -> None:
+    def play(games, scenarios, specs, generators, batch: int, turn_limit: int = DEFAULT_TURN_LIMIT) -> None:
         for _ in played_lines(games, scenarios, specs, generators, batch, seed=0, turn_limit=turn_limit):
             pass  # the tournament's own path, without its files
 

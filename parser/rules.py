@@ -102,9 +102,9 @@ PONDER = _rx(
     r"\bgive me (?:a |some )?(?:minute|min|sec|second|moment|bit|time)\b",
 )
 """Time to think: neither agreement nor refusal ("let me think about it", "I'll let you know")."""
-HEDGE = _rx(r"\bmaybe\b", r"\bperhaps\b", r"\bnot sure\b", r"\bi (?:don'?t|do not) know\b")
+HEDGE = _rx(r"\bmaybe\b", r"\bperhaps\b", r"\bnot (?:so |too |really )?sure\b", r"\bi (?:don'?t|do not) know\b")
 """Doubt: not agreement ('"maybe" is not agreement', ACTS.md), though it can soften a refusal."""
-AFFIRM = _rx(r"\b(?:yes|yeah|yep|yup|ok(?:ay)?|sure|alright|all right|fine)\b")
+AFFIRM = _rx(r"\b(?:yes|yeah|yep|yup|ok(?:ay)?|(?<!not )(?<!not so )(?<!not too )sure|alright|all right|fine)\b")
 FINAL = _rx(r"\bstick (?:with|to) my (?:original |first )?(?:offer|price)\b", r"\bfinal (?:offer|price|answer)\b", r"\b(?:is|am|i'?m|that'?s|it'?s) (?:pretty |very |quite )?firm\b", r"\bfirm (?:on|at)\b", r"\b(?:that'?s|is) (?:the )?(?:lowest|best|highest|most) i\b",
             r"\btake it or leave it\b", r"\bnot going (?:any )?(?:lower|higher)\b", r"\bcan'?t go (?:any )?(?:lower|higher)\b",
             r"\bas low as i\b", r"\bas high as i\b")

@@ -105,7 +105,7 @@ AFTER_A_COUNTER = [("seller", "I'm asking $400"), ("buyer", "would you take $300
 
 @pytest.mark.parametrize("text", ["maybe, let me think", "maybe", "hmm maybe", "perhaps", "let me think about it",
                                   "give me a minute", "let me check with my wife", "I don't know, let me think",
-                                  "I'll think it over"])
+                                  "I'll think it over", "I'm not sure", "hmm not sure about that", "not so sure"])
 def test_a_hesitation_is_neither_agreement_nor_refusal(text):
     """ACTS.md: "maybe" is not agreement. After a counter the intent model alone reads most of these as agree()."""
     assert acts_of(*AFTER_A_COUNTER, ("buyer", text))[-1] == Act(Intent.INFORM)

@@ -104,6 +104,12 @@ PONDER = _rx(
 """Time to think: neither agreement nor refusal ("let me think about it", "I'll let you know")."""
 HEDGE = _rx(r"\bmaybe\b", r"\bperhaps\b", r"\bnot (?:so |too |really )?sure\b", r"\bi (?:don'?t|do not) know\b")
 """Doubt: not agreement ('"maybe" is not agreement', ACTS.md), though it can soften a refusal."""
+PUSHBACK = _rx(
+    r"\bsteep\b", r"\bpricey\b", r"\bexpensive\b", r"\bcome on\b", r"\bhard bargain\b", r"\bgetting closer\b",
+    r"\bwe'?re (?:getting )?close\b", r"\balmost there\b", r"\btoo (?:much|high|low)\b", r"\bway to+ (?:low|high|much)\b",
+    r"\b(?:that'?s|that is|thats|it'?s) (?:still )?(?:a lot|a bit much|quite a bit|a lot of money)\b",
+)
+"""Pushback that names no price: never agreement, though after a proposal the model leans to agree() for it."""
 AFFIRM = _rx(r"\b(?:yes|yeah|yep|yup|ok(?:ay)?|(?<!not )(?<!not so )(?<!not too )sure|alright|all right|fine)\b")
 FINAL = _rx(r"\bstick (?:with|to) my (?:original |first )?(?:offer|price)\b", r"\bfinal (?:offer|price|answer)\b", r"\b(?:is|am|i'?m|that'?s|it'?s) (?:pretty |very |quite )?firm\b", r"\bfirm (?:on|at)\b", r"\b(?:that'?s|is) (?:the )?(?:lowest|best|highest|most) i\b",
             r"\btake it or leave it\b", r"\bnot going (?:any )?(?:lower|higher)\b", r"\bcan'?t go (?:any )?(?:lower|higher)\b",
@@ -478,7 +484,8 @@ def _act_of_intent(intent: Intent, rule_act: Act, role: Role, c: DialogueContext
     refusal, and doubt without a yes is not agreement, unless the rules read them so; else the rules' act stands."""
     if intent is rule_act.intent:
         return rule_act
-    if intent is Intent.AGREE and (PONDER.search(low) or HEDGE.search(low)) and not AFFIRM.search(low):
+    if intent is Intent.AGREE and (rule_act.intent is Intent.DISAGREE or not AFFIRM.search(low) and (
+            PONDER.search(low) or HEDGE.search(low) or PUSHBACK.search(low))):
         return rule_act
     if intent is Intent.DISAGREE and PONDER.search(low):
         return rule_act

@@ -111,6 +111,19 @@ def test_a_hesitation_is_neither_agreement_nor_refusal(text):
     assert acts_of(*AFTER_A_COUNTER, ("buyer", text))[-1] == Act(Intent.INFORM)
 
 
+@pytest.mark.parametrize("text", ["that's steep", "that's a lot", "come on", "getting closer", "we're close",
+                                  "almost there", "you drive a hard bargain", "hmm that's a bit much", "way too high"])
+def test_pushback_is_not_agreement(text):
+    """After a proposal the intent model alone reads each of these as agree()."""
+    assert acts_of(*AFTER_A_COUNTER, ("buyer", text))[-1].intent is not Intent.AGREE
+
+
+@pytest.mark.parametrize("text", ["works", "nice", "fair", "let's do this", "count me in", "happy with that", "you win",
+                                  "that'll do", "all set", "sure thing, not too expensive", "ok, that's steep but fine"])
+def test_acceptance_without_the_rules_words_is_still_the_models_call(text):
+    assert acts_of(*AFTER_A_COUNTER, ("buyer", text))[-1] == Act(Intent.AGREE)
+
+
 @pytest.mark.parametrize("text, intent", [
     ("hmm maybe... ok, deal", Intent.AGREE), ("ok let me see... deal", Intent.AGREE),
     ("Yes, I'll see you tomorrow then", Intent.AGREE), ("ok I think about 2pm works", Intent.AGREE),

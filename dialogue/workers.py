@@ -12,6 +12,7 @@ from dialogue.dialogue_log import encode_scenarios, transcript_line
 from dialogue.games import Game, play
 from dialogue.scoring import SideScore, score_dialogue
 
+
 class WorkerDied(RuntimeError):
     """A worker process ended before its games did (killed, or a bug: its traceback is printed above)."""
 

@@ -111,6 +111,7 @@ PUSHBACK = _rx(
 )
 """Pushback that names no price: never agreement, though after a proposal the model leans to agree() for it."""
 AFFIRM = _rx(r"\b(?:yes|yeah|yep|yup|ok(?:ay)?|(?<!not )(?<!not so )(?<!not too )sure|alright|all right|fine)\b")
+"""A yes-word, which keeps agreement beside doubt, time to think or pushback ("steep, but ok")."""
 FINAL = _rx(r"\bstick (?:with|to) my (?:original |first )?(?:offer|price)\b", r"\bfinal (?:offer|price|answer)\b", r"\b(?:is|am|i'?m|that'?s|it'?s) (?:pretty |very |quite )?firm\b", r"\bfirm (?:on|at)\b", r"\b(?:that'?s|is) (?:the )?(?:lowest|best|highest|most) i\b",
             r"\btake it or leave it\b", r"\bnot going (?:any )?(?:lower|higher)\b", r"\bcan'?t go (?:any )?(?:lower|higher)\b",
             r"\bas low as i\b", r"\bas high as i\b")
@@ -478,14 +479,21 @@ def _held_price(role: Role, c: DialogueContext, own: float | None) -> float | No
     return own if own is not None else (c.listing_price if role == "seller" and c.listing_price else None)
 
 
+def _not_agreement(low: str, rule_act: Act) -> bool:
+    """Whether a message the model reads as agreement is none: the rules read a refusal, or it shows doubt, time to
+    think or pushback with no yes-word beside it. After a proposal the model leans to agree() for all of these."""
+    if rule_act.intent is Intent.DISAGREE:
+        return True
+    return not AFFIRM.search(low) and bool(PONDER.search(low) or HEDGE.search(low) or PUSHBACK.search(low))
+
+
 def _act_of_intent(intent: Intent, rule_act: Act, role: Role, c: DialogueContext, own: float | None,
                    low: str) -> Act:
-    """The act for the model's intent: an insist needs a price to hold; time to think is neither agreement nor
-    refusal, and doubt without a yes is not agreement, unless the rules read them so; else the rules' act stands."""
+    """The act for the model's intent, where the rules' act stands instead: an agreement that is none
+    (`_not_agreement`), a refusal that is time to think, an insist with no price to hold."""
     if intent is rule_act.intent:
         return rule_act
-    if intent is Intent.AGREE and (rule_act.intent is Intent.DISAGREE or not AFFIRM.search(low) and (
-            PONDER.search(low) or HEDGE.search(low) or PUSHBACK.search(low))):
+    if intent is Intent.AGREE and _not_agreement(low, rule_act):
         return rule_act
     if intent is Intent.DISAGREE and PONDER.search(low):
         return rule_act

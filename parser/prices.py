@@ -112,7 +112,10 @@ def _word_mentions(text: str) -> list[AmountMention]:
     i = 0
     while i < len(words):
         w = words[i][0]
-        if w not in _NUMBER_WORDS and not (w == "a" and i + 1 < len(words) and words[i + 1][0] in ("hundred", "thousand", "grand")):
+        starts = w in _NUMBER_WORDS \
+            or (w == "hundred" and not text[:words[i].start()].rstrip()[-1:].isdigit()) \
+            or (w == "a" and i + 1 < len(words) and words[i + 1][0] in ("hundred", "thousand", "grand"))
+        if not starts:  # ("2 hundred" is the digits' amount)
             i += 1
             continue
         total, current, j = 0, 0, i
@@ -122,10 +125,16 @@ def _word_mentions(text: str) -> list[AmountMention]:
             if j > i and gap.strip(" -") not in ("", "and"):
                 break
             if t in _NUMBER_WORDS:
-                current += _NUMBER_WORDS[t]
+                value, previous = _NUMBER_WORDS[t], words[j - 1][0] if j > i else None
+                if previous not in _NUMBER_WORDS or (previous.endswith("ty") and value < 10):
+                    current += value  # "two hundred fifty", "twenty two"
+                elif value >= 10:
+                    current = current * 100 + value  # as people say prices: "one fifty", "twenty two fifty"
+                else:
+                    break
             elif t == "a" and j == i:
                 current = 1
-            elif t in _MULTIPLIERS and j > i:
+            elif t in _MULTIPLIERS and (j > i or t == "hundred"):  # "hundred even?"
                 current = max(current, 1) * _MULTIPLIERS[t]
                 if _MULTIPLIERS[t] >= 1000:
                     total, current = total + current, 0
@@ -139,7 +148,7 @@ def _word_mentions(text: str) -> list[AmountMention]:
         span_words = [x[0] for x in words[i:j]]
         if value >= 20 or any(x in _MULTIPLIERS for x in span_words):
             after = text[last.end():]
-            dollar = bool(re.match(r"\s*(?:dollars?|bucks)\b", after))
+            dollar = bool(re.match(r"\s*(?:dollars?|bucks)\b", after)) or "grand" in span_words
             out.append(AmountMention(float(value), words[i].start(), last.end(), dollar,
                                      bool(UNITS_AFTER.match(after)) and not dollar, words=True))
         i = max(j, i + 1)

@@ -36,7 +36,7 @@ def _rx(*alternatives: str) -> re.Pattern:
 
 AGREE = _rx(
     r"\bdeal\b(?!\s*(?:breaker|with))", r"\bsounds? like a (?:deal|plan|good deal)",
-    r"\b(?:that|this|it)(?:'s| is| will| would)? (?:works?|work for me|fine|fair|acceptable|reasonable)\b",
+    r"\b(?:that|this|it)(?:'?s| is| will| would)? (?:works?|work for me|fine|fair|acceptable|reasonable)\b",
     r"\bi(?:'ll| will| can| could)? (?:take|accept|do) (?:it|that|this|you up)\b", r"\bi can do that\b",
     r"\b(?:can|could|will|'ll|able to) (?:do|pay|take|accept|manage) (?:that|it)\b",
     r"\b(?:you(?:'ve)? got|you have) (?:a|yourself a) deal", r"\bit'?s a deal\b", r"\bagreed?\b", r"\bi accept\b",
@@ -46,13 +46,17 @@ AGREE = _rx(
     r"\bglad you accept", r"\bmore than fair\b", r"\bi can agree\b", r"\bsend (?:me )?(?:the|an|your) offer\b", r"\bput (?:in|through) the offer\b",
     r"\b(?:seems|sounds|is) (?:like )?(?:a )?(?:fair|good|reasonable|great) (?:price|deal|offer)\b",
     r"\b(?:that|this|the) price (?:would|will|does|should) work\b", r"\b(?:would|will) work for me\b", r"\b(?:it'?s|its) yours\b",
-    r"\bwork with that\b",
+    r"\bwork with that\b", r"\bworks (?:4|for) me\b", r"\b(?:fine|ok|okay|good) (?:by|with) me\b", r"\byou win\b",
+    r"\b(?:you|u)(?:'ve)? got it\b", r"\bi'?ll buy it\b", r"\b(?:i'?m|im|i am) down\b(?! to)", r"\bcount me in\b",
+    r"\blet'?s do this\b", r"\blet'?s make it happen\b", r"^\W*works\W*$",
 )
 """Words that accept the partner's proposal."""
 AGREE_WEAK = _rx(
     r"\bsounds? (?:good|great|fair|fine|reasonable|perfect|ok|okay)\b", r"\bperfect\b", r"\bgreat\b", r"\bawesome\b",
     r"\bexcellent\b", r"\bwonderful\b", r"\bsubmit\b", r"\b(?:that|this|it) would be (?:good|great|fine|perfect)\b", r"\bgo ahead\b", r"\b(?:that|this|it)(?:'s| is) (?:perfect|good)\b",
-    r"^\s*(?:ok(?:ay)?|yes|yeah|yep|sure|alright|all right|cool|fine|great)\b[\s.!,]*(?:(?:thanks?|thank you)\W*)?$",
+    r"(?<!if )\b(?:that|this|it)(?:'?s| is) (?:ok|okay|doable)\b", r"\bbut (?:ok(?:ay)?|fine|sure|alright|deal)\W*$",
+    r"^\s*(?:(?:ugh|well|hmm+|oh)\W+)?(?:(?:ok(?:ay)?|yes|yeah|yea|ya|yep|yup|sure(?: thing)?|alright|alrighty|all right|cool|"
+    r"fine|great|absolutely|for sure|definitely|why not)\b[^\w?]*)+(?:(?:thanks?|thank you)\W*)?$",
 )
 """Words that accept only in a statement: 'Great, could we pick it up today?' asks, it does not agree."""
 NOT_AGREE = _rx(
@@ -60,13 +64,16 @@ NOT_AGREE = _rx(
     r"\b(?:to|can|could) (?:close|make|reach|seal) (?:this|the|a) deal\b", r"\bno deal\b", r"\bnot (?:a )?deal\b", r"\bnot (?:going to|gonna) work\b", r"\b(?:doesn'?t|does not|won'?t|wouldn'?t|will not|can'?t|cannot) work\b",
     r"\b(?:isn'?t|is not|not) (?:fair|reasonable|acceptable|good)\b", r"\bcan'?t (?:do|take|accept) (?:that|it|this)\b",
     r"\b(?:don'?t|do not) think (?:i|we) (?:can|could)\b", r"\b(?:can'?t|cannot) (?:go|come) (?:that|so) (?:low|high)\b",
-    r"\bcannot (?:do|take|accept) (?:that|it|this)\b", r"\bnot (?:quite|really)?\s*(?:what|where)\b", r"\bbut\b.*\?",
+    r"\bcannot (?:do|take|accept) (?:that|it|this)\b", r"\bnot (?:quite|really)?\s*(?:what|where)\b", r"^(?!\W*(?:ok(?:ay)?\W+)?deal\b).*\bbut\b.*\?",
     r"\btoo (?:high|much|low|steep|expensive)\b", r"\bso (?:high|low|steep|expensive)\b", r"\bhow about\b", r"\bwhat about\b", r"\bwould you\b",
-    r"\b(?:make|give|cut) me a (?:good |better )?deal\b", r"\bgood deal on\b", r"\bgreat (?:condition|shape|price for|deal on|bike|car|phone|place|location|item|working|running)\b",
+    r"\b(?:make|give|cut) me a (?:good |better )?deal\b", r"\bgood deal on\b", r"\b(?:better|best) deal\b",
+    r"^\W*(?:does|do|did|is|are|was|were|has|have)\b[^.!]*\?", r"\b(?:find|look for) (?:another|something else)\b",
+    r"\bkeep looking\b", r"\blook elsewhere\b", r"\bgreat (?:condition|shape|price for|deal on|bike|car|phone|place|location|item|working|running)\b",
 )
 PUSH_ANY = _rx(
     r"\bbetter (?:price|deal|offer)\b", r"\bdo (?:any )?bett?e?r\b", r"\bmeet (?:me )?(?:in the middle|halfway|half way)\b",
-    r"\bmore reasonable\b", r"\bwork (?:with me )?on the price\b", r"\bbest (?:you can|offer)\b",
+    r"\bmore reasonable\b", r"\bwork (?:with me )?on the price\b", r"\bbest (?:(?:deal|price|offer) )?(?:you|u) can\b", r"\bbest offer\b",
+    r"\bdo (?:a (?:little|bit|tad) )?better\b", r"\bwork with me\b", r"\bhelp me out\b",
 )
 """Pushing for a better price, whoever says it (counter-noprice)."""
 PUSH_BUYER = _rx(
@@ -81,16 +88,27 @@ PUSH_BUYER = _rx(
     r"\bhow firm\b", r"\bfinancial\b", r"\btight (?:budget|on money)\b", r"\bmoney is tight\b", r"\bhow low\b", r"\bnot (?:at all |very |really )?affordable\b", r"\bwhat (?:kind of |sort of )?deal\b", r"\basking (?:so|too) much\b", r"\blower price\b", r"\b(?:any|anything|a) (?:good|better) deal\b",
     r"\babove (?:my|our) budget\b", r"\btalk about the price\b", r"\bare you firm\b", r"\bis (?:the|that|your) price firm\b",
     r"\b(?:kind of|kinda|pretty|very|a bit|a little|way|really|rather|quite) (?:high|steep|expensive|pricey)\b",
+    r"\bsteep\b", r"\bpricey\b", r"\b(?:seems|sounds|is|that'?s|thats|it'?s|its) (?:(?:still|a bit|kinda|kind of|pretty|really|very|so|way|too|just|a little|awfully|extremely|quite|rather) )*"
+    r"(?:high|expensive|a lot|alot|rich|crazy|ridiculous|insane|nuts)\b", r"\b(?:seems|sounds) like (?:a lot|alot|too much)\b", r"\bwhy so (?:high|much|expensive)\b",
+    r"^\W*lower\W*$", r"\bdrop (?:it|the price)\b", r"\bmore than i'?d like\b",
 )
 PUSH_SELLER = _rx(
     r"\b(?<!go )too low\b", r"\blow ?ball", r"\b(?:come|go|move) up\b", r"\bhigher\b", r"\bnot enough\b",
     r"\b(?:kind of|kinda|pretty|very|a bit|a little|way|really|rather|quite|bit|awfully|extremely|so) low\b", r"\bworth (?:more|a lot more)\b", r"\bmore for it\b", r"\blow offer\b", r"\b(?:offer|pay|give) (?:me )?(?:a |an )?(?:bit |little |tad )?more\b", r"\btoo (?:small|little)\b", r"\blower than (?:i|we)\b",
     r"\bother (?:offers?|buyers?)\b", r"\bbump (?:it|that|your offer) up\b", r"\b(?:willing to )?pay more\b",
+    r"\btoo cheap\b", r"\b(?:seems|is|that'?s|thats|it'?s|its) (?:(?:still|a bit|kinda|kind of|pretty|really|very|so|way|too|just|a little|awfully|extremely|quite|rather) )*low\b",
+    r"\bneed (?:a (?:bit|little|tad) )?more\b", r"\bunder what\b",
 )
+NOT_PUSH = _rx(r"\bnot (?:(?:too|so|that|very|really|all that) )?(?:high|much|steep|expensive|pricey|low|a lot)\b")
+"""A push denied: "that's not too expensive"."""
 DISAGREE = _rx(
-    r"^\s*no\b", r"\bnope\b", r"\b(?:can'?t|can not) (?:do|go|accept|take|sell|afford|budge|pay)\b", r"\bcannot (?:do|go|accept|take|sell)\b",
+    r"^\W*(?:(?:lol|haha|lmao|ha|um+|uh+|hmm+|oh|well)\W+)?(?:no|nah)\b", r"\bnope\b", r"\bnah\b", r"^\W*(?:hard )?pass\W*$",
+    r"\b(?:gonna|going to|i'?ll|i will|have to|gotta|think i'?ll) pass\b", r"\bforget (?:it|about it)\b", r"\bnot a chance\b",
+    r"\bnot happening\b", r"\bnever (?:pay|take|sell|accept|do)\b", r"\bi don'?t know about (?:that|this|it)\b",
+    r"\bnot sure (?:i|we) (?:can|could)\b", r"\brather keep\b", r"\blook elsewhere\b", r"\bkeep looking\b", r"\b(?:that'?s|thats) a no\b",
+    r"\bfind (?:another|something else)\b", r"\b(?:can'?t|can not) (?:do|go|accept|take|sell|afford|budge|pay)\b", r"\bcannot (?:do|go|accept|take|sell)\b",
     r"\bnot (?:going to|gonna) (?:work|happen|do)\b", r"\bno way\b", r"\bnot interested\b", r"\bi'?ll pass\b",
-    r"\bwon'?t (?:work|do|go|accept|take|sell)\b", r"\bsorry\b", r"\bunfortunately\b", r"\bi don'?t think so\b",
+    r"\bwon'?t (?:work|do|go|accept|take|sell)\b", r"\bsorry\b(?! (?:was|i was|for the|for being|about the|to hear|my))", r"\bunfortunately\b", r"\bi don'?t think so\b",
     r"\bno thanks\b", r"\bnot possible\b", r"\bnot an option\b", r"\bdecline\b", r"\bwouldn'?t\b", r"\bno can do\b",
     r"\bnot enough\b", r"\bunable\b", r"\brefuse\b", r"\bno deal\b",
     r"\bdon'?t think (?:i|we) can\b", r"\b(?:gotta|have to|going to|i'?ll) (?:quit|walk away)\b",
@@ -105,14 +123,35 @@ PONDER = _rx(
 HEDGE = _rx(r"\bmaybe\b", r"\bperhaps\b", r"\bnot (?:so |too |really )?sure\b", r"\bi (?:don'?t|do not) know\b")
 """Doubt: not agreement ('"maybe" is not agreement', ACTS.md), though it can soften a refusal."""
 PUSHBACK = _rx(
-    r"\bsteep\b", r"\bpricey\b", r"\bexpensive\b", r"\bcome on\b", r"\bhard bargain\b", r"\bgetting closer\b",
+    r"\bsteep\b", r"\bpricey\b", r"\bexpensive\b", r"\bstretch\b", r"\bcome on\b", r"\b(?:still|awfully|extremely|pretty|very|so|way|kinda) high\b", r"\bhard bargain\b", r"\bgetting closer\b",
     r"\bwe'?re (?:getting )?close\b", r"\balmost there\b", r"\btoo (?:much|high|low)\b", r"\bway to+ (?:low|high|much)\b",
     r"\b(?:that'?s|that is|thats|it'?s) (?:still )?(?:a lot|a bit much|quite a bit|a lot of money)\b",
 )
 """Pushback that names no price: never agreement, though after a proposal the model leans to agree() for it."""
+PRICE_REFUSED = _rx(
+    r"\bno deal\b", r"\bnot (?:at|for)\b", r"\bnot (?:paying|taking|selling|doing)\b", r"\bnever\b", r"\brather (?:keep|not)\b",
+    r"\b(?:doesn'?t|does not|isn'?t|is not|won'?t|wont|ain'?t|not) (?:gonna |going to )?(?:work|happen|cut it|fly|do it)\b",
+)
+"""A refusal of the price the message names: "120 doesn't work for me", "not at 90"."""
+SAID_NO = re.compile(r"[\s,.!]*(?:(?:dollars|bucks)[\s,.!]*)?(?:no|nah|nope)\b(?!\s*(?:problem|worries|rush|less|more|lower|higher|later))")
+"""No right after the partner's price: "90 no", "90, nah"."""
+DISBELIEF = re.compile(r"\s*(?:(?:dollars|bucks)\s*)?(?:[?!]*\?|[,.]*\s*(?:seriously|really|for real|lol|lmao|haha|nice try|come on|c'?mon)\b)")
+BARE_LEAD = re.compile(r"\W*(?:(?:what|wow|whoa|really|hmm+|haha|lol|seriously|uh|um|oh|only|just)\W+)*")
+"""The partner's price repeated in disbelief: alone at the start of its sentence ("wow, $90?! It's brand new"), and
+what follows it there ("120? come on", "90, seriously?")."""
+PAST_PRICE = re.compile(r"\b(?:better|more|higher|above|over|beyond|less|lower|below|under|cheaper) than\s*\$?\s*$"
+                        r"|\b(?:above|over|beyond|below|under)\s*\$?\s*$")
+"""Before the partner's price, a push past it: "can you do better than", "would you go above"."""
+PRICE_PUSH = _rx(r"\b(?:not|too) (?:enough|little|much|low|high)\b", r"\blow ?ball", r"\byour (?:best|lowest|final)\b", r"\bstretch\b",
+                 r"\bnot worth\b")
+"""A push for a better price than the one the message names: "90 is not enough", "120 is your best?"."""
+DOUBT = _rx(r"\bmight\b", r"\b(?:i'?ll|i will|i'?d|let me|i could|i may) consider\b", r"\bidk\b")
+QUESTION_START = re.compile(r"\W*(?:wait\W+)?(?:does|do|did|is|was|(?:can|could|should|may) i)\b")
+TERMS_QUESTION = re.compile(r"\binclud|\bbefore tax\b|\bcash only\b|\bor \$?\d")
+"""A question about the price's terms: "does 120 include the case", "is that 120 before tax?", "120 or 150?"."""
 AFFIRM = _rx(r"\b(?:yes|yeah|yep|yup|ok(?:ay)?|(?<!not )(?<!not so )(?<!not too )sure|alright|all right|fine)\b")
 """A yes-word, which keeps agreement beside doubt, time to think or pushback ("steep, but ok")."""
-FINAL = _rx(r"\bstick (?:with|to) my (?:original |first )?(?:offer|price)\b", r"\bfinal (?:offer|price|answer)\b", r"\b(?:is|am|i'?m|that'?s|it'?s) (?:pretty |very |quite )?firm\b", r"\bfirm (?:on|at)\b", r"\b(?:that'?s|is) (?:the )?(?:lowest|best|highest|most) i\b",
+FINAL = _rx(r"^\W*firm\W*$", r"\bstick (?:with|to) my (?:original |first )?(?:offer|price)\b", r"\bfinal (?:offer|price|answer)\b", r"\b(?:is|am|i'?m|that'?s|it'?s) (?:pretty |very |quite )?firm\b", r"\bfirm (?:on|at)\b", r"\b(?:that'?s|is) (?:the )?(?:lowest|best|highest|most) i\b",
             r"\btake it or leave it\b", r"\bnot going (?:any )?(?:lower|higher)\b", r"\bcan'?t go (?:any )?(?:lower|higher)\b",
             r"\bas low as i\b", r"\bas high as i\b")
 INQUIRE = _rx(r"\?", r"\bwondering\b", r"\b(?:is it|are they|is this|are these) (?!\w+ing\b)", r"\bhow (?:many|much|old|long|big|far|low)\b", r"\b(?:like|want|wanted|love) to know\b", r"\bmore (?:information|info|details)\b", r"\b(?:is there|are there(?! including)|does it|do you|did you|has it|have you|can you|could you|would you|will you) ",
@@ -121,11 +160,13 @@ INQUIRE = _rx(r"\?", r"\bwondering\b", r"\b(?:is it|are they|is this|are these) 
 PRICE_ASK = _rx(r"\bwhat (?:are you|you are|you'?re|were you|was you) (?:thinking|looking|hoping|willing)", r"\bwhat price\b",r"\bwhat(?:'s| is| would be)? (?:your|the) (?:price|offer|lowest|best|budget|asking)\b",
                 r"\bhow much\b", r"\bwhat (?:are|would) you (?:offer|pay|willing|thinking|looking)\b", r"(?:^|[.!,]\s*|please |just |go ahead and |why don'?t you )make (?:me )?an offer\b",
                 r"\bwhat(?:'s| is) your (?:price|offer)\b", r"\bname (?:a|your) price\b")
-UNKNOWN = _rx(r"^\s*(?:thanks?|thank you|thx|ty|bye|goodbye|see you|lol|haha|ok|okay|k|cool|sure|hmm+|um+|huh|whoa|wow|yikes|oh|ah|yes|yeah|yep|no problem|np|you too|welcome|you'?re welcome|your welcome)[\s.!,:)]*$",
+UNKNOWN = _rx(r"^\s*(?:thanks?|thank you|thx|ty|bye|goodbye|see you|lol|haha|ok|okay|k|cool|sure|hmm+|um+|huh|whoa|wow|yikes|oh|ah|yes|yeah|yep|no problem|np|you too|welcome|you'?re welcome|your welcome|brb|jk|lmf?ao|rofl)[\s.!,:)]*$",
+              r"^\W*(?:(?:asdf|qwert|zxcv|jkl)\w*|[bcdfghjklmnpqrstvwxz]{3,})(?:\W+(?:(?:asdf|qwert|zxcv|jkl)\w*|[bcdfghjklmnpqrstvwxz]{3,}))*\W*$",
               r"^[\W_]*$")
 THANKS = _rx(r"^\s*(?:thanks?|thank you|thx|ty)\b.*$")
 REFERENCE_BEFORE = _rx(
-    r"\b(?:paid|bought (?:it|them|this|mine)?\s*(?:for|at)?|listed (?:at|for)?|listing (?:price )?(?:is|of|at)?|retails?(?: for| at)?|"
+    r"\b(?:unit|apt|apartment|suite|building|bldg|room|spot|space|lot|code|address is|live at|located at|"
+    r"paid|bought (?:it|them|this|mine)?\s*(?:for|at)?|listed (?:at|for)?|listing (?:price )?(?:is|of|at)?|retails?(?: for| at)?|"
     r"msrp|new (?:it|they|one|ones)?\s*(?:is|are|was|were|costs?|sells?|go(?:es)? for|for)|worth|value[ds]? (?:at|is)?|"
     r"originally|original(?:ly)? (?:price|cost)|costs?|cost me|spent|kbb|blue book|asking(?: price)? (?:is|was)|"
     r"you(?:'re| are) asking|you asked|you want|you said|you offered|your (?:price|offer|asking)(?: of| is| was)?|"
@@ -144,11 +185,13 @@ REFERENCE_AFTER = _rx(
     r"^\s*(?:is )?(?:the|your) (?:best|lowest|highest)(?: price| offer)? (?:you|u)\b", r"^\s*\?\s*(?:no|nah|are you|you)\b",
     r"^\s*(?:new|retail|brand new|originally|msrp|when new|online|elsewhere|at the store|in stores)\b",
     r"^\s*(?:for|at) (?:a|one) (?:new|brand)", r"^\s*(?:is|was) (?:what )?(?:i|we) paid\b",
+    r"^\s*[a-z]+\.? (?:st|street|ave|avenue|rd|road|blvd|boulevard|ln|lane|dr|drive|ct|court|pkwy)\b",
 )
 RELATIVE_LESS = re.compile(r"^\s*(?:dollars?|bucks|\$)?\s*(?:less|lower|off|cheaper|under|down(?! the (?:street|road|block))|discount)\b")
 RELATIVE_MORE = re.compile(r"^\s*(?:dollars?|bucks|\$)?\s*(?:more|higher|extra|over|up)\b")
-RELATIVE_LESS_BEFORE = re.compile(r"\b(?:take|knock|come)\s+(?:off|down)\s+(?:a max of |up to |another |an extra |about )?\$?\s*$")
-RELATIVE_MORE_BEFORE = re.compile(r"(?:add|additional|another|raise (?:it|my offer) by|increase (?:it|my offer) by)\s*(?:an?\s*)?(?:additional\s*|extra\s*)?\$?\s*$")
+RELATIVE_LESS_BEFORE = re.compile(r"\b(?:take|knock|come)\s+(?:off|down)\s+(?:a max of |up to |another |an extra |about )?\$?\s*$"
+                                  r"|\b(?:drop|lower|reduce|bring|knock) (?:it |the price )?(?:down )?by\s*\$?\s*$")
+RELATIVE_MORE_BEFORE = re.compile(r"(?:add|additional|another|raise (?:it|my offer) by|increase (?:it|my offer) by|go up(?: by)?)\s*(?:an?\s*)?(?:additional\s*|extra\s*)?\$?\s*$")
 PERCENT_OFF = re.compile(r"(\d{1,2}(?:\.\d+)?)\s*(?:%|percent)\s*(?:off|less|discount|lower|below|down)")
 HALF = re.compile(r"\bhalf (?:the |of the |of )?(?:listed |listing |asking |original |full )?(?:price|cost|amount)\b|\bhalf off\b|\b50 ?% off\b")
 SPLIT = re.compile(r"\b(?:split the difference|meet (?:you |me )?(?:in the middle|halfway|half way)|meet in between|middle ground)\b")
@@ -464,14 +507,35 @@ def _priced_act(cands: list[_Candidate], low: str, c: DialogueContext, partner: 
         ok = AGREE.search(low) or AGREE_WEAK.search(low) or OK_WORDS.search(low) or re.search(r"\bit is\b", low)
         return Act(Intent.AGREE, partner) if ok else Act(Intent.INSIST, own)
     if same_price(price, partner):
-        if NEGATED_PRICE.search(sentence) or re.search(r"\?\s*(?:no|nah|not|are you|you'?re|that'?s|seriously|lol|way)\b", low):
-            return Act(Intent.DISAGREE)
-        return Act(Intent.AGREE, partner)
+        return _at_partner_price(low, sentence, chosen.mention, partner)
     if not c.any_price:
         return Act(Intent.PROPOSE, price)
     if same_price(price, own):
         return Act(Intent.INSIST, own)
     return Act(Intent.COUNTER, price)
+
+
+def _at_partner_price(low: str, sentence: str, mention: AmountMention | None, partner: float) -> Act:
+    """A message naming the partner's price accepts it, unless it refuses it, repeats it in disbelief ("$90?! It's
+    brand new", ACTS.md), pushes past it ("can you do better than 90?"), doubts it ("90 maybe, let me think") or asks
+    about its terms ("does 120 include the case?"). A word of acceptance outweighs all but a refusal."""
+    before = low[max(0, mention.start - 30):mention.start] if mention else ""
+    after = low[mention.end:mention.end + 30] if mention else ""
+    if NEGATED_PRICE.search(sentence) or PRICE_REFUSED.search(sentence) or SAID_NO.match(after) \
+            or re.search(r"\?\s*(?:no|nah|not|are you|you'?re|that'?s|seriously|lol|way)\b", low):
+        return Act(Intent.DISAGREE)
+    if AGREE.search(low) or AGREE_WEAK.search(low) or OK_WORDS.search(low) or AFFIRM.search(low):
+        return Act(Intent.AGREE, partner)
+    if PAST_PRICE.search(before) or PRICE_PUSH.search(sentence):
+        return Act(Intent.COUNTER_NOPRICE)
+    if _doubts(low):
+        return Act(Intent.INFORM)
+    lead = low[max(low.rfind(ch, 0, mention.start) for ch in ".!?\n") + 1:mention.start] if mention else ""
+    if BARE_LEAD.fullmatch(lead) and DISBELIEF.match(after):
+        return Act(Intent.DISAGREE)
+    if QUESTION_START.match(sentence) or ("?" in sentence and TERMS_QUESTION.search(sentence)):
+        return Act(Intent.INQUIRE)
+    return Act(Intent.AGREE, partner)
 
 
 def _held_price(role: Role, c: DialogueContext, own: float | None) -> float | None:
@@ -481,10 +545,17 @@ def _held_price(role: Role, c: DialogueContext, own: float | None) -> float | No
 
 def _not_agreement(low: str, rule_act: Act) -> bool:
     """Whether a message the model reads as agreement is none: the rules read a refusal, or it shows doubt, time to
-    think or pushback with no yes-word beside it. After a proposal the model leans to agree() for all of these."""
+    think or pushback (the rules' push for a better price, or PUSHBACK) with no yes-word beside it. After a proposal
+    the model leans to agree() for all of these."""
     if rule_act.intent is Intent.DISAGREE:
         return True
-    return not AFFIRM.search(low) and bool(PONDER.search(low) or HEDGE.search(low) or PUSHBACK.search(low))
+    pushback = rule_act.intent is Intent.COUNTER_NOPRICE or bool(PUSHBACK.search(low))
+    return _doubts(low) or (pushback and not AFFIRM.search(low))
+
+
+def _doubts(low: str) -> bool:
+    """Doubt or time to think, with no yes-word beside it: "maybe", "I might be able to do that", "let me think"."""
+    return not AFFIRM.search(low) and bool(PONDER.search(low) or HEDGE.search(low) or DOUBT.search(low))
 
 
 def _act_of_intent(intent: Intent, rule_act: Act, role: Role, c: DialogueContext, own: float | None,
@@ -514,14 +585,15 @@ def _unpriced_act(low: str, role: Role, c: DialogueContext, partner_open: bool, 
             return Act(Intent.GREET)  # "Yep." to "Are you interested?"
     # Agreement needs something to agree to: a proposal of the partner's, or a deal already made.
     agree_words = (partner_open or settled) and bool(AGREE.search(low) or ("?" not in low and AGREE_WEAK.search(low))) \
-        and not NOT_AGREE.search(low)
+        and not NOT_AGREE.search(low) and not _doubts(low)
     if not agree_words and FINAL.search(low):
         held = _held_price(role, c, own)
         if held is not None:
             return Act(Intent.INSIST if c.any_price else Intent.PROPOSE, held)
     if agree_words:
         return Act(Intent.AGREE)
-    if PUSH_ANY.search(low) or (PUSH_BUYER if role == "buyer" else PUSH_SELLER).search(low):
+    pushed = NOT_PUSH.sub(" ", low) if "not" in low else low
+    if PUSH_ANY.search(pushed) or (PUSH_BUYER if role == "buyer" else PUSH_SELLER).search(pushed):
         return Act(Intent.COUNTER_NOPRICE)
     if partner_open and not settled and c.last_intent.get(other_role(role)) != Intent.INQUIRE and DISAGREE.search(low):
         return Act(Intent.DISAGREE)

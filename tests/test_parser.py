@@ -145,10 +145,78 @@ def test_a_price_after_not_is_the_one_refused_only_after_another_price(text, pri
     assert acts_of(("buyer", "Would you take 1000?"), ("seller", text), listing=1400)[1].price == price
 
 
-@pytest.mark.parametrize("junk", ["qwerty", "asdf jkl", "zzz zzz zzz", "-5 dollars"])
-def test_words_the_intent_model_never_saw_are_not_agreement(junk):
-    """With no word it knows, the intent model would guess from the dialogue alone (after a counter: agree)."""
+@pytest.mark.parametrize("junk, intent", [("qwerty", Intent.UNKNOWN), ("asdf jkl", Intent.UNKNOWN),
+                                          ("zzz zzz zzz", Intent.UNKNOWN), ("-5 dollars", Intent.INFORM)])
+def test_words_the_intent_model_never_saw_are_not_agreement(junk, intent):
+    """With no word it knows, the intent model would guess from the dialogue alone (after a counter: agree).
+    Keyboard mashing says nothing (unknown, ACTS.md)."""
     acts = acts_of(("seller", "I'm selling my bike for $380"), ("buyer", "Would you take 300?"),
                    ("seller", "I can do 350"), ("buyer", "how about 320"), ("seller", junk), listing=380)
-    assert acts[-1] == Act(Intent.INFORM)
+    assert acts[-1] == Act(intent)
     assert acts_of(("buyer", "Would you take 300?"), ("seller", "sure"), listing=380)[1].intent is Intent.AGREE
+
+
+AFTER_AN_ASK = [("seller", "Hi, I'm asking $120 for it.")]
+AFTER_AN_OFFER = AFTER_AN_ASK + [("buyer", "Would you take $90?")]
+
+
+@pytest.mark.parametrize("turns, text, act", [
+    # refused: ACTS.md, "the partner's price repeated as a question ... is disagree"
+    (AFTER_AN_ASK, "120? come on", Act(Intent.DISAGREE)), (AFTER_AN_OFFER, "$90?! It's brand new", Act(Intent.DISAGREE)),
+    (AFTER_AN_OFFER, "90, seriously?", Act(Intent.DISAGREE)), (AFTER_AN_OFFER, "90? I paid 300", Act(Intent.DISAGREE)),
+    (AFTER_AN_ASK, "120 doesn't work for me", Act(Intent.DISAGREE)), (AFTER_AN_ASK, "not at 120", Act(Intent.DISAGREE)),
+    (AFTER_AN_ASK, "I'm not paying 120", Act(Intent.DISAGREE)), (AFTER_AN_OFFER, "90 nah", Act(Intent.DISAGREE)),
+    (AFTER_AN_OFFER, "For 90 I'd rather keep it", Act(Intent.DISAGREE)),
+    # a push for better
+    (AFTER_AN_OFFER, "90 is not enough", Act(Intent.COUNTER_NOPRICE)),
+    (AFTER_AN_OFFER, "Can you do better than 90?", Act(Intent.COUNTER_NOPRICE)),
+    (AFTER_AN_ASK, "120 is your best?", Act(Intent.COUNTER_NOPRICE)),
+    (AFTER_AN_OFFER, "Id need more than 90", Act(Intent.COUNTER_NOPRICE)),
+    # doubt, a question about its terms
+    (AFTER_AN_ASK, "hmm 120... let me think", Act(Intent.INFORM)), (AFTER_AN_OFFER, "I might take 90", Act(Intent.INFORM)),
+    (AFTER_AN_OFFER, "90 maybe", Act(Intent.INFORM)),
+    (AFTER_AN_ASK, "Does 120 include the helmet?", Act(Intent.INQUIRE)), (AFTER_AN_ASK, "Is 120 cash only?", Act(Intent.INQUIRE)),
+    (AFTER_AN_ASK, "Did you say 120?", Act(Intent.INQUIRE)),
+    # and acceptance still, a word of it outweighing the rest
+    (AFTER_AN_ASK, "120 works for me", Act(Intent.AGREE, 120)), (AFTER_AN_ASK, "120? ok deal", Act(Intent.AGREE, 120)),
+    (AFTER_AN_ASK, "Will you be able to deliver it for $120?", Act(Intent.AGREE, 120)),
+    (AFTER_AN_OFFER, "hmm, maybe... ok, 90 it is", Act(Intent.AGREE, 90)),
+    (AFTER_AN_ASK, "I can do 120. Can I pick it up today?", Act(Intent.AGREE, 120)),
+])
+def test_the_partners_price_named_is_not_always_accepted(turns, text, act):
+    """Before, any message naming the partner's price read as agree(price): refusals, disbelief, pushes and questions."""
+    for role in ("buyer", "seller"):
+        if turns[-1][0] != role:
+            assert acts_of(*turns, (role, text))[-1] == act
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("yeah ok", Intent.AGREE), ("ok cool", Intent.AGREE), ("ugh fine", Intent.AGREE), ("sure, why not", Intent.AGREE),
+    ("you got it", Intent.AGREE), ("I'll buy it", Intent.AGREE), ("that's doable", Intent.AGREE),
+    ("Fine by me", Intent.AGREE), ("I'm down", Intent.AGREE), ("works 4 me", Intent.AGREE), ("ok 👍", Intent.AGREE),
+    ("nah", Intent.DISAGREE), ("lol no", Intent.DISAGREE), ("hard pass", Intent.DISAGREE),
+    ("I'm gonna pass", Intent.DISAGREE), ("not a chance", Intent.DISAGREE), ("I'll look elsewhere", Intent.DISAGREE),
+    ("I'd never pay that", Intent.DISAGREE),
+    ("that's steep", Intent.COUNTER_NOPRICE), ("Seems high", Intent.COUNTER_NOPRICE), ("thats alot", Intent.COUNTER_NOPRICE),
+    ("Why so high?", Intent.COUNTER_NOPRICE), ("can you drop it a bit?", Intent.COUNTER_NOPRICE),
+    ("is that the best deal you can do?", Intent.COUNTER_NOPRICE), ("that is still awfully high", Intent.COUNTER_NOPRICE),
+    ("I might be able to do that", Intent.INFORM), ("Does it work fine?", Intent.INQUIRE),
+    ("sorry my dog just knocked over my coffee", Intent.INFORM), ("brb", Intent.UNKNOWN),
+])
+def test_everyday_answers_to_a_price(text, intent):
+    """A buyer's answer to the seller's ask, as people type it."""
+    assert acts_of(*AFTER_AN_ASK, ("buyer", text))[-1].intent is intent
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("that's not too expensive, ok", Intent.AGREE), ("sure thing then, that's not too expensive for me", Intent.AGREE),
+    ("it's not that high, fair enough", Intent.AGREE),
+])
+def test_a_denied_push_is_none(text, intent):
+    assert acts_of(*AFTER_AN_ASK, ("buyer", text))[-1].intent is intent
+
+
+@pytest.mark.parametrize("text, price", [("90 is too little", None), ("90 is a lowball", None), ("firm", 120)])
+def test_a_seller_answers_an_offer(text, price):
+    act = acts_of(*AFTER_AN_OFFER, ("seller", text))[-1]
+    assert act == (Act(Intent.INSIST, price) if price else Act(Intent.COUNTER_NOPRICE))

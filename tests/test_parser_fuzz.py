@@ -27,3 +27,17 @@ def test_huge_and_binary_lines():
     assert reader.read("buyer", "$80 " * 2_500_000) == Act(Intent.PROPOSE, 80)  # 10 MB
     assert reader.read("seller", "\x00\x01\x1b[2J\ud800" * 1000) == Act(Intent.INFORM)
     assert reader.read("seller", None) == Act(Intent.UNKNOWN)  # type: ignore[arg-type]
+
+
+def test_lines_made_to_backtrack():
+    """Runs of one character class against the patterns that repeat a group: a nested repeat that can split a run
+    many ways took seconds a line (50 consonants then a vowel: 6 s). Each line must read at once; the suite's own
+    time is the check, and the acts are pinned so the lines cannot skip the patterns."""
+    reader = ActReader(150)
+    reader.read("seller", "asking 120")
+    for text in ["b" * 1999 + "a", "bcdfghjklmnpqrstvwxz" * 99 + "a", "ok " * 660 + "?", " " * 1990 + "120?",
+                 "120" + " " * 1990 + "no", "wow " * 490 + "120? come on", "not too " * 240 + "high", "does " * 390 + "x!"]:
+        assert isinstance(reader.fork().read("buyer", text), Act)
+    assert reader.fork().read("buyer", "wow " * 490 + "120? come on") == Act(Intent.DISAGREE)
+    assert reader.fork().read("buyer", "b" * 50 + "a") == Act(Intent.INFORM)
+    assert reader.fork().read("buyer", "qwrtp zxcvb") == Act(Intent.UNKNOWN)

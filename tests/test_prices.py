@@ -28,6 +28,29 @@ def test_the_proposed_amount_wins(text, listing, price):
     assert first_price(text, listing) == price
 
 
+@pytest.mark.parametrize("text, listing, price", [
+    ("Hi, I'm asking one fifty", 150, 150), ("would you take one seventy five?", 200, 175),
+    ("two sixty and it's yours", 300, 260), ("I could do one ten", 150, 110), ("hundred even?", 150, 100),
+    ("hundred and ten?", 150, 110), ("twenty two fifty a month", 2250, 2250), ("two grand a month?", 2250, 2000),
+])
+def test_prices_as_people_say_them(text, listing, price):
+    """Number words read as hundreds where English would not add them: "one fifty" is 150, not 51; "two grand" is
+    money, never the year 2000."""
+    assert first_price(text, listing) == price
+
+
+@pytest.mark.parametrize("text, listing", [("nineteen ninety nine model", 1500), ("a grand total of five", 40),
+                                           ("one or two scratches", 150)])
+def test_number_words_that_are_not_prices(text, listing):
+    assert first_price(text, listing) is None
+
+
+@pytest.mark.parametrize("text", ["I live at 221 Oak Ave", "my address is 123 main st", "apt 140, buzz me",
+                                  "I'm in unit 110", "I'm parked in spot 115"])
+def test_an_address_is_no_price(text):
+    assert first_price(text, 150, "buyer") is None
+
+
 @pytest.mark.parametrize("text, listing", [
     ("It only has 106k miles", 9000),
     ("It has 2 bedrooms and 1 bath", 2000),

@@ -68,7 +68,7 @@ NOT_AGREE = _rx(
     r"\btoo (?:high|much|low|steep|expensive)\b", r"\bso (?:high|low|steep|expensive)\b", r"\bhow about\b", r"\bwhat about\b", r"\bwould you\b",
     r"\b(?:make|give|cut) me a (?:good |better )?deal\b", r"\bgood deal on\b", r"\b(?:better|best) deal\b",
     r"^\W*(?:does|do|did|is|are|was|were|has|have)\b[^.!]*\?", r"\b(?:find|look for) (?:another|something else)\b",
-    r"\bkeep looking\b", r"\blook elsewhere\b", r"\bgreat (?:condition|shape|price for|deal on|bike|car|phone|place|location|item|working|running)\b",
+    r"\bkeep looking\b", r"\blook (?:elsewhere|somewhere else)\b", r"\bgreat (?:condition|shape|price for|deal on|bike|car|phone|place|location|item|working|running)\b",
 )
 PUSH_ANY = _rx(
     r"\bbetter (?:price|deal|offer)\b", r"\bdo (?:any )?bett?e?r\b", r"\bmeet (?:me )?(?:in the middle|halfway|half way)\b",
@@ -105,7 +105,7 @@ DISAGREE = _rx(
     r"^\W*(?:(?:lol|haha|lmao|ha|um+|uh+|hmm+|oh|well)\W+)?(?:no|nah)\b", r"\bnope\b", r"\bnah\b", r"^\W*(?:hard )?pass\W*$",
     r"\b(?:gonna|going to|i'?ll|i will|have to|gotta|think i'?ll) pass\b", r"\bforget (?:it|about it)\b", r"\bnot a chance\b",
     r"\bnot happening\b", r"\bnever (?:pay|take|sell|accept|do)\b", r"\bi don'?t know about (?:that|this|it)\b",
-    r"\bnot sure (?:i|we) (?:can|could)\b", r"\brather keep\b", r"\blook elsewhere\b", r"\bkeep looking\b", r"\b(?:that'?s|thats) a no\b",
+    r"\bnot sure (?:i|we) (?:can|could)\b", r"\brather keep\b", r"\blook (?:elsewhere|somewhere else)\b", r"\bkeep looking\b", r"\b(?:that'?s|thats) a no\b",
     r"\bfind (?:another|something else)\b", r"\b(?:can'?t|can not) (?:do|go|accept|take|sell|afford|budge|pay)\b", r"\bcannot (?:do|go|accept|take|sell)\b",
     r"\bnot (?:going to|gonna) (?:work|happen|do)\b", r"\bno way\b", r"\bnot interested\b", r"\bi'?ll pass\b",
     r"\bwon'?t (?:work|do|go|accept|take|sell)\b", r"\bsorry\b(?! (?:was|i was|for the|for being|about the|to hear|my))", r"\bunfortunately\b", r"\bi don'?t think so\b",

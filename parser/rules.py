@@ -136,9 +136,9 @@ PRICE_REFUSED = _rx(
 SAID_NO = re.compile(r"[\s,.!]*(?:(?:dollars|bucks)[\s,.!]*)?(?:no|nah|nope)\b(?!\s*(?:problem|worries|rush|less|more|lower|higher|later))")
 """No right after the partner's price: "90 no", "90, nah"."""
 DISBELIEF = re.compile(r"\s*(?:(?:dollars|bucks)\s*)?(?:[?!]*\?|[,.]*\s*(?:seriously|really|for real|lol|lmao|haha|nice try|come on|c'?mon)\b)")
+"""What follows the partner's price repeated in disbelief: "120? come on", "90, seriously?"."""
 BARE_LEAD = re.compile(r"\W*(?:(?:what|wow|whoa|really|hmm+|haha|lol|seriously|uh|um|oh|only|just)\W+)*")
-"""The partner's price repeated in disbelief: alone at the start of its sentence ("wow, $90?! It's brand new"), and
-what follows it there ("120? come on", "90, seriously?")."""
+"""What may come before it in its sentence: nothing but an exclamation ("wow, $90?! It's brand new")."""
 PAST_PRICE = re.compile(r"\b(?:better|more|higher|above|over|beyond|less|lower|below|under|cheaper) than\s*\$?\s*$"
                         r"|\b(?:above|over|beyond|below|under)\s*\$?\s*$")
 """Before the partner's price, a push past it: "can you do better than", "would you go above"."""
@@ -146,7 +146,9 @@ PRICE_PUSH = _rx(r"\b(?:not|too) (?:enough|little|much|low|high)\b", r"\blow ?ba
                  r"\bnot worth\b")
 """A push for a better price than the one the message names: "90 is not enough", "120 is your best?"."""
 DOUBT = _rx(r"\bmight\b", r"\b(?:i'?ll|i will|i'?d|let me|i could|i may) consider\b", r"\bidk\b")
+"""Doubt beside HEDGE's: "I might take 90", "I'll consider it"."""
 QUESTION_START = re.compile(r"\W*(?:wait\W+)?(?:does|do|did|is|was|(?:can|could|should|may) i)\b")
+"""A question that asks rather than proposes: "does 120 include...", "can I pay 120 in cash?" (not "would you...")."""
 TERMS_QUESTION = re.compile(r"\binclud|\bbefore tax\b|\bcash only\b|\bor \$?\d")
 """A question about the price's terms: "does 120 include the case", "is that 120 before tax?", "120 or 150?"."""
 AFFIRM = _rx(r"\b(?:yes|yeah|yep|yup|ok(?:ay)?|(?<!not )(?<!not so )(?<!not too )sure|alright|all right|fine)\b")

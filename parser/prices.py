@@ -57,6 +57,7 @@ _NUMBER_WORDS = {
 }
 _MULTIPLIERS = {"hundred": 100, "thousand": 1000, "grand": 1000, "k": 1000}
 _WORD = re.compile(r"[a-z]+")
+_CLOCK_BEFORE = {"at", "after", "before", "until", "till", "by", "around"}
 
 
 @dataclass(frozen=True)
@@ -112,14 +113,17 @@ def _word_mentions(text: str) -> list[AmountMention]:
     i = 0
     while i < len(words):
         w = words[i][0]
+        word_before = words[i - 1][0] if i else ""
         starts = w in _NUMBER_WORDS \
-            or (w == "hundred" and not text[:words[i].start()].rstrip()[-1:].isdigit()) \
+            or (w == "hundred" and not text[:words[i].start()].rstrip()[-1:].isdigit()  # "2 hundred": the digits'
+                and word_before not in ("couple", "few", "several", "many")) \
             or (w == "a" and i + 1 < len(words) and words[i + 1][0] in ("hundred", "thousand", "grand"))
-        if not starts:  # ("2 hundred" is the digits' amount)
+        if not starts:
             i += 1
             continue
+        spoken = word_before not in _CLOCK_BEFORE  # "one fifty" is 150, but "at five thirty" is a time
         total, current, j = 0, 0, i
-        while j < len(words):
+        while j < len(words) and total + current < 10**9:  # "one hundred hundred hundred...": no float holds it
             t = words[j][0]
             gap = text[words[j - 1].end():words[j].start()] if j > i else ""
             if j > i and gap.strip(" -") not in ("", "and"):
@@ -128,7 +132,7 @@ def _word_mentions(text: str) -> list[AmountMention]:
                 value, previous = _NUMBER_WORDS[t], words[j - 1][0] if j > i else None
                 if previous not in _NUMBER_WORDS or (previous.endswith("ty") and value < 10):
                     current += value  # "two hundred fifty", "twenty two"
-                elif value >= 10:
+                elif value >= 10 and spoken and t != previous:
                     current = current * 100 + value  # as people say prices: "one fifty", "twenty two fifty"
                 else:
                     break

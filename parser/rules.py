@@ -66,9 +66,9 @@ NOT_AGREE = _rx(
     r"\b(?:don'?t|do not) think (?:i|we) (?:can|could)\b", r"\b(?:can'?t|cannot) (?:go|come) (?:that|so) (?:low|high)\b",
     r"\bcannot (?:do|take|accept) (?:that|it|this)\b", r"\bnot (?:quite|really)?\s*(?:what|where)\b", r"^(?!\W*(?:ok(?:ay)?\W+)?deal\b).*\bbut\b.*\?",
     r"\btoo (?:high|much|low|steep|expensive)\b", r"\bso (?:high|low|steep|expensive)\b", r"\bhow about\b", r"\bwhat about\b", r"\bwould you\b",
-    r"\b(?:make|give|cut) me a (?:good |better )?deal\b", r"\bgood deal on\b", r"\b(?:better|best) deal\b",
-    r"^\W*(?:does|do|did|is|are|was|were|has|have)\b[^.!]*\?", r"\b(?:find|look for) (?:another|something else)\b",
-    r"\bkeep looking\b", r"\blook (?:elsewhere|somewhere else)\b", r"\bgreat (?:condition|shape|price for|deal on|bike|car|phone|place|location|item|working|running)\b",
+    r"\b(?:make|give|cut) me a (?:good |better )?deal\b", r"\bgood deal on\b", r"\b(?:better|best) deal\b[^.!?]*\?",
+    r"^\W*(?:does|do|did|is|are|was|were|has|have)\b[^.!?]*\?\W*$", r"\b(?:find|look for) (?:another|something else)\b",
+    r"\b(?:i'?ll|i will|gonna|going to|have to) keep looking\b", r"\blook (?:elsewhere|somewhere else)\b", r"\bgreat (?:condition|shape|price for|deal on|bike|car|phone|place|location|item|working|running)\b",
 )
 PUSH_ANY = _rx(
     r"\bbetter (?:price|deal|offer)\b", r"\bdo (?:any )?bett?e?r\b", r"\bmeet (?:me )?(?:in the middle|halfway|half way)\b",
@@ -90,7 +90,7 @@ PUSH_BUYER = _rx(
     r"\b(?:kind of|kinda|pretty|very|a bit|a little|way|really|rather|quite) (?:high|steep|expensive|pricey)\b",
     r"\bsteep\b", r"\bpricey\b", r"\b(?:seems|sounds|is|that'?s|thats|it'?s|its) (?:(?:still|a bit|kinda|kind of|pretty|really|very|so|way|too|just|a little|awfully|extremely|quite|rather) )*"
     r"(?:high|expensive|a lot|alot|rich|crazy|ridiculous|insane|nuts)\b", r"\b(?:seems|sounds) like (?:a lot|alot|too much)\b", r"\bwhy so (?:high|much|expensive)\b",
-    r"^\W*lower\W*$", r"\bdrop (?:it|the price)\b", r"\bmore than i'?d like\b",
+    r"^\W*lower\W*$", r"\bdrop (?:it|the price)\b(?! off)", r"\bmore than i'?d like\b",
 )
 PUSH_SELLER = _rx(
     r"\b(?<!go )too low\b", r"\blow ?ball", r"\b(?:come|go|move) up\b", r"\bhigher\b", r"\bnot enough\b",
@@ -99,13 +99,13 @@ PUSH_SELLER = _rx(
     r"\btoo cheap\b", r"\b(?:seems|is|that'?s|thats|it'?s|its) (?:(?:still|a bit|kinda|kind of|pretty|really|very|so|way|too|just|a little|awfully|extremely|quite|rather) )*low\b",
     r"\bneed (?:a (?:bit|little|tad) )?more\b", r"\bunder what\b",
 )
-NOT_PUSH = _rx(r"\bnot (?:(?:too|so|that|very|really|all that) )?(?:high|much|steep|expensive|pricey|low|a lot)\b")
-"""A push denied: "that's not too expensive"."""
+NOT_PUSH = _rx(r"\b(?:not|isn'?t|ain'?t|wasn'?t) (?:(?:too|so|that|very|really|all that) )?(?:high|much|steep|expensive|pricey|low|a lot)\b")
+"""A push denied: "that's not too expensive", "120 isn't too high"."""
 DISAGREE = _rx(
     r"^\W*(?:(?:lol|haha|lmao|ha|um+|uh+|hmm+|oh|well)\W+)?(?:no|nah)\b", r"\bnope\b", r"\bnah\b", r"^\W*(?:hard )?pass\W*$",
     r"\b(?:gonna|going to|i'?ll|i will|have to|gotta|think i'?ll) pass\b", r"\bforget (?:it|about it)\b", r"\bnot a chance\b",
     r"\bnot happening\b", r"\bnever (?:pay|take|sell|accept|do)\b", r"\bi don'?t know about (?:that|this|it)\b",
-    r"\bnot sure (?:i|we) (?:can|could)\b", r"\brather keep\b", r"\blook (?:elsewhere|somewhere else)\b", r"\bkeep looking\b", r"\b(?:that'?s|thats) a no\b",
+    r"\bnot sure (?:i|we) (?:can|could)\b", r"\brather keep\b", r"\blook (?:elsewhere|somewhere else)\b", r"\b(?:i'?ll|i will|gonna|going to|have to) keep looking\b", r"\b(?:that'?s|thats) a no\b",
     r"\bfind (?:another|something else)\b", r"\b(?:can'?t|can not) (?:do|go|accept|take|sell|afford|budge|pay)\b", r"\bcannot (?:do|go|accept|take|sell)\b",
     r"\bnot (?:going to|gonna) (?:work|happen|do)\b", r"\bno way\b", r"\bnot interested\b", r"\bi'?ll pass\b",
     r"\bwon'?t (?:work|do|go|accept|take|sell)\b", r"\bsorry\b(?! (?:was|i was|for the|for being|about the|to hear|my))", r"\bunfortunately\b", r"\bi don'?t think so\b",
@@ -132,8 +132,9 @@ PRICE_REFUSED = _rx(
     r"\bno deal\b", r"\bnot (?:at|for)\b", r"\bnot (?:paying|taking|selling|doing)\b", r"\bnever\b", r"\brather (?:keep|not)\b",
     r"\b(?:doesn'?t|does not|isn'?t|is not|won'?t|wont|ain'?t|not) (?:gonna |going to )?(?:work|happen|cut it|fly|do it)\b",
 )
-"""A refusal of the price the message names: "120 doesn't work for me", "not at 90"."""
-SAID_NO = re.compile(r"[\s,.!]*(?:(?:dollars|bucks)[\s,.!]*)?(?:no|nah|nope)\b(?!\s*(?:problem|worries|rush|less|more|lower|higher|later))")
+"""A refusal of the price the message names, in its clause: "120 doesn't work for me", "not at 90"."""
+SAID_NO = re.compile(r"[\s,.!]*(?:(?:dollars|bucks)[\s,.!]*)?(?:no|nah|nope)\b"
+                     r"(?!\s*(?:problems?|worries|rush|less|more|lower|higher|later|need|questions?|complaints?|returns?|doubt|prob|sweat))")
 """No right after the partner's price: "90 no", "90, nah"."""
 DISBELIEF = re.compile(r"\s*(?:(?:dollars|bucks)\s*)?(?:[?!]*\?|[,.]*\s*(?:seriously|really|for real|lol|lmao|haha|nice try|come on|c'?mon)\b)")
 """What follows the partner's price repeated in disbelief: "120? come on", "90, seriously?"."""
@@ -144,11 +145,12 @@ PAST_PRICE = re.compile(r"\b(?:better|more|higher|above|over|beyond|less|lower|b
 """Before the partner's price, a push past it: "can you do better than", "would you go above"."""
 PRICE_PUSH = _rx(r"\b(?:not|too) (?:enough|little|much|low|high)\b", r"\blow ?ball", r"\byour (?:best|lowest|final)\b", r"\bstretch\b",
                  r"\bnot worth\b")
-"""A push for a better price than the one the message names: "90 is not enough", "120 is your best?"."""
+"""A push for a better price than the one the message names: "90 is not enough", "120 is your best?" (read with
+NOT_PUSH's denials taken out: "120 isn't too high")."""
 DOUBT = _rx(r"\bmight\b", r"\b(?:i'?ll|i will|i'?d|let me|i could|i may) consider\b", r"\bidk\b")
 """Doubt beside HEDGE's: "I might take 90", "I'll consider it"."""
-QUESTION_START = re.compile(r"\W*(?:wait\W+)?(?:does|do|did|is|was|(?:can|could|should|may) i)\b")
-"""A question that asks rather than proposes: "does 120 include...", "can I pay 120 in cash?" (not "would you...")."""
+QUESTION_START = re.compile(r"\W*(?:wait\W+)?(?:does|do|did|is|was)\b")
+"""A question that asks rather than proposes: "does 120 include...", "is that 120 with the case?" (not "would you...")."""
 TERMS_QUESTION = re.compile(r"\binclud|\bbefore tax\b|\bcash only\b|\bor \$?\d")
 """A question about the price's terms: "does 120 include the case", "is that 120 before tax?", "120 or 150?"."""
 AFFIRM = _rx(r"\b(?:yes|yeah|yep|yup|ok(?:ay)?|(?<!not )(?<!not so )(?<!not too )sure|alright|all right|fine)\b")
@@ -163,7 +165,8 @@ PRICE_ASK = _rx(r"\bwhat (?:are you|you are|you'?re|were you|was you) (?:thinkin
                 r"\bhow much\b", r"\bwhat (?:are|would) you (?:offer|pay|willing|thinking|looking)\b", r"(?:^|[.!,]\s*|please |just |go ahead and |why don'?t you )make (?:me )?an offer\b",
                 r"\bwhat(?:'s| is) your (?:price|offer)\b", r"\bname (?:a|your) price\b")
 UNKNOWN = _rx(r"^\s*(?:thanks?|thank you|thx|ty|bye|goodbye|see you|lol|haha|ok|okay|k|cool|sure|hmm+|um+|huh|whoa|wow|yikes|oh|ah|yes|yeah|yep|no problem|np|you too|welcome|you'?re welcome|your welcome|brb|jk|lmf?ao|rofl)[\s.!,:)]*$",
-              r"^\W*(?:(?:asdf|qwert|zxcv|jkl)\w*|[bcdfghjklmnpqrstvwxz]{3,})(?:\W+(?:(?:asdf|qwert|zxcv|jkl)\w*|[bcdfghjklmnpqrstvwxz]{3,}))*\W*$",
+              # keyboard mashing; the two kinds of word never match the same word, so a line is read one way only
+              r"^\W*(?:(?:asdf|qwert)\w*|[bcdfghjklmnpqrstvwxz]{3,})(?:\W+(?:(?:asdf|qwert)\w*|[bcdfghjklmnpqrstvwxz]{3,}))*\W*$",
               r"^[\W_]*$")
 THANKS = _rx(r"^\s*(?:thanks?|thank you|thx|ty)\b.*$")
 REFERENCE_BEFORE = _rx(
@@ -187,13 +190,14 @@ REFERENCE_AFTER = _rx(
     r"^\s*(?:is )?(?:the|your) (?:best|lowest|highest)(?: price| offer)? (?:you|u)\b", r"^\s*\?\s*(?:no|nah|are you|you)\b",
     r"^\s*(?:new|retail|brand new|originally|msrp|when new|online|elsewhere|at the store|in stores)\b",
     r"^\s*(?:for|at) (?:a|one) (?:new|brand)", r"^\s*(?:is|was) (?:what )?(?:i|we) paid\b",
-    r"^\s*[a-z]+\.? (?:st|street|ave|avenue|rd|road|blvd|boulevard|ln|lane|dr|drive|ct|court|pkwy)\b",
+    r"^\s*(?!(?:to|and|or|then|so|if|i|we|you|they|it|can|will|would|could)\b)[a-z]+\.? (?:st|street|ave|avenue|rd|road|blvd|boulevard|ln|lane|dr|drive|ct|court|pkwy)\b",
 )
 RELATIVE_LESS = re.compile(r"^\s*(?:dollars?|bucks|\$)?\s*(?:less|lower|off|cheaper|under|down(?! the (?:street|road|block))|discount)\b")
 RELATIVE_MORE = re.compile(r"^\s*(?:dollars?|bucks|\$)?\s*(?:more|higher|extra|over|up)\b")
 RELATIVE_LESS_BEFORE = re.compile(r"\b(?:take|knock|come)\s+(?:off|down)\s+(?:a max of |up to |another |an extra |about )?\$?\s*$"
                                   r"|\b(?:drop|lower|reduce|bring|knock) (?:it |the price )?(?:down )?by\s*\$?\s*$")
-RELATIVE_MORE_BEFORE = re.compile(r"(?:add|additional|another|raise (?:it|my offer) by|increase (?:it|my offer) by|go up(?: by)?)\s*(?:an?\s*)?(?:additional\s*|extra\s*)?\$?\s*$")
+RELATIVE_MORE_BEFORE = re.compile(r"(?:add|additional|another|raise (?:it|my offer) by|increase (?:it|my offer) by|go up by)\s*(?:an?\s*)?(?:additional\s*|extra\s*)?\$?\s*$")
+GO_UP = re.compile(r"\bgo up\s*\$?\s*$")
 PERCENT_OFF = re.compile(r"(\d{1,2}(?:\.\d+)?)\s*(?:%|percent)\s*(?:off|less|discount|lower|below|down)")
 HALF = re.compile(r"\bhalf (?:the |of the |of )?(?:listed |listing |asking |original |full )?(?:price|cost|amount)\b|\bhalf off\b|\b50 ?% off\b")
 SPLIT = re.compile(r"\b(?:split the difference|meet (?:you |me )?(?:in the middle|halfway|half way)|meet in between|middle ground)\b")
@@ -216,7 +220,7 @@ SERVICE_QUESTION = _rx(
     r"\bneed i say more\s*\?", r"\bwhat'?s up\s*\?", r"\byou know what\s*\?", r"\b(?:you know|ok|okay)\s*\?",
 )
 """Questions that close a statement without asking anything about the deal: the statement is what counts."""
-BARE_AMOUNT = re.compile(r"\W*\$?\s*[\d,.]+k?\s*(?:\$|dollars|bucks)?\W*")
+BARE_AMOUNT = re.compile(r"\W*\d[\d,.]*k?\s*(?:\$|dollars|bucks)?\W*")
 THAN_ASKED = re.compile(r"than (?:you(?:'re| are)? ask|your (?:ask|price|offer|listing)|the (?:ask|list|price))")
 NEGATED_PRICE = _rx(r"\b(?:can'?t|cannot|won'?t|wouldn'?t|not|never|no way|don'?t think (?:i|we) (?:can|could))\b.{0,25}\b(?:do|take|accept|pay|go|sell|for)\b")
 GREETING_PARTS = _rx(
@@ -370,7 +374,8 @@ def _relative(text: str, m: AmountMention, role: Role, c: DialogueContext) -> fl
         else:
             base = own if own is not None else c.listing_price
         return base - m.value if base else None
-    if RELATIVE_MORE.match(after) or RELATIVE_MORE_BEFORE.search(before):
+    small = m.value < PLAUSIBLE[0] * c.listing_price  # "I can go up 20", where "I can go up 110" names the price
+    if RELATIVE_MORE.match(after) or RELATIVE_MORE_BEFORE.search(before) or (small and GO_UP.search(before)):
         if asked or role == "seller":
             base = partner if partner is not None else None
         else:
@@ -523,14 +528,16 @@ def _at_partner_price(low: str, sentence: str, mention: AmountMention | None, pa
     about its terms ("does 120 include the case?"). A word of acceptance outweighs all but a refusal."""
     before = low[max(0, mention.start - 30):mention.start] if mention else ""
     after = low[mention.end:mention.end + 30] if mention else ""
-    if NEGATED_PRICE.search(sentence) or PRICE_REFUSED.search(sentence) or SAID_NO.match(after) \
+    clause = _clause(low, mention.start, mention.end) if mention else sentence
+    if NEGATED_PRICE.search(sentence) or PRICE_REFUSED.search(clause) or SAID_NO.match(after) \
             or re.search(r"\?\s*(?:no|nah|not|are you|you'?re|that'?s|seriously|lol|way)\b", low):
         return Act(Intent.DISAGREE)
     if AGREE.search(low) or AGREE_WEAK.search(low) or OK_WORDS.search(low) or AFFIRM.search(low):
         return Act(Intent.AGREE, partner)
-    if PAST_PRICE.search(before) or PRICE_PUSH.search(sentence):
+    if PAST_PRICE.search(before) or PRICE_PUSH.search(_without_denied_pushes(sentence)):
         return Act(Intent.COUNTER_NOPRICE)
-    if _doubts(low):
+    said_alone = mention is not None and not WORD.search(clause.replace(low[mention.start:mention.end], " "))
+    if _doubts(low, None if said_alone else clause):  # "90... idk": doubt about a price said on its own
         return Act(Intent.INFORM)
     lead = low[max(low.rfind(ch, 0, mention.start) for ch in ".!?\n") + 1:mention.start] if mention else ""
     if BARE_LEAD.fullmatch(lead) and DISBELIEF.match(after):
@@ -555,9 +562,23 @@ def _not_agreement(low: str, rule_act: Act) -> bool:
     return _doubts(low) or (pushback and not AFFIRM.search(low))
 
 
-def _doubts(low: str) -> bool:
-    """Doubt or time to think, with no yes-word beside it: "maybe", "I might be able to do that", "let me think"."""
-    return not AFFIRM.search(low) and bool(PONDER.search(low) or HEDGE.search(low) or DOUBT.search(low))
+def _doubts(low: str, clause: str | None = None) -> bool:
+    """Doubt or time to think, with no yes-word beside it: "maybe", "I might be able to do that", "let me think".
+    Given the clause that accepts or names the price, doubt counts there only ("Deal, I might come by tonight"), and
+    time to think anywhere ("90 could work, let me talk to my husband")."""
+    near = low if clause is None else clause
+    return not AFFIRM.search(low) and bool(PONDER.search(low) or HEDGE.search(near) or DOUBT.search(near))
+
+
+def _without_denied_pushes(low: str) -> str:
+    return NOT_PUSH.sub(" ", low) if "not" in low or "n't" in low else low
+
+
+def _clause(low: str, start: int, end: int) -> str:
+    """The clause of low[start:end]: from the punctuation before it to the punctuation after it."""
+    first = max(low.rfind(ch, 0, start) for ch in ",.;!?\n") + 1
+    last = min((i for i in (low.find(ch, end) for ch in ",.;!?\n") if i >= 0), default=len(low))
+    return low[first:last]
 
 
 def _act_of_intent(intent: Intent, rule_act: Act, role: Role, c: DialogueContext, own: float | None,
@@ -586,15 +607,16 @@ def _unpriced_act(low: str, role: Role, c: DialogueContext, partner_open: bool, 
         if partner_said == Intent.GREET and len(low.split()) <= 3:
             return Act(Intent.GREET)  # "Yep." to "Are you interested?"
     # Agreement needs something to agree to: a proposal of the partner's, or a deal already made.
-    agree_words = (partner_open or settled) and bool(AGREE.search(low) or ("?" not in low and AGREE_WEAK.search(low))) \
-        and not NOT_AGREE.search(low) and not _doubts(low)
+    accepted = (partner_open or settled) and (AGREE.search(low) or ("?" not in low and AGREE_WEAK.search(low)))
+    agree_words = bool(accepted) and not NOT_AGREE.search(low) \
+        and not _doubts(low, _clause(low, accepted.start(), accepted.end()))
     if not agree_words and FINAL.search(low):
         held = _held_price(role, c, own)
         if held is not None:
             return Act(Intent.INSIST if c.any_price else Intent.PROPOSE, held)
     if agree_words:
         return Act(Intent.AGREE)
-    pushed = NOT_PUSH.sub(" ", low) if "not" in low else low
+    pushed = _without_denied_pushes(low)
     if PUSH_ANY.search(pushed) or (PUSH_BUYER if role == "buyer" else PUSH_SELLER).search(pushed):
         return Act(Intent.COUNTER_NOPRICE)
     if partner_open and not settled and c.last_intent.get(other_role(role)) != Intent.INQUIRE and DISAGREE.search(low):

@@ -220,3 +220,33 @@ def test_a_denied_push_is_none(text, intent):
 def test_a_seller_answers_an_offer(text, price):
     act = acts_of(*AFTER_AN_OFFER, ("seller", text))[-1]
     assert act == (Act(Intent.INSIST, price) if price else Act(Intent.COUNTER_NOPRICE))
+
+
+@pytest.mark.parametrize("turns, text, act", [
+    (AFTER_AN_ASK, "Deal at 120, I never haggle much anyway", Act(Intent.AGREE, 120)),
+    (AFTER_AN_ASK, "Not at all, 120 is fine", Act(Intent.AGREE, 120)),
+    (AFTER_AN_ASK, "120 works, but I'm not taking the extra parts", Act(Intent.AGREE, 120)),
+    (AFTER_AN_ASK, "Deal, 120 no questions asked", Act(Intent.AGREE, 120)),
+    (AFTER_AN_ASK, "I can do 120, I might pick it up tomorrow", Act(Intent.AGREE, 120)),
+    (AFTER_AN_ASK, "Can I buy it for 120?", Act(Intent.AGREE, 120)),
+    (AFTER_AN_ASK, "120 isn't too high", Act(Intent.AGREE, 120)),
+    (AFTER_AN_ASK, "I'd pay 120 to drive it home today", Act(Intent.AGREE, 120)),
+    (AFTER_AN_ASK, "Deal, I might need a day to pick up", Act(Intent.AGREE)),
+    (AFTER_AN_ASK, "Deal! Maybe tomorrow?", Act(Intent.AGREE)),
+    (AFTER_AN_ASK, "That's the best deal I've seen, I'll take it", Act(Intent.AGREE)),
+    (AFTER_AN_ASK, "does it work? ok deal", Act(Intent.AGREE)),
+    (AFTER_AN_ASK, "Deal, no need to keep looking", Act(Intent.AGREE)),
+    (AFTER_AN_OFFER, "90... idk", Act(Intent.INFORM)),
+    (AFTER_AN_OFFER, "90 could work, let me talk to my husband", Act(Intent.INFORM)),
+])
+def test_an_acceptance_beside_the_words_that_can_undo_one(turns, text, act):
+    """Refusal, doubt and push words count where they bear on the price or the acceptance, not anywhere in the
+    message; time to think counts anywhere."""
+    role = "seller" if turns[-1][0] == "buyer" else "buyer"
+    assert acts_of(*turns, (role, text))[-1] == act
+
+
+def test_go_up_is_relative_only_below_any_price():
+    opening = [("buyer", "would you take 200?"), ("seller", "I could do 270")]
+    assert acts_of(*opening, ("buyer", "I can go up 20"), listing=300)[-1] == Act(Intent.COUNTER, 220)
+    assert acts_of(*opening, ("buyer", "I can go up 210"), listing=300)[-1] == Act(Intent.COUNTER, 210)

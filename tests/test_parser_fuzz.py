@@ -30,12 +30,14 @@ def test_huge_and_binary_lines():
 
 
 def test_lines_made_to_backtrack():
-    """Runs of one character class against the patterns that repeat a group: a nested repeat that can split a run
-    many ways took seconds a line (50 consonants then a vowel: 6 s). Each line must read at once; the suite's own
-    time is the check, and the acts are pinned so the lines cannot skip the patterns."""
+    """Runs of one character class against the patterns that repeat a group: a repeat that can read a run many ways
+    took seconds a line (50 consonants then a vowel: 6 s; 24 words "jkl" then a vowel: 4 s; 2,000 commas before a
+    price: 30 s). Each line must read at once; the suite's own time is the check, and some acts are pinned so the
+    lines cannot skip the patterns."""
     reader = ActReader(150)
     reader.read("seller", "asking 120")
-    for text in ["b" * 1999 + "a", "bcdfghjklmnpqrstvwxz" * 99 + "a", "ok " * 660 + "?", " " * 1990 + "120?",
+    for text in ["b" * 1999 + "a", "bcdfghjklmnpqrstvwxz" * 99 + "a", "jkl " * 400 + "a", "," * 1993 + " 120 no",
+                 "ok " * 660 + "?", " " * 1990 + "120?",
                  "120" + " " * 1990 + "no", "wow " * 490 + "120? come on", "not too " * 240 + "high", "does " * 390 + "x!"]:
         assert isinstance(reader.fork().read("buyer", text), Act)
     assert reader.fork().read("buyer", "wow " * 490 + "120? come on") == Act(Intent.DISAGREE)

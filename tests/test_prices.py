@@ -40,7 +40,9 @@ def test_prices_as_people_say_them(text, listing, price):
 
 
 @pytest.mark.parametrize("text, listing", [("nineteen ninety nine model", 1500), ("a grand total of five", 40),
-                                           ("one or two scratches", 150)])
+                                           ("one or two scratches", 150), ("see you at five thirty", 600),
+                                           ("can we go fifty fifty on the deposit?", 2250),
+                                           ("I turned down a couple hundred already", 300)])
 def test_number_words_that_are_not_prices(text, listing):
     assert first_price(text, listing) is None
 
@@ -105,3 +107,11 @@ def test_amounts_in_any_case_index_the_original_text():
     assert text[mentions[0].start:mentions[0].end].strip() == "5K"
     assert text[mentions[1].start:mentions[1].end] == "Twelve Hundred"
     assert mentions[1].dollar
+
+
+def test_a_run_of_number_words_is_read_without_end():
+    """"twenty twenty..." and "one hundred hundred...": each word would scale the last, past what a float holds (an
+    OverflowError out of the parser). A word said twice is two amounts."""
+    assert [m.value for m in find_amounts("twenty " * 160)] == [20.0] * 160
+    assert ActReader(150).read("buyer", "twenty " * 160) == Act(Intent.INFORM)
+    assert ActReader(150).read("buyer", "one hundred " + "hundred " * 300).price is None

@@ -26,11 +26,14 @@ PLAUSIBLE_DOLLAR = (0.08, 4.0)
 
 def _rx(*alternatives: str) -> re.Pattern:
     # One leading \b(?=\w) for all word-bounded alternatives (each starts with a word character): Python's re then
-    # tries them only at word starts, not at word ends.
+    # tries them only at word starts, not at word ends. One ^ for all the anchored ones: a search tries each
+    # alternative at every position, and an anchored one fails there, but each costs its try.
     # Case-sensitive, for lowercased text: IGNORECASE makes Python's re two to three times slower.
     bounded = [a[2:] for a in alternatives if a.startswith(r"\b")]
-    others = [a for a in alternatives if not a.startswith(r"\b")]
-    parts = ([r"\b(?=\w)(?:" + "|".join(bounded) + ")"] if bounded else []) + [f"(?:{a})" for a in others]
+    anchored = [a[1:] for a in alternatives if a.startswith("^")]
+    others = [a for a in alternatives if not a.startswith((r"\b", "^"))]
+    parts = ([r"\b(?=\w)(?:" + "|".join(bounded) + ")"] if bounded else []) \
+        + ([r"^(?:" + "|".join(anchored) + ")"] if anchored else []) + [f"(?:{a})" for a in others]
     return re.compile("|".join(parts))
 
 
@@ -48,15 +51,15 @@ AGREE = _rx(
     r"\b(?:that|this|the) price (?:would|will|does|should) work\b", r"\b(?:would|will) work for me\b", r"\b(?:it'?s|its) yours\b",
     r"\bwork with that\b", r"\bworks (?:4|for) me\b", r"\b(?:fine|ok|okay|good) (?:by|with) me\b", r"\byou win\b",
     r"\b(?:you|u)(?:'ve)? got it\b", r"\bi'?ll buy it\b", r"\b(?:i'?m|im|i am) down\b(?! to)", r"\bcount me in\b",
-    r"\blet'?s do this\b", r"\blet'?s make it happen\b", r"^\W*works\W*$",
+    r"\blet'?s do this\b", r"\blet'?s make it happen\b",
 )
 """Words that accept the partner's proposal."""
 AGREE_WEAK = _rx(
     r"\bsounds? (?:good|great|fair|fine|reasonable|perfect|ok|okay)\b", r"\bperfect\b", r"\bgreat\b", r"\bawesome\b",
     r"\bexcellent\b", r"\bwonderful\b", r"\bsubmit\b", r"\b(?:that|this|it) would be (?:good|great|fine|perfect)\b", r"\bgo ahead\b", r"\b(?:that|this|it)(?:'s| is) (?:perfect|good)\b",
-    r"(?<!if )\b(?:that|this|it)(?:'?s| is) (?:ok|okay|doable)\b", r"\bbut (?:ok(?:ay)?|fine|sure|alright|deal)\W*$",
+    r"\b(?<!if )(?:that|this|it)(?:'?s| is) (?:ok|okay|doable)\b", r"\bbut (?:ok(?:ay)?|fine|sure|alright|deal)\W*$",
     r"^\s*(?:(?:ugh|well|hmm+|oh)\W+)?(?:(?:ok(?:ay)?|yes|yeah|yea|ya|yep|yup|sure(?: thing)?|alright|alrighty|all right|cool|"
-    r"fine|great|absolutely|for sure|definitely|why not)\b[^\w?]*)+(?:(?:thanks?|thank you)\W*)?$",
+    r"fine|great|absolutely|for sure|definitely|why not|works)\b[^\w?]*)+(?:(?:thanks?|thank you)\W*)?$",
 )
 """Words that accept only in a statement: 'Great, could we pick it up today?' asks, it does not agree."""
 NOT_AGREE = _rx(
@@ -64,12 +67,14 @@ NOT_AGREE = _rx(
     r"\b(?:to|can|could) (?:close|make|reach|seal) (?:this|the|a) deal\b", r"\bno deal\b", r"\bnot (?:a )?deal\b", r"\bnot (?:going to|gonna) work\b", r"\b(?:doesn'?t|does not|won'?t|wouldn'?t|will not|can'?t|cannot) work\b",
     r"\b(?:isn'?t|is not|not) (?:fair|reasonable|acceptable|good)\b", r"\bcan'?t (?:do|take|accept) (?:that|it|this)\b",
     r"\b(?:don'?t|do not) think (?:i|we) (?:can|could)\b", r"\b(?:can'?t|cannot) (?:go|come) (?:that|so) (?:low|high)\b",
-    r"\bcannot (?:do|take|accept) (?:that|it|this)\b", r"\bnot (?:quite|really)?\s*(?:what|where)\b", r"^(?!\W*(?:ok(?:ay)?\W+)?deal\b).*\bbut\b.*\?",
+    r"\bcannot (?:do|take|accept) (?:that|it|this)\b", r"\bnot (?:quite|really)?\s*(?:what|where)\b", r"\bbut\b.*\?",
     r"\btoo (?:high|much|low|steep|expensive)\b", r"\bso (?:high|low|steep|expensive)\b", r"\bhow about\b", r"\bwhat about\b", r"\bwould you\b",
     r"\b(?:make|give|cut) me a (?:good |better )?deal\b", r"\bgood deal on\b", r"\b(?:better|best) deal\b[^.!?]*\?",
-    r"^\W*(?:does|do|did|is|are|was|were|has|have)\b[^.!?]*\?\W*$", r"\b(?:find|look for) (?:another|something else)\b",
+    r"\b(?:find|look for) (?:another|something else)\b",
     r"\b(?:i'?ll|i will|gonna|going to|have to) keep looking\b", r"\blook (?:elsewhere|somewhere else)\b", r"\bgreat (?:condition|shape|price for|deal on|bike|car|phone|place|location|item|working|running)\b",
 )
+ASKS = re.compile(r"\W*(?:does|do|did|is|are|was|were|has|have)\b[^.!?]*\?\W*$")
+"""A message that is one yes/no question: it asks, and accepts nothing ("Does it work fine?")."""
 PUSH_ANY = _rx(
     r"\bbetter (?:price|deal|offer)\b", r"\bdo (?:any )?bett?e?r\b", r"\bmeet (?:me )?(?:in the middle|halfway|half way)\b",
     r"\bmore reasonable\b", r"\bwork (?:with me )?on the price\b", r"\bbest (?:(?:deal|price|offer) )?(?:you|u) can\b", r"\bbest offer\b",
@@ -90,7 +95,7 @@ PUSH_BUYER = _rx(
     r"\b(?:kind of|kinda|pretty|very|a bit|a little|way|really|rather|quite) (?:high|steep|expensive|pricey)\b",
     r"\bsteep\b", r"\bpricey\b", r"\b(?:seems|sounds|is|that'?s|thats|it'?s|its) (?:(?:still|a bit|kinda|kind of|pretty|really|very|so|way|too|just|a little|awfully|extremely|quite|rather) )*"
     r"(?:high|expensive|a lot|alot|rich|crazy|ridiculous|insane|nuts)\b", r"\b(?:seems|sounds) like (?:a lot|alot|too much)\b", r"\bwhy so (?:high|much|expensive)\b",
-    r"^\W*lower\W*$", r"\bdrop (?:it|the price)\b(?! off)", r"\bmore than i'?d like\b",
+    r"\blower\W*$", r"\bdrop (?:it|the price)\b(?! off)", r"\bmore than i'?d like\b",
 )
 PUSH_SELLER = _rx(
     r"\b(?<!go )too low\b", r"\blow ?ball", r"\b(?:come|go|move) up\b", r"\bhigher\b", r"\bnot enough\b",
@@ -102,7 +107,7 @@ PUSH_SELLER = _rx(
 NOT_PUSH = _rx(r"\b(?:not|isn'?t|ain'?t|wasn'?t) (?:(?:too|so|that|very|really|all that) )?(?:high|much|steep|expensive|pricey|low|a lot)\b")
 """A push denied: "that's not too expensive", "120 isn't too high"."""
 DISAGREE = _rx(
-    r"^\W*(?:(?:lol|haha|lmao|ha|um+|uh+|hmm+|oh|well)\W+)?(?:no|nah)\b", r"\bnope\b", r"\bnah\b", r"^\W*(?:hard )?pass\W*$",
+    r"^\W*(?:(?:lol|haha|lmao|ha|um+|uh+|hmm+|oh|well)\W+)?(?:no|nah)\b", r"\bnope\b", r"\bnah\b", r"\b(?:hard )?pass\W*$",
     r"\b(?:gonna|going to|i'?ll|i will|have to|gotta|think i'?ll) pass\b", r"\bforget (?:it|about it)\b", r"\bnot a chance\b",
     r"\bnot happening\b", r"\bnever (?:pay|take|sell|accept|do)\b", r"\bi don'?t know about (?:that|this|it)\b",
     r"\bnot sure (?:i|we) (?:can|could)\b", r"\brather keep\b", r"\blook (?:elsewhere|somewhere else)\b", r"\b(?:i'?ll|i will|gonna|going to|have to) keep looking\b", r"\b(?:that'?s|thats) a no\b",
@@ -155,7 +160,7 @@ TERMS_QUESTION = re.compile(r"\binclud|\bbefore tax\b|\bcash only\b|\bor \$?\d")
 """A question about the price's terms: "does 120 include the case", "is that 120 before tax?", "120 or 150?"."""
 AFFIRM = _rx(r"\b(?:yes|yeah|yep|yup|ok(?:ay)?|(?<!not )(?<!not so )(?<!not too )sure|alright|all right|fine)\b")
 """A yes-word, which keeps agreement beside doubt, time to think or pushback ("steep, but ok")."""
-FINAL = _rx(r"^\W*firm\W*$", r"\bstick (?:with|to) my (?:original |first )?(?:offer|price)\b", r"\bfinal (?:offer|price|answer)\b", r"\b(?:is|am|i'?m|that'?s|it'?s) (?:pretty |very |quite )?firm\b", r"\bfirm (?:on|at)\b", r"\b(?:that'?s|is) (?:the )?(?:lowest|best|highest|most) i\b",
+FINAL = _rx(r"\bfirm\W*$", r"\bstick (?:with|to) my (?:original |first )?(?:offer|price)\b", r"\bfinal (?:offer|price|answer)\b", r"\b(?:is|am|i'?m|that'?s|it'?s) (?:pretty |very |quite )?firm\b", r"\bfirm (?:on|at)\b", r"\b(?:that'?s|is) (?:the )?(?:lowest|best|highest|most) i\b",
             r"\btake it or leave it\b", r"\bnot going (?:any )?(?:lower|higher)\b", r"\bcan'?t go (?:any )?(?:lower|higher)\b",
             r"\bas low as i\b", r"\bas high as i\b")
 INQUIRE = _rx(r"\?", r"\bwondering\b", r"\b(?:is it|are they|is this|are these) (?!\w+ing\b)", r"\bhow (?:many|much|old|long|big|far|low)\b", r"\b(?:like|want|wanted|love) to know\b", r"\bmore (?:information|info|details)\b", r"\b(?:is there|are there(?! including)|does it|do you|did you|has it|have you|can you|could you|would you|will you) ",
@@ -608,7 +613,7 @@ def _unpriced_act(low: str, role: Role, c: DialogueContext, partner_open: bool, 
             return Act(Intent.GREET)  # "Yep." to "Are you interested?"
     # Agreement needs something to agree to: a proposal of the partner's, or a deal already made.
     accepted = (partner_open or settled) and (AGREE.search(low) or ("?" not in low and AGREE_WEAK.search(low)))
-    agree_words = bool(accepted) and not NOT_AGREE.search(low) \
+    agree_words = bool(accepted) and not NOT_AGREE.search(low) and not ASKS.match(low) \
         and not _doubts(low, _clause(low, accepted.start(), accepted.end()))
     if not agree_words and FINAL.search(low):
         held = _held_price(role, c, own)

@@ -125,8 +125,9 @@ PONDER = _rx(
     r"\bgive me (?:a |some )?(?:minute|min|sec|second|moment|bit|time)\b",
 )
 """Time to think: neither agreement nor refusal ("let me think about it", "I'll let you know")."""
-HEDGE = _rx(r"\bmaybe\b", r"\bperhaps\b", r"\bnot (?:so |too |really )?sure\b", r"\bi (?:don'?t|do not) know\b")
-"""Doubt: not agreement ('"maybe" is not agreement', ACTS.md), though it can soften a refusal."""
+HEDGE = _rx(r"\bmaybe\b", r"\bperhaps\b", r"\bnot (?:so |too |really )?sure\b", r"\bi (?:don'?t|do not) know\b",
+            r"\bmight\b", r"\b(?:i'?ll|i will|i'?d|let me|i could|i may) consider\b", r"\bidk\b")
+"""Doubt: not agreement ('"maybe" is not agreement', ACTS.md; "I might take 90"), though it can soften a refusal."""
 PUSHBACK = _rx(
     r"\bsteep\b", r"\bpricey\b", r"\bexpensive\b", r"\bstretch\b", r"\bcome on\b", r"\b(?:still|awfully|extremely|pretty|very|so|way|kinda) high\b", r"\bhard bargain\b", r"\bgetting closer\b",
     r"\bwe'?re (?:getting )?close\b", r"\balmost there\b", r"\btoo (?:much|high|low)\b", r"\bway to+ (?:low|high|much)\b",
@@ -152,8 +153,6 @@ PRICE_PUSH = _rx(r"\b(?:not|too) (?:enough|little|much|low|high)\b", r"\blow ?ba
                  r"\bnot worth\b")
 """A push for a better price than the one the message names: "90 is not enough", "120 is your best?" (read with
 NOT_PUSH's denials taken out: "120 isn't too high")."""
-DOUBT = _rx(r"\bmight\b", r"\b(?:i'?ll|i will|i'?d|let me|i could|i may) consider\b", r"\bidk\b")
-"""Doubt beside HEDGE's: "I might take 90", "I'll consider it"."""
 QUESTION_START = re.compile(r"\W*(?:wait\W+)?(?:does|do|did|is|was)\b")
 """A question that asks rather than proposes: "does 120 include...", "is that 120 with the case?" (not "would you...")."""
 TERMS_QUESTION = re.compile(r"\binclud|\bbefore tax\b|\bcash only\b|\bor \$?\d")
@@ -468,12 +467,21 @@ def same_price(a: float | None, b: float | None) -> bool:
     return a is not None and b is not None and abs(a - b) <= 0.5
 
 
+SENTENCE_ENDS, CLAUSE_ENDS = ".!?\n", ",.;!?\n"
+
+
+def _bounds(text: str, start: int, end: int, stops: str) -> tuple[int, int]:
+    """Where the stretch of text around text[start:end] begins, and where the stop after it is (no stop: the end)."""
+    first = max(text.rfind(ch, 0, start) for ch in stops) + 1
+    last = min((i for i in (text.find(ch, end) for ch in stops) if i >= 0), default=len(text))
+    return first, last
+
+
 def _sentence_of(text: str, m: AmountMention | None) -> str:
     if m is None:
         return text
-    start = max(text.rfind(ch, 0, m.start) for ch in ".!?\n") + 1
-    end = min((i for i in (text.find(ch, m.end) for ch in ".!?\n") if i >= 0), default=len(text))
-    return text[start:end + 1]
+    first, last = _bounds(text, m.start, m.end, SENTENCE_ENDS)
+    return text[first:last + 1]
 
 
 def parse_message(text: str, role: Role, c: DialogueContext, model: IntentModel | None = None) -> Act:
@@ -544,7 +552,7 @@ def _at_partner_price(low: str, sentence: str, mention: AmountMention | None, pa
     said_alone = mention is not None and not WORD.search(clause.replace(low[mention.start:mention.end], " "))
     if _doubts(low, None if said_alone else clause):  # "90... idk": doubt about a price said on its own
         return Act(Intent.INFORM)
-    lead = low[max(low.rfind(ch, 0, mention.start) for ch in ".!?\n") + 1:mention.start] if mention else ""
+    lead = low[_bounds(low, mention.start, mention.end, SENTENCE_ENDS)[0]:mention.start] if mention else ""
     if BARE_LEAD.fullmatch(lead) and DISBELIEF.match(after):
         return Act(Intent.DISAGREE)
     if QUESTION_START.match(sentence) or ("?" in sentence and TERMS_QUESTION.search(sentence)):
@@ -572,17 +580,17 @@ def _doubts(low: str, clause: str | None = None) -> bool:
     Given the clause that accepts or names the price, doubt counts there only ("Deal, I might come by tonight"), and
     time to think anywhere ("90 could work, let me talk to my husband")."""
     near = low if clause is None else clause
-    return not AFFIRM.search(low) and bool(PONDER.search(low) or HEDGE.search(near) or DOUBT.search(near))
+    return not AFFIRM.search(low) and bool(PONDER.search(low) or HEDGE.search(near))
 
 
 def _without_denied_pushes(low: str) -> str:
+    """The text with NOT_PUSH's denials taken out, for the push patterns to read."""
     return NOT_PUSH.sub(" ", low) if "not" in low or "n't" in low else low
 
 
 def _clause(low: str, start: int, end: int) -> str:
     """The clause of low[start:end]: from the punctuation before it to the punctuation after it."""
-    first = max(low.rfind(ch, 0, start) for ch in ",.;!?\n") + 1
-    last = min((i for i in (low.find(ch, end) for ch in ",.;!?\n") if i >= 0), default=len(low))
+    first, last = _bounds(low, start, end, CLAUSE_ENDS)
     return low[first:last]
 
 

@@ -107,7 +107,8 @@ def _digit_mentions(text: str) -> list[AmountMention]:
 
 
 def _word_mentions(text: str) -> list[AmountMention]:
-    """'twelve hundred', 'two hundred fifty', 'five grand', 'fifty bucks'."""
+    """'twelve hundred', 'two hundred fifty', 'five grand', 'fifty bucks', and as people say prices: 'one fifty'
+    (150), 'twenty two fifty' (2,250), 'hundred even'."""
     out = []
     words = list(_WORD.finditer(text))
     i = 0

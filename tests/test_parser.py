@@ -1,7 +1,7 @@
 """The intents of ACTS.md, in context."""
 import pytest
 
-from parser.acts import Act, Intent
+from parser.acts import Act, Intent, other_role
 from parser.rules import parse_dialogue
 
 LISTING = 150
@@ -185,9 +185,7 @@ AFTER_AN_OFFER = AFTER_AN_ASK + [("buyer", "Would you take $90?")]
 ])
 def test_the_partners_price_named_is_not_always_accepted(turns, text, act):
     """Before, any message naming the partner's price read as agree(price): refusals, disbelief, pushes and questions."""
-    for role in ("buyer", "seller"):
-        if turns[-1][0] != role:
-            assert acts_of(*turns, (role, text))[-1] == act
+    assert acts_of(*turns, (other_role(turns[-1][0]), text))[-1] == act
 
 
 @pytest.mark.parametrize("text, intent", [
@@ -242,8 +240,7 @@ def test_a_seller_answers_an_offer(text, price):
 def test_an_acceptance_beside_the_words_that_can_undo_one(turns, text, act):
     """Refusal, doubt and push words count where they bear on the price or the acceptance, not anywhere in the
     message; time to think counts anywhere."""
-    role = "seller" if turns[-1][0] == "buyer" else "buyer"
-    assert acts_of(*turns, (role, text))[-1] == act
+    assert acts_of(*turns, (other_role(turns[-1][0]), text))[-1] == act
 
 
 def test_go_up_is_relative_only_below_any_price():

@@ -166,6 +166,22 @@ def lowercase(text: str) -> str:
     return low if len(low) == len(text) else "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
 
 
+def _digits_then_tens(text: str, mentions: list[AmountMention]) -> list[AmountMention]:
+    """'1 fifty' (150), '2 twenty five' (225): a number under 100 in digits, then tens or teens in words, as people
+    say a price (not after a clock preposition: 'at 5 thirty' is a time)."""
+    out: list[AmountMention] = []
+    for m in mentions:
+        prev = out[-1] if out else None
+        if prev is not None and m.words and not prev.words and not prev.dollar and not prev.unit_after \
+                and prev.value.is_integer() and 1 <= prev.value < 100 and 10 <= m.value < 100 \
+                and text[prev.end:m.start] == " " and _WORD.match(text, m.start)[0] in _NUMBER_WORDS \
+                and not set(_WORD.findall(text[max(0, prev.start - 7):prev.start])[-1:]) & _CLOCK_BEFORE:
+            out[-1] = replace(m, value=prev.value * 100 + m.value, start=prev.start)
+            continue
+        out.append(m)
+    return out
+
+
 def find_amounts(text: str) -> list[AmountMention]:
     """Every number in the text that might be money, in reading order (positions index `text`)."""
     text = lowercase(text[:MAX_TEXT])
@@ -173,6 +189,8 @@ def find_amounts(text: str) -> list[AmountMention]:
     if _HAS_NUMBER_WORD.search(text):
         mentions += _word_mentions(text)
     mentions.sort(key=lambda m: m.start)
+    if mentions and any(m.words for m in mentions) and any(not m.words for m in mentions):
+        mentions = _digits_then_tens(text, mentions)
     # "5-6 years", "3 or 4 miles": the unit of a range's second end is the first end's too.
     for i in range(len(mentions) - 2, -1, -1):
         first, second = mentions[i], mentions[i + 1]

@@ -107,7 +107,7 @@ PUSH_SELLER = _rx(
 NOT_PUSH = _rx(r"\b(?:not|isn'?t|ain'?t|wasn'?t) (?:(?:too|so|that|very|really|all that) )?(?:high|much|steep|expensive|pricey|low|a lot)\b")
 """A push denied: "that's not too expensive", "120 isn't too high"."""
 DISAGREE = _rx(
-    r"^\W*(?:(?:lol|haha|lmao|ha|um+|uh+|hmm+|oh|well)\W+)?(?:no|nah)\b", r"\bnope\b", r"\bnah\b", r"\b(?:hard )?pass\W*$",
+    r"^\W*(?:(?:lol|haha|lmao|ha|um+|uh+|hmm+|oh|well)\W+)?(?:no|nah)\b", r"\bnope\b", r"\?+\s*no+[\s.!]*$", r"\bnah\b", r"\b(?:hard )?pass\W*$",
     r"\b(?:gonna|going to|i'?ll|i will|have to|gotta|think i'?ll) pass\b", r"\bforget (?:it|about it)\b", r"\bnot a chance\b",
     r"\bnot happening\b", r"\bnever (?:pay|take|sell|accept|do)\b", r"\bi don'?t know about (?:that|this|it)\b",
     r"\bnot sure (?:i|we) (?:can|could)\b", r"\brather keep\b", r"\blook (?:elsewhere|somewhere else)\b", r"\b(?:i'?ll|i will|gonna|going to|have to) keep looking\b", r"\b(?:that'?s|thats) a no\b",

@@ -163,7 +163,8 @@ AFTER_AN_OFFER = AFTER_AN_ASK + [("buyer", "Would you take $90?")]
 @pytest.mark.parametrize("turns, text, act", [
     # refused: ACTS.md, "the partner's price repeated as a question ... is disagree"
     (AFTER_AN_ASK, "120? come on", Act(Intent.DISAGREE)), (AFTER_AN_OFFER, "$90?! It's brand new", Act(Intent.DISAGREE)),
-    (AFTER_AN_OFFER, "90, seriously?", Act(Intent.DISAGREE)), (AFTER_AN_OFFER, "90? I paid 300", Act(Intent.DISAGREE)),
+    (AFTER_AN_OFFER, "90, seriously?", Act(Intent.DISAGREE)), (AFTER_AN_ASK, "120? no", Act(Intent.DISAGREE)),
+    (AFTER_AN_ASK, "a hundred twenty?? nooo", Act(Intent.DISAGREE)), (AFTER_AN_OFFER, "90? I paid 300", Act(Intent.DISAGREE)),
     (AFTER_AN_ASK, "120 doesn't work for me", Act(Intent.DISAGREE)), (AFTER_AN_ASK, "not at 120", Act(Intent.DISAGREE)),
     (AFTER_AN_ASK, "I'm not paying 120", Act(Intent.DISAGREE)), (AFTER_AN_OFFER, "90 nah", Act(Intent.DISAGREE)),
     (AFTER_AN_OFFER, "For 90 I'd rather keep it", Act(Intent.DISAGREE)),

@@ -32,6 +32,7 @@ def test_the_proposed_amount_wins(text, listing, price):
     ("Hi, I'm asking one fifty", 150, 150), ("would you take one seventy five?", 200, 175),
     ("two sixty and it's yours", 300, 260), ("I could do one ten", 150, 110), ("hundred even?", 150, 100),
     ("hundred and ten?", 150, 110), ("twenty two fifty a month", 2250, 2250), ("two grand a month?", 2250, 2000),
+    ("i can do 1 fifty", 200, 150), ("would you take 2 twenty five?", 300, 225),
 ])
 def test_prices_as_people_say_them(text, listing, price):
     """Number words read as hundreds where English would not add them: "one fifty" is 150, not 51; "two grand" is
@@ -40,7 +41,7 @@ def test_prices_as_people_say_them(text, listing, price):
 
 
 @pytest.mark.parametrize("text, listing", [("nineteen ninety nine model", 1500), ("a grand total of five", 40),
-                                           ("one or two scratches", 150), ("see you at five thirty", 600),
+                                           ("one or two scratches", 150), ("see you at five thirty", 600), ("see you at 5 thirty", 600),
                                            ("can we go fifty fifty on the deposit?", 2250),
                                            ("I turned down a couple hundred already", 300)])
 def test_number_words_that_are_not_prices(text, listing):

@@ -183,7 +183,7 @@ REFERENCE_BEFORE = _rx(
     r"fee(?: of| is)?|tax|gift card|gas card|shipping|delivery fee|extra|additional|plus|"
     r"offered(?: me| us)?|(?:another|other|his|her|their) (?:offer|bid) (?:of|at)|approved|authori[sz]ed(?: (?:to )?(?:pay|paying|sell|selling|spend|spending)(?: for| up to)?)?|sold (?:me )?(?:one|it|them|mine)\b[^.?!$]{0,30}? for|"
     r"already|vs\.?|instead of|from|down from|up from|on the market for|going for|renting for|rents? for|poured|put|invested|"
-    r"(?:are|were|worth|is worth|costs?) (?:over|about|around|more than)|found (?:a|one|it|another)\b[^.?!,]{0,30}? for|(?:other|similar|another|visited|looked at|seen)\b[^.?!$]{0,40}? for|(?:deposit|fee)s?(?: of| is| to| at| down to)?|rated (?:for|at)(?: up to)?|holds? up to|capacity(?: of)?(?: up to)?|paid\\b[^.?!$]{0,20}? (?:was|is)|(?:way|much|far|giving me|offering|offered|paying) (?:more|less|higher|lower) than|books? (?:out )?(?:at|for)|going rate (?:is|was)|market (?:rate|value|price) (?:is|was)|rates? (?:is|are)|original(?:ly)?(?: \w+)? (?:price|cost)(?: (?:is|was))?|(?:son|daughter|kid|child|he|she)(?:'s| is)(?: only)?|comparable|similar (?:ones?|items?|cars?|places?)(?: (?:are|go|sell))?(?: for)?)\s*(?:(?:around|about|roughly|approximately|like)\s*)?(?:\$\s*)?$"
+    r"(?:are|were|worth|is worth|costs?) (?:over|about|around|more than)|found (?:a|one|it|another)\b[^.?!,]{0,30}? for|(?:other|similar|another|visited|looked at|seen)\b[^.?!$]{0,40}? for|(?:deposit|fee)s?(?: of| is| to| at| down to)?|rated (?:for|at)(?: up to)?|holds? up to|capacity(?: of)?(?: up to)?|paid\b[^.?!$]{0,20}? (?:was|is)|(?:way|much|far|giving me|offering|offered|paying) (?:more|less|higher|lower) than|books? (?:out )?(?:at|for)|going rate (?:is|was)|market (?:rate|value|price) (?:is|was)|rates? (?:is|are)|original(?:ly)?(?: \w+)? (?:price|cost)(?: (?:is|was))?|(?:son|daughter|kid|child|he|she)(?:'s| is)(?: only)?|comparable|similar (?:ones?|items?|cars?|places?)(?: (?:are|go|sell))?(?: for)?)\s*(?:(?:around|about|roughly|approximately|like)\s*)?(?:\$\s*)?$"
 )
 """Words before an amount that make it a reference, not the speaker's proposal."""
 REFERENCE_AFTER = _rx(
@@ -512,7 +512,7 @@ def read_message(text: str, role: Role, c: DialogueContext,
                        partner_open, settled, c.any_price)
     # A held price is the rules' call (too rare to learn); so is a message without a word ("-5", "12:30", "..."),
     # where the model would see nothing but the dialogue's state and guess from it.
-    if model is not None and act.intent is not Intent.INSIST and any(ch.isalpha() for ch in low):
+    if model is not None and act.price is None and any(ch.isalpha() for ch in low):
         act = _act_of_intent(model.predict(view), act, role, c, own, low)
     return act, view
 

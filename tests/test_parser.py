@@ -84,6 +84,12 @@ def test_final_offer_without_a_price_is_insist():
     assert acts[2] == Act(Intent.INSIST, 130)
 
 
+@pytest.mark.parametrize("text", ["My price is firm.", "Take it or leave it", "the price is firm"])
+def test_a_firm_price_before_any_is_the_listing(text):
+    """The rules hold the seller to the listing price; the intent model, which reads no prices, must not undo it."""
+    assert acts_of(("buyer", "Hi, is it still for sale?"), ("seller", text))[1] == Act(Intent.PROPOSE, 150)
+
+
 def test_seller_restating_the_listing_price_is_a_proposal():
     acts = acts_of(("buyer", "Hello"), ("seller", "Hi, I'm asking $150 for it."))
     assert acts[1] == Act(Intent.PROPOSE, 150)
@@ -91,6 +97,7 @@ def test_seller_restating_the_listing_price_is_a_proposal():
 
 def test_side_terms_are_not_prices():
     acts = acts_of(("seller", "I want 140"), ("buyer", "I can pick it up today"))
+    assert acts_of(("seller", "I want 140"), ("buyer", "what my brother paid for his was 100"))[1].price is None
     assert acts[1].intent is Intent.INFORM
     assert acts_of(("seller", "I want 140"), ("buyer", "Would you include the case?"))[1].intent is Intent.INQUIRE
 

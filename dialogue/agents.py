@@ -111,13 +111,19 @@ class AgentSide(Side):
         self.rng = rng  # for the words only (the policy has its own stream): each request's seed, and the tricks
 
     def move(self) -> Move:
-        act, audit = self.negotiator.send()
+        act, audit = self.negotiator.decide()
         if self.last_read is not None:
             audit = {"understood": str(self.last_read), **audit}
         said = self.in_words(act)
         if said != act:
             audit["chose"] = str(act)
-        return Move(said, audit)
+        move = self.vetted(Move(said, audit))
+        self.negotiator.commit(move.act)
+        return move
+
+    def vetted(self, move: Move) -> Move:
+        """The move this side makes of what its negotiator decided: that move itself, for an agent on its own."""
+        return move
 
     def in_words(self, act: Act) -> Act:
         """The act as ACTS.md names it in words here: a price proposal at the partner's standing price

@@ -20,8 +20,7 @@ class DelegateSide(AgentSide):
 
     approve: Callable[[str], bool]
 
-    def move(self) -> Move:
-        move = super().move()
+    def vetted(self, move: Move) -> Move:
         act = move.act
         if act.intent is Intent.ACCEPT:
             question = f"your agent wants to accept the offer of {write_price(self.negotiator.state.partner_price or 0)}"

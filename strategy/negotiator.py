@@ -9,7 +9,9 @@ from strategy.state import NegotiationState
 
 
 class Negotiator:
-    """What a session talks to: `send()` the next act (always guarded), `receive()` the partner's."""
+    """What a session talks to: `send()` the next act (always guarded), `receive()` the partner's. A side that may
+    say something else than it decided (a person who refuses the deal their agent wants) calls `decide()`, then
+    `commit()` with the act it said."""
 
     def __init__(self, name: str, principal: Principal, policy: Policy) -> None:
         self.name = name
@@ -18,12 +20,21 @@ class Negotiator:
         self.state = NegotiationState(principal)
 
     def send(self) -> tuple[Act, dict]:
+        act, audit = self.decide()
+        self.commit(act)
+        return act, audit
+
+    def decide(self) -> tuple[Act, dict]:
+        """The next act, guarded, and why; the negotiator's view of the talk waits for `commit()`."""
         decision = guard(self.policy.decide(self.state), self.state)
-        self.state.observe_mine(decision.act)
         audit = {"policy": self.name, "reason": decision.reason, **(decision.record or {})}
         if decision.guard:
             audit["guard"] = decision.guard
         return decision.act, audit
+
+    def commit(self, act: Act) -> None:
+        """`act` was said: the negotiator's view of the talk takes it in."""
+        self.state.observe_mine(act)
 
     def receive(self, act: Act) -> None:
         self.state.observe_partner(act)

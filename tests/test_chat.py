@@ -8,9 +8,12 @@ from pathlib import Path
 import pexpect
 import pytest
 
+from dialogue.agents import Generators, make_agent, parse_spec
 from dialogue.chat import ChatConfig, ChatError, run_chat
 from dialogue.chat_view import candidate_rows, explain
+from dialogue.delegate import DelegateSide
 from dialogue.scenarios import pick_scenario
+from parser.acts import Act, Intent
 from tests.conftest import ROOT
 
 PROMPT = b"you> "
@@ -161,6 +164,27 @@ def test_delegate_asks_before_a_deal_and_a_refusal_sends_the_agent_back(tmp_path
     assert len(overrides) == 1
     assert d.outcome.reward == 1 and d.outcome.price <= 9500
     assert any(e.metadata.get("audit", {}).get("approved") for e in d.events if e.metadata)
+
+
+@pytest.mark.parametrize("seller_offers, override", [(True, Act(Intent.REJECT)), (False, Act(Intent.COUNTER_NOPRICE))])
+def test_a_refused_deal_is_what_the_negotiator_remembers_saying(seller_offers, override):
+    """The person's refusal is what their agent said: its negotiator's view of the talk holds the refusal, not the
+    acceptance or the formal offer it wanted to make (else it bargains on as if it had)."""
+    scenario = pick_scenario("builtin:0")
+    agent = make_agent(parse_spec("rule+template"), "buyer", scenario, Generators(0), "0:chat", side=DelegateSide)
+    asked: list[str] = []
+    agent.approve = lambda question: bool(asked.append(question))
+    target = agent.negotiator.principal.target
+    if seller_offers:  # the buyer's target, offered: the agent wants to accept
+        agent.read(f"I can do ${target:.0f}")
+        agent.saw(Act(Intent.OFFER, target))
+    else:  # the seller agrees to the buyer's target: the agent wants to make it a formal offer
+        agent.wrote(f"How about ${target:.0f}?")
+        agent.negotiator.commit(Act(Intent.PROPOSE, target))
+        agent.read(f"deal at ${target:.0f}")
+    move = agent.move()
+    assert len(asked) == 1 and move.act == override and "the person refused" in move.audit["override"]
+    assert agent.negotiator.state.history[-1] == (True, override)
 
 
 def test_delegate_walks_away_at_the_end_of_input(tmp_path):

@@ -54,8 +54,8 @@ def baseline_of(adversary: str, agents: list[str], specs: dict[str, AgentSpec]) 
 
 
 def manipulation_table(agents: list[str], specs: dict[str, AgentSpec], dialogues: list[Dialogue]) -> dict:
-    """{agent: {"baseline": NAME, "vs": {OPPONENT: utility}, "gain": {ADVERSARY: [mean, ci95]}}} for each
-    agent that is not an adversary; empty without a plain rule agent to compare with."""
+    """{agent: {"baselines": {ADVERSARY: its baseline}, "vs": {OPPONENT: utility}, "gain": {ADVERSARY: [mean,
+    ci95]}}} for each agent that is not an adversary; empty without a plain rule agent to compare with."""
     baselines = {a: baseline_of(a, agents, specs) for a in agents if specs[a].style}
     if not baselines or None in baselines.values():
         return {}
@@ -65,7 +65,7 @@ def manipulation_table(agents: list[str], specs: dict[str, AgentSpec], dialogues
         def games_against(opponent: str) -> dict:
             return {k[2:]: u for k, u in util.items() if k[:2] == (agent, opponent)}
 
-        row: dict = {"baseline": next(iter(baselines.values())), "vs": {}, "gain": {}}
+        row: dict = {"baselines": baselines, "vs": {}, "gain": {}}
         for adversary, baseline in baselines.items():
             base, tricked = games_against(baseline), games_against(adversary)
             row["vs"][baseline] = mean_ci(list(base.values()))[0]
@@ -108,14 +108,16 @@ def format_text_results(results: dict) -> str:
                      f"{_f(p['parse_agreement_a']):>8} {_f(p['parse_agreement_b']):>8}")
     table = results.get("manipulation")
     if table:
-        adversaries = list(next(iter(table.values()))["gain"])
+        first = next(iter(table.values()))
+        adversaries, baselines = list(first["gain"]), list(dict.fromkeys(first["baselines"].values()))
         lines += ["", "manipulation: utility against plain rule text and against each adversary "
-                      "(gain: mean paired difference ± 95%):",
-                  f"  {'agent':<{w}} {'vs rule':>8} " + " ".join(f"{a:>26}" for a in adversaries)]
+                      "(gain: mean paired difference ± 95%, against the rule agent with the adversary's generator):",
+                  f"  {'agent':<{w}} " + " ".join(f"{'vs ' + b:>{max(8, len(b) + 3)}}" for b in baselines) + " "
+                  + " ".join(f"{a:>26}" for a in adversaries)]
         for agent, row in table.items():
-            cells = []
+            cells = [f"{_f(row['vs'][b]):>{max(8, len(b) + 3)}}" for b in baselines]
             for a in adversaries:
                 gain, half = row["gain"][a]
                 cells.append(f"{_f(row['vs'][a])} ({'-' if gain is None else f'{gain:+.3f}'} ± {_f(half)})".rjust(26))
-            lines.append(f"  {agent:<{w}} {_f(row['vs'][row['baseline']]):>8} " + " ".join(cells))
+            lines.append(f"  {agent:<{w}} " + " ".join(cells))
     return "\n".join(lines)

@@ -10,6 +10,7 @@ from dialogue.agents import Generators, parse_specs
 from dialogue.games import schedule
 from dialogue.scenarios import load_scenarios
 from dialogue.text_tournament import TextTournamentConfig, play_games, run_text_tournament, start_game
+from dialogue.text_results import format_text_results
 from dialogue.tournament import TournamentError
 from tests.conftest import ROOT
 
@@ -123,3 +124,15 @@ def test_the_cli_runs_a_text_tournament(tmp_path):
     assert run.returncode == 0, run.stderr
     assert "parse agreement" in run.stdout and "manipulation" in run.stdout
     assert json.loads((tmp_path / "t" / "results.json").read_text())["mode"] == "text"
+
+
+def test_the_manipulation_table_shows_each_adversarys_own_baseline():
+    """Adversaries speaking with different generators are paired with the rule agent of their own generator, and
+    the table shows each such baseline's utility (it showed only the first's)."""
+    row = {"baselines": {"injector": "rule", "liar+template": "rule+template"},
+           "vs": {"rule": 0.512, "rule+template": 0.634, "injector": 0.511, "liar+template": 0.633},
+           "gain": {"injector": [-0.001, 0.004], "liar+template": [-0.001, 0.003]}}
+    table = format_text_results({"pairs": [], "manipulation": {"planner": row}})
+    header, line = table.splitlines()[-2:]
+    assert "vs rule " in header and "vs rule+template" in header
+    assert line.split()[1:3] == ["0.512", "0.634"]

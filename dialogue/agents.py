@@ -22,13 +22,12 @@ from dialogue.text_session import Move, Side
 from parser.acts import Act, Intent, Role
 from parser.rules import same_price
 from strategy.negotiator import Negotiator
-from strategy.policies import POLICIES
+from strategy.policies import LEARNED, POLICIES
 from strategy.principal import DEFAULT_TURN_LIMIT
 
 GENERATORS = ("lm", "lm:DIR", "template")
 DEFAULT_GENERATOR = "lm"
 ADVERSARY_POLICY = "rule"
-LEARNED = ("sl", "rl-", "planner")
 
 
 class AgentError(ValueError):
@@ -184,7 +183,7 @@ def describe(name: str) -> str:
 def kind_of(name: str) -> str:
     if name in STYLES:
         return "adversarial"
-    return "learned" if name.startswith(LEARNED) else "hand-written"
+    return "learned" if name in LEARNED else "hand-written"
 
 
 def lm_status() -> str:

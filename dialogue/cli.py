@@ -263,7 +263,7 @@ def cmd_eval_generator(args: argparse.Namespace) -> None:
 
 
 def add_train_commands(sub: argparse._SubParsersAction) -> None:
-    """`haggler train MODEL`: one sub-subcommand per trainable model (the generator; policies later)."""
+    """`haggler train MODEL`: one sub-subcommand per trainable model (generator, parser, policy, rl)."""
     train = sub.add_parser("train", help="train a model (generator, parser, policy, rl)",
                            description="Trains one of haggler's models.")
     models = train.add_subparsers(dest="model", required=True, metavar="MODEL")

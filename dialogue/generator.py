@@ -102,11 +102,6 @@ def says_just(text: str, parsed: Act, act: Act, listing: float) -> bool:
             and says(parsed, act) and not states_other_price(text, act, listing))
 
 
-def parse_back(request: Request, text: str) -> Act:
-    """The act a fresh parser reads from `text` after the dialogue so far."""
-    return request.context.reader().read(request.role, text)
-
-
 class TemplateGenerator:
     """prompts/realisations.j2: a phrasing per act, chosen by seed, checked by parsing back."""
     name = "template"
@@ -262,7 +257,3 @@ def say_request(act: str | Act, role: Role, scenario: str, after: Sequence[str] 
     return Request(act, role, Context(item.item.title, item.listing_price,
                                       tuple(Turn(who, text.strip()) for who, text in zip(speakers, after))))
 
-
-def say(generator: Generator, act: str | Act, role: Role, scenario: str, after: Sequence[str] = ()) -> Rendering:
-    """One rendering of an act in a scenario's dialogue, as its opening message or after `after` (`haggler say`)."""
-    return generator.render([say_request(act, role, scenario, after)])[0]

@@ -97,7 +97,7 @@ def render_prompt(context: Context, role: Role, act: Act | None) -> str:
 
 def mask_price(text: str, price: float) -> str | None:
     """The text with every mention of `price` replaced by PLACEHOLDER; None when it never names it."""
-    spans = [(m.start, m.end) for m in find_amounts(text) if abs(m.value - price) <= 0.5 and not m.unit_after]
+    spans = [(m.start, m.end) for m in find_amounts(text) if same_price(m.value, price) and not m.unit_after]
     if not spans:
         return None
     for start, end in reversed(spans):

@@ -4,7 +4,7 @@ A `Side` is one party: an agent (parser + negotiator + generator, dialogue/agent
 (dialogue/chat.py). Each turn the side to move picks a move; a chat act with no words yet is handed
 out as a render request (so many dialogues can share one batched generator call), and the words
 come back through `deliver`. The other side reads the words with its own parser; formal events
-(offer, accept, reject, quit) pass as they are. The protocol is session.py's: a deal is an offer
+(offer, accept, reject, quit) pass as they are. The protocol is strategy/protocol.py's (`Talk`), as in act-level sessions: a deal is an offer
 accepted at once, a quit ends the talk, after `turn_limit` turns it ends with no deal (an offer on
 the last turn may still be answered).
 
@@ -169,24 +169,12 @@ class TextSession:
                         {"ended": self.ending()})
 
 
-def play_text(session: TextSession, render: Callable[[list[Request]], list[Rendering]]) -> Dialogue:
-    """Plays one dialogue to its end, rendering one act at a time."""
-    while (request := session.advance()) is not None:
-        session.deliver(render([request])[0])
-    return session.dialogue()
-
-
-def same_act(read: Act, wrote: Act) -> bool:
-    """Whether a reader's parse is the writer's act, as the generator checks its own words (`says`): the same
-    intent and price, where a price proposal's kind (propose, counter, insist) may differ and an agreement
-    that names no price agrees to the price on the table."""
-    return says(read, wrote)
-
-
 def read_right(event: Event) -> bool | None:
-    """For a message of a text transcript: did the reader parse the writer's act? None for anything else."""
+    """For a message of a text transcript: did the reader parse the writer's act? As the generator checks its own
+    words (`says`): the same intent and price, where a price proposal's kind (propose, counter, insist) may differ
+    and an agreement that names no price agrees to the price on the table. None for anything else."""
     meta = event.metadata or {}
     if event.action != "message" or not meta.get("intent") or not isinstance(meta.get("read"), dict):
         return None
     read = meta["read"]
-    return same_act(Act.from_metadata(read), Act.from_metadata(meta))
+    return says(Act.from_metadata(read), Act.from_metadata(meta))

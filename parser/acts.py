@@ -40,18 +40,6 @@ FORMAL_INTENTS = (Intent.OFFER, Intent.ACCEPT, Intent.REJECT, Intent.QUIT)
 PRICE_INTENTS = frozenset({Intent.PROPOSE, Intent.COUNTER, Intent.INSIST, Intent.OFFER})
 """Intents that always carry a price (agree may or may not)."""
 
-# ACTS.md "Which intent wins": higher wins when a message has several parts.
-PRIORITY: dict[Intent, int] = {
-    Intent.AGREE: 7,
-    Intent.PROPOSE: 6, Intent.COUNTER: 6, Intent.INSIST: 6,
-    Intent.COUNTER_NOPRICE: 5,
-    Intent.DISAGREE: 4,
-    Intent.INQUIRE: 3,
-    Intent.INFORM: 2,
-    Intent.GREET: 1,
-    Intent.UNKNOWN: 0,
-}
-
 # ACTS.md's table, last column: the LUIS label names later CraigslistBargain work used.
 LUIS_TO_INTENT: dict[str, Intent] = {
     "greet": Intent.GREET,

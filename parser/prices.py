@@ -1,10 +1,11 @@
 """Finding the amounts of money in a message.
 
 `find_amounts` lists every number that could be money ($1,200, 1200, 1.2k, twelve hundred,
-375$), with what surrounds it; `AmountMention.is_money_unit` and friends let the parser tell a
-price from mileage, years, sizes and phone numbers. Which amount is *the* price of a message is
-the parser's decision (rules.py), since it depends on the dialogue. The patterns match lowercased
-text (IGNORECASE makes Python's re two to three times slower).
+375$), with what surrounds it (`AmountMention`: a dollar sign, a unit after it, whether it looks
+like a year), so the parser can tell a price from mileage, years, sizes and phone numbers. Which
+amount is *the* price of a message is the parser's decision (rules.py), since it depends on the
+dialogue. The patterns match lowercased text (IGNORECASE makes Python's re two to three times
+slower).
 """
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Iterable
 
-from parser.acts import Act, Intent, Role, other_role
+from parser.acts import PRICE_INTENTS, Act, Intent, Role, other_role
 from parser.intent_model import IntentModel, MessageView, shipped_model
 from parser.prices import MAX_TEXT, AmountMention, find_amounts
 
@@ -308,7 +308,7 @@ class ActReader:
         """Updates the context with an act: a parsed message, a formal event, or our own act."""
         c = self.context
         c.last_intent[role] = act.intent
-        if act.intent in (Intent.PROPOSE, Intent.COUNTER, Intent.INSIST, Intent.OFFER) and act.price is not None:
+        if act.intent in PRICE_INTENTS and act.price is not None:
             c.last_price[role] = act.price
             c.last_proposer = role
             c.any_price = True
@@ -482,11 +482,6 @@ def _sentence_of(text: str, m: AmountMention | None) -> str:
         return text
     first, last = _bounds(text, m.start, m.end, SENTENCE_ENDS)
     return text[first:last + 1]
-
-
-def parse_message(text: str, role: Role, c: DialogueContext, model: IntentModel | None = None) -> Act:
-    """One message's act given what was said before (see ACTS.md)."""
-    return read_message(text, role, c, model)[0]
 
 
 def read_message(text: str, role: Role, c: DialogueContext,

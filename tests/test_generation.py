@@ -14,8 +14,7 @@ import pytest
 
 from dialogue.corpus import CorpusError, load_dialogues
 from dialogue.decoding import Sampling
-from dialogue.generator import (GeneratorError, LMGenerator, Request, TemplateGenerator, parse_back,
-                                say, say_request, says)
+from dialogue.generator import GeneratorError, LMGenerator, Request, TemplateGenerator, say_request, says
 from dialogue.generator_data import (PLACEHOLDER, Context, Turn, dialogue_contexts, dialogue_examples, fill_price,
                                      load_examples, mask_price, render_prompt, split, states_other_price, write_price)
 from parser.acts import Act, Intent
@@ -23,6 +22,16 @@ from tests.conftest import ROOT, haggler
 from tests.generation_helpers import ScriptedLM, save_tiny_base, tiny_model, tiny_tokenizer
 
 SAMPLE = ROOT / "data" / "sample-dialogues.json"
+
+
+def parse_back(request: Request, text: str) -> Act:
+    """The act a fresh parser reads from `text` after the request's dialogue so far."""
+    return request.context.reader().read(request.role, text)
+
+
+def say_with(generator, act: str, role: str, scenario: str, after: tuple[str, ...] = ()):
+    """What `haggler say` prints: one rendering of the act in the scenario's dialogue."""
+    return generator.render([say_request(act, role, scenario, after)])[0]
 BIKE = Context("Trek FX 2 hybrid", 380.0)
 
 
@@ -519,16 +528,16 @@ def test_eval_generator_scores_a_dialogue_file(tmp_path, capsys):
 
 def test_say_reports_bad_input_clearly():
     generator = TemplateGenerator()
-    r = say(generator, "counter 120", "seller", "builtin:0")
+    r = say_with(generator, "counter 120", "seller", "builtin:0")
     assert "$120" in r.text and r.faithful
     with pytest.raises(GeneratorError, match="unknown intent"):
-        say(generator, "haggle 120", "seller", "builtin:0")
+        say_with(generator, "haggle 120", "seller", "builtin:0")
     with pytest.raises(GeneratorError, match="out of range"):
-        say(generator, "counter 120", "seller", "builtin:999")
+        say_with(generator, "counter 120", "seller", "builtin:999")
     with pytest.raises(GeneratorError, match="no such file"):
-        say(generator, "counter 120", "seller", "nowhere.json:0")
+        say_with(generator, "counter 120", "seller", "nowhere.json:0")
     with pytest.raises(GeneratorError, match="empty"):
-        say(generator, "counter 120", "seller", "builtin:0", after=["Would you take $90?", "  "])
+        say_with(generator, "counter 120", "seller", "builtin:0", after=["Would you take $90?", "  "])
 
 
 def test_say_answers_the_messages_it_is_given_the_sides_alternating():

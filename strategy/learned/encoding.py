@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from parser.acts import Act, Intent
-from strategy.policies.base import price_act, round_price
+from strategy.policies.base import CLOSING_TURNS, price_act, round_price
 from strategy.principal import Principal
 from strategy.state import NegotiationState
 
@@ -60,18 +60,14 @@ def unscaled(principal: Principal, value: float) -> float:
 def encode(state: NegotiationState) -> list[float]:
     """N_FEATURES numbers: the principal, the clock, the prices on the table, the last WINDOW acts."""
     p = state.principal
-    walk, span = p.walk_away, span_of(p)
-    low, high = SCALE_CLIP
 
     def sc(price: float | None) -> float:
-        if price is None or not math.isfinite(price):
-            return 0.0
-        return min(high, max(low, (price - walk) / span))
+        return scaled(p, price)
 
     mine, theirs = state.my_price, state.partner_price
     prices = state.partner_prices
     x = [
-        1.0 if p.role == "seller" else 0.0, state.time, 1.0 if state.turns_left <= 2 else 0.0, sc(p.listing_price),
+        1.0 if p.role == "seller" else 0.0, state.time, 1.0 if state.turns_left <= CLOSING_TURNS else 0.0, sc(p.listing_price),
         float(mine is not None), sc(mine), float(theirs is not None), sc(theirs),
         sc(theirs) - sc(mine) if mine is not None and theirs is not None else 0.0,
         float(state.partner_offer is not None), sc(state.partner_offer),

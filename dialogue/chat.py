@@ -25,12 +25,11 @@ from dialogue.chat_view import describe_scenario, explain, line_of, outcome_text
 from dialogue.corpus import KB, CorpusError, Dialogue, Event, Scenario, dialogues_json
 from dialogue.delegate import DelegateSide, ask_approval
 from dialogue.dialogue_log import write_whole
-from dialogue.generator_data import write_price
 from dialogue.lm import cache_dir
 from dialogue.scenarios import load_scenarios, pick_scenario
 from dialogue.session import principal_of
 from dialogue.text_session import Move, Side, TextSession
-from parser.acts import Act, Intent, Role, other_role
+from parser.acts import Act, Intent, Role, other_role, write_price
 from strategy.policies import POLICIES
 from strategy.principal import CENT, DEFAULT_TURN_LIMIT
 

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 from dialogue.corpus import Dialogue, Event, Scenario
-from dialogue.generator_data import write_price
 from dialogue.scoring import score_dialogue
-from parser.acts import Role
+from parser.acts import Role, write_price
 
 
 def explain(audit: dict | None) -> str:

@@ -329,7 +329,7 @@ def check_file(path: Path) -> None:
         raise CorpusError(f"{path}: {what}")
 
 
-def _read_json(path: Path) -> Any:
+def read_json(path: Path) -> Any:
     try:
         check_file(path)
         text = path.read_text(encoding="utf-8", errors="replace")
@@ -361,7 +361,7 @@ def _read_json(path: Path) -> Any:
 def load_dialogues(path: str | Path) -> list[Dialogue]:
     """Reads a CraigslistBargain JSON list (or JSON Lines, one dialogue a line)."""
     path = Path(path)
-    raw = _read_json(path)
+    raw = read_json(path)
     if isinstance(raw, dict):
         raw = [raw]
     if not isinstance(raw, list):

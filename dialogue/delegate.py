@@ -9,9 +9,8 @@ from __future__ import annotations
 from typing import Callable
 
 from dialogue.agents import AgentSide
-from dialogue.generator_data import write_price
 from dialogue.text_session import Move
-from parser.acts import Act, Intent
+from parser.acts import Act, Intent, write_price
 
 
 class DelegateSide(AgentSide):

@@ -25,9 +25,9 @@ import jinja2
 
 from dialogue.decoding import Sampling, sample, stream_seed
 from dialogue.generator_data import (PLACEHOLDER, PROMPTS_DIR, Context, Turn, fill_price, render_prompt,
-                                     states_other_price, write_price)
+                                     states_other_price)
 from dialogue.lm import DEFAULT_BASE_MODEL, pack_linears
-from parser.acts import Act, Intent, Role, other_role
+from parser.acts import Act, Intent, Role, other_role, write_price
 from parser.rules import same_price
 
 PROPOSALS = frozenset({Intent.PROPOSE, Intent.COUNTER, Intent.INSIST})

@@ -21,7 +21,7 @@ import jinja2
 from dialogue.annotate import dialogue_acts
 from dialogue.corpus import (DEFAULT_DATA, CorpusError, Dialogue, craigslist_training_dialogues, dialogues_from,
                              load_dialogues, stand_in_act, training_file)
-from parser.acts import Act, Intent, Role
+from parser.acts import Act, Intent, Role, write_price
 from parser.prices import find_amounts
 from parser.rules import ActReader, parse_dialogue, same_price, stated_prices
 
@@ -35,13 +35,6 @@ FORMAL_TEXT = {Intent.OFFER: "(offers {price})", Intent.ACCEPT: "(accepts the of
                Intent.REJECT: "(rejects the offer)", Intent.QUIT: "(quits)"}
 
 _env = jinja2.Environment(loader=jinja2.FileSystemLoader(PROMPTS_DIR), undefined=jinja2.StrictUndefined)
-
-
-def write_price(price: float) -> str:
-    """A price as people write it: $120, $1,200, $37.50."""
-    if float(price).is_integer():
-        return f"${int(price):,}"
-    return f"${price:,.2f}"
 
 
 def act_label(act: Act) -> str:

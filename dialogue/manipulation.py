@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import random
 
-from dialogue.generator_data import write_price
-from parser.acts import Act, Role, other_role
+from parser.acts import Act, Role, other_role, write_price
 
 STYLES = ("injector", "liar", "desperate")
 CHANCE = {"injector": 0.8, "liar": 0.6, "desperate": 0.6}

@@ -11,8 +11,8 @@ import json
 import random
 from pathlib import Path
 
-from dialogue.corpus import (DATA_DIR, KB, LARGEST, CorpusError, Item, Scenario, _read_json, check_file,
-                             load_dialogues)
+from dialogue.corpus import (DATA_DIR, KB, LARGEST, CorpusError, Item, Scenario, check_file, load_dialogues,
+                             read_json)
 
 BUILTIN_SCENARIOS = DATA_DIR / "scenarios.json"
 BUYER_TARGET_FRACTIONS = (0.5, 0.7, 0.9)
@@ -87,7 +87,7 @@ def load_scenarios(source: str | Path, seed: int = 0) -> list[Scenario]:
     if path.suffix == ".csv":
         check_file(path)
         return scenarios_from_csv(path, seed)
-    raw = _read_json(path)
+    raw = read_json(path)
     first = raw[0] if isinstance(raw, list) and raw else None
     if isinstance(first, dict) and "kbs" in first:  # a list of bare scenarios, like data/scenarios.json
         try:

@@ -16,8 +16,8 @@ from dialogue.corpus import CorpusError, load_dialogues
 from dialogue.decoding import Sampling
 from dialogue.generator import GeneratorError, LMGenerator, Request, TemplateGenerator, say_request, says
 from dialogue.generator_data import (PLACEHOLDER, Context, Turn, dialogue_contexts, dialogue_examples, fill_price,
-                                     load_examples, mask_price, render_prompt, split, states_other_price, write_price)
-from parser.acts import Act, Intent
+                                     load_examples, mask_price, render_prompt, split, states_other_price)
+from parser.acts import Act, Intent, write_price
 from tests.conftest import ROOT, haggler
 from tests.generation_helpers import ScriptedLM, save_tiny_base, tiny_model, tiny_tokenizer
 

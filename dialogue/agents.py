@@ -200,7 +200,7 @@ def lm_status() -> str:
     return f"available (SmolLM2-135M + {DEFAULT_ADAPTER.name})"
 
 
-def listing() -> str:
+def agents_table() -> str:
     """`haggler agents`: every policy, its kind and what it does, and the generators."""
     rows = [(name, kind_of(name), describe(name)) for name in agent_names()]
     width = max(len(r[0]) for r in rows)

@@ -114,9 +114,9 @@ def cmd_tournament(args: argparse.Namespace) -> None:
 
 
 def cmd_agents(args: argparse.Namespace) -> None:
-    from dialogue.agents import listing
+    from dialogue.agents import agents_table
 
-    print(listing())
+    print(agents_table())
 
 
 def cmd_chat(args: argparse.Namespace) -> None:

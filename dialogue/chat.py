@@ -29,7 +29,7 @@ from dialogue.lm import cache_dir
 from dialogue.scenarios import load_scenarios, pick_scenario
 from dialogue.session import principal_of
 from dialogue.text_session import Move, Side, TextSession
-from parser.acts import Act, Intent, Role, other_role, write_price
+from parser.acts import Act, Intent, Role, format_price, other_role, write_price
 from strategy.policies import POLICIES
 from strategy.principal import CENT, DEFAULT_TURN_LIMIT
 
@@ -48,7 +48,9 @@ HELP = """Type what you want to say in plain English. Commands:
   /quit      walk away (no deal)
   /why       what the agent understood, the options it weighed and why it chose its last move
   /help      this text
-Ctrl-C drops the line you are typing (while the agent answers, it ends the dialogue); Ctrl-D walks away."""
+A deal is a formal offer accepted: agreeing in words is not yet a deal. The talk ends with no deal at its turn
+limit (chat --turn-limit). Ctrl-C drops the line you are typing (while the agent answers, it ends the dialogue);
+Ctrl-D walks away."""
 PERSON_MOVES = {"offer": "(you offer {price})", "accept": "(you accept)", "reject": "(you reject the offer)",
                 "quit": "(you walk away)"}
 
@@ -118,16 +120,19 @@ def read_price(text: str) -> float | None:
         price = float(text) if "_" not in text else math.nan
     except ValueError:
         return None
-    return price if math.isfinite(price) and price >= CENT else None
+    if not math.isfinite(price) or price < CENT:
+        return None
+    return round(price, 2)  # the cents a deal is written in, on screen and in the transcript alike
 
 
 class PersonSide(Side):
     """The person at the terminal: every move is a typed line (a message or a slash command)."""
 
     def __init__(self, role: Role, scenario: Scenario, ask: Callable[[str], str], say: Callable[[str], None],
-                 why: Callable[[], str]) -> None:
+                 why: Callable[[], str], turn_limit: int = DEFAULT_TURN_LIMIT) -> None:
         super().__init__("human", role, scenario)
         self.ask, self.say, self.why = ask, say, why
+        self.turn_limit = turn_limit
         self.partner_offer: float | None = None
         self.principal = principal_of(scenario.kb(role))
         self.warned: str | None = None  # the deal past the walk-away price the person was just warned of
@@ -146,7 +151,25 @@ class PersonSide(Side):
     def heard(self, act: Act) -> None:
         self.partner_offer = act.price if act.intent is Intent.OFFER else None
 
+    def no_offer(self, command: str) -> str:
+        """Why there is nothing to accept or reject; after an agreement in words, how to make it the deal."""
+        read = self.last_read
+        if read is not None and read.intent is Intent.AGREE:
+            price = read.price if read.price is not None else self.reader.context.last_price.get(self.role)
+            if price is not None:
+                return (f"(the agent agreed to {write_price(price)} in words; a deal is a formal offer accepted: "
+                        f"/offer {format_price(price)} makes it)")
+        return f"(there is no offer to {command[1:]}: the agent has not made a formal offer just now)"
+
     def move(self) -> Move:
+        left = self.turn_limit - len(self.turns)  # this turn's included: every turn passes through this side
+        if left == 2:
+            self.say("(your last message: the agent has one more turn, then the talk ends with no deal)")
+        elif left == 1:
+            self.say("(the last turn: then the talk ends with no deal, but a formal offer made now, /offer N, may "
+                     "still be accepted)")
+        elif left <= 0:  # the agent's offer on the last turn may still be answered
+            self.say("(past the turn limit: /accept the agent's offer, or the talk ends with no deal)")
         while True:
             try:
                 line = self.ask("you> ")
@@ -187,7 +210,7 @@ class PersonSide(Side):
             return Move(Act(Intent.OFFER, price))
         if name in ("/accept", "/reject"):
             if self.partner_offer is None:
-                self.say(f"(there is no offer to {name[1:]}: the agent has not made a formal offer just now)")
+                self.say(self.no_offer(name))
                 return None
             if name == "/accept" and self.past_walk_away(self.partner_offer, "/accept"):
                 return None
@@ -206,7 +229,12 @@ class PersonSide(Side):
 # ---- setting up and playing ------------------------------------------------------------------------------
 
 def transcript_path(config: ChatConfig) -> Path:
+    """Where the transcript goes: --transcript, which must not be a file already (nothing is written over), or a
+    new file in runs/chats/."""
     if config.transcript is not None:
+        if config.transcript.exists() and not config.transcript.is_dir():
+            raise ChatError(f"--transcript {config.transcript}: the file exists; a transcript never replaces a "
+                            "file, name a new one")
         return config.transcript
     stamp = time.strftime("%Y%m%d-%H%M%S")
     return Path("runs") / "chats" / f"chat-{stamp}-{os.getpid()}.json"
@@ -332,10 +360,11 @@ def run_chat(config: ChatConfig, ask: Callable[[str], str] = read_line, say: Cal
         say(describe_scenario(scenario, agent_role, f"{spec.name} is").split("\n")[-1])
     else:
         sides[agent_role] = make_agent(spec, agent_role, scenario, generators, key, config.turn_limit)
-        sides[person_role] = PersonSide(person_role, scenario, ask, say, lambda: explain(last_audit))
+        sides[person_role] = PersonSide(person_role, scenario, ask, say, lambda: explain(last_audit), config.turn_limit)
         names = {scenario.agent_of(person_role): "you", scenario.agent_of(agent_role): f"agent {spec.name}"}
         say(describe_scenario(scenario, person_role))
-        say(f"You are bargaining with agent {spec.name} (the {agent_role}). Type /help for the commands.")
+        say(f"You are bargaining with agent {spec.name} (the {agent_role}), {config.turn_limit} turns at most (both "
+            "sides' messages and moves). Type /help for the commands.")
     say(f"transcript: {path}")
     show_acts = config.demo or config.delegate
     session: TextSession

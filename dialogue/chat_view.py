@@ -87,8 +87,8 @@ def outcome_text(dialogue: Dialogue, names: dict[int, str]) -> str:
     why = {"walk-away": ", a walk-away", "turn limit": ", the turn limit reached", "stopped": ", stopped"}.get(
         dialogue.extra.get("ended", ""), "")
     said = f"deal at {write_price(price)}" if price is not None else f"no deal{why}"
-    lines = [f"Outcome: {said} ({messages} messages)"]
+    lines = [f"Outcome: {said} ({messages} message{'s' if messages != 1 else ''})"]
     for i, s in enumerate(scores):
         margin = f", margin {s.margin:+.2f}" if s.margin is not None else ""
-        lines.append(f"  {names[i]} ({s.role}): utility {s.utility:.2f}{margin}")
+        lines.append(f"  {names[i]} ({s.role}): utility {s.utility + 0.0:.2f}{margin}")
     return "\n".join(lines)

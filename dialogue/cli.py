@@ -123,11 +123,14 @@ def cmd_chat(args: argparse.Namespace) -> None:
     from dialogue.agents import AgentError
     from dialogue.chat import ChatConfig, ChatError, run_chat, transcript_path
 
+    if args.against is not None and not (args.demo or args.delegate):
+        sys.exit("haggler: --against goes with --demo or --delegate (the other agent; in a chat, that is you)")
     config = ChatConfig(args.agent, args.role, args.scenario, args.seed, args.turn_limit, args.transcript, args.demo,
-                        args.delegate, args.against, args.target, args.walk_away, args.auto_approve, args.generator)
-    config.transcript = transcript_path(config)
-    check_output(config.transcript, "--transcript")
+                        args.delegate, args.against or "rule", args.target, args.walk_away, args.auto_approve,
+                        args.generator)
     try:
+        config.transcript = transcript_path(config)
+        check_output(config.transcript, "--transcript" if args.transcript else "the transcript")
         run_chat(config)
     except (AgentError, ChatError) as e:
         sys.exit(f"haggler: {e}")
@@ -149,14 +152,17 @@ def add_chat_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--role", choices=["buyer", "seller"], help="your role (default buyer)")
     p.add_argument("--scenario", metavar="SPEC", help="builtin:N or FILE:INDEX (default builtin:0; with --target and "
                    "--walk-away, the shipped listing whose price is nearest the walk-away price)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--turn-limit", type=positive_int, default=DEFAULT_TURN_LIMIT, metavar="T")
-    p.add_argument("--transcript", type=Path, metavar="FILE.json", help="where to save (default runs/chats/...)")
+    p.add_argument("--seed", type=int, default=0, help="seeds the agents' choices and words (default 0)")
+    p.add_argument("--turn-limit", type=positive_int, default=DEFAULT_TURN_LIMIT, metavar="T",
+                   help="turns (messages and formal moves, both sides) before the talk ends with no deal (default "
+                        "%(default)s)")
+    p.add_argument("--transcript", type=Path, metavar="FILE.json",
+                   help="where to save, a new file (default runs/chats/chat-TIME-PID.json)")
     p.add_argument("--generator", choices=["lm", "template"], default="lm",
                    help="the generator of agents named without one (default lm: the fine-tuned model)")
     p.add_argument("--demo", action="store_true", help="no person: --against plays your side, and it is printed")
     p.add_argument("--delegate", action="store_true", help="your agent (--agent) bargains for you against --against")
-    p.add_argument("--against", default="rule", metavar="SPEC", help="the other agent in --demo/--delegate (rule)")
+    p.add_argument("--against", metavar="SPEC", help="the other agent in --demo/--delegate (default rule)")
     p.add_argument("--target", type=price, metavar="PRICE", help="your target price (with --walk-away)")
     p.add_argument("--walk-away", type=price, metavar="PRICE", help="your walk-away price (with --target)")
     p.add_argument("--auto-approve", action="store_true", help="--delegate: approve every deal without asking")
@@ -410,7 +416,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="scenarios to play, the first N of SRC (default 40)")
     p.add_argument("--out", type=Path, required=True, metavar="DIR")
     p.add_argument("--repeats", type=positive_int, default=1, metavar="R", help="games per pair, role and scenario")
-    p.add_argument("--workers", type=positive_int, default=1, metavar="W", help="processes to play in (default 1)")
+    p.add_argument("--workers", type=positive_int, default=1, metavar="W",
+                   help="processes to play in, act mode (default 1; text mode batches instead, see --batch)")
     p.add_argument("--seed", type=int, default=0, metavar="S")
     p.add_argument("--resume", action="store_true", help="continue the run in DIR, playing only missing games")
     p.add_argument("--turn-limit", type=positive_int, default=DEFAULT_TURN_LIMIT, metavar="T",

@@ -11,9 +11,11 @@ torch and transformers are imported inside the functions, so importing this modu
 """
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import os
+import shutil
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,8 +59,18 @@ def offline() -> None:
 
 
 def lm_threads() -> int:
-    value = os.environ.get(THREADS_VARIABLE, "")
-    return int(value) if value.isdigit() and int(value) > 0 else len(os.sched_getaffinity(0))
+    value = os.environ.get(THREADS_VARIABLE, "").strip()
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    cpus = len(os.sched_getaffinity(0))
+    if value:
+        warn_once(f"{THREADS_VARIABLE}={value!r} is not a count of threads; using {cpus}")
+    return cpus
+
+
+@functools.cache
+def warn_once(message: str) -> None:
+    print(f"haggler: warning: {message}", file=sys.stderr)
 
 
 @contextmanager
@@ -141,6 +153,11 @@ def convert_gguf(gguf: Path) -> Path:
     out = cache_dir() / "models" / gguf.stem
     if (out / "config.json").is_file() and any(out.glob("*.safetensors")):
         return out
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ModelError(f"cannot keep the converted base model in {out.parent} ({e.strerror or e}): set "
+                         "HAGGLER_CACHE to a directory haggler may write") from None
     offline()
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
@@ -158,6 +175,8 @@ def convert_gguf(gguf: Path) -> Path:
     tmp = out.with_name(out.name + ".tmp")
     model.save_pretrained(tmp)
     tokenizer.save_pretrained(tmp)
+    if out.exists():  # a conversion cut short before its weights were written
+        shutil.rmtree(out)
     tmp.rename(out)
     print(f"haggler: base model ready in {out}", file=sys.stderr, flush=True)
     return out
@@ -181,9 +200,13 @@ def load_tokenizer(base: str | Path) -> Any:
     offline()
     from transformers import AutoTokenizer
 
+    resolved = resolve_base_model(base)
     try:
-        tokenizer = AutoTokenizer.from_pretrained(resolve_base_model(base))
+        tokenizer = AutoTokenizer.from_pretrained(resolved)
     except load_errors() as e:
+        if resolved == str(base) and not Path(resolved).exists():
+            raise ModelError(f"{base}: no such model directory, nor a Hugging Face model id in the local cache "
+                             "(haggler downloads nothing)") from None
         raise ModelError(f"cannot load the tokenizer of {base}: {first_line_of(e)}") from None
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
@@ -227,9 +250,9 @@ def load_model(base: str | Path = DEFAULT_BASE_MODEL, adapter: str | Path | None
                dtype: str = "float32") -> tuple[Any, Any]:
     """(model, tokenizer) in eval mode: the base model, with a LoRA adapter merged in when given.
     dtype: float32, bfloat16, or auto (bfloat16 where it is fast)."""
+    offline()  # before anything imports huggingface_hub, which reads it once
     if adapter is not None:
         check_adapter(adapter)
-    offline()
     import torch
     from transformers import AutoModelForCausalLM
 

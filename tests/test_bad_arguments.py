@@ -274,3 +274,20 @@ def test_a_worker_that_dies_is_one_line(tmp_path, monkeypatch):
     monkeypatch.setattr(dialogue.workers, "play_into", dies)
     message = haggler_error("tournament", "--agents", "rule", "--n", "2", "--workers", "2", "--out", tmp_path)
     assert "a tournament worker died" in message and "--resume goes on" in message
+
+
+def test_a_model_id_not_in_the_cache_is_one_clear_line(tmp_path, monkeypatch):
+    """A Hugging Face id the user has not cached fails at once, offline, with the shipped adapter too (the adapter's
+    check once imported huggingface_hub before it was told to stay offline: 50 s of retries here)."""
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    message = haggler_error("say", "--act", "counter 120", "--role", "seller", "--base-model", "no-such/model")
+    assert message == ("haggler: no-such/model: no such model directory, nor a Hugging Face model id in the local "
+                       "cache (haggler downloads nothing)")
+
+
+def test_a_cache_that_is_a_file_is_named_before_any_conversion(tmp_path, monkeypatch):
+    (tmp_path / "cachefile").write_text("")
+    monkeypatch.setenv("HAGGLER_CACHE", str(tmp_path / "cachefile"))
+    message = haggler_error("say", "--act", "counter 120", "--role", "seller")
+    assert message.startswith(f"haggler: cannot keep the converted base model in {tmp_path / 'cachefile' / 'models'}")
+    assert "HAGGLER_CACHE" in message

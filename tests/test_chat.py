@@ -95,7 +95,8 @@ def test_walk_away_with_quit_and_with_ctrl_d(tmp_path):
     assert saved(transcript)["events"][-1]["action"] == "quit" and saved(transcript)["ended"] == "walk-away"
     assert saved(transcript)["outcome"]["reward"] == 0
 
-    child, transcript = spawn(tmp_path)
+    (tmp_path / "again").mkdir()
+    child, transcript = spawn(tmp_path / "again")  # a transcript never replaces a file: a new one
     child.expect(PROMPT)
     child.sendeof()
     child.expect(rb"end of input: you walk away")
@@ -124,8 +125,39 @@ def test_escape_sequences_and_odd_prices_are_not_words(tmp_path):
 
     assert clean("\x1b[200~pasted text\x1b[201~") == "pasted text"  # bracketed paste: no price 201
     assert clean("\x1b]0;250\x07hi \x1b[31mred\x1b[0m \x1bOA") == "hi red"
-    assert [read_price(t) for t in ("$1,200", "0.01", "1e-300", "0.009", "1_0", "abc")] == [
-        1200, 0.01, None, None, None, None]
+    assert [read_price(t) for t in ("$1,200", "0.01", "1e-300", "0.009", "1_0", "abc", "379.999")] == [
+        1200, 0.01, None, None, None, None, 380]  # cents, as the screen shows it and the transcript keeps it
+
+
+@pytest.mark.parametrize("turn_limit, warning", [(16, "(the last turn: "), (15, "(your last message: ")])
+def test_the_person_hears_how_to_make_a_deal_the_agent_agreed_to_and_when_the_talk_ends(tmp_path, turn_limit,
+                                                                                        warning):
+    """The agent opens, so the person's last turn is the talk's last (an even limit) or the one before it."""
+    lines = iter(["would you take 250?", "how about 280", "ok 300 then", "320 final", "ok deal at 330", "/accept",
+                  *["hmm"] * 10])
+    out: list[str] = []
+    config = ChatConfig(agent="rule+template", turn_limit=turn_limit, transcript=tmp_path / "c.json")
+    d = run_chat(config, ask=lambda prompt: next(lines), say=out.append)
+    assert f"{turn_limit} turns at most" in "\n".join(out)
+    agreed = next(i for i, line in enumerate(out) if "Deal!" in line)
+    assert "agreed to $330 in words" in out[agreed + 1] and "/offer 330 makes it" in out[agreed + 1]
+    assert [line for line in out if line.startswith(("(the last turn: ", "(your last message: "))] == [
+        next(line for line in out if line.startswith(warning))]
+    assert d.extra["ended"] == "turn limit"
+    if len(d.events) > turn_limit:  # the agent's offer on the last turn, answered past it
+        assert d.events[turn_limit - 1].action == "offer" and len(d.events) == turn_limit + 1
+        assert any(line.startswith("(past the turn limit: /accept the agent's offer") for line in out)
+
+
+def test_a_transcript_never_replaces_a_file_and_against_needs_a_second_agent(tmp_path):
+    existing = tmp_path / "notes.txt"
+    existing.write_text("mine")
+    for argv, message in [(["--transcript", str(existing)], "the file exists"),
+                          (["--against", "rule"], "--against goes with --demo or --delegate")]:
+        run = subprocess.run([sys.executable, "-m", "dialogue.cli", "chat", "--generator", "template", *argv],
+                             cwd=ROOT, capture_output=True, text=True, timeout=60, input="hi\n")
+        assert run.returncode == 1 and message in run.stderr and "Traceback" not in run.stderr
+    assert existing.read_text() == "mine"
 
 
 def test_delegate_reads_undecodable_bytes_where_stdin_is_strict(tmp_path):

@@ -93,13 +93,23 @@ STAND_IN = re.compile(r"(?:^|\s)\.{4,}(?=[\s?!,]|$)")
 people's own runs of dots cling to a word ("fine.... if you deliver")."""
 
 
+CONCESSION = re.compile(
+    r"\b(?:i|we)(?:'ll| will| can| could| would|'d| am willing to| are willing to)\s+(?:also |even |happily )?"
+    r"(?:throw in|deliver|drop (?:it|them) off|bring (?:it|them) (?:to you|over|by)|ship|include|add in|"
+    r"give you (?:a |an |the )?(?:free|extra|bonus))\b"
+    r"|\bthrow(?:ing)? in\b|\b(?:free|included) (?:delivery|shipping)\b")
+"""A concession on side terms ("I'll deliver it", "I'll throw in a new tire"): ACTS.md's `inform`, and a promise no
+act the generator is given carries, so the model may not make it for the principal."""
+
+
 def says_just(text: str, parsed: Act, act: Act, listing: float) -> bool:
     """Whether a rendering, parsed as `parsed`, says the act and nothing it was not given: words (a line of dashes
     parses as inform, but says nothing), no placeholder left, no stand-in for an amount, the act's intent and price,
-    and no other amount that could be a price ("$120, or one hundred if you pick it up": the parser reads one price,
-    the person two)."""
+    no other amount that could be a price ("$120, or one hundred if you pick it up": the parser reads one price,
+    the person two), and no concession on side terms."""
     return (any(ch.isalnum() for ch in text) and PLACEHOLDER not in text and not STAND_IN.search(text)
-            and says(parsed, act) and not states_other_price(text, act, listing))
+            and says(parsed, act) and not states_other_price(text, act, listing)
+            and not CONCESSION.search(text.lower()))
 
 
 class TemplateGenerator:

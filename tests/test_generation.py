@@ -251,6 +251,18 @@ def test_a_second_amount_that_could_be_a_price_is_resampled(tokenizer):
     assert (r.text, r.tries) == ("It is two years old, so $120.", 2)
 
 
+def test_a_concession_on_side_terms_is_resampled(tokenizer):
+    """"$4,200 and I will deliver it" says the counter, and promises what no act carries (ACTS.md: a concession on
+    side terms is inform): resampled. The buyer's own pickup, or asking for the seller's, promises nothing."""
+    act = Request(Act(Intent.COUNTER, 120), "seller", BIKE.then(Turn("buyer", "Would you take $90?")))
+    delivered = f"{PLACEHOLDER} and I will deliver it to you."
+    assert says(parse_back(act, fill_price(delivered, 120)), act.act)
+    lm = ScriptedLM(tokenizer, [delivered, f"I'll throw in a new tire at {PLACEHOLDER}.",
+                                f"{PLACEHOLDER} if you pick it up."])
+    r = LMGenerator(lm, tokenizer, Sampling(max_new_tokens=64, tries_at_once=1, tries=4, guidance=1)).render([act])[0]
+    assert (r.text, r.tries) == ("$120 if you pick it up.", 3)
+
+
 def test_tries_are_judged_in_the_order_they_began_and_settled_rows_run_the_next_ones(tokenizer):
     """Act 2 is said at once, and its row starts act 1's second try, which ends long before act 1's first (then
     the third and fourth, which end and wait too). The first try is judged first: said, act 1 is its text; failed,

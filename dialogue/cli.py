@@ -85,7 +85,10 @@ def cmd_parse(args: argparse.Namespace) -> None:
 def cmd_eval_parser(args: argparse.Namespace) -> None:
     from dialogue.parser_eval import evaluate_parser, format_report
 
-    report = evaluate_parser(args.labelled, label_map=args.map, against=args.against, against_map=args.against_map)
+    if args.against_map and not args.against:
+        sys.exit("haggler: --against-map goes with --against (the label names of that file)")
+    report = evaluate_parser(args.labelled, label_map=args.map, against=args.against,
+                             against_map=args.against_map or "luis")
     print(json.dumps(report, indent=1) if args.json else format_report(report))
 
 
@@ -399,7 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--against", type=Path, metavar="OTHER.json",
                    help="score the labels of another file (matched by dialogue uuid) instead of the parser, "
                         "e.g. the LUIS labels of luis-acts.json")
-    p.add_argument("--against-map", choices=["acts", "luis"], default="luis", help="label names in OTHER.json")
+    p.add_argument("--against-map", choices=["acts", "luis"], help="label names in OTHER.json (default luis)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_eval_parser)
 
@@ -438,9 +441,22 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
+def command_parser(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.ArgumentParser:
+    """The (sub)command's parser that argv names: `haggler train rl ...` is train's rl parser."""
+    for word in argv:
+        commands = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+        if commands is None or word not in commands.choices:
+            break
+        parser = commands.choices[word]
+    return parser
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # argparse reports them with the top-level usage; the command's own is the one that helps
+        command_parser(parser, argv).error(f"unrecognized arguments: {' '.join(extra)}")
     args.invocation = shlex.join(["haggler", *argv])  # the command line, for the model cards
     try:
         args.func(args)

@@ -291,3 +291,18 @@ def test_a_cache_that_is_a_file_is_named_before_any_conversion(tmp_path, monkeyp
     message = haggler_error("say", "--act", "counter 120", "--role", "seller")
     assert message.startswith(f"haggler: cannot keep the converted base model in {tmp_path / 'cachefile' / 'models'}")
     assert "HAGGLER_CACHE" in message
+
+
+@pytest.mark.parametrize("argv, usage", [(["chat", "--bogus"], "usage: haggler chat "),
+                                         (["train", "policy", "--out", "o", "--bogus"], "usage: haggler train policy "),
+                                         (["parse", "in.json", "--bogus", "x"], "usage: haggler parse ")])
+def test_an_unknown_option_shows_the_commands_own_usage(argv, usage, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and err.startswith(usage) and "unrecognized arguments: --bogus" in err
+
+
+def test_an_option_that_goes_with_another_is_not_ignored():
+    message = haggler_error("eval-parser", TEST_DATA / "gold-dev.json", "--against-map", "acts")
+    assert message == "haggler: --against-map goes with --against (the label names of that file)"

@@ -1,15 +1,22 @@
 """Labels a Dialogue's messages with the parser's acts (`metadata: {"intent", "price"}`)."""
 from __future__ import annotations
 
-from dialogue.corpus import Dialogue
+from dialogue.corpus import Dialogue, Event, stand_in_act
 from parser.acts import Act
 from parser.rules import parse_dialogue
 
 
 def dialogue_acts(dialogue: Dialogue) -> list[Act | None]:
-    """The act of every event in order: parsed for messages, the event itself for formal ones."""
-    return parse_dialogue([(dialogue.role_of(e.agent), e.text if e.is_message else e.act) for e in dialogue.events],
+    """The act of every event in order: parsed for messages, the event itself for formal ones, and for the
+    messages of act-level transcripts the act they stand for ("counter(price=302)" is no English to parse)."""
+    return parse_dialogue([(dialogue.role_of(e.agent), said(e)) for e in dialogue.events],
                           dialogue.scenario.listing_price)
+
+
+def said(event: Event) -> str | Act | None:
+    if not event.is_message:
+        return event.act
+    return stand_in_act(event.text) or event.text
 
 
 def annotate_dialogue(dialogue: Dialogue) -> Dialogue:

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from dialogue.annotate import dialogue_acts
 from dialogue.corpus import (DEFAULT_DATA, CorpusError, Dialogue, Scenario, craigslist_training_dialogues,
-                             load_dialogues, stand_in_act, training_file)
+                             load_dialogues, training_file)
 from dialogue.session import principal_of
-from parser.acts import Act, other_role
+from parser.acts import other_role
 from strategy.learned.encoding import encode, label, legal
 from strategy.learned.policy import Trace
 from strategy.principal import DEFAULT_TURN_LIMIT
@@ -27,16 +27,11 @@ class TrainError(ValueError):
     """A training run that cannot start: an unknown reward or opponent, a missing checkpoint."""
 
 
-def acts_of(dialogue: Dialogue) -> list[Act | None]:
-    acts = dialogue_acts(dialogue)
-    return [(stand_in_act(e.text) or a) if e.is_message else a for e, a in zip(dialogue.events, acts)]
-
-
 def examples_of(dialogues: list[Dialogue], turn_limit: int = DEFAULT_TURN_LIMIT) -> Trace:
     out = Trace()
     for d in dialogues:
         states = {kb.role: NegotiationState(principal_of(kb, turn_limit)) for kb in d.scenario.kbs}
-        for event, act in zip(d.events, acts_of(d)):
+        for event, act in zip(d.events, dialogue_acts(d)):
             if act is None:
                 continue
             role = d.role_of(event.agent)

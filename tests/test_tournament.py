@@ -13,6 +13,7 @@ import pytest
 from dialogue.dialogue_log import read_finished
 from dialogue.games import schedule
 from dialogue.tournament import TournamentConfig, TournamentError, run_tournament
+from parser.acts import Act
 from tests.conftest import ROOT, haggler
 
 AGENTS = ["rule", "boulware", "conceder", "linear", "tft", "hardliner", "random"]
@@ -51,6 +52,23 @@ def test_results_json_has_the_issue_shape(small_run):
     for pair in results["pairs"]:
         assert {"a", "b", "agreement_rate", "utility_a", "utility_b"} <= set(pair)
     assert (out / "utility.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_parse_keeps_the_acts_of_an_act_level_transcript(small_run, tmp_path):
+    """Act-level messages are acts written as text ("counter(price=302)"): `haggler parse` keeps the acts they stand
+    for, and reads the rest of the dialogue after them (it read "greet()" as English: inform)."""
+    out, _ = small_run
+    parsed = tmp_path / "parsed.json"
+    haggler("parse", str(out / "dialogues.jsonl"), "--out", str(parsed))
+    written = [json.loads(line) for line in lines_of(out / "dialogues.jsonl")]
+    messages = 0
+    for before, after in zip(written, json.loads(parsed.read_text())):
+        for e, f in zip(before["events"], after["events"]):
+            if e["action"] == "message":
+                messages += 1
+                act = Act.from_string(e["data"])
+                assert (f["metadata"]["intent"], f["metadata"]["price"]) == (act.intent.value, act.price)
+    assert messages > 500
 
 
 def test_every_pair_meets_on_the_same_scenarios_in_both_roles():

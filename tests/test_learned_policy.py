@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from dialogue.corpus import load_dialogues
-from dialogue.policy_data import acts_of, examples_of, load_training_dialogues
+from dialogue.annotate import dialogue_acts
+from dialogue.policy_data import examples_of, load_training_dialogues
 from dialogue.train_policy import PolicyTrainConfig, train_policy
 from dialogue.tournament import TournamentConfig, run_tournament
 from parser.acts import Act, Intent
@@ -75,7 +76,7 @@ def test_labels_and_moves_agree():
 def test_examples_replay_each_side_of_a_dialogue():
     dialogues = load_dialogues(SAMPLE)
     ex = examples_of(dialogues)
-    acts = [a for d in dialogues for a in acts_of(d) if a is not None]
+    acts = [a for d in dialogues for a in dialogue_acts(d) if a is not None]
     assert 0 < len(ex) <= len(acts)
     assert all(len(row) == N_FEATURES for row in ex.features)
     assert all(ok[m] for ok, m in zip(ex.legal, ex.moves))

@@ -204,6 +204,8 @@ RELATIVE_MORE_BEFORE = re.compile(r"(?:add|additional|another|raise (?:it|my off
 GO_UP = re.compile(r"\bgo up\s*\$?\s*$")
 PERCENT_OFF = re.compile(r"(\d{1,2}(?:\.\d+)?)\s*(?:%|percent)\s*(?:off|less|discount|lower|below|down)")
 HALF = re.compile(r"\bhalf (?:the |of the |of )?(?:listed |listing |asking |original |full )?(?:price|cost|amount)\b|\bhalf off\b|\b50 ?% off\b")
+SIDE_TERMS = re.compile(r"\b(?:first|last|second|next|one|a) (?:month|week)'?s?\b|\b(?:deliver\w*|shipping|deposit|"
+                        r"fees?|installation|utilities|parking|rent for)\b")
 SPLIT = re.compile(r"\b(?:split the difference|meet (?:you |me )?(?:in the middle|halfway|half way)|meet in between|middle ground)\b")
 OK_WORDS = _rx(r"^\W*(?:ok(?:ay)?|yes|yeah|yep|sure|fine|alright|all right|deal|very good|good|great|perfect)\b")
 YES_NO = re.compile(r"^\W*(?:yes|yeah|yep|yup|no|nope|nah|of course|absolutely|definitely|sure)\b")
@@ -233,7 +235,7 @@ GREETING_PARTS = _rx(
     r"\bhow (?:are )?(?:you|u|we|ya)(?: doing)?(?: today| this \w+)?\b", r"\bhope you(?:'re| are) (?:doing )?well\b[^.?!]*",
     r"^\W*(?:great|good|fine|well),? (?:and )?(?:you|u)\b", r"\bhow can i help(?: you)?\b", r"\b(?:are )?you looking for an? \w+",
     r"\b(?:what )?questions (?:do )?you have\b", r"\bif you have (?:any )?questions\b[^.?!]*", r"\b(?:seems )?you may have (?:any )?questions\b",
-    r"\bhappy to (?:assist|help)\b", r"\btake your time\b", r"\b(?:it'?s )?just what i(?: am|'m| was) looking for\b", r"\bhow'?s it going\b", r"\band (?:you|u)\b", r"\bvery well\b",
+    r"\bhappy to (?:assist|help)\b", r"\btake your time\b", r"\b(?:it'?s )?just what i(?: am|'m| was) looking for\b", r"\bhow'?s it going\b", r"\bwhat'?s up\b", r"\band (?:you|u)\b", r"\bvery well\b",
     r"\b(?:i'?m|i am|im) (?:doing )?(?:good|well|fine|great)\b", r"\bdoing (?:well|good|great|fine)\b",
     r"\b(?:thanks|thank you) for (?:asking|contacting|reaching out|your interest|messaging|viewing|looking|checking|stopping)[^.?!,]*",
     # interest: "I'm interested in your bike", "are you interested in the board I have for sale?"
@@ -423,16 +425,24 @@ def _candidates(text: str, role: Role, c: DialogueContext) -> tuple[list[_Candid
         affirmed = [p for p in proposals if p.mention and CONDITIONAL.search(text, max(0, p.mention.start - 30), p.mention.start)]
     proposals = _resolve_ranges(text, affirmed, role)
     pm = PERCENT_OFF.search(text) if "%" in text or "percent" in text else None
-    if pm and not proposals:
+    if pm and not proposals and not _on_side_terms(text, pm):
         base = c.partner_price(role) if role == "buyer" and c.partner_price(role) else (c.last_price.get(role) or listing)
         if base:
             proposals.append(_Candidate(round(base * (1 - float(pm[1]) / 100), 2), None, relative=True))
-    if not proposals and "half" in text and HALF.search(text) and listing:
+    half = HALF.search(text) if "half" in text else None
+    if not proposals and half and listing and not _on_side_terms(text, half):
         base = listing if re.search(r"list|asking|original|full", text) else (c.partner_price(role) or listing)
         proposals.append(_Candidate(base / 2, None, relative=True))
     if not proposals and ("split" in text or "middle" in text or "half" in text) and SPLIT.search(text) and role in c.last_price and c.partner_price(role) is not None:
         proposals.append(_Candidate(round((c.last_price[role] + c.partner_price(role)) / 2, 2), None, relative=True))
     return proposals, references
+
+
+def _on_side_terms(text: str, discount: re.Match) -> bool:
+    """Whether a discount ("half off", "30% off") is on side terms in its clause ("first month half off", "half
+    off delivery"): ACTS.md's inform, not a price."""
+    first, last = _bounds(text, discount.start(), discount.end(), CLAUSE_ENDS)
+    return bool(SIDE_TERMS.search(text, first, last))
 
 
 def _resolve_ranges(text: str, cands: list[_Candidate], role: Role) -> list[_Candidate]:
@@ -599,10 +609,18 @@ def _act_of_intent(intent: Intent, rule_act: Act, role: Role, c: DialogueContext
         return rule_act
     if intent is Intent.DISAGREE and PONDER.search(low):
         return rule_act
+    if intent is Intent.GREET and rule_act.intent is Intent.INFORM and not _greets(low):
+        return rule_act
     if intent is Intent.INSIST:
         held = _held_price(role, c, own)
         return Act(Intent.INSIST, held) if held is not None and c.any_price else rule_act
     return Act(intent)
+
+
+def _greets(low: str) -> bool:
+    """Whether a message has a greeting's words: the intent model reads most openings as greet ("I paid 500 for it",
+    "First month half off"), and an opening that states something is inform (ACTS.md)."""
+    return bool(GREETING_PARTS.search(low) or PLEASANTRY.match(low))
 
 
 def _unpriced_act(low: str, role: Role, c: DialogueContext, partner_open: bool, settled: bool,

@@ -255,3 +255,25 @@ def test_go_up_is_relative_only_below_any_price():
     opening = [("buyer", "would you take 200?"), ("seller", "I could do 270")]
     assert acts_of(*opening, ("buyer", "I can go up 20"), listing=300)[-1] == Act(Intent.COUNTER, 220)
     assert acts_of(*opening, ("buyer", "I can go up 210"), listing=300)[-1] == Act(Intent.COUNTER, 210)
+
+
+@pytest.mark.parametrize("turns, listing", [
+    ([("seller", "I want 2250 a month"), ("seller", "first month half off")], 2250),
+    ([("buyer", "I can pay 2000"), ("seller", "I can do first month half off")], 2250),
+    ([("seller", "I want 2250 a month"), ("seller", "30% off the first month if you sign today")], 2250),
+    ([("seller", "I want 200"), ("seller", "I can do half off delivery")], 200),
+])
+def test_a_discount_on_side_terms_is_no_price(turns, listing):
+    """ACTS.md: "Concessions on side terms ("first month half off", "I'll deliver it") are inform"; a discount on the
+    price still sets one."""
+    assert acts_of(*turns, listing=listing)[-1] == Act(Intent.INFORM)
+    assert acts_of(("seller", "I want 2250 a month"), ("buyer", "how about half off?"), listing=2250)[-1] == \
+        Act(Intent.COUNTER, 1125)
+
+
+@pytest.mark.parametrize("text, intent", [("I paid 500 for it", Intent.INFORM), ("I live nearby", Intent.INFORM),
+                                          ("First month half off", Intent.INFORM), ("What's up?", Intent.GREET),
+                                          ("Hi! I am interested", Intent.GREET)])
+def test_an_opening_that_states_something_is_no_greeting(text, intent):
+    """The intent model reads most openings as greet; without a greeting's words the rules' inform stands."""
+    assert acts_of(("buyer", text), listing=600)[0].intent is intent

@@ -5,6 +5,7 @@ and writing it back gives equal data.
 """
 from __future__ import annotations
 
+import functools
 import json
 import math
 import sys
@@ -415,8 +416,21 @@ def craigslist_training_dialogues() -> list[Dialogue]:
     return dev + [d for d in load_dialogues(CRAIGSLIST / "silver-acts" / "luis-acts.json") if d.uuid not in held_out]
 
 
-def training_file(source: str) -> str:
-    """The source, where it may be trained on: test.json is held out for evaluation."""
+def training_dialogues(source: str | Path) -> list[Dialogue]:
+    """A dialogue file's dialogues, where they may be trained on: test.json's are held out for evaluation, whatever
+    the file is called (a copy, a labelled subset, a file that mixes them in)."""
     if Path(source).name == "test.json":
         raise CorpusError(f"{source}: test.json is held out for evaluation; never train on it")
-    return source
+    dialogues = load_dialogues(source)
+    held_out = sum(d.uuid in held_out_uuids() for d in dialogues)
+    if held_out:
+        raise CorpusError(f"{source}: {held_out} of its {len(dialogues)} dialogues are test.json's, held out for "
+                          "evaluation; never train on them")
+    return dialogues
+
+
+@functools.cache
+def held_out_uuids() -> frozenset[str]:
+    """The uuids of test.json's dialogues, where the data is here."""
+    test = CRAIGSLIST / "test.json"
+    return frozenset(d.uuid for d in load_dialogues(test)) if test.is_file() else frozenset()

@@ -20,7 +20,7 @@ import jinja2
 
 from dialogue.annotate import dialogue_acts
 from dialogue.corpus import (DEFAULT_DATA, CorpusError, Dialogue, craigslist_training_dialogues, dialogues_from,
-                             load_dialogues, stand_in_act, training_file)
+                             stand_in_act, training_dialogues)
 from parser.acts import Act, Intent, Role, write_price
 from parser.prices import find_amounts
 from parser.rules import ActReader, parse_dialogue, same_price, stated_prices
@@ -152,7 +152,7 @@ def load_examples(sources: list[str]) -> list[dict[str, Any]]:
         if source == DEFAULT_DATA:
             out += examples(craigslist_training_dialogues())
         elif Path(source).suffix in (".json", ".jsonl"):
-            out += examples(load_dialogues(training_file(source)))
+            out += examples(training_dialogues(source))
         else:
             out += _hf_examples(source)
     return out

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from dialogue.annotate import dialogue_acts
 from dialogue.corpus import (DEFAULT_DATA, CorpusError, Dialogue, Scenario, craigslist_training_dialogues,
-                             load_dialogues, training_file)
+                             training_dialogues)
 from dialogue.session import principal_of
 from parser.acts import other_role
 from strategy.learned.encoding import encode, label, legal
@@ -56,7 +56,7 @@ def load_training_dialogues(sources: list[str]) -> list[Dialogue]:
             continue
         if Path(source).suffix not in (".json", ".jsonl"):
             raise CorpusError(f"{source}: expected `craigslist` or a dialogue file (.json, .jsonl)")
-        out += load_dialogues(training_file(source))
+        out += training_dialogues(source)
     if not out:
         raise CorpusError(f"{' '.join(sources)}: no dialogues")
     return out

@@ -14,7 +14,7 @@ from typing import Iterator
 
 import numpy as np
 
-from dialogue.corpus import CorpusError, load_dialogues
+from dialogue.corpus import CorpusError, load_dialogues, training_dialogues
 from dialogue.parser_eval import gold_label_in, score
 from parser.acts import Act, Intent
 from parser.intent_model import CLASSES, IntentModel, MessageView, features
@@ -55,7 +55,10 @@ def labelled_views(path: str | Path) -> list[tuple[MessageView, Intent]]:
 
 
 def labelled_examples(paths: list[Path]) -> dict[Path, list[tuple[MessageView, Intent]]]:
-    """labelled_views of each file, or a CorpusError where there is nothing to learn from."""
+    """labelled_views of each file, or a CorpusError where there is nothing to learn from (or a file holds test.json's
+    dialogues, such as gold-test.json)."""
+    for path in paths:
+        training_dialogues(path)
     views = {p: labelled_views(p) for p in paths}
     if not any(views.values()):
         raise CorpusError(f"{' '.join(map(str, paths))}: no hand-labelled messages without a price to learn from "

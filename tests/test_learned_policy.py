@@ -82,10 +82,23 @@ def test_examples_replay_each_side_of_a_dialogue():
     assert all(ok[m] for ok, m in zip(ex.legal, ex.moves))
 
 
-def test_test_json_is_never_training_data(craigslist):
+def test_test_json_is_never_training_data(craigslist, tmp_path):
+    """Not as test.json, nor under another name: a copy, or the hand-labelled gold-test subset."""
     from dialogue.corpus import CorpusError
+    from dialogue.generator_data import load_examples
+    from dialogue.train_parser import labelled_examples
+
     with pytest.raises(CorpusError, match="held out"):
         load_training_dialogues([str(craigslist / "test.json")])
+    copy = tmp_path / "my-dialogues.json"
+    copy.write_text((craigslist / "test.json").read_text())
+    gold_test = ROOT / "tests" / "data" / "gold-test.json"
+    with pytest.raises(CorpusError, match="dialogues are test.json's, held out for evaluation"):
+        load_training_dialogues([str(copy)])
+    with pytest.raises(CorpusError, match="dialogues are test.json's, held out for evaluation"):
+        load_examples([str(copy)])
+    with pytest.raises(CorpusError, match=r"gold-test.json: \d+ of its \d+ dialogues are test.json's"):
+        labelled_examples([gold_test])
 
 
 def test_tiny_sl_trains_and_writes_a_checkpoint(tiny_sl):

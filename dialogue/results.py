@@ -16,16 +16,22 @@ def mean(values: list[float]) -> float | None:
     return math.fsum(values) / len(values) if values else None
 
 
-def mean_ci(values: list[float]) -> tuple[float | None, float | None]:
-    """The mean and the half-width of its normal-approximation 95% interval."""
+def mean_ci(values: list[float], clusters: list[str] | None = None) -> tuple[float | None, float | None]:
+    """The mean and the half-width of its normal-approximation 95% interval. With `clusters` (a key for each value),
+    its standard error allows for values within a cluster moving together (the cluster-robust CR1 form, which is
+    the plain one where every value is its own cluster)."""
     n = len(values)
     if n == 0:
         return None, None
     m = math.fsum(values) / n
-    if n < 2:
+    deviations: dict[object, float] = defaultdict(float)
+    for i, v in enumerate(values):
+        deviations[clusters[i] if clusters is not None else i] += v - m
+    g = len(deviations)
+    if g < 2:
         return m, None
-    variance = math.fsum((v - m) ** 2 for v in values) / (n - 1)
-    return m, Z95 * math.sqrt(variance / n)
+    variance_of_mean = g / (g - 1) * math.fsum(d * d for d in deviations.values()) / n ** 2
+    return m, Z95 * math.sqrt(variance_of_mean)
 
 
 def by_matchup(scores: list[SideScore]) -> dict[tuple[str, str], list[SideScore]]:
@@ -43,22 +49,26 @@ def by_agent(scores: list[SideScore]) -> dict[str, list[SideScore]]:
     return groups
 
 
-def metric_values(rows: list[SideScore]) -> dict[str, list[float]]:
-    """Each metric's values over the sides an agent played (a self-play dialogue counts once per side): margin and
-    fairness over the agreed dialogues only, since no deal has no price."""
+def metric_sides(rows: list[SideScore]) -> dict[str, list[SideScore]]:
+    """The sides each metric is averaged over: every side an agent played (a self-play dialogue counts once per
+    side), but margin and fairness over the agreed dialogues only, since no deal has no price."""
     deals = [r for r in rows if r.agreed]
-    return {
-        "agreement_rate": [float(r.agreed) for r in rows],
-        "utility": [r.utility for r in rows],
-        "margin": [r.margin for r in deals],  # type: ignore[misc]
-        "fairness": [r.fairness for r in deals],  # type: ignore[misc]
-        "length": [float(r.length) for r in rows],
-    }
+    return {"agreement_rate": rows, "utility": rows, "margin": deals, "fairness": deals, "length": rows}
+
+
+def metric_value(metric: str, side: SideScore) -> float:
+    return float(getattr(side, "agreed" if metric == "agreement_rate" else metric))
+
+
+def metric_ci(metric: str, sides: list[SideScore]) -> tuple[float | None, float | None]:
+    """The metric's mean over the sides, and its 95% interval's half-width, the sides clustered by scenario."""
+    return mean_ci([metric_value(metric, s) for s in sides], [s.scenario for s in sides])
 
 
 def agent_summary(rows: list[SideScore]) -> dict:
-    """The means of `metric_values`, and the violations in all."""
-    return {"dialogues": len(rows), **{name: mean(values) for name, values in metric_values(rows).items()},
+    """The means of each metric over its sides (`metric_sides`), and the violations in all."""
+    return {"dialogues": len(rows),
+            **{name: mean([metric_value(name, s) for s in sides]) for name, sides in metric_sides(rows).items()},
             "violations": sum(r.violations for r in rows)}
 
 
@@ -102,15 +112,16 @@ LEADERBOARD_METRICS = ("agreement_rate", "utility", "margin", "fairness", "lengt
 
 
 def leaderboard(agents: list[str], scores: list[SideScore]) -> str:
-    """One line an agent, best mean utility first: means with 95% intervals."""
+    """One line an agent, best mean utility first: means with 95% intervals, the sides clustered by scenario (one
+    scenario's sides share its difficulty, so they are no independent draws)."""
     w = max([10] + [len(name) for name in agents])
     lines = [f"{'agent':<{w}} {'sides':>6} {'agreement':>15} {'utility':>15} {'margin':>15} "
              f"{'fairness':>15} {'length':>15} {'violations':>10}"]
     agent_rows = by_agent(scores)
-    values = {name: metric_values(agent_rows[name]) for name in agents}
-    for name in sorted(agents, key=lambda name: -(mean_ci(values[name]["utility"])[0] or 0.0)):
+    sides = {name: metric_sides(agent_rows[name]) for name in agents}
+    for name in sorted(agents, key=lambda name: -(metric_ci("utility", sides[name]["utility"])[0] or 0.0)):
         mine = agent_rows[name]
-        cells = [_cell(*mean_ci(values[name][metric])) for metric in LEADERBOARD_METRICS]
+        cells = [_cell(*metric_ci(metric, sides[name][metric])) for metric in LEADERBOARD_METRICS]
         lines.append(" ".join([f"{name:<{w}}", f"{len(mine):>6}", *cells, f"{sum(r.violations for r in mine):>10}"]))
     return "\n".join(lines)
 

@@ -26,6 +26,8 @@ class SideScore:
     fairness: float | None
     length: int
     violations: int
+    scenario: str = ""
+    """The scenario's uuid: the sides played on one scenario share its difficulty, so they are not independent."""
 
 
 def seller_margin(price: float, seller_target: float, buyer_target: float) -> float:
@@ -83,5 +85,5 @@ def score_dialogue(dialogue: Dialogue) -> list[SideScore]:
         margin = margin_for(kb.role, price, dialogue.scenario) if price is not None else None
         utility = principal_of(kb).utility(price)
         scores.append(SideScore(names[i], names[1 - i], kb.role, agreed, utility if math.isfinite(utility) else 0.0,
-                                margin, fairness, length, violations[i]))
+                                margin, fairness, length, violations[i], dialogue.scenario.uuid))
     return scores

@@ -212,3 +212,15 @@ def test_the_leaderboard_keeps_its_columns_for_long_agent_names():
     lines = leaderboard(names, scores).splitlines()
     assert len(lines) == 3 and len({len(line) for line in lines}) == 1
     assert all(line[len(names[1])] == " " and line.split()[1] in ("sides", "2") for line in lines)
+
+
+def test_intervals_allow_for_sides_of_one_scenario_moving_together():
+    """Sides played on one scenario share its difficulty: clustered by scenario, the interval widens where they move
+    together, and is the plain one where every side is its own cluster."""
+    from dialogue.results import mean_ci
+
+    values = [1.0, 1.0, 1.0, 0.0, 0.0, 0.0]
+    plain, clustered = mean_ci(values)[1], mean_ci(values, list("aaabbb"))[1]
+    assert plain == pytest.approx(1.96 * (0.3 / 6) ** 0.5) and clustered == pytest.approx(1.96 * 0.5)
+    assert mean_ci(values, list("abcdef")) == mean_ci(values)
+    assert mean_ci(values, list("aaaaaa")) == (0.5, None)  # one cluster: no interval

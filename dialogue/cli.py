@@ -195,9 +195,13 @@ def cmd_train_generator(args: argparse.Namespace) -> None:
     from dialogue.train_generator import TrainConfig, train_generator
 
     check_output(args.out, "--out", directory=True)
+    if args.init_adapter and args.lora_r:
+        sys.exit("haggler: --lora-r sets a new adapter's rank; --init-adapter goes on with that adapter's own")
+    if (args.out / "adapter_config.json").exists():
+        sys.exit(f"haggler: --out {args.out} holds an adapter already; name a new directory")
     config = TrainConfig(args.out, args.base_model, args.data, args.epochs, args.max_steps or -1, args.max_examples,
                          args.eval_examples, args.eval_steps, args.batch_size, learning_rate=args.lr,
-                         lora_r=args.lora_r, bf16=args.bf16, threads=args.threads, seed=args.seed,
+                         lora_r=args.lora_r or TrainConfig.lora_r, bf16=args.bf16, threads=args.threads, seed=args.seed,
                          init_adapter=args.init_adapter, other_prices=args.keep_other_prices,
                          command=args.invocation)
     run_training(train_generator, config, ModelError, f"adapter and model card -> {args.out}")
@@ -289,15 +293,17 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
                         "haggler transcripts too) or Hugging Face datasets (id or saved directory: prompt/target "
                         "rows, dialogue rows, or craigslist_bargains rows)")
     p.add_argument("--out", type=Path, required=True, metavar="DIR")
-    p.add_argument("--epochs", type=positive_float, default=1.0)
+    p.add_argument("--epochs", type=positive_float, default=1.0, help="passes over the data (default 1)")
     p.add_argument("--max-steps", type=positive_int, metavar="N", help="stop after N steps (overrides --epochs)")
     p.add_argument("--max-examples", type=positive_int, metavar="N", help="train on a random N of the examples")
     p.add_argument("--eval-examples", type=non_negative_int, default=200, metavar="N",
                    help="examples held out for the eval loss (at most a tenth of them)")
-    p.add_argument("--eval-steps", type=positive_int, default=100, metavar="N")
-    p.add_argument("--batch-size", type=positive_int, default=8)
-    p.add_argument("--lr", type=positive_float, default=5e-4)
-    p.add_argument("--lora-r", type=positive_int, default=8)
+    p.add_argument("--eval-steps", type=positive_int, default=100, metavar="N",
+                   help="steps between evaluations (default 100)")
+    p.add_argument("--batch-size", type=positive_int, default=8, help="examples a step, each process (default 8)")
+    p.add_argument("--lr", type=positive_float, default=5e-4, help="peak learning rate, cosine schedule (default 5e-4)")
+    p.add_argument("--lora-r", type=positive_int, metavar="R",
+                   help="a new adapter's LoRA rank (default 8; not with --init-adapter)")
     p.add_argument("--init-adapter", metavar="DIR", help="go on training this adapter (e.g. data/generator_lora)")
     p.add_argument("--keep-other-prices", action="store_true",
                    help="also train on messages that state a price besides their act's (left out by default: the "
@@ -467,6 +473,7 @@ def main(argv: list[str] | None = None) -> None:
     except OSError as e:  # an output that cannot be written after all (a full disk, a directory in the way)
         sys.exit(f"haggler: {e.filename + ': ' if e.filename else ''}{e.strerror or e}")
     except KeyboardInterrupt:
+        print("\nhaggler: interrupted", file=sys.stderr)
         sys.exit(130)
 
 

@@ -111,6 +111,7 @@ def check_adapter(path: str | Path) -> None:
     if not isinstance(settings, dict) or not isinstance(settings.get("peft_type"), str):
         raise ModelError(f"{Path(path) / 'adapter_config.json'}: not an adapter's settings (a JSON object with "
                          f"peft_type)")
+    offline()  # peft imports huggingface_hub, which reads HF_HUB_OFFLINE once
     from peft import PeftType
 
     if settings["peft_type"] not in {t.value for t in PeftType}:
@@ -250,7 +251,7 @@ def load_model(base: str | Path = DEFAULT_BASE_MODEL, adapter: str | Path | None
                dtype: str = "float32") -> tuple[Any, Any]:
     """(model, tokenizer) in eval mode: the base model, with a LoRA adapter merged in when given.
     dtype: float32, bfloat16, or auto (bfloat16 where it is fast)."""
-    offline()  # before anything imports huggingface_hub, which reads it once
+    offline()
     if adapter is not None:
         check_adapter(adapter)
     import torch

@@ -108,8 +108,10 @@ def train_generator(config: TrainConfig) -> dict:
           file=sys.stderr, flush=True)
 
     model = build_model(config)
+    scratch = config.out / "checkpoints"  # the Trainer's output folder (nothing is saved there: save_strategy no)
+    ours = not scratch.exists()
     args = TrainingArguments(
-        output_dir=str(config.out / "checkpoints"), per_device_train_batch_size=config.batch_size,
+        output_dir=str(scratch), per_device_train_batch_size=config.batch_size,
         per_device_eval_batch_size=16, gradient_accumulation_steps=config.grad_accum,
         num_train_epochs=config.epochs, max_steps=config.max_steps, learning_rate=config.learning_rate,
         warmup_steps=config.warmup_steps, lr_scheduler_type="cosine", bf16=config.bf16,
@@ -122,10 +124,15 @@ def train_generator(config: TrainConfig) -> dict:
     trainer = Trainer(model=model, args=args, data_collator=collator, train_dataset=train_set,
                       eval_dataset=eval_set if len(eval_set) else None)
     start = time.perf_counter()
-    with contextlib.redirect_stdout(sys.stderr):  # the Trainer's log lines: stdout is the summary alone
-        result = trainer.train()
-        seconds = time.perf_counter() - start
-        metrics = trainer.evaluate() if len(eval_set) else {}
+    try:
+        with contextlib.redirect_stdout(sys.stderr):  # the Trainer's log lines: stdout is the summary alone
+            result = trainer.train()
+            seconds = time.perf_counter() - start
+            metrics = trainer.evaluate() if len(eval_set) else {}
+    except KeyboardInterrupt:
+        if ours:
+            shutil.rmtree(scratch, ignore_errors=True)
+        raise
     try:
         if not trainer.is_world_process_zero():
             return {}
@@ -135,10 +142,13 @@ def train_generator(config: TrainConfig) -> dict:
         settings = json.loads(adapter_config.read_text(encoding="utf-8"))
         settings["base_model_name_or_path"] = BASE_NAMES.get(config.base_model, config.base_model)
         adapter_config.write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
-        shutil.rmtree(config.out / "checkpoints", ignore_errors=True)
+        lora = {"r": settings.get("r"), "alpha": settings.get("lora_alpha"), "dropout": settings.get("lora_dropout")}
+        if ours:
+            shutil.rmtree(scratch, ignore_errors=True)
         tokens = trainer.state.num_input_tokens_seen
         summary = {
             "train_examples": len(train_set), "eval_examples": len(eval_set), "processes": args.world_size,
+            "lora": lora,  # as saved: an adapter trained on keeps its own
             "hardware": hardware(args.device, config.threads),
             "steps": trainer.state.global_step,
             "epochs": round(trainer.state.epoch or 0, 3), "train_loss": round(result.training_loss, 4),
@@ -237,7 +247,8 @@ silver-acts/luis-acts.json in neither dev nor test; test.json is never trained o
 utterances over {config.max_target_tokens} tokens left out{other}.
 
 ## Training
-LoRA r={config.lora_r}, alpha={config.lora_alpha}, dropout={config.lora_dropout} on every linear layer of the base
+LoRA r={summary['lora']['r']}, alpha={summary['lora']['alpha']}, dropout={summary['lora']['dropout']} on every linear layer of the
+base
 model ({config.base_model}); {summary['steps']} steps ({summary['epochs']} epochs), batch {config.batch_size} x
 {config.grad_accum} on each of {summary['processes']} process(es), learning rate {config.learning_rate} (cosine, {config.warmup_steps} warm-up steps), seed
 {config.seed}, bf16 {config.bf16}, on {summary['hardware']}; {summary['train_seconds']} s at {summary['tokens_per_s']} tokens/s.{continued}

@@ -60,8 +60,9 @@ def labelled_examples(paths: list[Path]) -> dict[Path, list[tuple[MessageView, I
     for path in paths:
         training_dialogues(path)
     views = {p: labelled_views(p) for p in paths}
-    if not any(views.values()):
-        raise CorpusError(f"{' '.join(map(str, paths))}: no hand-labelled messages without a price to learn from "
+    empty = [str(p) for p, v in views.items() if not v]
+    if empty:
+        raise CorpusError(f"{' '.join(empty)}: no hand-labelled messages without a price to learn from "
                           f"(labels go in each message's metadata: intent)")
     return views
 

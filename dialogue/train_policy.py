@@ -109,9 +109,10 @@ def train_policy(config: PolicyTrainConfig) -> dict:
     if eval_examples is not None:
         result["eval"] = {"file": config.eval_data, **accuracy(model, eval_examples)}
     scenarios = [d.scenario for d in (val_d or train_d)]
+    played = {"scenarios": len(scenarios), "of": "validation" if val_d else "training"}
     scenarios = (scenarios * (config.selfplay_games // max(1, len(scenarios)) + 1))[:config.selfplay_games]
     player = ModelPlayer(model, "sl")
-    result["selfplay"] = summary(play_against(player, player, scenarios, random.Random(config.seed)))
+    result["selfplay"] = {**summary(play_against(player, player, scenarios, random.Random(config.seed))), **played}
     result["train_seconds"] = round(time.perf_counter() - start, 1)
     meta = {"kind": "sl", "data": config.data, "command": config.command, "seed": config.seed,
             "metrics": {k: v for k, v in result.items() if k != "history"}}
@@ -130,24 +131,27 @@ def sl_card(config: PolicyTrainConfig, r: dict) -> str:
         f"{', '.join(config.data)} (`craigslist` = dev.json and the dialogues of silver-acts/luis-acts.json in neither",
         "dev nor test), every message's act read by haggler's parser: "
         f"{r['dialogues']} dialogues, {r['train_examples']} training examples from {r['train_dialogues']} dialogues; "
-        f"{r['val_dialogues']} dialogues held out for validation.",
+        f"{r['val_dialogues']} dialogues held out for validation"
+        + ("." if r["val_dialogues"] else " (too few dialogues to hold any out)."),
         "",
         "## Training",
         f"MLP {config.layers} x {config.hidden} (tanh), moves {len(MOVES)}, AdamW lr {config.lr}, batch {config.batch_size},"
-        f" {config.epochs} epochs (best validation loss at epoch {r['best_epoch']}), seed {config.seed}; "
+        f" {config.epochs} epochs (best {'validation' if r['val_dialogues'] else 'training'} loss at epoch "
+        f"{r['best_epoch']}), seed {config.seed}; "
         f"{r['train_seconds']} s.",
         "",
         "## Metrics",
         f"- validation: next-intent accuracy {v.get('next_intent_accuracy')} (majority class "
-        f"{v.get('majority_baseline')}), price-choice accuracy {v.get('price_choice_accuracy')}",
+        f"{v.get('majority_baseline')}), price-choice accuracy {v.get('price_choice_accuracy')}" if v
+        else "- validation: none (nothing held out)",
     ]
     if "eval" in r:
         e = r["eval"]
         lines.append(f"- held out ({e['file']}, {e['examples']} acts): next-intent accuracy {e['next_intent_accuracy']} "
                      f"(majority class {e['majority_baseline']}), price-choice accuracy {e['price_choice_accuracy']}")
     s = r["selfplay"]
-    lines.append(f"- self-play on {s['games']} validation scenarios: agreement {s['agreement_rate']}, "
-                 f"length {s['length']} turns (human-human: 0.72)")
+    lines.append(f"- self-play, {s['games']} games on the {s.get('scenarios')} {s.get('of', 'validation')} scenarios: "
+                 f"agreement {s['agreement_rate']}, length {s['length']} turns (human-human: 0.72)")
     return "\n".join(lines)
 
 

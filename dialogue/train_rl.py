@@ -152,7 +152,8 @@ def train_rl(config: RLConfig) -> dict:
     seconds = time.perf_counter() - start
     after = max(history, key=lambda h: h["reward"])
     result = {"init": str(config.init), "reward": config.reward, "opponent": config.opponent, "episodes": episodes,
-              "scenarios": len(train_s), "val_scenarios": len(val_s), "train_seconds": round(seconds, 1),
+              "scenarios": len(train_s), "val_scenarios": len(val_s), "held_out": len(train_s) < len(scenarios),
+              "train_seconds": round(seconds, 1),
               "episodes_per_s": round(episodes / max(1e-9, play_seconds + 1e-9), 1),
               "validation_before": before, "validation_best": after, "history": history}
     save_model(model, config.out, {"kind": f"rl-{config.reward}", "init": str(config.init), "data": config.data,
@@ -167,16 +168,19 @@ def rl_card(config: RLConfig, r: dict) -> str:
     b, a = r["validation_before"], r["validation_best"]
     rows = "\n".join(f"| {h['episodes']} | {h['reward']} | {h['agreement_rate']} | {h['utility']} | {h['margin']} | "
                      f"{h['length']} |" for h in r["history"])
-    return f"""Initialised from {config.init}, fine-tuned by REINFORCE with a running-mean baseline against a frozen
-`{config.opponent}` partner at the act level, reward `{config.reward}` (He et al. 2018: utility = the learner's
-margin, fairness = -|margin|, length = turns / {DEFAULT_TURN_LIMIT}); a game without a deal scores {config.no_deal}.
+    partner = "a frozen copy of the initial model" if config.opponent == "sl" else f"the `{config.opponent}` policy"
+    held_out = (f"{r['scenarios']} to train on, {r['val_scenarios']} held out for validation" if r["held_out"] else
+                f"{r['scenarios']}, too few to hold any out: validated on the training scenarios")
+    return f"""Initialised from {config.init}, fine-tuned by REINFORCE with a running-mean baseline against
+{partner} at the act level, reward `{config.reward}` (He et al. 2018: utility = the learner's margin,
+fairness = -|margin|, length = turns / {DEFAULT_TURN_LIMIT}); a game without a deal scores {config.no_deal}.
 
 ## Data
-The scenarios of {', '.join(config.data)} (test.json never): {r['scenarios']} to train on, {r['val_scenarios']} held
-out for validation ({config.val_games} games each check, roles and first mover drawn at random).
+The scenarios of {', '.join(config.data)} (test.json never): {held_out} ({config.val_games} games each check,
+roles and first mover drawn at random).
 
 ## Training
-{r['episodes']} episodes in batches of {config.batch_size}, Adam lr {config.lr}, entropy bonus {config.entropy},
+{r['episodes']} episodes in batches of {min(config.batch_size, r['episodes'])}, Adam lr {config.lr}, entropy bonus {config.entropy},
 seed {config.seed}; {r['train_seconds']} s in all, {r['episodes_per_s']} episodes/s of play. The best validation
 reward was kept (at {a['episodes']} episodes).
 

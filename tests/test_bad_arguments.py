@@ -76,6 +76,9 @@ def test_train_parser_out_and_data(tmp_path):
                                              "--out", tmp_path)
     assert "no hand-labelled messages" in haggler_error("train", "parser", "--data", SAMPLE,
                                                         "--out", tmp_path / "m.json")
+    message = haggler_error("train", "parser", "--data", TEST_DATA / "gold-dev.json", SAMPLE, "--cv",
+                            "--out", tmp_path / "m.json")  # one file without labels among others: named
+    assert message.startswith(f"haggler: {SAMPLE}: no hand-labelled messages")
     assert not (tmp_path / "m.json").exists()
 
     dialogues = json.loads((TEST_DATA / "gold-dev.json").read_text())
@@ -306,3 +309,14 @@ def test_an_unknown_option_shows_the_commands_own_usage(argv, usage, capsys):
 def test_an_option_that_goes_with_another_is_not_ignored():
     message = haggler_error("eval-parser", TEST_DATA / "gold-dev.json", "--against-map", "acts")
     assert message == "haggler: --against-map goes with --against (the label names of that file)"
+
+
+def test_train_generator_keeps_an_adapter_and_its_rank(tmp_path):
+    """--out over an adapter would replace it; --lora-r with --init-adapter would be ignored (the adapter keeps its
+    rank) and the card would state it."""
+    shutil.copytree(ROOT / "data" / "generator_lora", tmp_path / "lora")
+    message = haggler_error("train", "generator", "--out", tmp_path / "lora", "--data", SAMPLE)
+    assert message == f"haggler: --out {tmp_path / 'lora'} holds an adapter already; name a new directory"
+    message = haggler_error("train", "generator", "--out", tmp_path / "new", "--init-adapter", tmp_path / "lora",
+                            "--lora-r", "4")
+    assert "--lora-r sets a new adapter's rank" in message

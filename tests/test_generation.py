@@ -632,8 +632,11 @@ def test_training_goes_on_from_an_adapter(tmp_path):
     base = save_tiny_base(tmp_path / "base")
     settings = dict(base_model=str(base), data=[str(SAMPLE)], eval_examples=4, eval_steps=1, batch_size=4)
     first = train_generator(TrainConfig(tmp_path / "a", max_steps=2, **settings))
-    second = train_generator(TrainConfig(tmp_path / "b", max_steps=1, init_adapter=str(tmp_path / "a"), **settings))
+    second = train_generator(TrainConfig(tmp_path / "b", max_steps=1, init_adapter=str(tmp_path / "a"), lora_r=4,
+                                         **settings))
     assert second["eval_loss_history"][0] == (0, pytest.approx(first["eval_loss"], abs=1e-3))
+    assert second["lora"] == first["lora"] == {"r": 8, "alpha": 16, "dropout": 0.05}  # the adapter's own, as saved
+    assert "LoRA r=8, alpha=16" in (tmp_path / "b" / "README.md").read_text()
     with pytest.raises(ModelError, match="not a LoRA adapter"):
         train_generator(TrainConfig(tmp_path / "c", max_steps=1, init_adapter=str(tmp_path), **settings))
 

@@ -36,7 +36,8 @@ def test_a_tiny_rl_run_writes_a_checkpoint_with_its_card(tiny_init, tmp_path, op
     model, meta = load_model(out)
     assert meta["kind"] == "rl-utility" and meta["init"] == str(tiny_init)
     card = (out / "README.md").read_text()
-    assert f"against a frozen\n`{opponent}` partner" in card
+    partner = "a frozen copy of the initial model" if opponent == "sl" else "the `rule` policy"
+    assert f"against\n{partner} at the act level" in card
     assert "test rl" in card and "| episodes | reward |" in card
 
 

@@ -602,7 +602,8 @@ def _clause(low: str, start: int, end: int) -> str:
 def _act_of_intent(intent: Intent, rule_act: Act, role: Role, c: DialogueContext, own: float | None,
                    low: str) -> Act:
     """The act for the model's intent, where the rules' act stands instead: an agreement that is none
-    (`_not_agreement`), a refusal that is time to think, an insist with no price to hold."""
+    (`_not_agreement`), a refusal that is time to think, a greeting with no greeting's words (`_greets`), an insist
+    with no price to hold."""
     if intent is rule_act.intent:
         return rule_act
     if intent is Intent.AGREE and _not_agreement(low, rule_act):

@@ -90,5 +90,5 @@ def outcome_text(dialogue: Dialogue, names: dict[int, str]) -> str:
     lines = [f"Outcome: {said} ({messages} message{'s' if messages != 1 else ''})"]
     for i, s in enumerate(scores):
         margin = f", margin {s.margin:+.2f}" if s.margin is not None else ""
-        lines.append(f"  {names[i]} ({s.role}): utility {s.utility + 0.0:.2f}{margin}")
+        lines.append(f"  {names[i]} ({s.role}): utility {round(s.utility, 2) + 0.0:.2f}{margin}")  # + 0.0: never "-0.00"
     return "\n".join(lines)

@@ -4,9 +4,9 @@ A `Side` is one party: an agent (parser + negotiator + generator, dialogue/agent
 (dialogue/chat.py). Each turn the side to move picks a move; a chat act with no words yet is handed
 out as a render request (so many dialogues can share one batched generator call), and the words
 come back through `deliver`. The other side reads the words with its own parser; formal events
-(offer, accept, reject, quit) pass as they are. The protocol is strategy/protocol.py's (`Talk`), as in act-level sessions: a deal is an offer
-accepted at once, a quit ends the talk, after `turn_limit` turns it ends with no deal (an offer on
-the last turn may still be answered).
+(offer, accept, reject, quit) pass as they are. The protocol is strategy/protocol.py's (`Talk`), as in
+act-level sessions: a deal is an offer accepted at once, a quit ends the talk, after `turn_limit`
+turns it ends with no deal (an offer on the last turn may still be answered).
 
 Each message event's metadata holds the writer's act (`intent`, `price`), what the reader's parser
 read (`read`), and the writer's decision record (`audit`, with the generator's record).

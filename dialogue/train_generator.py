@@ -12,8 +12,8 @@ import contextlib
 import json
 import math
 import os
-import shutil
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -108,31 +108,26 @@ def train_generator(config: TrainConfig) -> dict:
           file=sys.stderr, flush=True)
 
     model = build_model(config)
-    scratch = config.out / "checkpoints"  # the Trainer's output folder (nothing is saved there: save_strategy no)
-    ours = not scratch.exists()
-    args = TrainingArguments(
-        output_dir=str(scratch), per_device_train_batch_size=config.batch_size,
-        per_device_eval_batch_size=16, gradient_accumulation_steps=config.grad_accum,
-        num_train_epochs=config.epochs, max_steps=config.max_steps, learning_rate=config.learning_rate,
-        warmup_steps=config.warmup_steps, lr_scheduler_type="cosine", bf16=config.bf16,
-        eval_strategy="steps" if len(eval_set) else "no", eval_steps=config.eval_steps, eval_on_start=bool(len(eval_set)),
-        logging_steps=max(1, min(20, config.eval_steps)), save_strategy="no", report_to="none",
-        train_sampling_strategy="group_by_length", seed=config.seed, disable_tqdm=False,
-        include_num_input_tokens_seen="non_padding", use_cpu=not torch.cuda.is_available(),
-    )
-    collator = DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100)
-    trainer = Trainer(model=model, args=args, data_collator=collator, train_dataset=train_set,
-                      eval_dataset=eval_set if len(eval_set) else None)
-    start = time.perf_counter()
-    try:
+    # The Trainer's output folder: it saves nothing there (save_strategy no), so none is left in --out.
+    with tempfile.TemporaryDirectory(prefix="haggler-trainer-") as scratch:
+        args = TrainingArguments(
+            output_dir=scratch, per_device_train_batch_size=config.batch_size,
+            per_device_eval_batch_size=16, gradient_accumulation_steps=config.grad_accum,
+            num_train_epochs=config.epochs, max_steps=config.max_steps, learning_rate=config.learning_rate,
+            warmup_steps=config.warmup_steps, lr_scheduler_type="cosine", bf16=config.bf16,
+            eval_strategy="steps" if len(eval_set) else "no", eval_steps=config.eval_steps,
+            eval_on_start=bool(len(eval_set)), logging_steps=max(1, min(20, config.eval_steps)), save_strategy="no",
+            report_to="none", train_sampling_strategy="group_by_length", seed=config.seed, disable_tqdm=False,
+            include_num_input_tokens_seen="non_padding", use_cpu=not torch.cuda.is_available(),
+        )
+        collator = DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100)
+        trainer = Trainer(model=model, args=args, data_collator=collator, train_dataset=train_set,
+                          eval_dataset=eval_set if len(eval_set) else None)
+        start = time.perf_counter()
         with contextlib.redirect_stdout(sys.stderr):  # the Trainer's log lines: stdout is the summary alone
             result = trainer.train()
             seconds = time.perf_counter() - start
             metrics = final_eval(trainer) if len(eval_set) else {}
-    except KeyboardInterrupt:
-        if ours:
-            shutil.rmtree(scratch, ignore_errors=True)
-        raise
     try:
         if not trainer.is_world_process_zero():
             return {}
@@ -143,8 +138,6 @@ def train_generator(config: TrainConfig) -> dict:
         settings["base_model_name_or_path"] = BASE_NAMES.get(config.base_model, config.base_model)
         adapter_config.write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
         lora = {"r": settings.get("r"), "alpha": settings.get("lora_alpha"), "dropout": settings.get("lora_dropout")}
-        if ours:
-            shutil.rmtree(scratch, ignore_errors=True)
         tokens = trainer.state.num_input_tokens_seen
         summary = {
             "train_examples": len(train_set), "eval_examples": len(eval_set), "processes": args.world_size,

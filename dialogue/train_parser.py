@@ -10,11 +10,11 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
-from dialogue.corpus import CorpusError, load_dialogues, training_dialogues
+from dialogue.corpus import CorpusError, Dialogue, load_dialogues, training_dialogues
 from dialogue.parser_eval import gold_label_in, score
 from parser.acts import Act, Intent
 from parser.intent_model import CLASSES, IntentModel, MessageView, features
@@ -29,11 +29,13 @@ class ParserTrainConfig:
     lr: float = 0.025
 
 
-def read_labelled(path: str | Path, model: IntentModel | None = None
+def read_labelled(path: str | Path, model: IntentModel | None = None,
+                  load: Callable[[str | Path], list[Dialogue]] = load_dialogues
                   ) -> Iterator[tuple[Act, MessageView | None, tuple[str, float | None]]]:
     """Reads each dialogue in order as the parser does (rules, plus `model` if given) and yields, for each
-    hand-labelled message, the parser's act, what the intent model saw of it, and the hand label."""
-    for i, d in enumerate(load_dialogues(path)):
+    hand-labelled message, the parser's act, what the intent model saw of it, and the hand label. `load` reads the
+    file (`training_dialogues` where it is to be learnt from)."""
+    for i, d in enumerate(load(path)):
         reader = ActReader(d.scenario.listing_price, learned=False)
         reader.model = model
         for event in d.events:
@@ -49,16 +51,15 @@ def read_labelled(path: str | Path, model: IntentModel | None = None
 
 
 def labelled_views(path: str | Path) -> list[tuple[MessageView, Intent]]:
-    """(what the model sees, the hand label) for each labelled message without a price, read by the rules."""
-    return [(view, Intent(gold[0])) for _, view, gold in read_labelled(path)
+    """(what the model sees, the hand label) for each labelled message without a price, read by the rules: the
+    examples to learn from, so never test.json's dialogues."""
+    return [(view, Intent(gold[0])) for _, view, gold in read_labelled(path, load=training_dialogues)
             if view is not None and Intent(gold[0]) in CLASSES]
 
 
 def labelled_examples(paths: list[Path]) -> dict[Path, list[tuple[MessageView, Intent]]]:
     """labelled_views of each file, or a CorpusError where there is nothing to learn from (or a file holds test.json's
     dialogues, such as gold-test.json)."""
-    for path in paths:
-        training_dialogues(path)
     views = {p: labelled_views(p) for p in paths}
     empty = [str(p) for p, v in views.items() if not v]
     if empty:

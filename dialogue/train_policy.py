@@ -150,7 +150,7 @@ def sl_card(config: PolicyTrainConfig, r: dict) -> str:
         lines.append(f"- held out ({e['file']}, {e['examples']} acts): next-intent accuracy {e['next_intent_accuracy']} "
                      f"(majority class {e['majority_baseline']}), price-choice accuracy {e['price_choice_accuracy']}")
     s = r["selfplay"]
-    lines.append(f"- self-play, {s['games']} games on the {s.get('scenarios')} {s.get('of', 'validation')} scenarios: "
+    lines.append(f"- self-play, {s['games']} games on the {s['scenarios']} {s['of']} scenarios: "
                  f"agreement {s['agreement_rate']}, length {s['length']} turns (human-human: 0.72)")
     return "\n".join(lines)
 

@@ -180,7 +180,8 @@ The scenarios of {', '.join(config.data)} (test.json never): {held_out} ({config
 roles and first mover drawn at random).
 
 ## Training
-{r['episodes']} episodes in batches of {min(config.batch_size, r['episodes'])}, Adam lr {config.lr}, entropy bonus {config.entropy},
+{r['episodes']} episodes in batches of {min(config.batch_size, r['episodes'])}, Adam lr {config.lr},
+entropy bonus {config.entropy},
 seed {config.seed}; {r['train_seconds']} s in all, {r['episodes_per_s']} episodes/s of play. The best validation
 reward was kept (at {a['episodes']} episodes).
 

@@ -58,6 +58,7 @@ _NUMBER_WORDS = {
 }
 _MULTIPLIERS = {"hundred": 100, "thousand": 1000, "grand": 1000, "k": 1000}
 _WORD = re.compile(r"[a-z]+")
+_LAST_WORD = re.compile(r"\b([a-z]+)\W*$")
 _CLOCK_BEFORE = {"at", "after", "before", "until", "till", "by", "around"}
 
 
@@ -167,6 +168,12 @@ def lowercase(text: str) -> str:
     return low if len(low) == len(text) else "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
 
 
+def _word_before(text: str, start: int) -> str:
+    """The word just before text[start:] ('' where there is none)."""
+    m = _LAST_WORD.search(text, max(0, start - 12), start)
+    return m[1] if m else ""
+
+
 def _digits_then_tens(text: str, mentions: list[AmountMention]) -> list[AmountMention]:
     """'1 fifty' (150), '2 twenty five' (225): a number under 100 in digits, then tens or teens in words, as people
     say a price (not after a clock preposition: 'at 5 thirty' is a time)."""
@@ -176,7 +183,7 @@ def _digits_then_tens(text: str, mentions: list[AmountMention]) -> list[AmountMe
         if prev is not None and m.words and not prev.words and not prev.dollar and not prev.unit_after \
                 and prev.value.is_integer() and 1 <= prev.value < 100 and 10 <= m.value < 100 \
                 and text[prev.end:m.start] == " " and _WORD.match(text, m.start)[0] in _NUMBER_WORDS \
-                and not set(_WORD.findall(text[max(0, prev.start - 7):prev.start])[-1:]) & _CLOCK_BEFORE:
+                and _word_before(text, prev.start) not in _CLOCK_BEFORE:
             out[-1] = replace(m, value=prev.value * 100 + m.value, start=prev.start)
             continue
         out.append(m)

@@ -34,6 +34,22 @@ def mean_ci(values: list[float], clusters: list[str] | None = None) -> tuple[flo
     return m, Z95 * math.sqrt(variance_of_mean)
 
 
+def proportion_ci(values: list[float], clusters: list[str] | None = None) -> tuple[float | None, float | None,
+                                                                                 float | None]:
+    """A share of 0/1 values and its 95% Wilson score interval (low, high), which stays inside [0, 1] and does not
+    shrink to a point where every value is 1 (or 0) as the normal one does. Clustered, the values count for their
+    effective number: n over the design effect (the clustered variance of the mean over the plain one, at least 1;
+    1 where the values are all equal and give it no estimate)."""
+    p, half = mean_ci(values, clusters)
+    if p is None or half is None:
+        return p, None, None
+    n, plain = len(values), p * (1 - p) / len(values)
+    n = n if plain == 0 else n / max(1.0, (half / Z95) ** 2 / plain)
+    z2 = Z95 ** 2 / n
+    centre, spread = (p + z2 / 2) / (1 + z2), Z95 / (1 + z2) * math.sqrt(p * (1 - p) / n + z2 / (4 * n))
+    return p, max(0.0, centre - spread), min(1.0, centre + spread)
+
+
 def by_matchup(scores: list[SideScore]) -> dict[tuple[str, str], list[SideScore]]:
     """Scores grouped by (agent, opponent)."""
     groups: dict[tuple[str, str], list[SideScore]] = defaultdict(list)
@@ -58,11 +74,6 @@ def metric_sides(rows: list[SideScore]) -> dict[str, list[SideScore]]:
 
 def metric_value(metric: str, side: SideScore) -> float:
     return float(getattr(side, "agreed" if metric == "agreement_rate" else metric))
-
-
-def metric_ci(metric: str, sides: list[SideScore]) -> tuple[float | None, float | None]:
-    """The metric's mean over the sides, and its 95% interval's half-width, the sides clustered by scenario."""
-    return mean_ci([metric_value(metric, s) for s in sides], [s.scenario for s in sides])
 
 
 def agent_summary(rows: list[SideScore]) -> dict:
@@ -107,21 +118,37 @@ def _cell(m: float | None, half: float | None, width: int = 15) -> str:
     return f"{m:>7.3f} ± {half:.3f}".rjust(width) if half is not None else f"{m:>7.3f}".rjust(width)
 
 
+def _share_cell(p: float | None, low: float | None, high: float | None, width: int = 18) -> str:
+    if p is None:
+        return f"{'-':>{width}}"
+    return f"{p:.3f} ({low:.2f}-{high:.2f})".rjust(width) if low is not None else f"{p:.3f}".rjust(width)
+
+
 LEADERBOARD_METRICS = ("agreement_rate", "utility", "margin", "fairness", "length")
 """The leaderboard's columns, in the order of its header."""
 
 
+def metric_cell(metric: str, sides: list[SideScore]) -> str:
+    """The metric over the sides as the leaderboard shows it, with its 95% interval, the sides clustered by
+    scenario: the agreement rate's Wilson interval, the other metrics' means ± the half-width."""
+    values, clusters = [metric_value(metric, s) for s in sides], [s.scenario for s in sides]
+    if metric == "agreement_rate":
+        return _share_cell(*proportion_ci(values, clusters))
+    return _cell(*mean_ci(values, clusters))
+
+
 def leaderboard(agents: list[str], scores: list[SideScore]) -> str:
-    """One line an agent, best mean utility first: means with 95% intervals, the sides clustered by scenario (one
-    scenario's sides share its difficulty, so they are no independent draws)."""
+    """One line an agent, best mean utility first: the agreement rate with its 95% Wilson interval, the other
+    metrics' means ± their 95% intervals, the sides clustered by scenario (one scenario's sides share its
+    difficulty, so they are no independent draws)."""
     w = max([10] + [len(name) for name in agents])
-    lines = [f"{'agent':<{w}} {'sides':>6} {'agreement':>15} {'utility':>15} {'margin':>15} "
+    lines = [f"{'agent':<{w}} {'sides':>6} {'agreement':>18} {'utility':>15} {'margin':>15} "
              f"{'fairness':>15} {'length':>15} {'violations':>10}"]
     agent_rows = by_agent(scores)
     sides = {name: metric_sides(agent_rows[name]) for name in agents}
-    for name in sorted(agents, key=lambda name: -(metric_ci("utility", sides[name]["utility"])[0] or 0.0)):
+    for name in sorted(agents, key=lambda name: -(mean([s.utility for s in agent_rows[name]]) or 0.0)):
         mine = agent_rows[name]
-        cells = [_cell(*metric_ci(metric, sides[name][metric])) for metric in LEADERBOARD_METRICS]
+        cells = [metric_cell(metric, sides[name][metric]) for metric in LEADERBOARD_METRICS]
         lines.append(" ".join([f"{name:<{w}}", f"{len(mine):>6}", *cells, f"{sum(r.violations for r in mine):>10}"]))
     return "\n".join(lines)
 

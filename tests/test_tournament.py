@@ -224,3 +224,20 @@ def test_intervals_allow_for_sides_of_one_scenario_moving_together():
     assert plain == pytest.approx(1.96 * (0.3 / 6) ** 0.5) and clustered == pytest.approx(1.96 * 0.5)
     assert mean_ci(values, list("abcdef")) == mean_ci(values)
     assert mean_ci(values, list("aaaaaa")) == (0.5, None)  # one cluster: no interval
+
+
+def test_the_agreement_rate_has_a_wilson_interval_that_is_no_point_at_one():
+    """20 deals in 20 sides: the normal interval is 1.000 ± 0.000, the Wilson one reaches down to 0.839. Clustered
+    sides that move together count for fewer, and widen it."""
+    from dialogue.results import leaderboard, proportion_ci
+    from dialogue.scoring import SideScore
+
+    assert proportion_ci([1.0] * 20) == (1.0, pytest.approx(0.8389, abs=1e-4), pytest.approx(1.0))
+    _, low, high = proportion_ci([1.0] * 10 + [0.0] * 10)
+    assert (low, high) == (pytest.approx(0.2949, abs=1e-4), pytest.approx(0.7051, abs=1e-4))
+    _, low_clustered, high_clustered = proportion_ci([1.0] * 10 + [0.0] * 10, list("aaaaabbbbbcccccddddd"))
+    assert low_clustered < low and high_clustered > high
+    assert proportion_ci([1.0, 0.0], ["a", "a"]) == (0.5, None, None)
+    scores = [SideScore("rule", "rule", role, True, 0.5, 0.1, -0.1, 10, 0, scenario=str(k))
+              for k in range(10) for role in ("buyer", "seller")]
+    assert "1.000 (0.84-1.00)" in leaderboard(["rule"], scores)

@@ -363,6 +363,10 @@ def load_dialogues(path: str | Path) -> list[Dialogue]:
     """Reads a CraigslistBargain JSON list (or JSON Lines, one dialogue a line)."""
     path = Path(path)
     raw = read_json(path)
+    if isinstance(raw, dict) and not {"scenario", "events"} & raw.keys():
+        keys = ", ".join(list(raw)[:5]) + (", ..." if len(raw) > 5 else "")
+        raise CorpusError(f"{path}: expected CraigslistBargain dialogues (a list of them, or one, with 'scenario' "
+                          f"and 'events'), got {f'an object with keys {keys}' if keys else 'an empty object'}")
     if isinstance(raw, dict):
         raw = [raw]
     if not isinstance(raw, list):

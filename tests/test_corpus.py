@@ -75,7 +75,9 @@ def test_scenarios_of_a_dialogue_file(craigslist):
 
 @pytest.mark.parametrize("content, message", [
     ("not json", "not valid JSON"),
-    ('{"a": 1}', "not a CraigslistBargain dialogue"),
+    ('{"a": 1}', "expected CraigslistBargain dialogues .*got an object with keys a$"),
+    ("{}", "got an empty object"),
+    ('{"events": []}', "dialogue 0: not a CraigslistBargain dialogue .missing key 'scenario'"),
     ("[1, 2]", "expected an object"),
     ('"text"', "expected a list of dialogues"),
     ('[{"scenario": {"kbs": []}, "events": []}]', "one buyer and one seller"),

@@ -29,7 +29,8 @@ UNITS_AFTER = re.compile(
     r"wks?\b|days?\b|hours?\b|hrs?\b|mins?\b|minutes?\b|pm\b|am\b|%|percent|mph|lbs?\b|pounds|cc\b|mm\b|cm\b|"
     r"speeds?\b|seats?\b|seater|people|persons?\b|times\b|x\b|x\s*\d|th\b|st\b|nd\b|rd\b|owners?\b|doors?\b|cyl|hp\b|"
     r"watts?\b|w\b|volts?\b|v\b|pieces?\b|pcs\b|drawers?\b|shelves|kids|dogs?\b|cats?\b|units?\b|floors?\b|"
-    r"stor(?:y|ies)\b|blocks?\b|megapixel|mp\b|p\b|gen\b|generation|series|plus\b|pro\b|s\b|stars?\b|models?\b|"
+    r"stor(?:y|ies)\b|blocks?\b|megapixel|mp\b|p\b|gen\b|generation|series|plus\b(?!\s*(?:shipping|s&h|tax|fees?|delivery))|"
+    r"pro\b|s\b|stars?\b|models?\b|"
     r"rooms?\b|bedrooms?\b|bathrooms?\b|tires?\b|wheels?\b|gears?\b|mile|euros?\b|games?\b|items?\b|chairs?\b|cards?\b|books?\b|sets?\b|"
     r":\d|/\d|\.\d+\.\d)"
 )
@@ -60,6 +61,13 @@ _MULTIPLIERS = {"hundred": 100, "thousand": 1000, "grand": 1000, "k": 1000}
 _WORD = re.compile(r"[a-z]+")
 _LAST_WORD = re.compile(r"\b([a-z]+)\W*$")
 _CLOCK_BEFORE = {"at", "after", "before", "until", "till", "by", "around"}
+_CLOCK_AFTER = re.compile(r"\s*(?:o'?clock|-?ish\b|tonight|today|tomorrow|this (?:morning|afternoon|evening)|"
+                          r"in the (?:morning|afternoon|evening))")
+_VISIT_BEFORE = re.compile(r"\b(?:pick(?:ing)? (?:\w+ )?up|come(?! down| up)|coming(?! down| up)|meet|stop by|swing by|"
+                           r"be there|get there|drop (?:\w+ )?off|see it|look at it|head over|free|available)\b[^.?!,;]{0,16}$")
+"""'I can come by around 8', 'meet at 5 at the starbucks', 'at 6 tonight': an hour, where a number from 1 to 12 follows
+a clock preposition after a visit's words, or is followed by a time of day."""
+_NOT_PRICE_BEFORE = {"size", "sizes", "sz", "model", "version", "gen", "apt", "suite"}
 
 
 @dataclass(frozen=True)
@@ -100,7 +108,8 @@ def _digit_mentions(text: str) -> list[AmountMention]:
             not_money = [span.span() for span in _NOT_MONEY.finditer(text)] if _JOINED.search(text) else []
         if any(a <= start < b for a, b in not_money):
             continue
-        unit_after = not (m["suffix"] or m["dollar_after"] or m["dollar"]) and bool(UNITS_AFTER.match(text, end))
+        unit_after = not (m["suffix"] or m["dollar_after"] or m["dollar"]) \
+            and (bool(UNITS_AFTER.match(text, end)) or _labelled_number(text, m) or _hour(text, m))
         if m["suffix"] and _MILES.match(text, end):
             unit_after = True
         out.append(AmountMention(_value(m), start, end, bool(m["dollar"] or m["dollar_after"]), unit_after,
@@ -172,6 +181,21 @@ def _word_before(text: str, start: int) -> str:
     """The word just before text[start:] ('' where there is none)."""
     m = _LAST_WORD.search(text, max(0, start - 12), start)
     return m[1] if m else ""
+
+
+def _labelled_number(text: str, m: re.Match) -> bool:
+    """A number a word names as no price: 'size 11', 'model 3'."""
+    return _word_before(text, m.start()) in _NOT_PRICE_BEFORE
+
+
+def _hour(text: str, m: re.Match) -> bool:
+    """A clock hour, not money: see _VISIT_BEFORE."""
+    if m["dec"] or not 1 <= int(m["num"].replace(",", "")) <= 12:
+        return False
+    clock = _LAST_WORD.search(text, max(0, m.start() - 12), m.start())
+    if clock is None or clock[1] not in _CLOCK_BEFORE:
+        return False
+    return bool(_CLOCK_AFTER.match(text, m.end()) or _VISIT_BEFORE.search(text, max(0, clock.start() - 40), clock.start(1)))
 
 
 def _digits_then_tens(text: str, mentions: list[AmountMention]) -> list[AmountMention]:

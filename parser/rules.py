@@ -82,7 +82,8 @@ PUSH_ANY = _rx(
 )
 """Pushing for a better price, whoever says it (counter-noprice)."""
 PUSH_BUYER = _rx(
-    r"\btoo (?:high|much|steep|expensive|pricey|rich)\b", r"\b(?:go|come|get|bring|drop|move|budge) (?:it )?(?:down|lower|any lower|a bit lower|a little lower)",
+    r"\btoo (?:high|much|steep|expensive|pricey|rich)\b", r"\b(?:that'?s|thats|its|it'?s|is|way|bit|little) to (?:high|much|steep|expensive|pricey)\b",
+    r"\bto (?:high|steep|expensive|pricey)\b", r"\b(?:go|come|get|bring|drop|move|budge) (?:it )?(?:down|lower|any lower|a bit lower|a little lower)",
     r"\blower (?:the )?(?:price|it|offer)\b", r"\b(?:any|a bit|a little|little|bit|much|go|get|come|do|it) lower\b",
     r"\bnegotia", r"\bwiggle room\b", r"\bflexib", r"\bbudge\b", r"\blowest\b", r"\bbest price\b",
     r"\bout of my (?:price )?range\b", r"\bmy budget\b", r"\bcan'?t afford\b", r"\bcheaper\b", r"\bdiscount\b",
@@ -98,7 +99,7 @@ PUSH_BUYER = _rx(
     r"\blower\W*$", r"\bdrop (?:it|the price)\b(?! off)", r"\bmore than i'?d like\b",
 )
 PUSH_SELLER = _rx(
-    r"\b(?<!go )too low\b", r"\blow ?ball", r"\b(?:come|go|move) up\b", r"\bhigher\b", r"\bnot enough\b",
+    r"\b(?<!go )too low\b", r"\b(?:that'?s|thats|its|it'?s|is|way|bit|little) to low\b", r"\blow ?ball", r"\b(?:come|go|move) up\b", r"\bhigher\b", r"\bnot enough\b",
     r"\b(?:kind of|kinda|pretty|very|a bit|a little|way|really|rather|quite|bit|awfully|extremely|so) low\b", r"\bworth (?:more|a lot more)\b", r"\bmore for it\b", r"\blow offer\b", r"\b(?:offer|pay|give) (?:me )?(?:a |an )?(?:bit |little |tad )?more\b", r"\btoo (?:small|little)\b", r"\blower than (?:i|we)\b",
     r"\bother (?:offers?|buyers?)\b", r"\bbump (?:it|that|your offer) up\b", r"\b(?:willing to )?pay more\b",
     r"\btoo cheap\b", r"\b(?:seems|is|that'?s|thats|it'?s|its) (?:(?:still|a bit|kinda|kind of|pretty|really|very|so|way|too|just|a little|awfully|extremely|quite|rather) )*low\b",
@@ -107,7 +108,7 @@ PUSH_SELLER = _rx(
 NOT_PUSH = _rx(r"\b(?:not|isn'?t|ain'?t|wasn'?t) (?:(?:too|so|that|very|really|all that) )?(?:high|much|steep|expensive|pricey|low|a lot)\b")
 """A push denied: "that's not too expensive", "120 isn't too high"."""
 DISAGREE = _rx(
-    r"^\W*(?:(?:lol|haha|lmao|ha|um+|uh+|hmm+|oh|well)\W+)?(?:no|nah)\b", r"\bnope\b", r"\?+\s*no+[\s.!]*$", r"\bnah\b", r"\b(?:hard )?pass\W*$",
+    r"^\W*(?:(?:lol|haha|lmao|ha|um+|uh+|hmm+|oh|well)\W+)?(?:no|nah)\b(?! (?:problem|prob|worries)\b)", r"\bnope\b", r"\?+\s*no+[\s.!]*$", r"\bnah\b", r"\b(?:hard )?pass\W*$",
     r"\b(?:gonna|going to|i'?ll|i will|have to|gotta|think i'?ll) pass\b", r"\bforget (?:it|about it)\b", r"\bnot a chance\b",
     r"\bnot happening\b", r"\bnever (?:pay|take|sell|accept|do)\b", r"\bi don'?t know about (?:that|this|it)\b",
     r"\bnot sure (?:i|we) (?:can|could)\b", r"\brather keep\b", r"\blook (?:elsewhere|somewhere else)\b", r"\b(?:i'?ll|i will|gonna|going to|have to) keep looking\b", r"\b(?:that'?s|thats) a no\b",
@@ -134,6 +135,11 @@ PUSHBACK = _rx(
     r"\b(?:that'?s|that is|thats|it'?s) (?:still )?(?:a lot|a bit much|quite a bit|a lot of money)\b",
 )
 """Pushback that names no price: never agreement, though after a proposal the model leans to agree() for it."""
+BOTTOM_LINE = _rx(r"\blowest\b", r"\bbest (?:price|offer|deal)\b", r"\bhow low\b", r"\bbottom (?:line|dollar)\b")
+"""Asking for the partner's bottom line: no greeting, though it opens a dialogue ("Hi, what's the lowest you'd go?")."""
+YES_ALONE = re.compile(r"\W*(?:yes|yeah|yea|yep|yup|sure|of course|absolutely|definitely)"
+                       r"(?:\W+(?:i|we) (?:would|will|can|could)|\W+please)?[^\w?]*")
+"""A bare yes: to the partner's proposal it accepts; to a question it answers."""
 PRICE_REFUSED = _rx(
     r"\bno deal\b", r"\bnot (?:at|for)\b", r"\bnot (?:paying|taking|selling|doing)\b", r"\bnever\b", r"\brather (?:keep|not)\b",
     r"\b(?:doesn'?t|does not|isn'?t|is not|won'?t|wont|ain'?t|not) (?:gonna |going to )?(?:work|happen|cut it|fly|do it)\b",
@@ -602,7 +608,8 @@ def _clause(low: str, start: int, end: int) -> str:
 def _act_of_intent(intent: Intent, rule_act: Act, role: Role, c: DialogueContext, own: float | None,
                    low: str) -> Act:
     """The act for the model's intent, where the rules' act stands instead: an agreement that is none
-    (`_not_agreement`), a refusal that is time to think, a greeting with no greeting's words (`_greets`), an insist
+    (`_not_agreement`), a refusal that is time to think, a greeting with no greeting's words (`_greets`) or that asks
+    for the partner's bottom line, a question beside a refusal, an answer that is a bare yes to a proposal, an insist
     with no price to hold."""
     if intent is rule_act.intent:
         return rule_act
@@ -612,6 +619,13 @@ def _act_of_intent(intent: Intent, rule_act: Act, role: Role, c: DialogueContext
         return rule_act
     if intent is Intent.GREET and rule_act.intent is Intent.INFORM and not _greets(low):
         return rule_act
+    if intent is Intent.GREET and rule_act.intent is Intent.COUNTER_NOPRICE and BOTTOM_LINE.search(low):
+        return rule_act
+    if intent is Intent.INQUIRE and rule_act.intent is Intent.DISAGREE:
+        return rule_act  # "Sorry I can't. What condition is it in?": refusing outranks asking (ACTS.md)
+    if rule_act.intent is Intent.AGREE and c.last_intent.get(other_role(role)) in PRICE_INTENTS \
+            and YES_ALONE.fullmatch(low):
+        return rule_act  # "Yes." to "Would you take 120?"; the model reads a bare yes as an answer
     if intent is Intent.INSIST:
         held = _held_price(role, c, own)
         return Act(Intent.INSIST, held) if held is not None and c.any_price else rule_act
@@ -627,8 +641,10 @@ def _greets(low: str) -> bool:
 def _unpriced_act(low: str, role: Role, c: DialogueContext, partner_open: bool, settled: bool,
                   own: float | None) -> Act:
     """The rules' act for a message that names no price."""
+    partner_said = c.last_intent.get(other_role(role))
+    if partner_open and not settled and partner_said in PRICE_INTENTS and YES_ALONE.fullmatch(low):
+        return Act(Intent.AGREE)
     if "?" not in low and YES_NO.match(low):
-        partner_said = c.last_intent.get(other_role(role))
         if partner_said == Intent.INQUIRE:
             return Act(Intent.INFORM)  # an answer to a question
         if partner_said == Intent.GREET and len(low.split()) <= 3:

@@ -54,6 +54,22 @@ def test_an_address_is_no_price(text):
     assert first_price(text, 150, "buyer") is None
 
 
+@pytest.mark.parametrize("text", ["great, I can come by around 8 tonight", "I can meet at 5 at the starbucks",
+                                  "can I pick it up at 6?", "can I come see it at 7 tonight?",
+                                  "Yes! are they size 11?", "is it the model 3?"])
+def test_an_hour_or_a_size_is_no_price_even_for_a_cheap_item(text):
+    """A cheap listing makes small numbers plausible prices; an hour after a visit's words (or before a time of
+    day), and a size, are none."""
+    assert first_price(text, 25, "buyer") is None
+
+
+@pytest.mark.parametrize("text, price", [("I'd sell it at 8", 8), ("could you come down to 8?", 8),
+                                         ("can you come down by 5?", 5), ("I'd do 85 plus shipping", 85),
+                                         ("would you take 85 plus tax?", 85)])
+def test_a_price_beside_a_clock_word_or_a_plus_stays_a_price(text, price):
+    assert first_price(text, 10 if price < 10 else 100, "buyer") == price
+
+
 @pytest.mark.parametrize("text, listing", [
     ("It only has 106k miles", 9000),
     ("It has 2 bedrooms and 1 bath", 2000),

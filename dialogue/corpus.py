@@ -194,6 +194,17 @@ class Scenario:
                for n, kb in enumerate(_check(_key(d, "kbs", where), list, where, "kbs"))]
         if len(kbs) != 2 or {kb.role for kb in kbs} != {"buyer", "seller"}:
             raise ShapeError(f"{where}.kbs must hold one buyer and one seller")
+        buyer, seller = sorted(kbs, key=lambda kb: kb.role)
+        if buyer.item.price != seller.item.price:
+            raise ShapeError(f"{where}: the buyer's item.Price ({buyer.item.price:g}) and the seller's "
+                             f"({seller.item.price:g}) differ; both see one listing")
+        for kb in kbs:
+            if (1 if kb.role == "seller" else -1) * (kb.target - kb.walk_away) < 0:
+                why = "its Bottomline" if kb.bottomline is not None else \
+                    "the default where Bottomline is null; set personal.Bottomline"
+                raise ShapeError(f"{where}: the {kb.role}'s Target {kb.target:g} is "
+                                 f"{'below' if kb.role == 'seller' else 'above'} its walk-away price "
+                                 f"{kb.walk_away:g} ({why})")
         uuid = _check(d.get("uuid"), (str, type(None)), where, "uuid") or ""
         return cls(kbs, uuid, {k: v for k, v in d.items() if k not in ("kbs", "uuid")})
 

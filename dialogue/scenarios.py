@@ -9,32 +9,39 @@ from __future__ import annotations
 import csv
 import json
 import random
+import sys
 from pathlib import Path
 
-from dialogue.corpus import (DATA_DIR, KB, LARGEST, CorpusError, Item, Scenario, check_file, load_dialogues,
-                             read_json)
+from dialogue.corpus import (DATA_DIR, KB, LARGEST, CorpusError, Item, Scenario, ShapeError, check_file,
+                             load_dialogues, read_json)
 
 BUILTIN_SCENARIOS = DATA_DIR / "scenarios.json"
 BUYER_TARGET_FRACTIONS = (0.5, 0.7, 0.9)
 
 
-def make_scenario(title: str, category: str, price: float, description: list[str], buyer_fraction: float,
+def make_scenario(title: str, category: str, price: float, description: list[str], buyer_target: float,
                   uuid: str = "") -> Scenario:
-    """Seller target = listing price, buyer target = listing × buyer_fraction; walk-aways default."""
+    """Seller target = listing price; walk-aways default."""
     item = Item(title, category, float(price), description)
-    buyer_target = round(price * buyer_fraction, 2)
-    return Scenario([KB("buyer", buyer_target, item), KB("seller", float(price), item)], uuid,
+    return Scenario([KB("buyer", round(float(buyer_target), 2), item), KB("seller", float(price), item)], uuid,
                     {"category": category})
 
 
+def _price(x: object) -> float | None:
+    """A price in (0, LARGEST], else None (true is no price, though Python counts it as 1)."""
+    return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) and 0 < x <= LARGEST else None
+
+
 def scenarios_from_listings(rows: list[dict], seed: int = 0, source: str = "listings") -> list[Scenario]:
+    """A scenario a listing with a price (the others are skipped): its `buyer_target` where it has one (at most the
+    price), else listing × one of BUYER_TARGET_FRACTIONS, seeded; its `id` as the uuid, else SOURCE_i."""
     rng = random.Random(seed)
     out = []
     for i, row in enumerate(rows):
         if not isinstance(row, dict):
             raise ValueError(f"listing {i} must be an object, not {type(row).__name__}")
-        price = row.get("price")
-        if not isinstance(price, (int, float)) or not 0 < price <= LARGEST:
+        price = _price(row.get("price"))
+        if price is None:
             continue
         desc = row.get("description") or []
         desc = [desc] if isinstance(desc, str) else desc
@@ -43,8 +50,11 @@ def scenarios_from_listings(rows: list[dict], seed: int = 0, source: str = "list
             raise ValueError(f"listing {i}: description must be a string or a list of strings")
         if not all(isinstance(v, str) for v in fields.values()):
             raise ValueError(f"listing {i}: title and category must be strings")
-        out.append(make_scenario(fields["title"], fields["category"], price, desc,
-                                 rng.choice(BUYER_TARGET_FRACTIONS), f"{source}_{i}"))
+        target = _price(row.get("buyer_target"))
+        if target is None or target > price:
+            target = price * rng.choice(BUYER_TARGET_FRACTIONS)
+        out.append(make_scenario(fields["title"], fields["category"], price, desc, target,
+                                 str(row.get("id") or f"{source}_{i}")))
     return out
 
 
@@ -52,7 +62,8 @@ def scenarios_from_csv(path: Path, seed: int = 0) -> list[Scenario]:
     try:
         with path.open(newline="", encoding="utf-8") as f:
             rows = [{"title": r.get("title"), "category": r.get("category"), "description": r.get("description"),
-                     "price": _float(r.get("list_price")), "id": r.get("scenario_id")} for r in csv.DictReader(f)]
+                     "price": _float(r.get("list_price")), "buyer_target": _float(r.get("buyer_target")),
+                     "id": r.get("scenario_id")} for r in csv.DictReader(f)]
     except UnicodeDecodeError:
         raise CorpusError(f"{path}: not UTF-8 text; not a scenarios CSV") from None
     if rows and all(r["price"] is None for r in rows):
@@ -63,9 +74,13 @@ def scenarios_from_csv(path: Path, seed: int = 0) -> list[Scenario]:
 def listings_of(path: Path, rows: list[dict], seed: int) -> list[Scenario]:
     """scenarios_from_listings, a bad listing a CorpusError naming the file."""
     try:
-        return scenarios_from_listings(rows, seed, source=path.stem)
+        scenarios = scenarios_from_listings(rows, seed, source=path.stem)
     except ValueError as e:
         raise CorpusError(f"{path}: {e}") from None
+    if 0 < len(scenarios) < len(rows):
+        print(f"note: {path}: {len(rows) - len(scenarios)} of {len(rows)} listings have no price above 0, and were "
+              f"skipped", file=sys.stderr)
+    return scenarios
 
 
 def _float(x: str | None) -> float | None:
@@ -91,7 +106,9 @@ def load_scenarios(source: str | Path, seed: int = 0) -> list[Scenario]:
     first = raw[0] if isinstance(raw, list) and raw else None
     if isinstance(first, dict) and "kbs" in first:  # a list of bare scenarios, like data/scenarios.json
         try:
-            return [Scenario.from_dict(s) for s in raw]
+            return [Scenario.from_dict(s, f"scenario {i}") for i, s in enumerate(raw)]
+        except ShapeError as e:
+            raise CorpusError(f"{path}: {e}") from None
         except (KeyError, TypeError, ValueError) as e:
             raise CorpusError(f"{path}: not a list of scenarios ({e})") from None
     if isinstance(first, dict) and "price" in first and "scenario" not in first:  # a listing needs no title

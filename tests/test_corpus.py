@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 
@@ -33,10 +34,10 @@ def test_typed_fields_of_a_dev_dialogue(craigslist):
 
 def test_explicit_bottomline_wins(tmp_path):
     s = load_scenarios("builtin")[0].to_dict()
-    s["kbs"][0]["personal"]["Bottomline"] = 123
+    s["kbs"][0]["personal"]["Bottomline"] = 323  # the buyer's, above its target 190
     path = tmp_path / "s.json"
     path.write_text(json.dumps([s]))
-    assert load_scenarios(path)[0].kbs[0].walk_away == 123
+    assert load_scenarios(path)[0].kbs[0].walk_away == 323
 
 
 def test_builtin_scenarios_work_without_shared_data():
@@ -67,6 +68,38 @@ def test_scenarios_from_the_train_csv(craigslist):
     scenarios = load_scenarios(craigslist / "scenarios" / "train-scenarios.csv", seed=0)
     assert len(scenarios) > 5000
     assert scenarios[0].item.title.startswith("Verizon Car Charger")
+    second = scenarios[1]  # train_00001,train,vehicles,200.0,120.0,200.0,Long board ...: the file's own target
+    assert (second.uuid, second.kb("buyer").target, second.kb("seller").target) == ("train_00001", 120.0, 200.0)
+    assert len({s.uuid for s in scenarios}) == len(scenarios)
+
+
+def test_a_listing_without_a_price_is_skipped_and_said(tmp_path, capsys):
+    path = tmp_path / "listings.json"
+    path.write_text('[{"title": "a", "price": 100}, {"title": "b", "price": true}, {"title": "c", "price": null},'
+                    ' {"title": "d", "price": 80, "buyer_target": 60, "id": "mine"}]')
+    scenarios = load_scenarios(path)
+    assert [s.item.title for s in scenarios] == ["a", "d"]
+    assert (scenarios[1].uuid, scenarios[1].kb("buyer").target) == ("mine", 60.0)
+    assert "2 of 4 listings have no price above 0, and were skipped" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda s: s["kbs"][0]["personal"].update(Bottomline=400), "the seller's Target 380 is below its walk-away "
+                                                               "price 400 .its Bottomline."),
+    (lambda s: s["kbs"][1]["personal"].update(Target=390), "the buyer's Target 390 is above its walk-away price 380 "
+                                                          ".the default where Bottomline is null"),
+    (lambda s: s["kbs"][1]["item"].update(Price=100), "the buyer's item.Price .100. and the seller's .380. differ"),
+])
+def test_a_scenario_that_contradicts_itself_is_refused(tmp_path, change, message):
+    """Targets on the wrong side of the walk-away price flip the utility's sign; two listing prices make two items."""
+    scenario = json.loads((Path(__file__).parents[1] / "data" / "scenarios.json").read_text())[0]
+    kbs = {kb["personal"]["Role"]: kb for kb in scenario["kbs"]}
+    scenario["kbs"] = [kbs["seller"], kbs["buyer"]]
+    change(scenario)
+    path = tmp_path / "scenarios.json"
+    path.write_text(json.dumps([scenario]))
+    with pytest.raises(CorpusError, match=f"scenarios.json: scenario 0: {message}"):
+        load_scenarios(path)
 
 
 def test_scenarios_of_a_dialogue_file(craigslist):

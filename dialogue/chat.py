@@ -46,7 +46,8 @@ HELP = """Type what you want to say in plain English. Commands:
   /accept    accept the agent's formal offer
   /reject    reject the agent's formal offer and keep talking
   /quit      walk away (no deal)
-  /why       what the agent understood, the options it weighed and why it chose its last move
+  /why       what the agent understood, the options it weighed and why it chose its last move (its private
+             reasoning, its limits included: a look at its cards, to see how it bargains)
   /help      this text
 A deal is a formal offer accepted: agreeing in words is not yet a deal. The talk ends with no deal at its turn
 limit (chat --turn-limit). Ctrl-C drops the line you are typing (while the agent answers, it ends the dialogue);

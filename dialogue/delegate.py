@@ -18,14 +18,23 @@ class DelegateSide(AgentSide):
     a refusal sends it back to the table (a rejection, or a push for a better price instead of its offer)."""
 
     approve: Callable[[str], bool]
+    refused: float | None = None
+    """The price of the best deal the person refused: their agent agrees to none as bad for them, in words either."""
 
     def vetted(self, move: Move) -> Move:
-        act = move.act
+        act, state = move.act, self.negotiator.state
+        if act.intent is Intent.AGREE and self.refused is not None:
+            price = act.price if act.price is not None else state.partner_price
+            if price is None or state.principal.at_least_as_good(self.refused, price):
+                move.audit["override"] = f"the person refused a deal at {write_price(self.refused)}: {act}"
+                return Move(Act(Intent.COUNTER_NOPRICE), move.audit)
         if act.intent is Intent.ACCEPT:
-            question = f"your agent wants to accept the offer of {write_price(self.negotiator.state.partner_price or 0)}"
+            price = state.partner_price or 0.0
+            question = f"your agent wants to accept the offer of {write_price(price)}"
             refused = Act(Intent.REJECT)
         elif act.intent is Intent.OFFER:
-            question = f"your agent wants to make a formal offer of {write_price(act.price)}"  # type: ignore[arg-type]
+            price = act.price  # type: ignore[assignment]
+            question = f"your agent wants to make a formal offer of {write_price(price)}"
             refused = Act(Intent.COUNTER_NOPRICE)
         else:
             return move
@@ -38,6 +47,8 @@ class DelegateSide(AgentSide):
             move.audit["approved"] = "by the person"
             return move
         move.audit["override"] = f"the person refused: {act}"
+        if self.refused is None or state.principal.at_least_as_good(price, self.refused):
+            self.refused = price
         return Move(refused, move.audit)
 
 

@@ -41,12 +41,13 @@ def guard(decision: Decision, state: NegotiationState) -> Decision:
         price = act.price if act.price is not None else state.partner_price
         if price is not None and principal.within_authority(price):
             return decision
-        return Decision(Act(Intent.DISAGREE), decision.reason, f"refused agree to {format_price(price)}",
-                        decision.record)
+        what = f"agree to {format_price(price)}" if price is not None else "agree: no price to agree to"
+        return Decision(Act(Intent.DISAGREE), decision.reason, f"refused {what}", decision.record)
     if intent is Intent.ACCEPT:
         offer = state.partner_offer
         if offer is not None and principal.within_authority(offer):
             return decision
         refusal = Act(Intent.REJECT) if offer is not None else Act(Intent.DISAGREE)
-        return Decision(refusal, decision.reason, f"refused accept of {format_price(offer)}", decision.record)
+        what = f"accept of {format_price(offer)}" if offer is not None else "accept: no offer to accept"
+        return Decision(refusal, decision.reason, f"refused {what}", decision.record)
     return decision

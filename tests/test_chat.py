@@ -12,6 +12,7 @@ from dialogue.agents import Generators, make_agent, parse_spec
 from dialogue.chat import ChatConfig, ChatError, run_chat
 from dialogue.chat_view import candidate_rows, explain
 from dialogue.delegate import DelegateSide
+from dialogue.text_session import Move
 from dialogue.scenarios import pick_scenario
 from parser.acts import Act, Intent
 from tests.conftest import ROOT
@@ -192,8 +193,9 @@ def test_delegate_asks_before_a_deal_and_a_refusal_sends_the_agent_back(tmp_path
     d = run_chat(config, ask=ask, say=out.append)
     assert "Tacoma" in out[0] and "buyer" in out[0]  # the listing nearest the walk-away price
     assert asked and all("Approve?" in q for q in asked)
-    overrides = [e for e in d.events if "override" in (e.metadata or {}).get("audit", {})]
-    assert len(overrides) == 1
+    overrides = [e.metadata["audit"]["override"] for e in d.events if "override" in (e.metadata or {}).get("audit", {})]
+    assert overrides[0].startswith("the person refused: ")  # the one refusal, and after it no agreement at that price
+    assert all(o.startswith("the person refused a deal at ") for o in overrides[1:])
     assert d.outcome.reward == 1 and d.outcome.price <= 9500
     assert any(e.metadata.get("audit", {}).get("approved") for e in d.events if e.metadata)
 
@@ -217,6 +219,23 @@ def test_a_refused_deal_is_what_the_negotiator_remembers_saying(seller_offers, o
     move = agent.move()
     assert len(asked) == 1 and move.act == override and "the person refused" in move.audit["override"]
     assert agent.negotiator.state.history[-1] == (True, override)
+
+
+def test_after_the_person_refuses_a_deal_their_agent_agrees_to_it_in_words_neither():
+    """A refused acceptance of $P sends the agent back to the table: it may not then say "Deal at $P" (or agree to
+    anything as bad for the person); a better price it still may."""
+    scenario = pick_scenario("builtin:0")
+    agent = make_agent(parse_spec("rule+template"), "buyer", scenario, Generators(0), "0:chat", side=DelegateSide)
+    agent.approve = lambda question: False
+    target = agent.negotiator.principal.target
+    agent.read(f"I can do ${target:.0f}")
+    agent.saw(Act(Intent.OFFER, target))
+    assert agent.move().act == Act(Intent.REJECT) and agent.refused == target
+    for price, said in ((target, Act(Intent.COUNTER_NOPRICE)), (target + 5, Act(Intent.COUNTER_NOPRICE)),
+                        (target - 5, Act(Intent.AGREE, target - 5))):
+        move = agent.vetted(Move(Act(Intent.AGREE, price), {}))
+        assert move.act == said
+        assert ("the person refused a deal at" in move.audit.get("override", "")) == (said.intent is not Intent.AGREE)
 
 
 def test_delegate_walks_away_at_the_end_of_input(tmp_path):

@@ -109,9 +109,8 @@ def default_agent() -> str:
 # ---- the person ---------------------------------------------------------------------------------------
 
 def clean(line: str) -> str:
-    """A typed line as a message: no control characters or undecodable bytes, spaces collapsed, cut to MAX_CHARS."""
-    text = " ".join(CONTROL.sub(" ", ESCAPES.sub(" ", line)).split())
-    return text[:MAX_CHARS]
+    """A typed line as a message: no control characters or undecodable bytes, spaces collapsed."""
+    return " ".join(CONTROL.sub(" ", ESCAPES.sub(" ", line)).split())
 
 
 def read_price(text: str) -> float | None:
@@ -137,6 +136,7 @@ class PersonSide(Side):
         self.partner_offer: float | None = None
         self.principal = principal_of(scenario.kb(role))
         self.warned: str | None = None  # the deal past the walk-away price the person was just warned of
+        self.past_limit = False  # only the agent's last-turn offer is left to answer
 
     def past_walk_away(self, price: float, command: str) -> bool:
         """Whether a deal at `price` is worse than walking away, and this is the first time the person asks for it
@@ -171,6 +171,7 @@ class PersonSide(Side):
                      "still be accepted)")
         elif left <= 0:  # the agent's offer on the last turn may still be answered
             self.say("(past the turn limit: /accept the agent's offer, or the talk ends with no deal)")
+        self.past_limit = left <= 0
         while True:
             try:
                 line = self.ask("you> ")
@@ -178,7 +179,7 @@ class PersonSide(Side):
                 self.say("\n(line dropped; /quit walks away, /help lists the commands)")
                 continue
             except EOFError:
-                self.say("\n(end of input: you walk away)")
+                self.say("\n(end of input)")
                 return Move(Act(Intent.QUIT), {"person": "end of input"})
             move = self.command(line) if line.strip().startswith("/") else self.message(line)
             if move is not None:
@@ -189,8 +190,9 @@ class PersonSide(Side):
         text = clean(line)
         if not text:
             return None
-        if len(line) > MAX_CHARS:
+        if len(text) > MAX_CHARS:
             self.say(f"(a long message: only its first {MAX_CHARS} characters were sent)")
+            text = text[:MAX_CHARS]
         act = self.reader.fork().read(self.role, text)  # how the words read, for the transcript
         return Move(act, {}, text)
 
@@ -198,6 +200,10 @@ class PersonSide(Side):
         name, _, rest = clean(line).partition(" ")
         name = name.lower()
         if name == "/offer":
+            if self.past_limit:
+                self.say("(past the turn limit no offer can be answered: /accept the agent's offer, or anything else "
+                         "ends the talk with no deal)")
+                return None
             price = read_price(rest)
             if price is None:
                 self.say("usage: /offer N, with N a price in dollars, e.g. /offer 120")
@@ -233,12 +239,31 @@ def transcript_path(config: ChatConfig) -> Path:
     """Where the transcript goes: --transcript, which must not be a file already (nothing is written over), or a
     new file in runs/chats/."""
     if config.transcript is not None:
-        if config.transcript.exists() and not config.transcript.is_dir():
-            raise ChatError(f"--transcript {config.transcript}: the file exists; a transcript never replaces a "
-                            "file, name a new one")
+        if config.transcript.is_dir():
+            raise ChatError(f"--transcript {config.transcript}: a directory; name a new file")
+        if config.transcript.is_file():
+            raise ChatError(transcript_exists(config.transcript))
         return config.transcript
     stamp = time.strftime("%Y%m%d-%H%M%S")
     return Path("runs") / "chats" / f"chat-{stamp}-{os.getpid()}.json"
+
+
+def transcript_exists(path: Path) -> str:
+    return f"--transcript {path}: the file exists; a transcript never replaces a file, name a new one"
+
+
+def start_transcript(dialogue: Dialogue, path: Path) -> None:
+    """Writes the transcript's first version to a new file, so that two chats started at once with one
+    --transcript never share it (what is not a regular file, such as /dev/null, is written to)."""
+    if path.exists() and not path.is_file():
+        return save(dialogue, path)
+    try:
+        with path.open("x", encoding="utf-8") as f:
+            f.write(dialogues_json([dialogue]))
+    except FileExistsError:
+        raise ChatError(transcript_exists(path)) from None
+    except OSError as e:
+        raise ChatError(f"{path}: cannot write the transcript ({e.strerror or e})") from None
 
 
 def save(dialogue: Dialogue, path: Path) -> None:
@@ -385,8 +410,14 @@ def run_chat(config: ChatConfig, ask: Callable[[str], str] = read_line, say: Cal
     first = agent_role if not config.delegate else random.Random(key).choice((person_role, agent_role))
     session = TextSession(scenario, sides, first, config.turn_limit, f"chat-{config.seed}-{int(time.time())}",
                           on_event, clock=lambda turn: time.time())
-    with ending_on_signals():
-        session_dialogue = play(session, say)
+    start_transcript(session.dialogue(), path)
+    try:
+        with ending_on_signals():
+            session_dialogue = play(session, say)
+    except BaseException:  # an agent that could not start (its model, say): no transcript of an empty talk
+        if not session.dialogue().events and path.is_file():
+            path.unlink()
+        raise
     save(session_dialogue, path)
     say(outcome_text(session_dialogue, names))
     say(f"transcript: {path}")

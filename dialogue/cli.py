@@ -134,9 +134,11 @@ def cmd_chat(args: argparse.Namespace) -> None:
     try:
         config.transcript = transcript_path(config)
         check_output(config.transcript, "--transcript" if args.transcript else "the transcript")
-        run_chat(config)
+        stopped = run_chat(config).extra["ended"] == "stopped"
     except (AgentError, ChatError) as e:
         sys.exit(f"haggler: {e}")
+    if stopped:  # interrupted (Ctrl-C, SIGTERM, SIGHUP) while the agent answered: the transcript is saved
+        sys.exit(130)
 
 
 def add_chat_commands(sub: argparse._SubParsersAction) -> None:

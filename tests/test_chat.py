@@ -100,7 +100,8 @@ def test_walk_away_with_quit_and_with_ctrl_d(tmp_path):
     child, transcript = spawn(tmp_path / "again")  # a transcript never replaces a file: a new one
     child.expect(PROMPT)
     child.sendeof()
-    child.expect(rb"end of input: you walk away")
+    child.expect(rb"end of input\)")
+    child.expect(rb"you walk away")
     child.expect(rb"Outcome: no deal")
     child.expect(pexpect.EOF)
     child.close()
@@ -117,6 +118,8 @@ def test_a_terminal_closed_or_a_kill_ends_the_dialogue_and_keeps_it(tmp_path, si
     child.expect(PROMPT)
     child.kill(getattr(signal, signal_name))
     child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130  # interrupted, as the shell tells it
     d = saved(transcript)
     assert d["ended"] == "stopped" and "hello there, is it still for sale?" in [e["data"] for e in d["events"]]
 
@@ -150,6 +153,24 @@ def test_the_person_hears_how_to_make_a_deal_the_agent_agreed_to_and_when_the_ta
         assert any(line.startswith("(past the turn limit: /accept the agent's offer") for line in out)
 
 
+def test_a_long_message_is_cut_and_said_so_but_spaces_do_not_make_one_long():
+    from dialogue.chat import MAX_CHARS, PersonSide
+
+    out: list[str] = []
+    side = PersonSide("buyer", pick_scenario("builtin:0"), lambda prompt: "", out.append, lambda: "")
+    assert side.message("hi" + " " * 1500 + "250").text == "hi 250" and out == []  # type: ignore[union-attr]
+    assert len(side.message("a" * 5000).text) == MAX_CHARS and "a long message" in out[0]  # type: ignore[union-attr,arg-type]
+
+
+def test_past_the_turn_limit_an_offer_is_refused_and_the_agents_can_be_accepted(tmp_path):
+    lines = iter(["hi", "/offer 300", "/accept"])
+    out: list[str] = []
+    config = ChatConfig(agent="conceder+template", turn_limit=3, transcript=tmp_path / "c.json")
+    d = run_chat(config, ask=lambda prompt: next(lines), say=out.append)
+    assert any(line.startswith("(past the turn limit no offer can be answered") for line in out)
+    assert d.extra["ended"] == "deal" and [e.action for e in d.events][-2:] == ["offer", "accept"]
+
+
 def test_a_transcript_never_replaces_a_file_and_against_needs_a_second_agent(tmp_path):
     existing = tmp_path / "notes.txt"
     existing.write_text("mine")
@@ -159,6 +180,30 @@ def test_a_transcript_never_replaces_a_file_and_against_needs_a_second_agent(tmp
                              cwd=ROOT, capture_output=True, text=True, timeout=60, input="hi\n")
         assert run.returncode == 1 and message in run.stderr and "Traceback" not in run.stderr
     assert existing.read_text() == "mine"
+
+
+def test_a_transcript_is_claimed_when_the_talk_starts_and_dev_null_is_written_to(tmp_path, monkeypatch):
+    """Two chats started at once with one --transcript: the one that starts the talk second stops before it writes
+    over the first one's file. Where no file is wanted, /dev/null takes it."""
+    import dialogue.chat as chat
+
+    path = tmp_path / "c.json"
+    checked = chat.transcript_path
+
+    def another_chat_starts_meanwhile(config: ChatConfig) -> Path:
+        checked_path = checked(config)
+        checked_path.write_text("the other chat's")
+        return checked_path
+
+    monkeypatch.setattr(chat, "transcript_path", another_chat_starts_meanwhile)
+    with pytest.raises(ChatError, match="the file exists"):
+        run_chat(ChatConfig(agent="rule+template", demo=True, against="rule+template", transcript=path),
+                 say=lambda line: None)
+    assert path.read_text() == "the other chat's"
+    monkeypatch.undo()
+    d = run_chat(ChatConfig(agent="rule+template", demo=True, against="rule+template", transcript=Path("/dev/null")),
+                 say=lambda line: None)
+    assert d.events and Path("/dev/null").exists() and not Path("/dev/null").is_file()
 
 
 def test_delegate_reads_undecodable_bytes_where_stdin_is_strict(tmp_path):

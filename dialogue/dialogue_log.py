@@ -64,7 +64,7 @@ def read_finished(path: Path, expected: dict[str, tuple[str, str]]) -> tuple[set
 
     Keeps every whole, valid, expected line once; if anything else is there (a line cut off by a
     kill, a duplicate, a game whose players are not the expected ones) the file is rewritten with
-    only the kept lines.
+    only the kept lines, and the others are added to DIR/dialogues.jsonl.dropped, and said.
     """
     if not path.exists():
         return set(), []
@@ -72,6 +72,7 @@ def read_finished(path: Path, expected: dict[str, tuple[str, str]]) -> tuple[set
     clean = lines[-1] == b""
     done: set[str] = set()
     kept: list[bytes] = []
+    dropped: list[bytes] = []
     scores: list[SideScore] = []
     for line in lines:
         if not line:
@@ -80,15 +81,21 @@ def read_finished(path: Path, expected: dict[str, tuple[str, str]]) -> tuple[set
             dialogue = Dialogue.from_dict(json.loads(line))
             line_scores = score_dialogue(dialogue)
         except (ValueError, KeyError, TypeError, AttributeError, OverflowError):
-            clean = False
+            dropped.append(line)
             continue
         players = {(s.role, s.agent) for s in line_scores}
         if dialogue.uuid in done or players != set(zip(ROLES, expected.get(dialogue.uuid, ()))):
-            clean = False
+            dropped.append(line)
             continue
         done.add(dialogue.uuid)
         kept.append(line)
         scores.extend(line_scores)
-    if not clean:
+    if dropped:
+        aside = path.with_name(path.name + ".dropped")
+        with aside.open("ab") as f:
+            f.write(b"".join(line + b"\n" for line in dropped))
+        print(f"note: {path}: {len(dropped)} line(s) are no finished game of this run (cut off, repeated, or "
+              f"another run's); moved to {aside}", file=sys.stderr)
+    if dropped or not clean:
         write_whole(path, b"".join(line + b"\n" for line in kept))
     return done, scores

@@ -77,8 +77,9 @@ def metric_value(metric: str, side: SideScore) -> float:
 
 
 def agent_summary(rows: list[SideScore]) -> dict:
-    """The means of each metric over its sides (`metric_sides`), and the violations in all."""
-    return {"dialogues": len(rows),
+    """The dialogues an agent played, its sides (a self-play dialogue has two), the means of each metric over its
+    sides (`metric_sides`), and the violations in all."""
+    return {"dialogues": len(rows) - sum(r.opponent == r.agent for r in rows) // 2, "sides": len(rows),
             **{name: mean([metric_value(name, s) for s in sides]) for name, sides in metric_sides(rows).items()},
             "violations": sum(r.violations for r in rows)}
 

@@ -37,8 +37,8 @@ class TextTournamentConfig(TournamentConfig):
     batch: int = DEFAULT_BATCH
     """Dialogues played at once, their renders batched together (1: one dialogue at a time)."""
 
-    def identity(self) -> dict:
-        return {**super().identity(), "mode": "text", "generator": self.generator}
+    def identity(self, scenarios: list[Scenario]) -> dict:
+        return {**super().identity(scenarios), "mode": "text", "generator": self.generator}
 
 
 def load_text_tournament(config: TextTournamentConfig) -> tuple[Tournament, dict[str, AgentSpec]]:
@@ -96,7 +96,7 @@ def run_text_tournament(config: TextTournamentConfig, generators: Generators | N
     generators = generators or Generators(config.seed)
     for generator in sorted({s.generator for s in specs.values()}):
         generators.get(generator)  # a missing adapter fails here, before the run directory is written
-    with open_run(config, tournament.games) as run:
+    with open_run(config, tournament) as run:
         for line, scores in played_lines(run.todo, tournament.scenarios, specs, generators, config.batch,
                                          config.seed, config.turn_limit):
             os.write(run.fd, line)

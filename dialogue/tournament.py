@@ -8,6 +8,7 @@ printed leaderboard.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
@@ -19,7 +20,7 @@ from typing import Iterator
 from tqdm import tqdm
 
 from dialogue.corpus import CorpusError, Scenario
-from dialogue.dialogue_log import hold_lock, open_for_append, read_finished, write_whole
+from dialogue.dialogue_log import encode_scenarios, hold_lock, open_for_append, read_finished, write_whole
 from dialogue.games import Game, schedule
 from dialogue.manipulation import STYLES
 from dialogue.results import leaderboard, plot_utility, summarize
@@ -48,10 +49,12 @@ class TournamentConfig:
     progress: bool = True
     """Show a progress bar (on a terminal only)."""
 
-    def identity(self) -> dict:
-        """What a resumed run must share with the run it continues."""
-        return {"agents": self.agents, "scenarios": self.scenarios, "n": self.n, "repeats": self.repeats,
-                "seed": self.seed, "turn_limit": self.turn_limit}
+    def identity(self, scenarios: list[Scenario]) -> dict:
+        """What a resumed run must share with the run it continues (all but `source`, kept for the reader): the
+        scenarios played are told by their content, not by how their source was spelled or how many were asked for."""
+        digest = hashlib.sha256("\n".join(encode_scenarios(scenarios)).encode()).hexdigest()[:16]
+        return {"agents": self.agents, "source": self.scenarios, "scenarios": f"{len(scenarios)}, sha256 {digest}",
+                "repeats": self.repeats, "seed": self.seed, "turn_limit": self.turn_limit}
 
 
 @dataclass
@@ -103,7 +106,7 @@ def first_scenarios(source: str, n: int, seed: int) -> list[Scenario]:
     return scenarios[:n]
 
 
-def check_output_dir(config: TournamentConfig) -> Path:
+def check_output_dir(config: TournamentConfig, scenarios: list[Scenario]) -> Path:
     run_file, dialogues = config.out / "run.json", config.out / "dialogues.jsonl"
     if config.resume and run_file.exists():
         try:
@@ -112,15 +115,16 @@ def check_output_dir(config: TournamentConfig) -> Path:
             raise TournamentError(f"{run_file}: cannot read the settings of the run there ({e})") from None
         if not isinstance(previous, dict):
             raise TournamentError(f"{run_file}: not the settings of a run (a JSON object)")
-        identity = config.identity()
-        if previous != identity:
-            changed = ", ".join(k for k in {**identity, **previous} if previous.get(k) != identity.get(k))
-            raise TournamentError(f"{config.out}: --resume with different settings than the run there ({changed})")
+        identity = config.identity(scenarios)
+        changed = [k for k in {**identity, **previous} if k != "source" and previous.get(k) != identity.get(k)]
+        if changed:
+            raise TournamentError(f"{config.out}: --resume with different settings than the run there "
+                                  f"({', '.join(changed)})")
     elif dialogues.exists() and dialogues.stat().st_size:
         if config.resume:
             raise TournamentError(f"{run_file}: missing, cannot tell what run {dialogues} belongs to")
         raise TournamentError(f"{dialogues} exists; pass --resume to continue it, or choose another --out")
-    write_whole(run_file, json.dumps(config.identity(), indent=1) + "\n")  # whole or not at all: --resume reads it
+    write_whole(run_file, json.dumps(config.identity(scenarios), indent=1) + "\n")  # whole or not at all: --resume reads it
     return dialogues
 
 
@@ -135,12 +139,13 @@ class Run:
 
 
 @contextmanager
-def open_run(config: TournamentConfig, games: list[Game]) -> Iterator[Run]:
+def open_run(config: TournamentConfig, tournament: Tournament) -> Iterator[Run]:
     """Locks DIR (one run at a time), checks it holds this run or none, and opens its log for appending."""
     config.out.mkdir(parents=True, exist_ok=True)
     lock = hold_lock(config.out)
+    games = tournament.games
     try:
-        path = check_output_dir(config)
+        path = check_output_dir(config, tournament.scenarios)
         done, scores = read_finished(path, {g.uuid: (g.buyer, g.seller) for g in games})
         fd = open_for_append(path)
         try:
@@ -160,7 +165,7 @@ def run_tournament(config: TournamentConfig) -> tuple[dict, str]:
     """
     tournament = load_tournament(config)
     world = World(tournament.scenarios, config.seed, config.turn_limit)
-    with open_run(config, tournament.games) as run:
+    with open_run(config, tournament) as run:
         batches = (play_into(chunk, world, run.fd) for chunk in chunks(run.todo)) if config.workers == 1 else \
             play_in_processes(run.todo, world, run.fd, config.workers)
         for batch in batches:

@@ -147,7 +147,7 @@ def test_learned_policies_play_a_tournament_within_authority(tmp_path):
                                                  progress=False))
     for name in LEARNED:
         row = results["per_agent"][name]
-        assert row["violations"] == 0 and row["dialogues"] == 3 * 2 * (len(LEARNED) + 1)
+        assert row["violations"] == 0 and row["sides"] == 3 * 2 * (len(LEARNED) + 1)
     audits = [e["metadata"]["audit"] for line in (tmp_path / "r" / "dialogues.jsonl").read_text().splitlines()
               for e in json.loads(line)["events"]]
     assert any(a["policy"] == "sl" and a["reason"].startswith("sl: ") for a in audits)

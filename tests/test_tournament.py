@@ -17,7 +17,7 @@ from parser.acts import Act
 from tests.conftest import ROOT, haggler
 
 AGENTS = ["rule", "boulware", "conceder", "linear", "tft", "hardliner", "random"]
-AGENT_KEYS = {"dialogues", "agreement_rate", "utility", "margin", "fairness", "length", "violations"}
+AGENT_KEYS = {"dialogues", "sides", "agreement_rate", "utility", "margin", "fairness", "length", "violations"}
 
 
 def lines_of(path: Path) -> list[str]:
@@ -43,9 +43,10 @@ def test_results_json_has_the_issue_shape(small_run):
     deals = Counter(name for d in logged if d["outcome"]["reward"] == 1 for name in d["agents"].values())
     for name, row in results["per_agent"].items():
         assert set(row) == AGENT_KEYS
-        assert row["dialogues"] == 6 * 2 * 2 * len(AGENTS)  # sides played: both roles against everyone
+        assert row["sides"] == 6 * 2 * 2 * len(AGENTS)  # both roles against everyone
+        assert row["dialogues"] == 6 * 2 * (2 * (len(AGENTS) - 1) + 1)  # a self-play dialogue is one, of two sides
         assert row["violations"] == 0
-        assert row["agreement_rate"] == pytest.approx(deals[name] / row["dialogues"])
+        assert row["agreement_rate"] == pytest.approx(deals[name] / row["sides"])
     rates = {name: row["agreement_rate"] for name, row in results["per_agent"].items()}
     assert min(rates, key=rates.get) == "hardliner"
     assert len(results["pairs"]) == pairs + len(AGENTS)
@@ -116,6 +117,7 @@ def test_read_finished_keeps_each_game_once(tmp_path):
     done, scores = read_finished(path, {"g1": ("rule", "rule"), "g2": ("rule", "boulware")})
     assert done == {"g1"} and len(scores) == 2
     assert path.read_text(encoding="utf-8") == line + "\n"
+    assert (tmp_path / "d.jsonl.dropped").read_text(encoding="utf-8") == f"{line}\nnot json\n{line[:30]}\n"
 
 
 def child_pids(pid: int) -> list[int]:
@@ -190,6 +192,18 @@ def test_an_existing_run_needs_resume_and_the_same_settings(tmp_path):
     assert_one_clear_line(haggler("tournament", "--agents", "rule", "--n", "3", "--out", out, "--resume"), "agents")
     run = haggler("tournament", "--agents", "rule", "tft", "--n", "3", "--out", out, "--resume")
     assert run.returncode == 0 and "rule" in run.stdout and "utility" in run.stdout
+    # the same scenarios, however their source is spelled or however many more were asked for than it holds
+    data = ROOT / "data" / "scenarios.json"
+    assert haggler("tournament", "--agents", "rule", "--scenarios", data, "--n", "2", "--out", tmp_path / "p").returncode == 0
+    spelled = os.path.relpath(data, tmp_path)
+    run = subprocess.run([sys.executable, "-m", "dialogue.cli", "tournament", "--agents", "rule", "--scenarios", spelled,
+                          "--n", "2", "--out", "p", "--resume"], cwd=tmp_path, capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert run.returncode == 0, run.stderr
+    assert haggler("tournament", "--agents", "rule", "--n", "40", "--out", out / "all").returncode == 0
+    assert haggler("tournament", "--agents", "rule", "--n", "99", "--out", out / "all", "--resume").returncode == 0
+    assert_one_clear_line(haggler("tournament", "--agents", "rule", "--n", "39", "--out", out / "all", "--resume"),
+                          "scenarios")
 
 
 def test_a_tournament_on_test_json(craigslist, tmp_path):

@@ -240,7 +240,7 @@ def transcript_path(config: ChatConfig) -> Path:
     new file in runs/chats/."""
     if config.transcript is not None:
         if config.transcript.is_dir():
-            raise ChatError(f"--transcript {config.transcript}: a directory; name a new file")
+            raise ChatError(f"--transcript {config.transcript}: is a directory; give a file name")
         if config.transcript.is_file():
             raise ChatError(transcript_exists(config.transcript))
         return config.transcript

@@ -31,6 +31,13 @@ def whole_number(least: int) -> Callable[[str], int]:
 positive_int, non_negative_int = whole_number(1), whole_number(0)
 
 
+def path(text: str) -> Path:
+    """A path argument: an empty one is a slip ('--out ""' would write in the current folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path")
+    return Path(text)
+
+
 def positive_float(text: str) -> float:
     try:
         value = float(text)
@@ -94,15 +101,20 @@ def cmd_eval_parser(args: argparse.Namespace) -> None:
 
 def cmd_tournament(args: argparse.Namespace) -> None:
     from dialogue.agents import AgentError
-    from dialogue.text_tournament import TextTournamentConfig, run_text_tournament
+    from dialogue.text_tournament import DEFAULT_BATCH, TextTournamentConfig, run_text_tournament
     from dialogue.tournament import TournamentConfig, TournamentError, run_tournament
     from dialogue.workers import WorkerDied
 
+    text_only = [option for option, value in (("--generator", args.generator), ("--batch", args.batch)) if value]
+    if args.mode != "text" and text_only:
+        verb = "go" if len(text_only) > 1 else "goes"
+        sys.exit(f"haggler: {' and '.join(text_only)} {verb} with --mode text (act mode plays acts, no words)")
     check_output(args.out, "--out", directory=True)
     config = TournamentConfig(args.agents, args.scenarios, args.n, args.out, args.repeats, args.workers,
                               args.seed, args.resume, args.turn_limit)
     if args.mode == "text":
-        config = TextTournamentConfig(**vars(config), generator=args.generator, batch=args.batch)
+        config = TextTournamentConfig(**vars(config), generator=args.generator or "lm",
+                                      batch=args.batch or DEFAULT_BATCH)
     try:
         results, table = run_text_tournament(config) if args.mode == "text" else run_tournament(config)
     except (AgentError, TournamentError, WorkerDied) as e:
@@ -112,7 +124,8 @@ def cmd_tournament(args: argparse.Namespace) -> None:
               f"the same command with --resume goes on from there", file=sys.stderr)
         sys.exit(130)
     print(table)
-    print(f"{results['n_dialogues']} dialogues -> {args.out}/dialogues.jsonl, results.json, utility.png",
+    n = results["n_dialogues"]
+    print(f"{n} dialogue{'s' if n != 1 else ''} -> {args.out}/dialogues.jsonl, results.json, utility.png",
           file=sys.stderr)
 
 
@@ -161,7 +174,7 @@ def add_chat_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--turn-limit", type=positive_int, default=DEFAULT_TURN_LIMIT, metavar="T",
                    help="turns (messages and formal moves, both sides) before the talk ends with no deal (default "
                         "%(default)s)")
-    p.add_argument("--transcript", type=Path, metavar="FILE.json",
+    p.add_argument("--transcript", type=path, metavar="FILE.json",
                    help="where to save, a new file (default runs/chats/chat-TIME-PID.json)")
     p.add_argument("--generator", choices=["lm", "template"], default="lm",
                    help="the generator of agents named without one (default lm: the fine-tuned model)")
@@ -294,7 +307,7 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
                    help="craigslist (dev.json + luis-acts.json, default), dialogue files (.json/.jsonl: "
                         "haggler transcripts too) or Hugging Face datasets (id or saved directory: prompt/target "
                         "rows, dialogue rows, or craigslist_bargains rows)")
-    p.add_argument("--out", type=Path, required=True, metavar="DIR")
+    p.add_argument("--out", type=path, required=True, metavar="DIR")
     p.add_argument("--epochs", type=positive_float, default=1.0, help="passes over the data (default 1)")
     p.add_argument("--max-steps", type=positive_int, metavar="N", help="stop after N steps (overrides --epochs)")
     p.add_argument("--max-examples", type=positive_int, metavar="N", help="train on a random N of the examples")
@@ -319,8 +332,8 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
                           description="Trains the intent model the parser uses for messages that name no price "
                                       "(parser/intent_model.json) on dialogues whose messages carry hand labels "
                                       "in metadata; --cv first scores it leaving one file out at a time.")
-    p.add_argument("--data", type=Path, nargs="+", required=True, metavar="LABELLED.json")
-    p.add_argument("--out", type=Path, metavar="OUT.json",
+    p.add_argument("--data", type=path, nargs="+", required=True, metavar="LABELLED.json")
+    p.add_argument("--out", type=path, metavar="OUT.json",
                    help="where to write (default: the model the parser uses, parser/intent_model.json, replaced)")
     p.add_argument("--cv", action="store_true", help="leave-one-file-out cross-validation before training")
     p.set_defaults(func=cmd_train_parser)
@@ -332,7 +345,7 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", nargs="+", default=[DEFAULT_DATA], metavar="SRC",
                    help="craigslist (dev.json + luis-acts.json, default) or dialogue files (.json, .jsonl: "
                         "haggler transcripts too)")
-    p.add_argument("--out", type=Path, required=True, metavar="DIR")
+    p.add_argument("--out", type=path, required=True, metavar="DIR")
     p.add_argument("--eval", metavar="FILE.json", help="also report next-intent accuracy on this file (held out)")
     p.add_argument("--epochs", type=positive_int, default=30)
     p.add_argument("--batch-size", type=positive_int, default=64)
@@ -345,10 +358,10 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
                           description="Fine-tunes the act policy in --init by REINFORCE with a baseline against a "
                                       "frozen partner (sl: the --init model; rule: the rule-based agent) on the "
                                       "training dialogues' scenarios; writes the checkpoint and its card to OUT.")
-    p.add_argument("--init", type=Path, required=True, metavar="DIR", help="the checkpoint to start from")
+    p.add_argument("--init", type=path, required=True, metavar="DIR", help="the checkpoint to start from")
     p.add_argument("--reward", default="utility", metavar="R", help="utility (default), fairness or length")
     p.add_argument("--opponent", default="sl", metavar="O", help="sl (default) or rule")
-    p.add_argument("--out", type=Path, required=True, metavar="DIR")
+    p.add_argument("--out", type=path, required=True, metavar="DIR")
     p.add_argument("--data", nargs="+", default=[DEFAULT_DATA], metavar="SRC", help="where the scenarios come from")
     p.add_argument("--episodes", type=positive_int, default=20_000)
     p.add_argument("--batch-size", type=positive_int, default=200, metavar="N", help="games per update")
@@ -381,7 +394,7 @@ def add_generator_commands(sub: argparse._SubParsersAction) -> None:
                        description="Scores the generator on the messages of a dialogue file: perplexity of the "
                                    "human utterances under the base and fine-tuned models, faithfulness of "
                                    "renderings of the parsed acts (first try and final), distinct-2, latency.")
-    p.add_argument("--data", type=Path, required=True, metavar="FILE.json")
+    p.add_argument("--data", type=path, required=True, metavar="FILE.json")
     p.add_argument("--limit", type=positive_int, default=500, metavar="N", help="messages to score (default 500)")
     p.add_argument("--batch-size", type=positive_int, default=1, metavar="B",
                    help="acts per render call (default 1: latency_ms_mean is then the latency of one act)")
@@ -397,17 +410,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("parse", help="label every message of a dialogue file with its act",
                        description="Reads CraigslistBargain dialogues and writes them with metadata "
                                    "{intent, price} on every message event.")
-    p.add_argument("input", type=Path, metavar="IN.json", help="a list of dialogues (JSON, or JSON Lines)")
-    p.add_argument("--out", type=Path, metavar="OUT.json", help="where to write (default: standard output)")
+    p.add_argument("input", type=path, metavar="IN.json", help="a list of dialogues (JSON, or JSON Lines)")
+    p.add_argument("--out", type=path, metavar="OUT.json", help="where to write (default: standard output)")
     p.set_defaults(func=cmd_parse)
 
     p = sub.add_parser("eval-parser", help="compare the parser with labels in metadata",
                        description="Intent accuracy, per-intent precision/recall and price exact-match of "
                                    "haggler's parser against the labels in each message's metadata.")
-    p.add_argument("labelled", type=Path, metavar="LABELLED.json")
+    p.add_argument("labelled", type=path, metavar="LABELLED.json")
     p.add_argument("--map", choices=["acts", "luis"], default="acts",
                    help="label names in the file: haggler's acts (default) or LUIS names, mapped as ACTS.md says")
-    p.add_argument("--against", type=Path, metavar="OTHER.json",
+    p.add_argument("--against", type=path, metavar="OTHER.json",
                    help="score the labels of another file (matched by dialogue uuid) instead of the parser, "
                         "e.g. the LUIS labels of luis-acts.json")
     p.add_argument("--against-map", choices=["acts", "luis"], help="label names in OTHER.json (default luis)")
@@ -425,7 +438,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "train-scenarios.csv")
     p.add_argument("--n", type=positive_int, default=40, metavar="N",
                    help="scenarios to play, the first N of SRC (default 40)")
-    p.add_argument("--out", type=Path, required=True, metavar="DIR")
+    p.add_argument("--out", type=path, required=True, metavar="DIR")
     p.add_argument("--repeats", type=positive_int, default=1, metavar="R", help="games per pair, role and scenario")
     p.add_argument("--workers", type=positive_int, default=1, metavar="W",
                    help="processes to play in, act mode (default 1; text mode batches instead, see --batch)")
@@ -435,9 +448,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="turns before no deal (default %(default)s)")
     p.add_argument("--mode", choices=["acts", "text"], default="acts",
                    help="acts (default): agents exchange acts; text: they meet only through words")
-    p.add_argument("--generator", choices=["lm", "template"], default="lm",
+    p.add_argument("--generator", choices=["lm", "template"],
                    help="text mode: the generator of agents named without one (default lm)")
-    p.add_argument("--batch", type=positive_int, default=32, metavar="B",
+    p.add_argument("--batch", type=positive_int, metavar="B",
                    help="text mode: dialogues played at once, their renders batched (default 32; 1: unbatched); "
                         "in float32 it changes the speed, not the words")
     p.set_defaults(func=cmd_tournament)

@@ -50,18 +50,21 @@ def score(pairs: list[tuple[tuple[str, float | None], tuple[str, float | None]]]
     for g, p in pairs:
         tp[g[0]] += g[0] == p[0]
     per_intent = {
-        lab: {"precision": round(tp[lab] / pred_n[lab], 4) if pred_n[lab] else 0.0,
-              "recall": round(tp[lab] / gold_n[lab], 4) if gold_n[lab] else 0.0,
-              "support": gold_n[lab]}
+        lab: {"precision": _share(tp[lab], pred_n[lab]), "recall": _share(tp[lab], gold_n[lab]), "support": gold_n[lab]}
         for lab in labels
     }
     return {
         "messages": n,
-        "intent_accuracy": round(correct / n, 4) if n else 0.0,
+        "intent_accuracy": _share(correct, n),
         "priced_messages": len(priced),
-        "price_exact_match": round(sum(price_matches(g[1], p[1]) for g, p in priced) / len(priced), 4) if priced else 0.0,
+        "price_exact_match": _share(sum(price_matches(g[1], p[1]) for g, p in priced), len(priced)),
         "per_intent": per_intent,
     }
+
+
+def _share(k: int, n: int) -> float | None:
+    """k of n to four places; None (no figure) of none."""
+    return round(k / n, 4) if n else None
 
 
 def labelled_pairs(path: str | Path, label_map: str = "acts") -> list[tuple]:
@@ -107,12 +110,15 @@ def evaluate_parser(path: str | Path, label_map: str = "acts", against: str | Pa
 
 def format_report(report: dict) -> str:
     """The report as a table, its figures as --json gives them (four places: rounding them again would misstate
-    some, 0.8485 of 0.84848 as 0.849)."""
+    some, 0.8485 of 0.84848 as 0.849); '-' where there is nothing to score."""
+    def f(x: float | None, width: int = 6) -> str:
+        return f"{x:{width}.4f}" if x is not None else f"{'-':>{width}}"
+
     lines = [f"messages           {report['messages']}",
-             f"intent accuracy    {report['intent_accuracy']:.4f}",
-             f"price exact-match  {report['price_exact_match']:.4f}  (on {report['priced_messages']} messages with a "
+             f"intent accuracy    {f(report['intent_accuracy'])}",
+             f"price exact-match  {f(report['price_exact_match'])}  (on {report['priced_messages']} messages with a "
              "gold price)",
              "", f"{'intent':16s} {'precision':>9s} {'recall':>7s} {'support':>8s}"]
     for lab, s in report["per_intent"].items():
-        lines.append(f"{lab:16s} {s['precision']:9.4f} {s['recall']:7.4f} {s['support']:8d}")
+        lines.append(f"{lab:16s} {f(s['precision'], 9)} {f(s['recall'], 7)} {s['support']:8d}")
     return "\n".join(lines)

@@ -266,6 +266,8 @@ def test_resume_drops_lines_that_are_not_the_games_it_expects(tmp_path, capsys):
     capsys.readouterr()
     main([*argv, "--resume"])
     assert sorted(log.read_text().splitlines()) == sorted(lines)  # the two edited games played again
+    assert "2 line(s) are no finished game of this run" in capsys.readouterr().err
+    assert len((tmp_path / "dialogues.jsonl.dropped").read_text().splitlines()) == 2  # set aside, not lost
 
 
 def test_a_worker_that_dies_is_one_line(tmp_path, monkeypatch):
@@ -309,6 +311,12 @@ def test_an_unknown_option_shows_the_commands_own_usage(argv, usage, capsys):
 def test_an_option_that_goes_with_another_is_not_ignored():
     message = haggler_error("eval-parser", TEST_DATA / "gold-dev.json", "--against-map", "acts")
     assert message == "haggler: --against-map goes with --against (the label names of that file)"
+    message = haggler_error("tournament", "--agents", "rule", "--out", "o", "--batch", "4")
+    assert message == "haggler: --batch goes with --mode text (act mode plays acts, no words)"
+
+
+def test_an_empty_path_is_refused(capsys):
+    assert usage_error(capsys, "tournament", "--agents", "rule", "--out", "").endswith("argument --out: an empty path")
 
 
 def test_train_generator_keeps_an_adapter_and_its_rank(tmp_path):

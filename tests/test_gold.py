@@ -37,3 +37,14 @@ def test_parser_agrees_with_people_more_than_the_luis_labels(craigslist):
     assert luis["messages"] >= 200
     assert ours["intent_accuracy"] > luis["intent_accuracy"] + 0.2
     assert ours["price_exact_match"] > luis["price_exact_match"]
+
+
+def test_a_figure_with_nothing_to_score_is_none_not_zero():
+    """No gold price, or an intent never predicted: no figure ('-' in the table), where 0.0 read as all wrong."""
+    from dialogue.parser_eval import format_report, score
+
+    report = score([(("greet", None), ("greet", None)), (("insist", None), ("counter", None))])
+    assert report["price_exact_match"] is None and report["intent_accuracy"] == 0.5
+    assert report["per_intent"]["insist"] == {"precision": None, "recall": 0.0, "support": 1}
+    assert report["per_intent"]["counter"] == {"precision": 0.0, "recall": None, "support": 0}
+    assert "price exact-match       -  (on 0 messages" in format_report(report)

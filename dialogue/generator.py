@@ -102,14 +102,28 @@ CONCESSION = re.compile(
 act the generator is given carries, so the model may not make it for the principal."""
 
 
-def says_just(text: str, parsed: Act, act: Act, listing: float) -> bool:
+OTHER_SIDES_WORDS: dict[Role, re.Pattern] = {
+    "buyer": re.compile(
+        r"\b(?:lowest|least) i (?:can|could|will|would|'ll) (?:go|do|take|accept)\b|\bi can'?t go (?:any )?lower\b"
+        r"|\bi(?:'m| am) selling\b|\b(?:is|'s|seems) (?:a (?:little|bit) |too |way too |really |pretty )low\b"),
+    "seller": re.compile(
+        r"\b(?:highest|most) i (?:can|could|will|would|'ll) (?:go|do|pay|offer)\b|\bi can'?t go (?:any )?higher\b"
+        r"|\bi(?:'m| am) (?:buying|looking to buy)\b|\bmy budget\b"
+        r"|\b(?:is|'s|seems) (?:a (?:little|bit) |too |way too |really |pretty )(?:high|steep|expensive|pricey)\b"),
+}
+"""What only the other side says: a buyer's "$209 is the lowest I can go" or "$152 is a little low", a seller's "my
+budget". Such a rendering parses as the act (an insist, a counter) but speaks for the wrong side."""
+
+
+def says_just(text: str, parsed: Act, act: Act, listing: float, role: Role) -> bool:
     """Whether a rendering, parsed as `parsed`, says the act and nothing it was not given: words (a line of dashes
     parses as inform, but says nothing), no placeholder left, no stand-in for an amount, the act's intent and price,
     no other amount that could be a price ("$120, or one hundred if you pick it up": the parser reads one price,
-    the person two), and no concession on side terms."""
+    the person two), no concession on side terms, and nothing only the other side would say."""
+    low = text.lower()
     return (any(ch.isalnum() for ch in text) and PLACEHOLDER not in text and not STAND_IN.search(text)
             and says(parsed, act) and not states_other_price(text, act, listing)
-            and not CONCESSION.search(text.lower()))
+            and not CONCESSION.search(low) and not OTHER_SIDES_WORDS[role].search(low))
 
 
 class TemplateGenerator:
@@ -208,7 +222,7 @@ class LMGenerator:
             act = requests[i].act
             text = fill_price(raw, act.price) if act.price is not None else raw
             parsed = readers[i].fork().read(requests[i].role, text)
-            if says_just(text, parsed, act, requests[i].context.listing_price):
+            if says_just(text, parsed, act, requests[i].context.listing_price, requests[i].role):
                 done[i] = Rendering(text, act, "lm", tries[i], True, parsed)
             return done[i] is not None
 

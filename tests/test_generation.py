@@ -14,7 +14,8 @@ import pytest
 
 from dialogue.corpus import CorpusError, load_dialogues
 from dialogue.decoding import Sampling
-from dialogue.generator import GeneratorError, LMGenerator, Request, TemplateGenerator, say_request, says
+from dialogue.generator import (OTHER_SIDES_WORDS, GeneratorError, LMGenerator, Request, TemplateGenerator, say_request,
+                                says)
 from dialogue.generator_data import (PLACEHOLDER, Context, Turn, dialogue_contexts, dialogue_examples, fill_price,
                                      load_examples, mask_price, render_prompt, split, states_other_price)
 from parser.acts import Act, Intent, write_price
@@ -263,6 +264,19 @@ def test_a_concession_on_side_terms_is_resampled(tokenizer):
     assert (r.text, r.tries) == ("$120 if you pick it up.", 3)
 
 
+def test_words_only_the_other_side_says_are_resampled(tokenizer):
+    """A buyer's "$209 is the lowest I can go" parses as its insist, but speaks for the seller: resampled. Asking
+    the seller for their lowest is the buyer's own."""
+    context = BIKE.then(Turn("buyer", "Would you take $90?")).then(Turn("seller", "I could do $110."))
+    act = Request(Act(Intent.INSIST, 90), "buyer", context)
+    lm = ScriptedLM(tokenizer, [f"{PLACEHOLDER} is the lowest I can go.", f"{PLACEHOLDER} is a little low, but ok.",
+                                f"Sorry, {PLACEHOLDER} is the most I can pay."])
+    r = LMGenerator(lm, tokenizer, Sampling(max_new_tokens=64, tries_at_once=1, tries=4, guidance=1)).render([act])[0]
+    assert (r.text, r.tries) == ("Sorry, $90 is the most I can pay.", 3)
+    assert not OTHER_SIDES_WORDS["buyer"].search("what's the lowest you can go?")
+    assert OTHER_SIDES_WORDS["seller"].search("$1,500 is the highest i can go.")
+
+
 def test_tries_are_judged_in_the_order_they_began_and_settled_rows_run_the_next_ones(tokenizer):
     """Act 2 is said at once, and its row starts act 1's second try, which ends long before act 1's first (then
     the third and fourth, which end and wait too). The first try is judged first: said, act 1 is its text; failed,
@@ -302,7 +316,7 @@ def test_a_seeded_request_is_said_alike_alone_or_in_a_batch(tokenizer, monkeypat
     import dialogue.generator as generator_module
 
     tried: list[tuple[Intent, str]] = []
-    monkeypatch.setattr(generator_module, "says_just", lambda text, parsed, act, listing: tried.append(
+    monkeypatch.setattr(generator_module, "says_just", lambda text, parsed, act, listing, role: tried.append(
         (act.intent, text)) or False)
     generator = LMGenerator(tiny_model(len(tokenizer), seed=1, init=0.5), tokenizer,
                             Sampling(temperature=1.0, tries=3, max_new_tokens=8))

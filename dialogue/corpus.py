@@ -347,6 +347,8 @@ def read_json(path: Path) -> Any:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as e:
         raise CorpusError(f"{path}: cannot read: {(e.strerror or str(e)).lower()}") from None
+    if not text.strip():
+        raise CorpusError(f"{path}: empty")
     if path.suffix == ".jsonl":
         rows = []
         for n, line in enumerate(text.splitlines(), 1):

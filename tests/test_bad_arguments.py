@@ -315,6 +315,10 @@ def test_an_option_that_goes_with_another_is_not_ignored():
     assert message == "haggler: --batch goes with --mode text (act mode plays acts, no words)"
 
 
+def test_an_empty_chat_scenario_is_no_default():
+    assert "no scenario given" in haggler_error("chat", "--demo", *TEMPLATES, "--scenario", "")
+
+
 def test_an_empty_path_is_refused(capsys):
     assert usage_error(capsys, "tournament", "--agents", "rule", "--out", "").endswith("argument --out: an empty path")
 

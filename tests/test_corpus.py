@@ -110,6 +110,8 @@ def test_scenarios_of_a_dialogue_file(craigslist):
     ("not json", "not valid JSON"),
     ('{"a": 1}', "expected CraigslistBargain dialogues .*got an object with keys a$"),
     ("{}", "got an empty object"),
+    ("", "bad.json: empty$"),
+    ("\n \n", "bad.json: empty$"),
     ('{"events": []}', "dialogue 0: not a CraigslistBargain dialogue .missing key 'scenario'"),
     ("[1, 2]", "expected an object"),
     ('"text"', "expected a list of dialogues"),

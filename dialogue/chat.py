@@ -293,7 +293,7 @@ def person_scenario(config: ChatConfig) -> tuple[Scenario, Role]:
     if config.target is not None:
         if not all(math.isfinite(p) and p > 0 for p in (config.target, config.walk_away)):  # type: ignore[arg-type]
             raise ChatError("--target and --walk-away must be positive prices")
-        inferred: Role = "buyer" if config.target < config.walk_away else "seller"  # type: ignore[operator]
+        inferred: Role = "buyer" if config.target <= config.walk_away else "seller"  # type: ignore[operator]
         if role is not None and role != inferred and config.target != config.walk_away:
             raise ChatError(f"a {role}'s target must be {'below' if role == 'buyer' else 'above'} its walk-away price")
         role = role or inferred

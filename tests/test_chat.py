@@ -369,3 +369,11 @@ def test_why_shows_the_candidates_a_planner_weighed():
     assert candidate_rows({"a": 1.0, "b": 2.0})[0][0] == "b"
     assert [pick_scenario(f"builtin:{i}").item.title for i in (0, 1)] == ["Trek FX 2 hybrid, 56cm frame",
                                                                         "2011 Honda Civic LX sedan"]
+
+
+def test_a_target_equal_to_the_walk_away_price_keeps_the_default_role():
+    from dialogue.chat import person_scenario
+
+    assert person_scenario(ChatConfig(target=500, walk_away=500))[1] == "buyer"
+    assert person_scenario(ChatConfig(target=500, walk_away=500, role="seller"))[1] == "seller"
+    assert person_scenario(ChatConfig(target=600, walk_away=500))[1] == "seller"

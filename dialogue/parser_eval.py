@@ -6,7 +6,7 @@ from pathlib import Path
 
 from dialogue.annotate import dialogue_acts
 from dialogue.corpus import CorpusError, load_dialogues
-from parser.acts import LUIS_TO_INTENT, Intent
+from parser.acts import CHAT_INTENTS, LUIS_TO_INTENT, PRICED_INTENTS, Intent
 
 
 def gold_label(metadata: dict | None, label_map: str = "acts") -> tuple[str, float | None] | None:
@@ -19,10 +19,12 @@ def gold_label(metadata: dict | None, label_map: str = "acts") -> tuple[str, flo
         try:
             intent = Intent(name)
         except ValueError:
-            names = [i.value for i in Intent] + (list(LUIS_TO_INTENT) if label_map == "luis" else [])
+            names = [i.value for i in CHAT_INTENTS] + (list(LUIS_TO_INTENT) if label_map == "luis" else [])
             raise CorpusError(f"unknown intent label {name!r}; valid: {', '.join(dict.fromkeys(names))}") from None
+    if intent not in CHAT_INTENTS:
+        raise CorpusError(f"{name!r} labels a message, but it is a formal event, not a message's act")
     price = metadata.get("price")
-    return intent.value, (float(price) if price is not None else None)
+    return intent.value, (float(price) if price is not None and intent in PRICED_INTENTS else None)
 
 
 def gold_label_in(path: str | Path, i: int, metadata: dict | None, label_map: str = "acts",

@@ -39,6 +39,8 @@ CHAT_INTENTS = tuple(i for i in Intent if i not in (Intent.OFFER, Intent.ACCEPT,
 FORMAL_INTENTS = (Intent.OFFER, Intent.ACCEPT, Intent.REJECT, Intent.QUIT)
 PRICE_INTENTS = frozenset({Intent.PROPOSE, Intent.COUNTER, Intent.INSIST, Intent.OFFER})
 """Intents that always carry a price (agree may or may not)."""
+PRICED_INTENTS = PRICE_INTENTS | {Intent.AGREE}
+"""The intents an act's price may go with: those that need one, and agree (its price is optional)."""
 
 # ACTS.md's table, last column: the LUIS label names later CraigslistBargain work used.
 LUIS_TO_INTENT: dict[str, Intent] = {
@@ -90,9 +92,9 @@ class Act:
         raw = (p1 or p2 or "").replace(",", "")
         if not raw:
             return cls(intent)
-        priced = PRICE_INTENTS | {Intent.AGREE}
-        if intent not in priced:
-            raise ValueError(f"{intent} takes no price (a price goes with {', '.join(sorted(map(str, priced)))})")
+        if intent not in PRICED_INTENTS:
+            raise ValueError(f"{intent} takes no price (a price goes with "
+                             f"{', '.join(sorted(map(str, PRICED_INTENTS)))})")
         try:
             price = round(float(raw), 2)  # dollars and cents
         except ValueError:

@@ -48,3 +48,13 @@ def test_a_figure_with_nothing_to_score_is_none_not_zero():
     assert report["per_intent"]["insist"] == {"precision": None, "recall": 0.0, "support": 1}
     assert report["per_intent"]["counter"] == {"precision": 0.0, "recall": None, "support": 0}
     assert "price exact-match       -  (on 0 messages" in format_report(report)
+
+
+def test_a_formal_event_is_no_messages_label_and_a_price_goes_with_priced_intents_only():
+    from dialogue.corpus import CorpusError
+    from dialogue.parser_eval import gold_label
+
+    with pytest.raises(CorpusError, match="'offer' labels a message, but it is a formal event"):
+        gold_label({"intent": "offer", "price": 120})
+    assert gold_label({"intent": "greet", "price": 120}) == ("greet", None)
+    assert gold_label({"intent": "agree", "price": 120}) == ("agree", 120.0)

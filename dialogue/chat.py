@@ -113,13 +113,17 @@ def clean(line: str) -> str:
     return " ".join(CONTROL.sub(" ", ESCAPES.sub(" ", line)).split())
 
 
+OFFER_PRICE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*(k|grand)?\s*(?:dollars?|bucks|usd)?", re.IGNORECASE)
+"""What /offer reads: '120', '$1,200', '1.2k', '120 dollars' (after the $ and commas are taken out)."""
+
+
 def read_price(text: str) -> float | None:
-    """A price typed after /offer: a number of dollars, a cent or more ($ and thousands' commas allowed)."""
-    text = text.replace("$", "").replace(",", "").strip()
-    try:
-        price = float(text) if "_" not in text else math.nan
-    except ValueError:
+    """A price typed after /offer: a number of dollars, a cent or more ($, thousands' commas, k and 'dollars'
+    allowed)."""
+    m = OFFER_PRICE.fullmatch(text.replace("$", "").replace(",", "").strip())
+    if m is None:
         return None
+    price = float(m[1]) * (1000 if m[2] else 1)
     if not math.isfinite(price) or price < CENT:
         return None
     return round(price, 2)  # the cents a deal is written in, on screen and in the transcript alike

@@ -60,7 +60,7 @@ def ask_approval(ask: Callable[[str], str], say: Callable[[str], None], auto: bo
         try:
             answer = ask(f"{question}. Approve? [y/N] ")
         except KeyboardInterrupt:
-            say("")
+            say("\n(not approved)")
             return False
         except EOFError:
             say("\n(end of input: your agent walks away)")

@@ -131,6 +131,8 @@ def test_escape_sequences_and_odd_prices_are_not_words(tmp_path):
     assert clean("\x1b]0;250\x07hi \x1b[31mred\x1b[0m \x1bOA") == "hi red"
     assert [read_price(t) for t in ("$1,200", "0.01", "1e-300", "0.009", "1_0", "abc", "379.999")] == [
         1200, 0.01, None, None, None, None, 380]  # cents, as the screen shows it and the transcript keeps it
+    assert [read_price(t) for t in ("1.2k", "120 dollars", "$2 grand", "1e9", "nan", "9" * 400)] == [
+        1200, 120, 2000, None, None, None]  # as a message may write it
 
 
 @pytest.mark.parametrize("turn_limit, warning", [(16, "(the last turn: "), (15, "(your last message: ")])

@@ -103,7 +103,12 @@ def first_scenarios(source: str, n: int, seed: int) -> list[Scenario]:
     if n > len(scenarios):
         print(f"haggler: --n {n}: {source} holds {len(scenarios)} scenarios; playing all {len(scenarios)}",
               file=sys.stderr)
-    return scenarios[:n]
+    chosen = scenarios[:n]
+    distinct = len(set(encode_scenarios(chosen)))
+    if distinct < len(chosen):  # a dialogue file holds its scenario once a dialogue
+        print(f"note: {source}: of {len(chosen)} scenarios, {distinct} are distinct; the others repeat them",
+              file=sys.stderr)
+    return chosen
 
 
 def check_output_dir(config: TournamentConfig, scenarios: list[Scenario]) -> Path:

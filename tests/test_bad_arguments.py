@@ -315,6 +315,14 @@ def test_an_option_that_goes_with_another_is_not_ignored():
     assert message == "haggler: --batch goes with --mode text (act mode plays acts, no words)"
 
 
+def test_repeated_scenarios_are_said(tmp_path, capsys):
+    scenario = json.loads((ROOT / "data" / "scenarios.json").read_text())[0]
+    (tmp_path / "s.json").write_text(json.dumps([scenario, scenario, scenario]))
+    main(["tournament", "--agents", "rule", "--scenarios", str(tmp_path / "s.json"), "--n", "3", "--out",
+          str(tmp_path / "o")])
+    assert "s.json: of 3 scenarios, 1 are distinct; the others repeat them" in capsys.readouterr().err
+
+
 def test_an_empty_chat_scenario_is_no_default():
     assert "no scenario given" in haggler_error("chat", "--demo", *TEMPLATES, "--scenario", "")
 

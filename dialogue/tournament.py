@@ -129,7 +129,8 @@ def check_output_dir(config: TournamentConfig, scenarios: list[Scenario]) -> Pat
         if config.resume:
             raise TournamentError(f"{run_file}: missing, cannot tell what run {dialogues} belongs to")
         raise TournamentError(f"{dialogues} exists; pass --resume to continue it, or choose another --out")
-    write_whole(run_file, json.dumps(config.identity(scenarios), indent=1) + "\n")  # whole or not at all: --resume reads it
+    # whole or not at all: --resume reads it
+    write_whole(run_file, json.dumps(config.identity(scenarios), indent=1) + "\n")
     return dialogues
 
 

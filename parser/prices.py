@@ -29,8 +29,8 @@ UNITS_AFTER = re.compile(
     r"wks?\b|days?\b|hours?\b|hrs?\b|mins?\b|minutes?\b|pm\b|am\b|%|percent|mph|lbs?\b|pounds|cc\b|mm\b|cm\b|"
     r"speeds?\b|seats?\b|seater|people|persons?\b|times\b|x\b|x\s*\d|th\b|st\b|nd\b|rd\b|owners?\b|doors?\b|cyl|hp\b|"
     r"watts?\b|w\b|volts?\b|v\b|pieces?\b|pcs\b|drawers?\b|shelves|kids|dogs?\b|cats?\b|units?\b|floors?\b|"
-    r"stor(?:y|ies)\b|blocks?\b|megapixel|mp\b|p\b|gen\b|generation|series|plus\b(?!\s*(?:shipping|s&h|tax|fees?|delivery))|"
-    r"pro\b|s\b|stars?\b|models?\b|"
+    r"stor(?:y|ies)\b|blocks?\b|megapixel|mp\b|p\b|gen\b|generation|series|"
+    r"plus\b(?!\s*(?:shipping|s&h|tax|fees?|delivery))|pro\b|s\b|stars?\b|models?\b|"
     r"rooms?\b|bedrooms?\b|bathrooms?\b|tires?\b|wheels?\b|gears?\b|mile|euros?\b|games?\b|items?\b|chairs?\b|cards?\b|books?\b|sets?\b|"
     r":\d|/\d|\.\d+\.\d)"
 )
@@ -63,8 +63,9 @@ _LAST_WORD = re.compile(r"\b([a-z]+)\W*$")
 _CLOCK_BEFORE = {"at", "after", "before", "until", "till", "by", "around"}
 _CLOCK_AFTER = re.compile(r"\s*(?:o'?clock|-?ish\b|tonight|today|tomorrow|this (?:morning|afternoon|evening)|"
                           r"in the (?:morning|afternoon|evening))")
-_VISIT_BEFORE = re.compile(r"\b(?:pick(?:ing)? (?:\w+ )?up|come(?! down| up)|coming(?! down| up)|meet|stop by|swing by|"
-                           r"be there|get there|drop (?:\w+ )?off|see it|look at it|head over|free|available)\b[^.?!,;]{0,16}$")
+_VISIT_BEFORE = re.compile(r"\b(?:pick(?:ing)? (?:\w+ )?up|come(?! down| up)|coming(?! down| up)|meet|stop by|"
+                           r"swing by|be there|get there|drop (?:\w+ )?off|see it|look at it|head over|free|available)"
+                           r"\b[^.?!,;]{0,16}$")
 """'I can come by around 8', 'meet at 5 at the starbucks', 'at 6 tonight': an hour, where a number from 1 to 12 follows
 a clock preposition after a visit's words, or is followed by a time of day."""
 _NOT_PRICE_BEFORE = {"size", "sizes", "sz", "model", "version", "gen", "apt", "suite"}
@@ -195,7 +196,8 @@ def _hour(text: str, m: re.Match) -> bool:
     clock = _LAST_WORD.search(text, max(0, m.start() - 12), m.start())
     if clock is None or clock[1] not in _CLOCK_BEFORE:
         return False
-    return bool(_CLOCK_AFTER.match(text, m.end()) or _VISIT_BEFORE.search(text, max(0, clock.start() - 40), clock.start(1)))
+    return bool(_CLOCK_AFTER.match(text, m.end())
+                or _VISIT_BEFORE.search(text, max(0, clock.start() - 40), clock.start(1)))
 
 
 def _digits_then_tens(text: str, mentions: list[AmountMention]) -> list[AmountMention]:

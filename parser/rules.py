@@ -82,8 +82,9 @@ PUSH_ANY = _rx(
 )
 """Pushing for a better price, whoever says it (counter-noprice)."""
 PUSH_BUYER = _rx(
-    r"\btoo (?:high|much|steep|expensive|pricey|rich)\b", r"\b(?:that'?s|thats|its|it'?s|is|way|bit|little) to (?:high|much|steep|expensive|pricey)\b",
-    r"\bto (?:high|steep|expensive|pricey)\b", r"\b(?:go|come|get|bring|drop|move|budge) (?:it )?(?:down|lower|any lower|a bit lower|a little lower)",
+    r"\btoo (?:high|much|steep|expensive|pricey|rich)\b", r"\bto (?:high|steep|expensive|pricey)\b",
+    r"\b(?:that'?s|thats|its|it'?s|is|way|bit|little) to (?:high|much|steep|expensive|pricey)\b",
+    r"\b(?:go|come|get|bring|drop|move|budge) (?:it )?(?:down|lower|any lower|a bit lower|a little lower)",
     r"\blower (?:the )?(?:price|it|offer)\b", r"\b(?:any|a bit|a little|little|bit|much|go|get|come|do|it) lower\b",
     r"\bnegotia", r"\bwiggle room\b", r"\bflexib", r"\bbudge\b", r"\blowest\b", r"\bbest price\b",
     r"\bout of my (?:price )?range\b", r"\bmy budget\b", r"\bcan'?t afford\b", r"\bcheaper\b", r"\bdiscount\b",
@@ -99,7 +100,8 @@ PUSH_BUYER = _rx(
     r"\blower\W*$", r"\bdrop (?:it|the price)\b(?! off)", r"\bmore than i'?d like\b",
 )
 PUSH_SELLER = _rx(
-    r"\b(?<!go )too low\b", r"\b(?:that'?s|thats|its|it'?s|is|way|bit|little) to low\b", r"\blow ?ball", r"\b(?:come|go|move) up\b", r"\bhigher\b", r"\bnot enough\b",
+    r"\b(?<!go )too low\b", r"\b(?:that'?s|thats|its|it'?s|is|way|bit|little) to low\b",
+    r"\blow ?ball", r"\b(?:come|go|move) up\b", r"\bhigher\b", r"\bnot enough\b",
     r"\b(?:kind of|kinda|pretty|very|a bit|a little|way|really|rather|quite|bit|awfully|extremely|so) low\b", r"\bworth (?:more|a lot more)\b", r"\bmore for it\b", r"\blow offer\b", r"\b(?:offer|pay|give) (?:me )?(?:a |an )?(?:bit |little |tad )?more\b", r"\btoo (?:small|little)\b", r"\blower than (?:i|we)\b",
     r"\bother (?:offers?|buyers?)\b", r"\bbump (?:it|that|your offer) up\b", r"\b(?:willing to )?pay more\b",
     r"\btoo cheap\b", r"\b(?:seems|is|that'?s|thats|it'?s|its) (?:(?:still|a bit|kinda|kind of|pretty|really|very|so|way|too|just|a little|awfully|extremely|quite|rather) )*low\b",

@@ -184,9 +184,10 @@ def test_an_absurd_offer_is_refused():
 
     said: list[str] = []
     side = PersonSide("buyer", pick_scenario("builtin:0"), lambda prompt: "", said.append, lambda: "")
-    for line in ("/offer 1e308", f"/offer {side.listing_price * 11}"):
+    for line in ("/offer 99999999999", f"/offer {side.listing_price * 11}"):
         assert side.command(line) is None
         assert "times the listing price" in said[-1] and len(said[-1]) < 100
+    assert side.command("/offer 1e308") is None and said[-1].startswith("usage: /offer N")
     assert side.command("/offer 120").act.price == 120
 
 

@@ -235,6 +235,11 @@ SERVICE_QUESTION = _rx(
 )
 """Questions that close a statement without asking anything about the deal: the statement is what counts."""
 BARE_AMOUNT = re.compile(r"\W*\d[\d,.]*k?\s*(?:\$|dollars|bucks)?\W*")
+OFFER_CUE_BEFORE = re.compile(r"\b(?:how about|what about|would you take|will you take|would you do|could you do|"
+                              r"can you do|i(?:'ll| will| can| could|'d| would) (?:do|pay|give you|offer)|"
+                              r"my offer is|i offer)\s*\$?\s*$")
+"""Words that make the number after them an offer, however low ("how about 50?" on a $380 listing): it is then
+plausible as an amount written with $ is."""
 THAN_ASKED = re.compile(r"than (?:you(?:'re| are)? ask|your (?:ask|price|offer|listing)|the (?:ask|list|price))")
 NEGATED_PRICE = _rx(r"\b(?:can'?t|cannot|won'?t|wouldn'?t|not|never|no way|don'?t think (?:i|we) (?:can|could))\b.{0,25}\b(?:do|take|accept|pay|go|sell|for)\b")
 GREETING_PARTS = _rx(
@@ -346,7 +351,7 @@ def parse_dialogue(turns: Iterable[tuple[Role, str | Act | None]], listing_price
 
 
 def _plausible(m: AmountMention, listing: float, bare: bool = False) -> bool:
-    """`bare`: the message is the amount alone, which can only be a price."""
+    """`bare`: the message is the amount alone, or an offer's words come before it: it can only be a price."""
     if m.negative or m.value <= 0:
         return False
     if listing <= 0:
@@ -418,7 +423,9 @@ def _candidates(text: str, role: Role, c: DialogueContext) -> tuple[list[_Candid
         if m.looks_like_year and not (listing and 0.6 * listing <= m.value <= 1.4 * listing
                                       and PRICE_CUE_BEFORE.search(text, max(0, m.start - 25), m.start)):
             continue
-        if not _plausible(m, listing, bare=len(mentions) == 1 and BARE_AMOUNT.fullmatch(text) is not None):
+        offered = (len(mentions) == 1 and BARE_AMOUNT.fullmatch(text) is not None) \
+            or OFFER_CUE_BEFORE.search(text, max(0, m.start - 30), m.start) is not None
+        if not _plausible(m, listing, bare=offered):
             continue
         restates_listing = bool(listing) and same_price(m.value, listing)
         own = c.last_price.get(role)

@@ -297,6 +297,15 @@ def test_the_intent_model_keeps_the_act_that_outranks_its_own(turns, act):
     assert acts_of(*turns, listing=150 if "25" not in turns[0][1] else 30)[-1] == act
 
 
+@pytest.mark.parametrize("text, act", [("how about 50?", Act(Intent.COUNTER, 50)),
+                                       ("I can do 35", Act(Intent.COUNTER, 35)),
+                                       ("a table for 2 people?", Act(Intent.INQUIRE)),
+                                       ("I have 3 kids", Act(Intent.INFORM))])
+def test_a_lowball_after_an_offers_words_is_a_price(text, act):
+    """A number far below the listing is a price where an offer's words come before it, as with a $."""
+    assert acts_of(("seller", "Hi, it's $380"), ("buyer", text), listing=380)[-1] == act
+
+
 @pytest.mark.parametrize("turns, intent", [
     ([("buyer", "Is it an iPhone 7?"), ("seller", "yes")], Intent.INFORM),
     ([("seller", "Hi, it's $150"), ("buyer", "yes?")], Intent.INQUIRE),

@@ -39,12 +39,13 @@ def proportion_ci(values: list[float], clusters: list[str] | None = None) -> tup
     """A share of 0/1 values and its 95% Wilson score interval (low, high), which stays inside [0, 1] and does not
     shrink to a point where every value is 1 (or 0) as the normal one does. Clustered, the values count for their
     effective number: n over the design effect (the clustered variance of the mean over the plain one, at least 1;
-    1 where the values are all equal and give it no estimate)."""
+    1 where the values are all equal and give it no estimate, or each is its own cluster)."""
     p, half = mean_ci(values, clusters)
     if p is None or half is None:
         return p, None, None
     n, plain = len(values), p * (1 - p) / len(values)
-    n = n if plain == 0 else n / max(1.0, (half / Z95) ** 2 / plain)
+    if clusters is not None and len(set(clusters)) < n and plain > 0:
+        n = n / max(1.0, (half / Z95) ** 2 / plain)
     z2 = Z95 ** 2 / n
     centre, spread = (p + z2 / 2) / (1 + z2), Z95 / (1 + z2) * math.sqrt(p * (1 - p) / n + z2 / (4 * n))
     return p, max(0.0, centre - spread), min(1.0, centre + spread)

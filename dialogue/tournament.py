@@ -51,7 +51,8 @@ class TournamentConfig:
 
     def identity(self, scenarios: list[Scenario]) -> dict:
         """What a resumed run must share with the run it continues (all but `source`, kept for the reader): the
-        scenarios played are told by their content, not by how their source was spelled or how many were asked for."""
+        scenarios played are told by their content (their ids included), not by the path their file was given by
+        or how many were asked for."""
         digest = hashlib.sha256("\n".join(encode_scenarios(scenarios)).encode()).hexdigest()[:16]
         return {"agents": self.agents, "source": self.scenarios, "scenarios": f"{len(scenarios)}, sha256 {digest}",
                 "repeats": self.repeats, "seed": self.seed, "turn_limit": self.turn_limit}
@@ -121,6 +122,9 @@ def check_output_dir(config: TournamentConfig, scenarios: list[Scenario]) -> Pat
         if not isinstance(previous, dict):
             raise TournamentError(f"{run_file}: not the settings of a run (a JSON object)")
         identity = config.identity(scenarios)
+        if "source" not in previous:  # written by an earlier haggler: the source as spelled, and --n
+            identity = {**{k: v for k, v in identity.items() if k not in ("source", "scenarios")},
+                        "scenarios": config.scenarios, "n": config.n}
         changed = [k for k in {**identity, **previous} if k != "source" and previous.get(k) != identity.get(k)]
         if changed:
             raise TournamentError(f"{config.out}: --resume with different settings than the run there "

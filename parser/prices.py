@@ -63,12 +63,16 @@ _LAST_WORD = re.compile(r"\b([a-z]+)\W*$")
 _CLOCK_BEFORE = {"at", "after", "before", "until", "till", "by", "around"}
 _CLOCK_AFTER = re.compile(r"\s*(?:o'?clock|-?ish\b|tonight|today|tomorrow|this (?:morning|afternoon|evening)|"
                           r"in the (?:morning|afternoon|evening))")
-_VISIT_BEFORE = re.compile(r"\b(?:pick(?:ing)? (?:\w+ )?up|come(?! down| up)|coming(?! down| up)|meet|stop by|"
+_VISIT_BEFORE = re.compile(r"\b(?:pick(?:ing)? (?:\w+ )?up|come(?! down| up)|coming(?! down| up)|"
+                           r"meet(?! (?:\w+ )?(?:halfway|half way|in the middle))|stop by|"
                            r"swing by|be there|get there|drop (?:\w+ )?off|see it|look at it|head over|free|available)"
                            r"\b[^.?!,;]{0,16}$")
 """'I can come by around 8', 'meet at 5 at the starbucks', 'at 6 tonight': an hour, where a number from 1 to 12 follows
-a clock preposition after a visit's words, or is followed by a time of day."""
-_NOT_PRICE_BEFORE = {"size", "sizes", "sz", "model", "version", "gen", "apt", "suite"}
+a clock preposition after a visit's words, or is followed by a time of day (and no sale's words come before it)."""
+_SALE_BEFORE = re.compile(r"\b(?:sell|let (?:it|them) go|take|do|pay|offer|give|price|go)\b(?: \w+){0,3}\s*$")
+"""'I'd sell it at 8 today': a price, though a time of day follows it."""
+_LABELLED = re.compile(r"\b(?:size|sizes|sz|model|version|gen|apt|suite)\s*#?\s*$")
+"""A word that names the number after it as no price: 'size 11', 'model #3'."""
 
 
 @dataclass(frozen=True)
@@ -185,8 +189,8 @@ def _word_before(text: str, start: int) -> str:
 
 
 def _labelled_number(text: str, m: re.Match) -> bool:
-    """A number a word names as no price: 'size 11', 'model 3'."""
-    return _word_before(text, m.start()) in _NOT_PRICE_BEFORE
+    """A number a word just before it names as no price: 'size 11', 'model 3' (not 'Great model! 250?')."""
+    return _LABELLED.search(text, max(0, m.start() - 12), m.start()) is not None
 
 
 def _hour(text: str, m: re.Match) -> bool:
@@ -196,8 +200,9 @@ def _hour(text: str, m: re.Match) -> bool:
     clock = _LAST_WORD.search(text, max(0, m.start() - 12), m.start())
     if clock is None or clock[1] not in _CLOCK_BEFORE:
         return False
-    return bool(_CLOCK_AFTER.match(text, m.end())
-                or _VISIT_BEFORE.search(text, max(0, clock.start() - 40), clock.start(1)))
+    before = max(0, clock.start() - 40), clock.start(1)
+    return bool(_VISIT_BEFORE.search(text, *before)
+                or (_CLOCK_AFTER.match(text, m.end()) and not _SALE_BEFORE.search(text, *before)))
 
 
 def _digits_then_tens(text: str, mentions: list[AmountMention]) -> list[AmountMention]:

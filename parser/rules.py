@@ -284,6 +284,7 @@ class DialogueContext:
     deal_price: float | None = None  # set once an agreement or accept has happened
     n_messages: int = 0
     last_intent: dict[str, Intent] = field(default_factory=dict)  # each role's latest act
+    ends_on_price: dict[str, bool] = field(default_factory=dict)  # each role's latest message closes on an amount
 
     def partner_price(self, role: Role) -> float | None:
         return self.last_price.get(other_role(role))
@@ -307,7 +308,8 @@ class ActReader:
         fork costs microseconds (the generator forks one for every phrasing it checks)."""
         twin = copy.copy(self)
         c = self.context
-        twin.context = replace(c, last_price=dict(c.last_price), last_intent=dict(c.last_intent))
+        twin.context = replace(c, last_price=dict(c.last_price), last_intent=dict(c.last_intent),
+                               ends_on_price=dict(c.ends_on_price))
         return twin
 
     def __deepcopy__(self, memo: dict) -> ActReader:
@@ -317,12 +319,15 @@ class ActReader:
         act, view = read_message(text, role, self.context, self.model)
         self.observe(role, act)
         self.context.n_messages += 1
+        last_sentence = re.split(r"(?<=[.!?])\s+", text.strip())[-1] if isinstance(text, str) else ""
+        self.context.ends_on_price[role] = bool(find_amounts(last_sentence))
         return act, view
 
     def observe(self, role: Role, act: Act) -> None:
         """Updates the context with an act: a parsed message, a formal event, or our own act."""
         c = self.context
         c.last_intent[role] = act.intent
+        c.ends_on_price[role] = act.price is not None
         if act.intent in PRICE_INTENTS and act.price is not None:
             c.last_price[role] = act.price
             c.last_proposer = role
@@ -632,13 +637,19 @@ def _act_of_intent(intent: Intent, rule_act: Act, role: Role, c: DialogueContext
         return rule_act
     if intent is Intent.INQUIRE and rule_act.intent is Intent.DISAGREE:
         return rule_act  # "Sorry I can't. What condition is it in?": refusing outranks asking (ACTS.md)
-    if rule_act.intent is Intent.AGREE and c.last_intent.get(other_role(role)) in PRICE_INTENTS \
-            and YES_ALONE.fullmatch(low):
-        return rule_act  # "Yes." to "Would you take 120?"; the model reads a bare yes as an answer
+    if rule_act.intent is Intent.AGREE and _yes_to_a_price(low, role, c):
+        return rule_act  # the model reads a bare yes as an answer
     if intent is Intent.INSIST:
         held = _held_price(role, c, own)
         return Act(Intent.INSIST, held) if held is not None and c.any_price else rule_act
     return Act(intent)
+
+
+def _yes_to_a_price(low: str, role: Role, c: DialogueContext) -> bool:
+    """A bare yes to the partner's price: "Yes." to "Would you take 120?", not to "120. Does it work?"."""
+    partner = other_role(role)
+    return c.last_intent.get(partner) in PRICE_INTENTS and c.ends_on_price.get(partner, False) \
+        and YES_ALONE.fullmatch(low) is not None
 
 
 def _greets(low: str) -> bool:
@@ -651,7 +662,7 @@ def _unpriced_act(low: str, role: Role, c: DialogueContext, partner_open: bool, 
                   own: float | None) -> Act:
     """The rules' act for a message that names no price."""
     partner_said = c.last_intent.get(other_role(role))
-    if partner_open and not settled and partner_said in PRICE_INTENTS and YES_ALONE.fullmatch(low):
+    if partner_open and not settled and _yes_to_a_price(low, role, c):
         return Act(Intent.AGREE)
     if "?" not in low and YES_NO.match(low):
         if partner_said == Intent.INQUIRE:

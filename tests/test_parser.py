@@ -309,6 +309,7 @@ def test_a_lowball_after_an_offers_words_is_a_price(text, act):
 @pytest.mark.parametrize("turns, intent", [
     ([("buyer", "Is it an iPhone 7?"), ("seller", "yes")], Intent.INFORM),
     ([("seller", "Hi, it's $150"), ("buyer", "yes?")], Intent.INQUIRE),
+    ([("buyer", "I can do 120. Does it come with the charger?"), ("seller", "yes")], Intent.INFORM),
     ([("seller", "Sorry I just saw your question, it has 100 miles"),
       ("buyer", "No problem at all. Are there any issues I should know about?")], Intent.INQUIRE),
 ])

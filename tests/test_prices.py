@@ -65,7 +65,9 @@ def test_an_hour_or_a_size_is_no_price_even_for_a_cheap_item(text):
 
 @pytest.mark.parametrize("text, price", [("I'd sell it at 8", 8), ("could you come down to 8?", 8),
                                          ("can you come down by 5?", 5), ("I'd do 85 plus shipping", 85),
-                                         ("would you take 85 plus tax?", 85)])
+                                         ("would you take 85 plus tax?", 85), ("I'd sell it at 8 today", 8),
+                                         ("how about we meet halfway at 9?", 9), ("Great model! 25?", 25),
+                                         ("the right size. 90 and I pick it up", 90)])
 def test_a_price_beside_a_clock_word_or_a_plus_stays_a_price(text, price):
     assert first_price(text, 10 if price < 10 else 100, "buyer") == price
 

@@ -284,7 +284,7 @@ class DialogueContext:
     deal_price: float | None = None  # set once an agreement or accept has happened
     n_messages: int = 0
     last_intent: dict[str, Intent] = field(default_factory=dict)  # each role's latest act
-    ends_on_price: dict[str, bool] = field(default_factory=dict)  # each role's latest message closes on an amount
+    last_text: dict[str, str] = field(default_factory=dict)  # each role's latest message (none after a formal act)
 
     def partner_price(self, role: Role) -> float | None:
         return self.last_price.get(other_role(role))
@@ -309,7 +309,7 @@ class ActReader:
         twin = copy.copy(self)
         c = self.context
         twin.context = replace(c, last_price=dict(c.last_price), last_intent=dict(c.last_intent),
-                               ends_on_price=dict(c.ends_on_price))
+                               last_text=dict(c.last_text))
         return twin
 
     def __deepcopy__(self, memo: dict) -> ActReader:
@@ -319,15 +319,15 @@ class ActReader:
         act, view = read_message(text, role, self.context, self.model)
         self.observe(role, act)
         self.context.n_messages += 1
-        last_sentence = re.split(r"(?<=[.!?])\s+", text.strip())[-1] if isinstance(text, str) else ""
-        self.context.ends_on_price[role] = bool(find_amounts(last_sentence))
+        if isinstance(text, str):
+            self.context.last_text[role] = text
         return act, view
 
     def observe(self, role: Role, act: Act) -> None:
         """Updates the context with an act: a parsed message, a formal event, or our own act."""
         c = self.context
         c.last_intent[role] = act.intent
-        c.ends_on_price[role] = act.price is not None
+        c.last_text.pop(role, None)
         if act.intent in PRICE_INTENTS and act.price is not None:
             c.last_price[role] = act.price
             c.last_proposer = role
@@ -648,8 +648,10 @@ def _act_of_intent(intent: Intent, rule_act: Act, role: Role, c: DialogueContext
 def _yes_to_a_price(low: str, role: Role, c: DialogueContext) -> bool:
     """A bare yes to the partner's price: "Yes." to "Would you take 120?", not to "120. Does it work?"."""
     partner = other_role(role)
-    return c.last_intent.get(partner) in PRICE_INTENTS and c.ends_on_price.get(partner, False) \
-        and YES_ALONE.fullmatch(low) is not None
+    if c.last_intent.get(partner) not in PRICE_INTENTS or YES_ALONE.fullmatch(low) is None:
+        return False
+    said = c.last_text.get(partner)  # none for a formal offer
+    return said is None or bool(find_amounts(re.split(r"(?<=[.!?])\s+", said.strip())[-1]))
 
 
 def _greets(low: str) -> bool:

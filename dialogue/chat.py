@@ -302,8 +302,10 @@ def person_scenario(config: ChatConfig) -> tuple[Scenario, Role]:
             raise ChatError(f"a {role}'s target must be {'below' if role == 'buyer' else 'above'} its walk-away price")
         role = role or inferred
     role = role or "buyer"
-    default = nearest_listing(config.walk_away) if config.walk_away else "builtin:0"
-    spec = config.scenario if config.scenario is not None else default
+    if config.scenario is not None:
+        spec = config.scenario
+    else:
+        spec = nearest_listing(config.walk_away) if config.walk_away else "builtin:0"
     try:
         scenario = pick_scenario(spec, config.seed)
     except CorpusError as e:

@@ -249,9 +249,8 @@ silver-acts/luis-acts.json in neither dev nor test; test.json is never trained o
 utterances over {config.max_target_tokens} tokens left out{other}.
 
 ## Training
-LoRA r={summary['lora']['r']}, alpha={summary['lora']['alpha']}, dropout={summary['lora']['dropout']} on every linear layer of the
-base
-model ({config.base_model}); {summary['steps']} steps ({summary['epochs']} epochs), batch {config.batch_size} x
+LoRA r={summary['lora']['r']}, alpha={summary['lora']['alpha']}, dropout={summary['lora']['dropout']} on every
+linear layer of the base model ({config.base_model}); {summary['steps']} steps ({summary['epochs']} epochs), batch {config.batch_size} x
 {config.grad_accum} on each of {summary['processes']} process(es), learning rate {config.learning_rate} (cosine, {config.warmup_steps} warm-up steps), seed
 {config.seed}, bf16 {config.bf16}, on {summary['hardware']}; {summary['train_seconds']} s at {summary['tokens_per_s']} tokens/s.{continued}
 

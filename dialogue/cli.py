@@ -217,7 +217,7 @@ def cmd_train_generator(args: argparse.Namespace) -> None:
     config = TrainConfig(args.out, args.base_model, args.data, args.epochs, args.max_steps or -1, args.max_examples,
                          args.eval_examples, args.eval_steps, args.batch_size, learning_rate=args.lr,
                          lora_r=args.lora_r or TrainConfig.lora_r, bf16=args.bf16, threads=args.threads, seed=args.seed,
-                         init_adapter=args.init_adapter, other_prices=args.keep_other_prices,
+                         init_adapter=args.init_adapter, leave_out_unsayable=args.leave_out_unsayable,
                          command=args.invocation)
     run_training(train_generator, config, ModelError, f"adapter and model card -> {args.out}")
 
@@ -320,9 +320,9 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lora-r", type=positive_int, metavar="R",
                    help="a new adapter's LoRA rank (default 8; not with --init-adapter)")
     p.add_argument("--init-adapter", metavar="DIR", help="go on training this adapter (e.g. data/generator_lora)")
-    p.add_argument("--keep-other-prices", action="store_true",
-                   help="also train on messages that state a price besides their act's (left out by default: the "
-                        "generator may never say one)")
+    p.add_argument("--leave-out-unsayable", action="store_true",
+                   help="train without the messages the generator may never say: a price besides their act's, a "
+                        "concession on side terms, the other side's words (measured: no more faithful, less fluent)")
     p.add_argument("--bf16", action="store_true",
                    help="bf16 autocast (fast on CPUs with AVX512-BF16 or AMX and on recent GPUs)")
     add_training_run_options(p)

@@ -24,8 +24,7 @@ from typing import Any, Protocol, Sequence
 import jinja2
 
 from dialogue.decoding import Sampling, sample, stream_seed
-from dialogue.generator_data import (PLACEHOLDER, PROMPTS_DIR, Context, Turn, fill_price, render_prompt,
-                                     states_other_price)
+from dialogue.generator_data import PLACEHOLDER, PROMPTS_DIR, Context, Turn, fill_price, render_prompt, unsayable
 from dialogue.lm import DEFAULT_BASE_MODEL, pack_linears
 from parser.acts import Act, Intent, Role, other_role, write_price
 from parser.rules import same_price
@@ -93,37 +92,13 @@ STAND_IN = re.compile(r"(?:^|\s)\.{4,}(?=[\s?!,]|$)")
 people's own runs of dots cling to a word ("fine.... if you deliver")."""
 
 
-CONCESSION = re.compile(
-    r"\b(?:i|we)(?:'ll| will| can| could| would|'d| am willing to| are willing to)\s+(?:also |even |happily )?"
-    r"(?:throw in|deliver|drop (?:it|them) off|bring (?:it|them) (?:to you|over|by)|ship|include|add in|"
-    r"give you (?:a |an |the )?(?:free|extra|bonus))\b"
-    r"|\bthrow(?:ing)? in\b|\b(?:free|included) (?:delivery|shipping)\b")
-"""A concession on side terms ("I'll deliver it", "I'll throw in a new tire"): ACTS.md's `inform`, and a promise no
-act the generator is given carries, so the model may not make it for the principal."""
-
-
-OTHER_SIDES_WORDS: dict[Role, re.Pattern] = {
-    "buyer": re.compile(
-        r"\b(?:lowest|least) i (?:can|could|will|would|'ll) (?:go|do|take|accept)\b|\bi can'?t go (?:any )?lower\b"
-        r"|\bi(?:'m| am) selling\b|\b(?:is|'s|seems) (?:a (?:little|bit) |too |way too |really |pretty )low\b"),
-    "seller": re.compile(
-        r"\b(?:highest|most) i (?:can|could|will|would|'ll) (?:go|do|pay|offer)\b|\bi can'?t go (?:any )?higher\b"
-        r"|\bi(?:'m| am) (?:buying|looking to buy)\b|\bmy budget\b"
-        r"|\b(?:is|'s|seems) (?:a (?:little|bit) |too |way too |really |pretty )(?:high|steep|expensive|pricey)\b"),
-}
-"""What only the other side says: a buyer's "$209 is the lowest I can go" or "$152 is a little low", a seller's "my
-budget". Such a rendering parses as the act (an insist, a counter) but speaks for the wrong side."""
-
-
 def says_just(text: str, parsed: Act, act: Act, listing: float, role: Role) -> bool:
     """Whether a rendering, parsed as `parsed`, says the act and nothing it was not given: words (a line of dashes
     parses as inform, but says nothing), no placeholder left, no stand-in for an amount, the act's intent and price,
     no other amount that could be a price ("$120, or one hundred if you pick it up": the parser reads one price,
     the person two), no concession on side terms, and nothing only the other side would say."""
-    low = text.lower()
     return (any(ch.isalnum() for ch in text) and PLACEHOLDER not in text and not STAND_IN.search(text)
-            and says(parsed, act) and not states_other_price(text, act, listing)
-            and not CONCESSION.search(low) and not OTHER_SIDES_WORDS[role].search(low))
+            and says(parsed, act) and not unsayable(text, act, listing, role))
 
 
 class TemplateGenerator:

@@ -124,14 +124,44 @@ def states_other_price(text: str, act: Act, listing: float) -> bool:
     return any(not same_price(price, act.price) for price in stated_prices(text, listing))
 
 
+CONCESSION = re.compile(
+    r"\b(?:i|we)(?:'ll| will| can| could| would|'d| am willing to| are willing to)\s+(?:also |even |happily )?"
+    r"(?:throw in|deliver|drop (?:it|them) off|bring (?:it|them) (?:to you|over|by)|ship|include|add in|"
+    r"give you (?:a |an |the )?(?:free|extra|bonus))\b"
+    r"|\bthrow(?:ing)? in\b|\b(?:free|included) (?:delivery|shipping)\b")
+"""A concession on side terms ("I'll deliver it", "I'll throw in a new tire"): ACTS.md's `inform`, and a promise no
+act the generator is given carries, so the model may not make it for the principal."""
+
+
+OTHER_SIDES_WORDS: dict[Role, re.Pattern] = {
+    "buyer": re.compile(
+        r"\b(?:lowest|least) i (?:can|could|will|would|'ll) (?:go|do|take|accept)\b|\bi can'?t go (?:any )?lower\b"
+        r"|\bi(?:'m| am) selling\b|\b(?:is|'s|seems) (?:a (?:little|bit) |too |way too |really |pretty )low\b"),
+    "seller": re.compile(
+        r"\b(?:highest|most) i (?:can|could|will|would|'ll) (?:go|do|pay|offer)\b|\bi can'?t go (?:any )?higher\b"
+        r"|\bi(?:'m| am) (?:buying|looking to buy)\b|\bmy budget\b"
+        r"|\b(?:is|'s|seems) (?:a (?:little|bit) |too |way too |really |pretty )(?:high|steep|expensive|pricey)\b"),
+}
+"""What only the other side says: a buyer's "$209 is the lowest I can go" or "$152 is a little low", a seller's "my
+budget". Such a rendering parses as the act (an insist, a counter) but speaks for the wrong side."""
+
+
+def unsayable(text: str, act: Act, listing: float, role: Role) -> bool:
+    """Whether the generator may never say this message for the act: it names another price, concedes side terms, or
+    speaks for the other side. Such a message is no example to learn from either."""
+    low = text.lower()
+    return (states_other_price(text, act, listing) or bool(CONCESSION.search(low))
+            or bool(OTHER_SIDES_WORDS[role].search(low)))
+
+
 def dialogue_examples(dialogue: Dialogue) -> Iterator[dict[str, Any]]:
     """One example per message of the dialogue: prompt, target (price masked), the message as written, the act,
-    and whether the message states another price too."""
+    and whether the generator may never say it (`unsayable`)."""
     for context, role, act, text in dialogue_contexts(dialogue):
         target = mask_price(text, act.price) if act.price is not None else text
         if target is not None:
             yield {"prompt": render_prompt(context, role, act), "target": target, "text": text, "act": str(act),
-                   "other_price": states_other_price(text, act, context.listing_price)}
+                   "unsayable": unsayable(text, act, context.listing_price, role)}
 
 
 def encode_pair(tokenizer: Any, prompt: str, target: str) -> tuple[list[int], list[int]]:

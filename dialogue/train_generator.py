@@ -47,7 +47,7 @@ class TrainConfig:
     lora_alpha: int = 16
     lora_dropout: float = 0.05
     max_target_tokens: int = 48  # longer utterances are left out: the generator says short ones
-    other_prices: bool = False  # train on messages that state a price besides their act's (held out either way)
+    leave_out_unsayable: bool = False  # train without the messages the generator may never say (held out either way)
     bf16: bool = False
     threads: int = 1  # CPU threads: with bf16 a second one barely helps, and it stalls when the core is shared
     seed: int = 0
@@ -95,8 +95,8 @@ def train_generator(config: TrainConfig) -> dict:
     tokenizer = load_tokenizer(config.base_model)
     rows = load_examples(config.data)
     train_rows, eval_rows = split(rows, min(config.eval_examples, len(rows) // 10), config.seed)
-    if not config.other_prices:
-        train_rows = [row for row in train_rows if not row.get("other_price")]
+    if config.leave_out_unsayable:
+        train_rows = [row for row in train_rows if not row.get("unsayable")]
     if config.max_examples:
         train_rows = train_rows[:config.max_examples]
     train_set = datasets.Dataset.from_list(tokenize(train_rows, tokenizer, config.max_target_tokens))
@@ -221,8 +221,8 @@ def held_out_perplexity(model: Any, tokenizer: Any, rows: list[dict]) -> dict:
 def write_card(config: TrainConfig, summary: dict) -> None:
     settings = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items() if k != "command"}
     history = "\n".join(f"| {step} | {loss} |" for step, loss in summary["eval_loss_history"])
-    other = "" if config.other_prices else (", and from training those that state a price besides their act's "
-                                            "(the generator may never say one)")
+    other = (", and from training those the generator may never say (a price besides their act's, a concession on "
+             "side terms, the other side's words)") if config.leave_out_unsayable else ""
     written = (f"\n- the {summary['held_out_messages']} held-out messages (long ones too) as people wrote them (prices "
                f"in digits, as `haggler eval-generator` scores them): perplexity {summary['held_out_ppl']} with the "
                f"adapter, {summary['held_out_ppl_base']} without ({summary['held_out_ppl_ratio']} x)"

@@ -14,10 +14,11 @@ import pytest
 
 from dialogue.corpus import CorpusError, load_dialogues
 from dialogue.decoding import Sampling
-from dialogue.generator import (OTHER_SIDES_WORDS, GeneratorError, LMGenerator, Request, TemplateGenerator, say_request,
+from dialogue.generator import (GeneratorError, LMGenerator, Request, TemplateGenerator, say_request,
                                 says)
 from dialogue.generator_data import (PLACEHOLDER, Context, Turn, dialogue_contexts, dialogue_examples, fill_price,
-                                     load_examples, mask_price, render_prompt, split, states_other_price)
+                                     load_examples, mask_price, render_prompt, split, states_other_price,
+                                     unsayable)
 from parser.acts import Act, Intent, write_price
 from tests.conftest import ROOT, haggler
 from tests.generation_helpers import ScriptedLM, save_tiny_base, tiny_model, tiny_tokenizer
@@ -64,7 +65,7 @@ def test_the_prompt_holds_item_last_turns_role_and_act():
 
 def test_training_examples_mask_the_act_price():
     rows = [ex for d in load_dialogues(SAMPLE) for ex in dialogue_examples(d)]
-    assert rows and all(set(r) == {"prompt", "target", "text", "act", "other_price"} for r in rows)
+    assert rows and all(set(r) == {"prompt", "target", "text", "act", "unsayable"} for r in rows)
     priced = [r for r in rows if "price=" in r["act"]]
     assert priced and all(PLACEHOLDER in r["target"] and PLACEHOLDER in r["prompt"] for r in priced)
     assert all(mask_price(r["text"], Act.from_string(r["act"]).price) == r["target"] for r in priced)
@@ -77,7 +78,18 @@ def test_a_message_that_states_a_price_besides_its_acts_is_marked():
     assert not states_other_price("Would you do $300? I can pick it up today", Act(Intent.PROPOSE, 300), 380)
     assert not states_other_price("It's a 2008 model with 2 seats, can you go lower?", Act(Intent.COUNTER_NOPRICE), 380)
     rows = [ex for d in load_dialogues(SAMPLE) for ex in dialogue_examples(d)]
-    assert [r["target"] for r in rows if r["other_price"]] == [f"Would you do {PLACEHOLDER} to 320?"]
+    assert [r["target"] for r in rows if r["unsayable"]] == [f"Would you do {PLACEHOLDER} to 320?"]
+
+
+def test_a_message_the_generator_may_never_say_is_unsayable():
+    """Another price, a concession on side terms, or the other side's words: never said, never trained on."""
+    counter = Act(Intent.COUNTER, 300)
+    assert unsayable("Would you do $300 to 320?", counter, 380, "buyer")
+    assert unsayable("I can do $300 and I'll throw in the lock", counter, 380, "seller")
+    assert unsayable("$300 is the lowest I can go", counter, 380, "buyer")
+    assert not unsayable("$300 is the lowest I can go", counter, 380, "seller")
+    assert unsayable("$300 is the highest I can go", counter, 380, "seller")
+    assert not unsayable("Would you do $300? I can pick it up today", counter, 380, "buyer")
 
 
 def test_test_json_is_refused_as_training_data(tmp_path):
@@ -273,8 +285,8 @@ def test_words_only_the_other_side_says_are_resampled(tokenizer):
                                 f"Sorry, {PLACEHOLDER} is the most I can pay."])
     r = LMGenerator(lm, tokenizer, Sampling(max_new_tokens=64, tries_at_once=1, tries=4, guidance=1)).render([act])[0]
     assert (r.text, r.tries) == ("Sorry, $90 is the most I can pay.", 3)
-    assert not OTHER_SIDES_WORDS["buyer"].search("what's the lowest you can go?")
-    assert OTHER_SIDES_WORDS["seller"].search("$1,500 is the highest i can go.")
+    assert not unsayable("what's the lowest you can go?", Act(Intent.COUNTER_NOPRICE), 380, "buyer")
+    assert unsayable("$1,500 is the highest i can go.", Act(Intent.INSIST, 1500), 2000, "seller")
 
 
 def test_tries_are_judged_in_the_order_they_began_and_settled_rows_run_the_next_ones(tokenizer):
@@ -626,16 +638,16 @@ def test_training_reports_the_perplexity_of_held_out_messages_as_people_wrote_th
     assert f"perplexity {summary['held_out_ppl']} with the adapter" in (out / "README.md").read_text()
 
 
-def test_training_leaves_out_messages_that_state_a_price_besides_their_acts_unless_asked(tmp_path):
+def test_training_leaves_out_the_messages_the_generator_may_never_say_when_asked(tmp_path):
     from dialogue.train_generator import TrainConfig, train_generator
 
     base = save_tiny_base(tmp_path / "base")
     settings = dict(base_model=str(base), data=[str(SAMPLE)], eval_examples=0, max_steps=1, batch_size=4)
-    dropped = train_generator(TrainConfig(tmp_path / "a", **settings))
-    kept = train_generator(TrainConfig(tmp_path / "b", other_prices=True, **settings))
+    dropped = train_generator(TrainConfig(tmp_path / "a", leave_out_unsayable=True, **settings))
+    kept = train_generator(TrainConfig(tmp_path / "b", **settings))
     assert kept["train_examples"] == dropped["train_examples"] + 1
-    assert "state a price besides" in (tmp_path / "a" / "README.md").read_text()
-    assert "state a price besides" not in (tmp_path / "b" / "README.md").read_text()
+    assert "the generator may never say" in (tmp_path / "a" / "README.md").read_text()
+    assert "the generator may never say" not in (tmp_path / "b" / "README.md").read_text()
 
 
 def test_training_goes_on_from_an_adapter(tmp_path):

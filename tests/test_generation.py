@@ -14,8 +14,7 @@ import pytest
 
 from dialogue.corpus import CorpusError, load_dialogues
 from dialogue.decoding import Sampling
-from dialogue.generator import (GeneratorError, LMGenerator, Request, TemplateGenerator, say_request,
-                                says)
+from dialogue.generator import GeneratorError, LMGenerator, Request, TemplateGenerator, say_request, says
 from dialogue.generator_data import (PLACEHOLDER, Context, Turn, dialogue_contexts, dialogue_examples, fill_price,
                                      load_examples, mask_price, render_prompt, split, states_other_price,
                                      unsayable)

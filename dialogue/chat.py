@@ -30,6 +30,7 @@ from dialogue.scenarios import load_scenarios, pick_scenario
 from dialogue.session import principal_of
 from dialogue.text_session import Move, Side, TextSession
 from parser.acts import Act, Intent, Role, format_price, other_role, write_price
+from parser.prices import find_amounts
 from strategy.policies import POLICIES
 from strategy.principal import CENT, DEFAULT_TURN_LIMIT
 
@@ -113,17 +114,14 @@ def clean(line: str) -> str:
     return " ".join(CONTROL.sub(" ", ESCAPES.sub(" ", line)).split())
 
 
-OFFER_PRICE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*(k|grand)?\s*(?:dollars?|bucks|usd)?", re.IGNORECASE)
-"""What /offer reads: '120', '$1,200', '1.2k', '120 dollars' (after the $ and commas are taken out)."""
-
-
 def read_price(text: str) -> float | None:
-    """A price typed after /offer: a number of dollars, a cent or more ($, thousands' commas, k and 'dollars'
-    allowed)."""
-    m = OFFER_PRICE.fullmatch(text.replace("$", "").replace(",", "").strip())
-    if m is None:
+    """A price typed after /offer, a cent or more, read as the parser reads an amount ('$1,200', '1.2k', '120
+    dollars'): the whole of it one amount."""
+    text = text.replace("$", "").strip().rstrip(".")
+    amounts = find_amounts(text)
+    if len(amounts) != 1 or (amounts[0].start, amounts[0].end) != (0, len(text)):
         return None
-    price = float(m[1]) * (1000 if m[2] else 1)
+    price = amounts[0].value
     if not math.isfinite(price) or price < CENT:
         return None
     return round(price, 2)  # the cents a deal is written in, on screen and in the transcript alike

@@ -13,11 +13,10 @@ the rest run their next tries at once, on rows that would stand idle; only then 
 kept ones move into the gaps). HF's `generate` can neither restart nor drop a row, so a batch of many prompts would
 wait for its slowest prompt's every try, one after another.
 
-With guidance, each try has a twin row that reads its prompt's plain form (the prompt without what conditions it, or
-with a condition to steer away from), whose keys and values come from the prompt's own as far as the two agree. The
-two rows read the same new tokens, drawn from plain + guidance * (prompt - plain): classifier-free guidance (Sanchez
-et al. 2023, "Stay on topic with classifier-free guidance"; a negative prompt where the plain form has a condition of
-its own), which makes the tries follow the condition more closely.
+With guidance, each try has a twin row that reads its prompt's plain form (the prompt without what conditions it),
+whose keys and values come from the prompt's own where the plain form begins it. The two rows read the same new
+tokens, drawn from plain + guidance * (prompt - plain): classifier-free guidance (Sanchez et al. 2023, "Stay on
+topic with classifier-free guidance"), which makes the tries follow the condition more closely.
 """
 from __future__ import annotations
 
@@ -94,10 +93,10 @@ def sample(model: Any, tokenizer: Any, prompts: list[str], judge: Callable[[int,
     """Samples continuations of each prompt until judge(prompt's index, its text up to the end of its line) says
     yes or `sampling.tries` were judged; each prompt's tries are judged in the order they began. A try ends at a
     token in `stops` or at max_new_tokens (then cut back to its last whole sentence). banned[i]: tokens prompt i may
-    not write. plain[i]: prompt i without what conditions it (its act), or with what to steer away from, for
-    guidance; a try then has a twin row that reads plain[i] and the same new tokens, and its scores push the try away
-    from what the plain prompt alone would say. seeds[i]: the seed of prompt i's draws (else the sampling's seed and
-    the prompt's place), so a prompt and seed give the same tries whatever else is in the batch."""
+    not write. plain[i]: prompt i without what conditions it (its act), for guidance; a try then has a twin row that
+    reads plain[i] and the same new tokens, and its scores push the try away from what the plain prompt alone would
+    say. seeds[i]: the seed of prompt i's draws (else the sampling's seed and the prompt's place), so a prompt and
+    seed give the same tries whatever else is in the batch."""
     import torch
 
     if not prompts:
@@ -185,11 +184,6 @@ def sample(model: Any, tokenizer: Any, prompts: list[str], judge: Callable[[int,
                 prompt, attempt, new = [prompt[c] for c in keep], [attempt[c] for c in keep], [new[c] for c in keep]
 
 
-def shared_length(a: list[int], b: list[int]) -> int:
-    """The length of the longest common beginning of a and b."""
-    return next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
-
-
 def fill_gaps(keep: list[int]) -> list[int]:
     """The rows to keep (in order), reordered so that the first len(keep) places keep theirs and only those
     past them move, into the gaps: the cache then moves a few rows, not every row it keeps."""
@@ -206,38 +200,25 @@ reads the pass's mask pays its square (0.55 ms a token in passes of 500 to 1,000
 3.5 ms a token)."""
 
 
-BRANCH_TOKENS = 8
-"""A head that is another's but for its last few tokens (a contrast prompt's act, in its prompt's) reads only those."""
-
-
 class PromptHeads:
     """The keys and values of the heads' tokens (each prompt but its last token), read in packed passes of up to
     PREFILL_TOKENS tokens, where a head that begins another (a plain prompt's, in its prompt's) is not read again: it
-    takes the other's first keys and values; and a head that branches off another within its last BRANCH_TOKENS
-    tokens reads only its own last tokens, after the other's keys and values of what they share. Written into cache
-    rows left-padded to `width`: row r's columns read its head's positions, right-aligned; its pad columns (masked
-    out) read the head's first position, so every column holds finite numbers."""
+    takes the other's first keys and values. Written into cache rows left-padded to `width`: row r's columns read its
+    head's positions, right-aligned; its pad columns (masked out) read the head's first position, so every column
+    holds finite numbers."""
 
     def __init__(self, model: Any, heads: list[list[int]]) -> None:
         import torch
 
         device = device_of(model)
         packed: list[list[int]] = []
-        source = []  # each head's place in `packed`, or in the branches after it
-        branches: list[tuple[int, int, list[int]]] = []  # (the packed head it branches off, tokens shared, its own)
+        source = []  # each head's place in `packed`
         for head in heads:
             j = next((j for j, other in enumerate(packed) if other[:len(head)] == head), None)
             if j is None:
-                j, shared = max(((j, shared_length(other, head)) for j, other in enumerate(packed)),
-                                key=lambda pair: pair[1], default=(0, 0))
-                if shared and len(head) - shared <= BRANCH_TOKENS:
-                    branches.append((j, shared, head[shared:]))
-                    source.append(-len(branches))  # set below, once packed's length is known
-                    continue
                 packed.append(head)
                 j = len(packed) - 1
             source.append(j)
-        source = [j if j >= 0 else len(packed) - 1 - j for j in source]
         starts = [0]
         for head in packed:
             starts.append(starts[-1] + len(head))
@@ -260,56 +241,22 @@ class PromptHeads:
             per_pass.append([(layer.keys[0], layer.values[0]) for layer in out.cache.layers])
         self.layers = [(torch.cat([k for k, _ in layer], dim=1), torch.cat([v for _, v in layer], dim=1))
                        for layer in zip(*per_pass)]  # as one packed pass would lay them out
-        if branches:
-            self.read_branches(model, branches, starts)
-            for j, shared, own in branches:
-                starts.append(starts[-1] + shared + len(own))
         self.read = torch.tensor([[starts[source[h]] + max(0, i - width + len(head)) for i in range(width)]
                                   for h, head in enumerate(heads)], device=device)
 
-    def read_branches(self, model: Any, branches: list[tuple[int, int, list[int]]], starts: list[int]) -> None:
-        """Reads each branch's own tokens in one pass, a row a branch, after the keys and values of what it shares
-        (left-padded), and lays out each branch whole (shared part, then its own) after the packed heads."""
-        import torch
-
-        device = device_of(model)
-        shared_width, own_width = max(m for _, m, _ in branches), max(len(own) for *_, own in branches)
-        read = torch.tensor([[starts[j] + max(0, i - shared_width + m) for i in range(shared_width)]
-                             for j, m, _ in branches], device=device)
-        cache = self.cache_of(read, room=own_width)
-        columns = torch.arange(shared_width + own_width, device=device)
-        mask = torch.stack([(columns >= shared_width - m) & (columns < shared_width + len(own))
-                            for _, m, own in branches]).long()
-        ids = torch.tensor([own + [own[-1]] * (own_width - len(own)) for *_, own in branches], device=device)
-        positions = torch.tensor([[m + i for i in range(own_width)] for _, m, _ in branches], device=device)
-        model(input_ids=ids, attention_mask=mask, position_ids=positions, cache=cache, use_cache=True,
-              logits_to_keep=1)
-        for n, layer in enumerate(cache.layers):
-            laid_out = []
-            for states, buffer in zip(self.layers[n], layer.buffers):
-                pieces = [states]
-                for b, (j, m, own) in enumerate(branches):
-                    pieces += [states[:, starts[j]:starts[j] + m], buffer[b, :, shared_width:shared_width + len(own)]]
-                laid_out.append(torch.cat(pieces, dim=1))
-            self.layers[n] = (laid_out[0], laid_out[1])
-
     def cache(self, rows: list[int], room: int) -> Any:
         """A cache whose row r holds head rows[r], with room for `room` more positions."""
-        return self.cache_of(self.read[rows], room)
-
-    def cache_of(self, read: Any, room: int) -> Any:
-        """A cache whose row r holds the packed positions read[r], with room for `room` more positions."""
         from transformers.cache_utils import Cache
 
         layers = []
-        for packed in self.layers:
-            h, _, d = packed[0].shape
+        for keys, values in self.layers:
+            h, _, d = keys.shape
             # the room is written before it is read
-            buffers = [states.new_empty(len(read), h, read.shape[1] + room, d) for states in packed]
-            for buffer, states in zip(buffers, packed):
-                buffer[:, :, :read.shape[1]] = states[:, read].transpose(0, 1)
-            layers.append(roomy_layer()(*buffers, length=read.shape[1]))
-        return Cache(layers=layers)
+            buffers = [states.new_empty(len(rows), h, self.width + room, d) for states in (keys, values)]
+            layers.append(roomy_layer()(*buffers, length=self.width))
+        cache = Cache(layers=layers)
+        self.write(cache, list(range(len(rows))), rows)
+        return cache
 
     def write(self, cache: Any, rows: list[int], heads: list[int]) -> None:
         """Puts heads[i]'s keys and values in the first `width` columns of cache row rows[i]."""

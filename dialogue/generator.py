@@ -8,8 +8,7 @@ parse differs from the act is resampled (`Sampling.tries` samples in all); after
 Many acts (from many dialogues) are rendered in one continuous batch (dialogue/decoding.py): an act's tries are
 checked in the order they began, a failed one makes way for the act's next, and an act leaves the batch once one
 says it, its row taking another act's next try. The sampling is guided towards the act (`Sampling.guidance`): the
-prompt's scores are weighed against those of the same prompt with the act it is most often mistaken for (CONTRAST),
-or without an act.
+prompt's scores are weighed against those of the same prompt without the act.
 `TemplateGenerator` is the template step alone. Every Rendering carries its decision record:
 which backend produced the text and after how many tries.
 """
@@ -32,19 +31,6 @@ from parser.rules import same_price
 
 PROPOSALS = frozenset({Intent.PROPOSE, Intent.COUNTER, Intent.INSIST})
 """Price proposals: which of the three a proposal is depends on the dialogue, not the words (ACTS.md)."""
-
-
-CONTRAST = {Intent.INFORM: Intent.GREET, Intent.INQUIRE: Intent.GREET, Intent.COUNTER_NOPRICE: Intent.INFORM,
-            Intent.AGREE: Intent.DISAGREE, Intent.UNKNOWN: Intent.INFORM}
-"""The act that renderings of an act are most often read as instead, among first tries on 1,000 dev.json acts
-("Hi, I'm interested in the bike." for inform). Guidance against the prompt with that act, not the plain prompt,
-took another 500 of dev.json's acts from 0.876 to 0.912 on the first try. The other acts' misses say the act and more
-(a concession, the other side's words): no act to steer away from."""
-
-
-def contrast(act: Act) -> Act | None:
-    """The act to guide a rendering of `act` away from (None: the plain prompt)."""
-    return Act(CONTRAST[act.intent]) if act.intent in CONTRAST else None
 
 
 class GeneratorError(ValueError):
@@ -223,7 +209,7 @@ class LMGenerator:
             sampling = replace(self.sampling, tries=1, tries_at_once=1) if greedy else self.sampling
             sample(self.model, self.tokenizer, [render_prompt(r.context, r.role, r.act) for r in requests], judge,
                    sampling, self.stops, [self.banned(r.act) for r in requests],
-                   [render_prompt(r.context, r.role, contrast(r.act)) for r in requests], seeds)
+                   [render_prompt(r.context, r.role, None) for r in requests], seeds)
             self.calls += 1
         for i, d in enumerate(done):
             if d is None:

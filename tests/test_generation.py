@@ -14,7 +14,7 @@ import pytest
 
 from dialogue.corpus import CorpusError, load_dialogues
 from dialogue.decoding import Sampling
-from dialogue.generator import GeneratorError, LMGenerator, Request, TemplateGenerator, contrast, say_request, says
+from dialogue.generator import GeneratorError, LMGenerator, Request, TemplateGenerator, say_request, says
 from dialogue.generator_data import (PLACEHOLDER, Context, Turn, dialogue_contexts, dialogue_examples, fill_price,
                                      load_examples, mask_price, render_prompt, split, states_other_price,
                                      unsayable)
@@ -242,22 +242,6 @@ def test_a_broken_character_is_resampled(tokenizer):
     assert (r.text, r.backend, r.tries) == ("How old is it?", "lm", 2)
 
 
-def test_guidance_steers_an_act_away_from_the_act_it_is_most_often_mistaken_for(tokenizer, monkeypatch):
-    """An inform is guided against the same prompt with greet (its renderings open with greetings), a counter
-    against the plain prompt: the twin rows read those."""
-    import dialogue.generator as generator_module
-
-    seen = {}
-    monkeypatch.setattr(generator_module, "sample", lambda model, tokenizer, prompts, judge, sampling, stops, banned,
-                        plain, seeds: seen.update(prompts=prompts, plain=plain))
-    context = BIKE.then(Turn("buyer", "Hi, is it still available?"))
-    LMGenerator(tiny_model(len(tokenizer)), tokenizer).render(
-        [Request(Act(Intent.INFORM), "seller", context), Request(Act(Intent.COUNTER, 300), "seller", context)])
-    assert [p.splitlines()[-1] for p in seen["prompts"]] == ["seller (inform):", f"seller (counter {PLACEHOLDER}):"]
-    assert [p.splitlines()[-1] for p in seen["plain"]] == ["seller (greet):", "seller:"]
-    assert contrast(Act(Intent.AGREE, 120)) == Act(Intent.DISAGREE) and contrast(Act(Intent.GREET)) is None
-
-
 def test_a_try_cut_off_before_any_sentence_ended_says_nothing(tokenizer):
     """max_new_tokens cuts a try back to its last whole sentence; with none, to nothing, which is resampled."""
     from dialogue.decoding import first_line
@@ -357,7 +341,7 @@ def test_a_seeded_request_is_said_alike_alone_or_in_a_batch(tokenizer, monkeypat
         (act.intent, text)) or False)
     generator = LMGenerator(tiny_model(len(tokenizer), seed=1, init=0.5), tokenizer,
                             Sampling(temperature=1.0, tries=3, max_new_tokens=8))
-    question = Request(Act(Intent.INQUIRE), "buyer", BIKE, seed=8)
+    question = Request(Act(Intent.INQUIRE), "buyer", BIKE, seed=7)
     out = generator.render([Request(Act(Intent.GREET), "seller", BIKE, seed=3), question])
     in_batch = [text for intent, text in tried if intent is Intent.INQUIRE]
     tried.clear()
@@ -526,33 +510,6 @@ def test_guided_tries_follow_plain_plus_guidance_times_the_difference(tokenizer,
            Sampling(temperature=0, tries_at_once=1, tries=1, max_new_tokens=12, guidance=1.0), {tokenizer.eos_token_id},
            plain=plain[:1])
     assert unguided != judged[0][:1]  # guidance changes what it says (else the test proves nothing)
-
-
-def test_a_head_that_branches_off_another_reads_only_its_own_last_tokens(tokenizer):
-    """A contrast prompt's head (another act) and a prompt that only opens the same dialogue branch off the first
-    head: the packed pass reads the first head alone, and one more pass the branches' own tokens, and every head's
-    keys and values are what reading it alone gives."""
-    import torch
-
-    from dialogue.decoding import PromptHeads
-
-    model = tiny_model(len(tokenizer), seed=3, init=0.5)
-    dialogue = "Trek bike | listed $120\nbuyer: Hi there!\nseller"
-    texts = [f"{dialogue} (inform)", f"{dialogue} (greet)", "Trek bike | listed $120\nbuyer (greet)"]
-    heads = [tokenizer(text, add_special_tokens=False)["input_ids"] for text in texts]
-    fed: list[int] = []
-    hook = model.register_forward_pre_hook(lambda module, args, kwargs: fed.append(kwargs["input_ids"].shape[1]),
-                                           with_kwargs=True)
-    with torch.inference_mode():
-        together = PromptHeads(model, heads)
-        hook.remove()
-        assert fed[0] == len(heads[0]) and len(fed) == 2 and fed[1] < len(heads[1]) - 5
-        for h, head in enumerate(heads):
-            alone = PromptHeads(model, [head])
-            for (keys, values), (own_keys, own_values) in zip(together.layers, alone.layers):
-                columns = together.read[h, together.width - len(head):]
-                assert torch.allclose(keys[:, columns], own_keys[:, alone.read[0]], atol=1e-5)
-                assert torch.allclose(values[:, columns], own_values[:, alone.read[0]], atol=1e-5)
 
 
 def test_the_cache_grows_in_place_and_keeps_the_rows_asked_for():

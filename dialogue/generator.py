@@ -95,11 +95,11 @@ people's own runs of dots cling to a word ("fine.... if you deliver")."""
 def says_just(text: str, parsed: Act, act: Act, listing: float, role: Role) -> bool:
     """Whether a rendering, parsed as `parsed`, says the act and nothing it was not given: words (a line of dashes
     parses as inform, but says nothing), no placeholder left, no stand-in for an amount, no broken character (a token
-    that is part of one, decoded alone: "about \ufffd?"), the act's intent and price,
+    that is part of one, decoded alone: "about \ufffd?"), no end mid-sentence ("$9,000,"), the act's intent and price,
     no other amount that could be a price ("$120, or one hundred if you pick it up": the parser reads one price,
     the person two), no concession on side terms, and nothing only the other side would say."""
     return (any(ch.isalnum() for ch in text) and PLACEHOLDER not in text and not STAND_IN.search(text)
-            and "\ufffd" not in text and says(parsed, act) and not unsayable(text, act, listing, role))
+            and "\ufffd" not in text and not text.endswith((",", ";", ":")) and says(parsed, act) and not unsayable(text, act, listing, role))
 
 
 class TemplateGenerator:

@@ -242,6 +242,15 @@ def test_a_broken_character_is_resampled(tokenizer):
     assert (r.text, r.backend, r.tries) == ("How old is it?", "lm", 2)
 
 
+def test_a_rendering_that_stops_mid_sentence_is_resampled(tokenizer):
+    """Strong guidance sometimes ends the line after a comma ("$9,000,"): no whole sentence, resampled."""
+    act = Request(Act(Intent.COUNTER, 120), "seller", BIKE.then(Turn("buyer", "Would you take $90?")))
+    lm = ScriptedLM(tokenizer, [f"{PLACEHOLDER},", f"{PLACEHOLDER} and that is my final price;", f"{PLACEHOLDER}, ok?"])
+    r = LMGenerator(lm, tokenizer, Sampling(max_new_tokens=64, tries_at_once=1, tries=4, guidance=1)).render([act])[0]
+    assert says(parse_back(act, "$120,"), act.act)
+    assert (r.text, r.tries) == ("$120, ok?", 3)
+
+
 def test_a_try_cut_off_before_any_sentence_ended_says_nothing(tokenizer):
     """max_new_tokens cuts a try back to its last whole sentence; with none, to nothing, which is resampled."""
     from dialogue.decoding import first_line
@@ -340,7 +349,7 @@ def test_a_seeded_request_is_said_alike_alone_or_in_a_batch(tokenizer, monkeypat
     monkeypatch.setattr(generator_module, "says_just", lambda text, parsed, act, listing, role: tried.append(
         (act.intent, text)) or False)
     generator = LMGenerator(tiny_model(len(tokenizer), seed=1, init=0.5), tokenizer,
-                            Sampling(temperature=1.0, tries=3, max_new_tokens=8))
+                            Sampling(temperature=1.0, tries=3, max_new_tokens=8, guidance=1.5))
     question = Request(Act(Intent.INQUIRE), "buyer", BIKE, seed=7)
     out = generator.render([Request(Act(Intent.GREET), "seller", BIKE, seed=3), question])
     in_batch = [text for intent, text in tried if intent is Intent.INQUIRE]

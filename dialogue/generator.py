@@ -99,7 +99,8 @@ def says_just(text: str, parsed: Act, act: Act, listing: float, role: Role) -> b
     no other amount that could be a price ("$120, or one hundred if you pick it up": the parser reads one price,
     the person two), no concession on side terms, and nothing only the other side would say."""
     return (any(ch.isalnum() for ch in text) and PLACEHOLDER not in text and not STAND_IN.search(text)
-            and "\ufffd" not in text and not text.endswith((",", ";", ":")) and says(parsed, act) and not unsayable(text, act, listing, role))
+            and "\ufffd" not in text and not text.endswith((",", ";", ":")) and says(parsed, act)
+            and not unsayable(text, act, listing, role))
 
 
 class TemplateGenerator:

@@ -266,7 +266,8 @@ def test_a_try_cut_off_before_any_sentence_ended_says_nothing(tokenizer):
 
 
 def test_sampling_settings_out_of_range_are_refused():
-    for bad in ({"tries": 0}, {"max_new_tokens": 0}, {"top_k": 0}, {"tries_at_once": 0}, {"temperature": -1}):
+    for bad in ({"tries": 0}, {"max_new_tokens": 0}, {"top_k": 0}, {"tries_at_once": 0}, {"temperature": -1},
+                {"banned_mass": 0}, {"banned_mass": 1.5}):
         with pytest.raises(ValueError, match=next(iter(bad))):
             Sampling(**bad)
 
@@ -381,8 +382,8 @@ def test_the_decoding_never_writes_a_banned_token(tokenizer):
     banned = [i for i in range(len(tokenizer)) if i not in allowed and i != tokenizer.eos_token_id]
     judged: list[str] = []
     sample(model, tokenizer, ["Trek bike | listed $120\nbuyer (greet):"], lambda i, text: judged.append(text) or False,
-           Sampling(temperature=1.0, top_k=50, tries_at_once=2, tries=4, max_new_tokens=8), {tokenizer.eos_token_id},
-           [banned])
+           Sampling(temperature=1.0, top_k=50, tries_at_once=2, tries=4, max_new_tokens=8, banned_mass=1),
+           {tokenizer.eos_token_id}, [banned])
     assert len(judged) == 4 and any(judged)
     assert all(set(text) <= {"e", "k"} for text in judged)
 
@@ -425,6 +426,37 @@ def test_drawing_samples_the_top_k_at_the_temperature():
     assert abs((chosen == 1).float().mean().item() - 0.75) < 0.03  # softmax of the top two: 3/4 and 1/4
     assert abs((draw(logits, 2, 0.5, gumbel((4000, 2), rng, "cpu")) == 1).float().mean().item() - 0.9) < 0.03  # 3^2 / (3^2 + 1)
     assert draw(logits, 2, 0.0, None).eq(1).all()  # temperature 0: greedy
+
+
+def test_a_try_ends_where_the_model_would_write_a_banned_token(tokenizer, whole_texts):
+    """Greedy: the try ends, cut back, at the step where a banned token is the top one, where it would have written
+    junk instead; with banned_mass 1 it writes on without it. At a temperature, the banned tokens' probability there
+    decides."""
+    import math
+
+    import torch
+
+    from dialogue.decoding import Sampling, sample, wants
+
+    model = tiny_model(len(tokenizer), seed=3, init=0.5)
+    prompt = "Trek bike | listed $120\nbuyer (greet):"
+    ids = tokenizer(prompt, return_tensors="pt", add_special_tokens=False)["input_ids"]
+    with torch.inference_mode():
+        new = model.generate(ids, do_sample=False, max_new_tokens=12, pad_token_id=tokenizer.pad_token_id)[0, ids.shape[1]:].tolist()
+    j = next(j for j in range(2, len(new)) if new[j] not in new[:j])
+    for mass, expected in ((0.5, [tokenizer.decode(new[:j])]), (1, None)):
+        judged: list[str] = []
+        sample(model, tokenizer, [prompt], lambda i, text: judged.append(text) or True,
+               Sampling(temperature=0, tries=1, max_new_tokens=12, guidance=1, banned_mass=mass),
+               {tokenizer.eos_token_id}, [[new[j]]])
+        assert judged == expected if expected else len(judged[0]) > len(tokenizer.decode(new[:j]))
+    logits = torch.tensor([[math.log(0.6), math.log(0.4)]])
+    banned = torch.tensor([[True, False]])
+    assert wants(logits, banned, 1.0, 0.5).item() and not wants(logits, banned, 1.0, 0.7).item()
+    assert wants(logits, banned, 0.5, 0.65).item()  # 0.6^2 / (0.6^2 + 0.4^2) = 0.69
+    assert wants(logits, banned, 0.0, 1.0).item() and not wants(logits, ~banned, 0.0, 0.5).item()
+
+
 def test_a_packed_pass_attends_by_its_segments_and_leaves_the_models_attention_as_it_was(tokenizer):
     """Within attention_by_segments the segments, not the mask, decide what a token sees: with a mask over the
     whole pass, two segments give what the mask that splits them gives without it. The model's own attention is

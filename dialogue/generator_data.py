@@ -127,10 +127,12 @@ def states_other_price(text: str, act: Act, listing: float) -> bool:
 CONCESSION = re.compile(
     r"\b(?:i|we)(?:'ll| will| can| could| would|'d| am willing to| are willing to)\s+(?:also |even |happily )?"
     r"(?:throw in|deliver|drop (?:it|them) off|bring (?:it|them) (?:to you|over|by)|ship|include|add in|"
+    r"install|fix|repair|replace|paint|clean|service|cover|"
     r"give you (?:a |an |the )?(?:free|extra|bonus))\b"
     r"|\bthrow(?:ing)? in\b|\b(?:free|included) (?:delivery|shipping)\b")
-"""A concession on side terms ("I'll deliver it", "I'll throw in a new tire"): ACTS.md's `inform`, and a promise no
-act the generator is given carries, so the model may not make it for the principal."""
+"""A concession on side terms ("I'll deliver it", "I'll throw in a new tire", "I will install a new desk", "I will
+cover the first month's light bill"): ACTS.md's `inform`, and a promise no act the generator is given carries, so
+the model may not make it for the principal."""
 
 
 OTHER_SIDES_WORDS: dict[Role, re.Pattern] = {

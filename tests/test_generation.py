@@ -89,6 +89,10 @@ def test_a_message_the_generator_may_never_say_is_unsayable():
     assert not unsayable("$300 is the lowest I can go", counter, 380, "seller")
     assert unsayable("$300 is the highest I can go", counter, 380, "seller")
     assert not unsayable("Would you do $300? I can pick it up today", counter, 380, "buyer")
+    for promise in ("and I will install a new desk", "and I'll fix the a/c", "and I can cover the first month's bill",
+                    "and we'll also clean it"):
+        assert unsayable(f"$300 {promise}", counter, 380, "seller")
+    assert not unsayable("$300 is the most I'd pay for it", counter, 380, "buyer")
 
 
 def test_test_json_is_refused_as_training_data(tmp_path):

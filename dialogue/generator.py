@@ -103,6 +103,18 @@ def says_just(text: str, parsed: Act, act: Act, listing: float, role: Role) -> b
             and not unsayable(text, act, listing, role))
 
 
+def repeats(text: str, context: Context, role: Role) -> bool:
+    """Whether the text says again, word for word, a message of more than one word its speaker already sent in this
+    dialogue ("$359, it's a great bike for the price." three times over): an agent that repeats itself reads as a
+    machine. A bare price or "Deal!" may come again."""
+    said = words(text)
+    return len(said.split()) > 1 and any(words(t.text) == said for t in context.turns if t.role == role and t.text)
+
+
+def words(text: str) -> str:
+    return " ".join(re.findall(r"[\w$]+", text.lower().replace("'", "").replace("\u2019", "")))
+
+
 class TemplateGenerator:
     """prompts/realisations.j2: a phrasing per act, chosen by seed, checked by parsing back."""
     name = "template"
@@ -199,7 +211,8 @@ class LMGenerator:
             act = requests[i].act
             text = fill_price(raw, act.price) if act.price is not None else raw
             parsed = readers[i].fork().read(requests[i].role, text)
-            if says_just(text, parsed, act, requests[i].context.listing_price, requests[i].role):
+            if (says_just(text, parsed, act, requests[i].context.listing_price, requests[i].role)
+                    and not repeats(text, requests[i].context, requests[i].role)):
                 done[i] = Rendering(text, act, "lm", tries[i], True, parsed)
             return done[i] is not None
 

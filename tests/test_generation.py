@@ -287,6 +287,21 @@ def test_a_second_amount_that_could_be_a_price_is_resampled(tokenizer):
     assert (r.text, r.tries) == ("It is two years old, so $120.", 2)
 
 
+def test_a_rendering_that_repeats_the_speakers_own_message_is_resampled(tokenizer):
+    """Word for word (case, apostrophes and punctuation aside) what the seller already said: resampled. The same
+    words with another price, the buyer's words, or a bare price may come again."""
+    from dialogue.generator import repeats
+
+    context = BIKE.then(Turn("seller", "$130, it's a great bike for the price.")).then(Turn("buyer", "Would you take $90?"))
+    act = Request(Act(Intent.COUNTER, 130), "seller", context)
+    lm = ScriptedLM(tokenizer, [f"{PLACEHOLDER}, its a great bike for the price!", f"{PLACEHOLDER}?"])
+    r = LMGenerator(lm, tokenizer, Sampling(max_new_tokens=64, tries_at_once=1, tries=3, guidance=1)).render([act])[0]
+    assert (r.text, r.tries) == ("$130?", 2)
+    assert not repeats("$120, it's a great bike for the price.", context, "seller")
+    assert not repeats("Would you take $90?", context, "seller") and repeats("would you take $90", context, "buyer")
+    assert not repeats("$130", context.then(Turn("seller", "$130")), "seller")
+
+
 def test_a_concession_on_side_terms_is_resampled(tokenizer):
     """"$4,200 and I will deliver it" says the counter, and promises what no act carries (ACTS.md: a concession on
     side terms is inform): resampled. The buyer's own pickup, or asking for the seller's, promises nothing."""

@@ -107,11 +107,12 @@ def repeats(text: str, context: Context, role: Role) -> bool:
     """Whether the text says again, word for word, a message of more than one word its speaker already sent in this
     dialogue ("$359, it's a great bike for the price." three times over): an agent that repeats itself reads as a
     machine. A bare price or "Deal!" may come again."""
-    said = words(text)
-    return len(said.split()) > 1 and any(words(t.text) == said for t in context.turns if t.role == role and t.text)
+    said = wording(text)
+    return len(said.split()) > 1 and any(wording(t.text) == said for t in context.turns if t.role == role and t.text)
 
 
-def words(text: str) -> str:
+def wording(text: str) -> str:
+    """A message's words in lower case, apostrophes and punctuation dropped: what `repeats` compares."""
     return " ".join(re.findall(r"[\w$]+", text.lower().replace("'", "").replace("\u2019", "")))
 
 

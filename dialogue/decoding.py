@@ -24,6 +24,7 @@ import contextlib
 import functools
 import itertools
 import random
+import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable, Collection, Iterator, Sequence
@@ -44,13 +45,13 @@ class Sampling:
     tries: int = 4  # a prompt's tries in all
     # Classifier-free guidance: next-token scores plain + guidance * (prompt - plain); 1: none. Chosen by first tries
     # on the human-vs-bot dialogues, which no adapter was trained on (1.0 / 1.5 / 2.0 / 2.5 / 3.0: 0.806 / 0.853 /
-    # 0.864 / 0.876 / 0.874 of 1,500 acts); from 2.5 on, more renderings stop at a comma ("$9,000,"), which says no
-    # whole sentence.
+    # 0.864 / 0.876 / 0.874 of 1,500 acts); from 2.5 on, more renderings stop at a comma ("$9,000,"), said then up to
+    # that comma, with a full stop.
     guidance: float = 2.5
     # A try ends where the model would write a banned token with this probability or more (at the temperature, or
-    # where it is the top token, greedy), cut back to its last whole sentence: barred from a number it wanted, it
-    # wrote junk instead, which the parser often read as the act ("ive lived here for ire", "iphone iphone iphone
-    # iphones": 44 of 1,461 renderings of the human-vs-bot acts, none at 0.5). 1: never.
+    # where it is the top token, greedy), cut back to its last end of a sentence or clause: barred from a number it
+    # wanted, it wrote junk instead, which the parser often read as the act ("ive lived here for ire", "iphone iphone
+    # iphone iphones": 44 of 1,461 renderings of the human-vs-bot acts, none at 0.5). 1: never.
     banned_mass: float = 0.5
     seed: int = 0
 
@@ -104,10 +105,10 @@ def sample(model: Any, tokenizer: Any, prompts: list[str], judge: Callable[[int,
     """Samples continuations of each prompt until judge(prompt's index, its text up to the end of its line) says
     yes or `sampling.tries` were judged; each prompt's tries are judged in the order they began. A try ends at a
     token in `stops`, at max_new_tokens, or where the model would write a banned token with probability
-    `sampling.banned_mass` or more (the last two cut back to its last whole sentence). banned[i]: tokens prompt i may
-    not write. plain[i]: prompt i without what conditions it (its act), for guidance; a try then has a twin row that
-    reads plain[i] and the same new tokens, and its scores push the try away from what the plain prompt alone would
-    say. seeds[i]: the seed of prompt i's draws (else the sampling's seed and the prompt's place), so a prompt and
+    `sampling.banned_mass` or more (the last two cut back to its last end of a sentence or clause). banned[i]: tokens
+    prompt i may not write. plain[i]: prompt i without what conditions it (its act), for guidance; a try then has a
+    twin row that reads plain[i] and the same new tokens, and its scores push the try away from what the plain prompt
+    alone would say. seeds[i]: the seed of prompt i's draws (else the sampling's seed and the prompt's place), so a prompt and
     seed give the same tries whatever else is in the batch."""
     import torch
 
@@ -348,12 +349,13 @@ def wants(logits: Any, banned: Any, temperature: float, mass: float) -> Any:
 
 
 def first_line(text: str, complete: bool) -> str:
-    """The text up to the end of its line; cut back to the last whole sentence where max_new_tokens cut it (nothing,
-    if no sentence ended: a fragment says nothing whole)."""
+    """The text up to the end of its line; where the try was cut off (max_new_tokens, or a banned token it wanted),
+    cut back to the last end of a sentence or of a clause ("Yes, it is still available, I have had it for" -> "Yes,
+    it is still available,"; nothing, if none ended: a fragment says nothing whole)."""
     line, newline, _ = text.partition("\n")
     line = line.strip()
     if not complete and not newline:
-        end = max(line.rfind(c) for c in ".!?")
+        end = max([line.rfind(c) for c in ".!?"] + [m.start() for m in re.finditer(r",(?=\s|$)", line)])
         line = line[:end + 1] if end > 0 else ""
     return line
 

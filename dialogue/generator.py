@@ -103,6 +103,23 @@ def says_just(text: str, parsed: Act, act: Act, listing: float, role: Role) -> b
             and not unsayable(text, act, listing, role))
 
 
+ENDS = re.compile(r"[.!?](?=\s)|,(?=\s|$)"
+                  r"|(?<=\w)(?<!\band)(?<!\bbut)(?<!\bso)"
+                  r"(?= (?:and|but|so) (?:i|we|you|it|they|he|she)(?:['’]| will | can | could | would | am | are | is | have ))",
+                  re.I)
+"""Where a message may be cut back: the end of a sentence, a comma, or before a conjunction that begins a clause
+("and I will", "but it is"; not "my wife and I love it")."""
+
+
+def readings(text: str) -> list[str]:
+    """The text, then the text cut back at each end of a sentence or clause before its end, longest first, a cut
+    clause ending in a full stop: "$2,850, and I will deliver it." -> "$2,850."; "$125 and I'll throw in a case." ->
+    "$125.". A try whose later words say too much, or that stops mid-sentence, may say the act in its first ones."""
+    cuts = [text[:m.start()].rstrip() + (m.group() if m.group() not in ("", ",") else ".")
+            for m in reversed(list(ENDS.finditer(text)))]
+    return list(dict.fromkeys([text] + [cut for cut in cuts if any(ch.isalnum() for ch in cut)]))
+
+
 def repeats(text: str, context: Context, role: Role) -> bool:
     """Whether the text says again, word for word, a message of more than one word its speaker already sent in this
     dialogue ("$359, it's a great bike for the price." three times over): an agent that repeats itself reads as a
@@ -210,12 +227,13 @@ class LMGenerator:
             """Whether this text says act i: the decoding then drops the act's other tries."""
             tries[i] += 1
             act = requests[i].act
-            text = fill_price(raw, act.price) if act.price is not None else raw
-            parsed = readers[i].fork().read(requests[i].role, text)
-            if (says_just(text, parsed, act, requests[i].context.listing_price, requests[i].role)
-                    and not repeats(text, requests[i].context, requests[i].role)):
-                done[i] = Rendering(text, act, "lm", tries[i], True, parsed)
-            return done[i] is not None
+            for text in readings(fill_price(raw, act.price) if act.price is not None else raw):
+                parsed = readers[i].fork().read(requests[i].role, text)
+                if (says_just(text, parsed, act, requests[i].context.listing_price, requests[i].role)
+                        and not repeats(text, requests[i].context, requests[i].role)):
+                    done[i] = Rendering(text, act, "lm", tries[i], True, parsed)
+                    return True
+            return False
 
         if requests:
             seeds = [r.seed if r.seed is not None else stream_seed(self.sampling.seed, self.calls, i)

@@ -246,21 +246,35 @@ def test_a_broken_character_is_resampled(tokenizer):
     assert (r.text, r.backend, r.tries) == ("How old is it?", "lm", 2)
 
 
-def test_a_rendering_that_stops_mid_sentence_is_resampled(tokenizer):
-    """Strong guidance sometimes ends the line after a comma ("$9,000,"): no whole sentence, resampled."""
+def test_a_rendering_is_said_up_to_its_last_sentence_or_clause_that_says_just_the_act(tokenizer):
+    """A try whose later words say too much, or that ends mid-sentence ("$9,000,": strong guidance sometimes ends
+    the line after a comma), may say the act in its first words: its longest such reading is the rendering, a cut
+    clause ending in a full stop. A try with no such reading is resampled."""
+    from dialogue.generator import readings
+
+    assert readings("$120,") == ["$120,", "$120."]
+    assert readings("Yes. It has a bell, and I can throw in a lock.") == [
+        "Yes. It has a bell, and I can throw in a lock.", "Yes. It has a bell.", "Yes."]
+    assert readings("$1,200 is fine") == ["$1,200 is fine"] and readings(", ok") == [", ok"]
+    assert readings("$125 and I'll throw in a case") == ["$125 and I'll throw in a case", "$125."]
+    assert readings("Yes, and so it is") == ["Yes, and so it is", "Yes."]
+    assert readings("My wife and I love it") == ["My wife and I love it"]  # a subject, not a clause
     act = Request(Act(Intent.COUNTER, 120), "seller", BIKE.then(Turn("buyer", "Would you take $90?")))
-    lm = ScriptedLM(tokenizer, [f"{PLACEHOLDER},", f"{PLACEHOLDER} and that is my final price;", f"{PLACEHOLDER}, ok?"])
+    lm = ScriptedLM(tokenizer, [f"{PLACEHOLDER} and that is my final price;",
+                                f"{PLACEHOLDER}, and I will deliver it to you.", f"{PLACEHOLDER}, ok?"])
     r = LMGenerator(lm, tokenizer, Sampling(max_new_tokens=64, tries_at_once=1, tries=4, guidance=1)).render([act])[0]
-    assert says(parse_back(act, "$120,"), act.act)
-    assert (r.text, r.tries) == ("$120, ok?", 3)
+    assert says(parse_back(act, "$120, and I will deliver it to you."), act.act)  # the parser reads the price alone
+    assert (r.text, r.tries, r.faithful) == ("$120.", 2, True)
 
 
 def test_a_try_cut_off_before_any_sentence_ended_says_nothing(tokenizer):
-    """max_new_tokens cuts a try back to its last whole sentence; with none, to nothing, which is resampled."""
+    """max_new_tokens cuts a try back to its last end of a sentence or clause; with none, to nothing, which is
+    resampled."""
     from dialogue.decoding import first_line
 
     assert first_line("How about it. I could pay", complete=False) == "How about it."
     assert first_line("How about <price> for it if", complete=False) == ""
+    assert first_line("Yes, it is still available, I have had it for", complete=False) == "Yes, it is still available,"
     assert first_line("How about <price> for it if", complete=True) == "How about <price> for it if"
     assert first_line("Deal\nbuyer: and", complete=False) == "Deal"
     act = Request(Act(Intent.COUNTER, 300), "buyer", BIKE.then(Turn("seller", "I am asking $380.")))
@@ -280,7 +294,7 @@ def test_a_second_amount_that_could_be_a_price_is_resampled(tokenizer):
     """Digits are banned, but not number words: a rendering that names another price besides the act's is
     resampled, though the parser reads the act's. Counts with units and years are not prices."""
     act = Request(Act(Intent.COUNTER, 120), "seller", BIKE.then(Turn("buyer", "Would you take $90?")))
-    two_prices = f"I could do {PLACEHOLDER}, or one hundred if you pick it up."
+    two_prices = f"I could do {PLACEHOLDER} or one hundred if you pick it up."
     assert says(parse_back(act, fill_price(two_prices, 120)), act.act)
     lm = ScriptedLM(tokenizer, [two_prices, f"It is two years old, so {PLACEHOLDER}."])
     r = LMGenerator(lm, tokenizer, Sampling(max_new_tokens=64, tries_at_once=1, tries=3, guidance=1)).render([act])[0]
@@ -294,7 +308,7 @@ def test_a_rendering_that_repeats_the_speakers_own_message_is_resampled(tokenize
 
     context = BIKE.then(Turn("seller", "$130, it's a great bike for the price.")).then(Turn("buyer", "Would you take $90?"))
     act = Request(Act(Intent.COUNTER, 130), "seller", context)
-    lm = ScriptedLM(tokenizer, [f"{PLACEHOLDER}, its a great bike for the price!", f"{PLACEHOLDER}?"])
+    lm = ScriptedLM(tokenizer, [f"{PLACEHOLDER} its a great bike for the price!", f"{PLACEHOLDER}?"])
     r = LMGenerator(lm, tokenizer, Sampling(max_new_tokens=64, tries_at_once=1, tries=3, guidance=1)).render([act])[0]
     assert (r.text, r.tries) == ("$130?", 2)
     assert not repeats("$120, it's a great bike for the price.", context, "seller")
@@ -302,16 +316,20 @@ def test_a_rendering_that_repeats_the_speakers_own_message_is_resampled(tokenize
     assert not repeats("$130", context.then(Turn("seller", "$130")), "seller")
 
 
-def test_a_concession_on_side_terms_is_resampled(tokenizer):
+def test_a_concession_on_side_terms_is_resampled_or_cut_away(tokenizer):
     """"$4,200 and I will deliver it" says the counter, and promises what no act carries (ACTS.md: a concession on
-    side terms is inform): resampled. The buyer's own pickup, or asking for the seller's, promises nothing."""
+    side terms is inform): resampled where no first clause says the act alone, else said up to that clause. The
+    buyer's own pickup promises nothing."""
     act = Request(Act(Intent.COUNTER, 120), "seller", BIKE.then(Turn("buyer", "Would you take $90?")))
     delivered = f"{PLACEHOLDER} and I will deliver it to you."
     assert says(parse_back(act, fill_price(delivered, 120)), act.act)
-    lm = ScriptedLM(tokenizer, [delivered, f"I'll throw in a new tire at {PLACEHOLDER}.",
-                                f"{PLACEHOLDER} if you pick it up."])
+    lm = ScriptedLM(tokenizer, [f"I will deliver it for {PLACEHOLDER}.", f"I'll throw in a new tire at {PLACEHOLDER}.",
+                                delivered])
     r = LMGenerator(lm, tokenizer, Sampling(max_new_tokens=64, tries_at_once=1, tries=4, guidance=1)).render([act])[0]
-    assert (r.text, r.tries) == ("$120 if you pick it up.", 3)
+    assert (r.text, r.tries) == ("$120.", 3)
+    lm = ScriptedLM(tokenizer, [f"{PLACEHOLDER} if you pick it up."])
+    r = LMGenerator(lm, tokenizer, Sampling(max_new_tokens=64, tries_at_once=1, tries=4, guidance=1)).render([act])[0]
+    assert (r.text, r.tries) == ("$120 if you pick it up.", 1)
 
 
 def test_words_only_the_other_side_says_are_resampled(tokenizer):

@@ -348,6 +348,10 @@ def wants(logits: Any, banned: Any, temperature: float, mass: float) -> Any:
     return probabilities.masked_fill_(~banned, 0).sum(dim=-1) >= mass
 
 
+CLAUSE_ENDS = re.compile(r"[.!?,](?=\s|$)")
+"""Where a sentence or a clause ends (not the comma of "$1,200")."""
+
+
 def first_line(text: str, complete: bool) -> str:
     """The text up to the end of its line; where the try was cut off (max_new_tokens, or a banned token it wanted),
     cut back to the last end of a sentence or of a clause ("Yes, it is still available, I have had it for" -> "Yes,
@@ -355,7 +359,7 @@ def first_line(text: str, complete: bool) -> str:
     line, newline, _ = text.partition("\n")
     line = line.strip()
     if not complete and not newline:
-        end = max([line.rfind(c) for c in ".!?"] + [m.start() for m in re.finditer(r",(?=\s|$)", line)])
+        end = max((m.start() for m in CLAUSE_ENDS.finditer(line)), default=0)
         line = line[:end + 1] if end > 0 else ""
     return line
 

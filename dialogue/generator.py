@@ -23,7 +23,7 @@ from typing import Any, Protocol, Sequence
 
 import jinja2
 
-from dialogue.decoding import Sampling, sample, stream_seed
+from dialogue.decoding import CLAUSE_ENDS, Sampling, sample, stream_seed
 from dialogue.generator_data import PLACEHOLDER, PROMPTS_DIR, Context, Turn, fill_price, render_prompt, unsayable
 from dialogue.lm import DEFAULT_BASE_MODEL, pack_linears
 from parser.acts import Act, Intent, Role, other_role, write_price
@@ -103,11 +103,10 @@ def says_just(text: str, parsed: Act, act: Act, listing: float, role: Role) -> b
             and not unsayable(text, act, listing, role))
 
 
-ENDS = re.compile(r"[.!?](?=\s)|,(?=\s|$)"
-                  r"|(?<=\w)(?<!\band)(?<!\bbut)(?<!\bso)"
+ENDS = re.compile(CLAUSE_ENDS.pattern + r"|(?<=\w)(?<!\band)(?<!\bbut)(?<!\bso)"
                   r"(?= (?:and|but|so) (?:i|we|you|it|they|he|she)(?:['’]| will | can | could | would | am | are | is | have ))",
                   re.I)
-"""Where a message may be cut back: the end of a sentence, a comma, or before a conjunction that begins a clause
+"""Where a message may be cut back: the end of a sentence or clause, or before a conjunction that begins a clause
 ("and I will", "but it is"; not "my wife and I love it")."""
 
 

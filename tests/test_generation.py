@@ -359,7 +359,7 @@ def test_tries_are_judged_in_the_order_they_began_and_settled_rows_run_the_next_
         assert lm.tries == 5  # both acts' first tries, and act 1's three more on act 2's row
 
 
-def test_the_text_is_the_same_however_many_tries_run_at_once_and_whatever_else_is_in_the_batch(tokenizer):
+def test_the_text_is_the_same_however_many_tries_run_at_once_and_whatever_else_is_in_the_batch(tokenizer, whole_texts):
     """Each try draws its own noise, from its prompt's seed, wherever it runs: one try a prompt at a time, three
     at once, or the prompt alone, the judge sees the same tries in the same order."""
     from dialogue.decoding import sample
@@ -378,7 +378,7 @@ def test_the_text_is_the_same_however_many_tries_run_at_once_and_whatever_else_i
     assert seen[0] == seen[1] and seen[2][1] == seen[0][1]
 
 
-def test_a_seeded_request_is_said_alike_alone_or_in_a_batch(tokenizer, monkeypatch):
+def test_a_seeded_request_is_said_alike_alone_or_in_a_batch(tokenizer, monkeypatch, whole_texts):
     """The generator hands each request's seed to the decoding, and its template fallback chooses by it: the
     same tries, then the same phrasing, whatever else is rendered at once (a float32 model: no rounding apart)."""
     import dialogue.generator as generator_module

@@ -79,6 +79,14 @@ def test_pushes_without_a_price():
     assert acts_of(("buyer", "I can pay 60"), ("seller", "Sorry, I can't go that low"))[1].intent is Intent.DISAGREE
 
 
+@pytest.mark.parametrize("text", ["I don't think that is fair.", "I don't think that's a fair price.",
+                                  "I do not think that's reasonable.", "i dont think thats fair"])
+def test_a_proposal_thought_unfair_is_not_agreed_to(text):
+    """"fair" agrees ("that is fair"), unless the speaker does not think so: a rejection without a price."""
+    assert acts_of(("buyer", "I can pay 60"), ("seller", "I think that is fair."))[1].intent is Intent.AGREE
+    assert acts_of(("buyer", "I can pay 60"), ("seller", text))[1].intent is Intent.DISAGREE
+
+
 def test_final_offer_without_a_price_is_insist():
     acts = acts_of(("seller", "I can do 130"), ("buyer", "I'll pay 100"), ("seller", "That's my final offer"))
     assert acts[2] == Act(Intent.INSIST, 130)

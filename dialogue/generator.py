@@ -103,9 +103,9 @@ def says_just(text: str, parsed: Act, act: Act, listing: float, role: Role) -> b
             and not unsayable(text, act, listing, role))
 
 
-ENDS = re.compile(CLAUSE_ENDS.pattern + r"|(?<=\w)(?<!\band)(?<!\bbut)(?<!\bso)"
-                  r"(?= (?:and|but|so) (?:i|we|you|it|they|he|she)(?:['’]| will | can | could | would | am | are | is | have ))",
-                  re.I)
+CUT_POINTS = re.compile(CLAUSE_ENDS.pattern + r"|(?<=\w)(?<!\band)(?<!\bbut)(?<!\bso)"
+                        r"(?= (?:and|but|so) (?:i|we|you|it|they|he|she)(?:['’]| will | can | could | would | am | are | is | have ))",
+                        re.I)
 """Where a message may be cut back: the end of a sentence or clause, or before a conjunction that begins a clause
 ("and I will", "but it is"; not "my wife and I love it")."""
 
@@ -115,7 +115,7 @@ def readings(text: str) -> list[str]:
     clause ending in a full stop: "$2,850, and I will deliver it." -> "$2,850."; "$125 and I'll throw in a case." ->
     "$125.". A try whose later words say too much, or that stops mid-sentence, may say the act in its first ones."""
     cuts = [text[:m.start()].rstrip() + (m.group() if m.group() not in ("", ",") else ".")
-            for m in reversed(list(ENDS.finditer(text)))]
+            for m in reversed(list(CUT_POINTS.finditer(text)))]
     return list(dict.fromkeys([text] + [cut for cut in cuts if any(ch.isalnum() for ch in cut)]))
 
 

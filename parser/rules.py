@@ -37,6 +37,8 @@ def _rx(*alternatives: str) -> re.Pattern:
     return re.compile("|".join(parts))
 
 
+THOUGHT_UNFAIR = r"\b(?:don'?t|do not) think (?:that|this|it|thats)(?:'?s| is| would be)? (?:a |very )?(?:fair|reasonable|acceptable)\b"
+""""I don't think that is fair": no agreement, but a rejection, though "that is fair" agrees."""
 AGREE = _rx(
     r"\bdeal\b(?!\s*(?:breaker|with))", r"\bsounds? like a (?:deal|plan|good deal)",
     r"\b(?:that|this|it)(?:'?s| is| will| would)? (?:works?|work for me|fine|fair|acceptable|reasonable)\b",
@@ -66,7 +68,7 @@ NOT_AGREE = _rx(
     r"\b(?:don'?t|not|can'?t|won'?t|never|no)\b[^.?!]{0,30}\b(?:deal|agree|accept|work)\b", r"\bsweeten the deal\b",
     r"\b(?:to|can|could) (?:close|make|reach|seal) (?:this|the|a) deal\b", r"\bno deal\b", r"\bnot (?:a )?deal\b", r"\bnot (?:going to|gonna) work\b", r"\b(?:doesn'?t|does not|won'?t|wouldn'?t|will not|can'?t|cannot) work\b",
     r"\b(?:isn'?t|is not|not) (?:fair|reasonable|acceptable|good)\b", r"\bcan'?t (?:do|take|accept) (?:that|it|this)\b",
-    r"\b(?:don'?t|do not) think (?:that|this|it|thats)(?:'?s| is| would be)? (?:a |very )?(?:fair|reasonable|acceptable)\b",
+    THOUGHT_UNFAIR,
     r"\b(?:don'?t|do not) think (?:i|we) (?:can|could)\b", r"\b(?:can'?t|cannot) (?:go|come) (?:that|so) (?:low|high)\b",
     r"\bcannot (?:do|take|accept) (?:that|it|this)\b", r"\bnot (?:quite|really)?\s*(?:what|where)\b", r"\bbut\b.*\?",
     r"\btoo (?:high|much|low|steep|expensive)\b", r"\bso (?:high|low|steep|expensive)\b", r"\bhow about\b", r"\bwhat about\b", r"\bwould you\b",
@@ -119,7 +121,7 @@ DISAGREE = _rx(
     r"\bnot (?:going to|gonna) (?:work|happen|do)\b", r"\bno way\b", r"\bnot interested\b", r"\bi'?ll pass\b",
     r"\bwon'?t (?:work|do|go|accept|take|sell)\b", r"\bsorry\b(?! (?:was|i was|for the|for being|about the|to hear|my))", r"\bunfortunately\b", r"\bi don'?t think so\b",
     r"\bno thanks\b", r"\bnot possible\b", r"\b(?:isn'?t|is not|not) (?:a |very )?fair\b",
-    r"\b(?:don'?t|do not) think (?:that|this|it|thats)(?:'?s| is| would be)? (?:a |very )?(?:fair|reasonable|acceptable)\b", r"\bnot an option\b", r"\bdecline\b", r"\bwouldn'?t\b", r"\bno can do\b",
+    THOUGHT_UNFAIR, r"\bnot an option\b", r"\bdecline\b", r"\bwouldn'?t\b", r"\bno can do\b",
     r"\bnot enough\b", r"\bunable\b", r"\brefuse\b", r"\bno deal\b",
     r"\bdon'?t think (?:i|we) can\b", r"\b(?:gotta|have to|going to|i'?ll) (?:quit|walk away)\b",
     r"\b(?:will not|won'?t|not) be able to (?:do|go|accept|take|sell|afford|pay|meet)\b", r"\b(?:can'?t|cannot) meet\b",

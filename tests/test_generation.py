@@ -14,7 +14,8 @@ import pytest
 
 from dialogue.corpus import CorpusError, load_dialogues
 from dialogue.decoding import Sampling
-from dialogue.generator import GeneratorError, LMGenerator, Request, TemplateGenerator, say_request, says
+from dialogue.generator import (GeneratorError, LMGenerator, Rendering, Request, TemplateGenerator, say_request,
+                                 says)
 from dialogue.generator_data import (PLACEHOLDER, Context, Turn, dialogue_contexts, dialogue_examples, fill_price,
                                      load_examples, mask_price, render_prompt, split, states_other_price,
                                      unsayable)
@@ -28,6 +29,13 @@ SAMPLE = ROOT / "data" / "sample-dialogues.json"
 def parse_back(request: Request, text: str) -> Act:
     """The act a fresh parser reads from `text` after the request's dialogue so far."""
     return request.context.reader().read(request.role, text)
+
+
+def render_scripted(tokenizer, texts: list[str], request: Request, tries: int) -> Rendering:
+    """The rendering of one request by a scripted LM that writes `texts` in order, one a try (no guidance: the script
+    is the text)."""
+    sampling = Sampling(max_new_tokens=64, tries_at_once=1, tries=tries, guidance=1)
+    return LMGenerator(ScriptedLM(tokenizer, texts), tokenizer, sampling).render([request])[0]
 
 
 def say_with(generator, act: str, role: str, scenario: str, after: tuple[str, ...] = ()):
@@ -231,8 +239,8 @@ def test_a_run_of_dots_standing_in_for_an_amount_is_resampled(tokenizer):
     People's own runs of dots cling to a word, and are fine."""
     act = Request(Act(Intent.INFORM), "seller", BIKE.then(Turn("buyer", "Would you go down on the price at all?")))
     assert parse_back(act, "I can go as low as ........") == Act(Intent.INFORM)
-    lm = ScriptedLM(tokenizer, ["I can go as low as ........", "That would be fine.... if you pick it up."])
-    r = LMGenerator(lm, tokenizer, Sampling(max_new_tokens=64, tries_at_once=1, tries=3, guidance=1)).render([act])[0]
+    r = render_scripted(tokenizer, ["I can go as low as ........", "That would be fine.... if you pick it up."], act,
+                        tries=3)
     assert (r.text, r.backend, r.tries) == ("That would be fine.... if you pick it up.", "lm", 2)
 
 
@@ -240,8 +248,7 @@ def test_a_broken_character_is_resampled(tokenizer):
     """Barred from digits, the model may write the first byte of a character whose rest is a banned token: decoded,
     a replacement character ("about \ufffd?"), which is no word of anyone's."""
     act = Request(Act(Intent.INQUIRE), "buyer", BIKE)
-    lm = ScriptedLM(tokenizer, ["Is it about \ufffd years old?", "How old is it?"])
-    r = LMGenerator(lm, tokenizer, Sampling(max_new_tokens=64, tries_at_once=1, tries=3, guidance=1)).render([act])[0]
+    r = render_scripted(tokenizer, ["Is it about \ufffd years old?", "How old is it?"], act, tries=3)
     assert parse_back(act, "Is it about \ufffd years old?") == Act(Intent.INQUIRE)
     assert (r.text, r.backend, r.tries) == ("How old is it?", "lm", 2)
 
@@ -260,9 +267,8 @@ def test_a_rendering_is_said_up_to_its_last_sentence_or_clause_that_says_just_th
     assert readings("Yes, and so it is") == ["Yes, and so it is", "Yes."]
     assert readings("My wife and I love it") == ["My wife and I love it"]  # a subject, not a clause
     act = Request(Act(Intent.COUNTER, 120), "seller", BIKE.then(Turn("buyer", "Would you take $90?")))
-    lm = ScriptedLM(tokenizer, [f"{PLACEHOLDER} and that is my final price;",
-                                f"{PLACEHOLDER}, and I will deliver it to you.", f"{PLACEHOLDER}, ok?"])
-    r = LMGenerator(lm, tokenizer, Sampling(max_new_tokens=64, tries_at_once=1, tries=4, guidance=1)).render([act])[0]
+    r = render_scripted(tokenizer, [f"{PLACEHOLDER} and that is my final price;",
+                                    f"{PLACEHOLDER}, and I will deliver it to you.", f"{PLACEHOLDER}, ok?"], act, tries=4)
     assert says(parse_back(act, "$120, and I will deliver it to you."), act.act)  # the parser reads the price alone
     assert (r.text, r.tries, r.faithful) == ("$120.", 2, True)
 
@@ -296,8 +302,7 @@ def test_a_second_amount_that_could_be_a_price_is_resampled(tokenizer):
     act = Request(Act(Intent.COUNTER, 120), "seller", BIKE.then(Turn("buyer", "Would you take $90?")))
     two_prices = f"I could do {PLACEHOLDER} or one hundred if you pick it up."
     assert says(parse_back(act, fill_price(two_prices, 120)), act.act)
-    lm = ScriptedLM(tokenizer, [two_prices, f"It is two years old, so {PLACEHOLDER}."])
-    r = LMGenerator(lm, tokenizer, Sampling(max_new_tokens=64, tries_at_once=1, tries=3, guidance=1)).render([act])[0]
+    r = render_scripted(tokenizer, [two_prices, f"It is two years old, so {PLACEHOLDER}."], act, tries=3)
     assert (r.text, r.tries) == ("It is two years old, so $120.", 2)
 
 
@@ -308,8 +313,7 @@ def test_a_rendering_that_repeats_the_speakers_own_message_is_resampled(tokenize
 
     context = BIKE.then(Turn("seller", "$130, it's a great bike for the price.")).then(Turn("buyer", "Would you take $90?"))
     act = Request(Act(Intent.COUNTER, 130), "seller", context)
-    lm = ScriptedLM(tokenizer, [f"{PLACEHOLDER} its a great bike for the price!", f"{PLACEHOLDER}?"])
-    r = LMGenerator(lm, tokenizer, Sampling(max_new_tokens=64, tries_at_once=1, tries=3, guidance=1)).render([act])[0]
+    r = render_scripted(tokenizer, [f"{PLACEHOLDER} its a great bike for the price!", f"{PLACEHOLDER}?"], act, tries=3)
     assert (r.text, r.tries) == ("$130?", 2)
     assert not repeats("$120, it's a great bike for the price.", context, "seller")
     assert not repeats("Would you take $90?", context, "seller") and repeats("would you take $90", context, "buyer")
@@ -323,12 +327,10 @@ def test_a_concession_on_side_terms_is_resampled_or_cut_away(tokenizer):
     act = Request(Act(Intent.COUNTER, 120), "seller", BIKE.then(Turn("buyer", "Would you take $90?")))
     delivered = f"{PLACEHOLDER} and I will deliver it to you."
     assert says(parse_back(act, fill_price(delivered, 120)), act.act)
-    lm = ScriptedLM(tokenizer, [f"I will deliver it for {PLACEHOLDER}.", f"I'll throw in a new tire at {PLACEHOLDER}.",
-                                delivered])
-    r = LMGenerator(lm, tokenizer, Sampling(max_new_tokens=64, tries_at_once=1, tries=4, guidance=1)).render([act])[0]
+    r = render_scripted(tokenizer, [f"I will deliver it for {PLACEHOLDER}.", f"I'll throw in a new tire at {PLACEHOLDER}.",
+                                    delivered], act, tries=4)
     assert (r.text, r.tries) == ("$120.", 3)
-    lm = ScriptedLM(tokenizer, [f"{PLACEHOLDER} if you pick it up."])
-    r = LMGenerator(lm, tokenizer, Sampling(max_new_tokens=64, tries_at_once=1, tries=4, guidance=1)).render([act])[0]
+    r = render_scripted(tokenizer, [f"{PLACEHOLDER} if you pick it up."], act, tries=4)
     assert (r.text, r.tries) == ("$120 if you pick it up.", 1)
 
 
@@ -337,9 +339,8 @@ def test_words_only_the_other_side_says_are_resampled(tokenizer):
     the seller for their lowest is the buyer's own."""
     context = BIKE.then(Turn("buyer", "Would you take $90?")).then(Turn("seller", "I could do $110."))
     act = Request(Act(Intent.INSIST, 90), "buyer", context)
-    lm = ScriptedLM(tokenizer, [f"{PLACEHOLDER} is the lowest I can go.", f"{PLACEHOLDER} is a little low, but ok.",
-                                f"Sorry, {PLACEHOLDER} is the most I can pay."])
-    r = LMGenerator(lm, tokenizer, Sampling(max_new_tokens=64, tries_at_once=1, tries=4, guidance=1)).render([act])[0]
+    r = render_scripted(tokenizer, [f"{PLACEHOLDER} is the lowest I can go.", f"{PLACEHOLDER} is a little low, but ok.",
+                                    f"Sorry, {PLACEHOLDER} is the most I can pay."], act, tries=4)
     assert (r.text, r.tries) == ("Sorry, $90 is the most I can pay.", 3)
     assert not unsayable("what's the lowest you can go?", Act(Intent.COUNTER_NOPRICE), 380, "buyer")
     assert unsayable("$1,500 is the highest i can go.", Act(Intent.INSIST, 1500), 2000, "seller")

@@ -465,7 +465,7 @@ def _candidates(text: str, role: Role, c: DialogueContext) -> tuple[list[_Candid
 def _on_side_terms(text: str, discount: re.Match) -> bool:
     """Whether a discount ("half off", "30% off") is on side terms in its clause ("first month half off", "half
     off delivery"): ACTS.md's inform, not a price."""
-    first, last = _bounds(text, discount.start(), discount.end(), CLAUSE_ENDS)
+    first, last = _bounds(text, discount.start(), discount.end(), CLAUSE_STOPS)
     return bool(SIDE_TERMS.search(text, first, last))
 
 
@@ -501,7 +501,9 @@ def same_price(a: float | None, b: float | None) -> bool:
     return a is not None and b is not None and abs(a - b) <= 0.5
 
 
-SENTENCE_ENDS, CLAUSE_ENDS = ".!?\n", ",.;!?\n"
+SENTENCE_STOPS, CLAUSE_STOPS = ".!?\n", ",.;!?\n"
+"""The characters that end a sentence, and a clause, where `_bounds` looks for the stretch of text around a price
+(any of them, wherever it stands)."""
 
 
 def _bounds(text: str, start: int, end: int, stops: str) -> tuple[int, int]:
@@ -514,7 +516,7 @@ def _bounds(text: str, start: int, end: int, stops: str) -> tuple[int, int]:
 def _sentence_of(text: str, m: AmountMention | None) -> str:
     if m is None:
         return text
-    first, last = _bounds(text, m.start, m.end, SENTENCE_ENDS)
+    first, last = _bounds(text, m.start, m.end, SENTENCE_STOPS)
     return text[first:last + 1]
 
 
@@ -581,7 +583,7 @@ def _at_partner_price(low: str, sentence: str, mention: AmountMention | None, pa
     said_alone = mention is not None and not WORD.search(clause.replace(low[mention.start:mention.end], " "))
     if _doubts(low, None if said_alone else clause):  # "90... idk": doubt about a price said on its own
         return Act(Intent.INFORM)
-    lead = low[_bounds(low, mention.start, mention.end, SENTENCE_ENDS)[0]:mention.start] if mention else ""
+    lead = low[_bounds(low, mention.start, mention.end, SENTENCE_STOPS)[0]:mention.start] if mention else ""
     if BARE_LEAD.fullmatch(lead) and DISBELIEF.match(after):
         return Act(Intent.DISAGREE)
     if QUESTION_START.match(sentence) or ("?" in sentence and TERMS_QUESTION.search(sentence)):
@@ -619,7 +621,7 @@ def _without_denied_pushes(low: str) -> str:
 
 def _clause(low: str, start: int, end: int) -> str:
     """The clause of low[start:end]: from the punctuation before it to the punctuation after it."""
-    first, last = _bounds(low, start, end, CLAUSE_ENDS)
+    first, last = _bounds(low, start, end, CLAUSE_STOPS)
     return low[first:last]
 
 

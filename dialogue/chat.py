@@ -84,8 +84,8 @@ def ending_on_signals() -> Iterator[None]:
 
 @dataclass
 class ChatConfig:
-    agent: str = ""
-    """The agent spec (default: planner where it is registered, else rule)."""
+    agent: str | None = None
+    """The agent spec (None: planner where it is registered, else rule)."""
     role: Role | None = None
     """The person's role (default buyer; in delegate mode, inferred from target and walk-away)."""
     scenario: str | None = None
@@ -125,6 +125,19 @@ def read_price(text: str) -> float | None:
     if not math.isfinite(price) or price < CENT:
         return None
     return round(price, 2)  # the cents a deal is written in, on screen and in the transcript alike
+
+
+def unreadable_offer(typed: str) -> str:
+    """What to say to `/offer TYPED` where read_price reads no price."""
+    usage = "usage: /offer N, with N a price in dollars, e.g. /offer 120"
+    typed = typed.strip()
+    try:
+        number = float(typed.replace("$", "").replace(",", ""))
+    except ValueError:
+        return f"({typed!r} is not a price) {usage}" if typed else usage
+    if number < CENT:
+        return f"(a price must be at least $0.01, not {typed}) {usage}"
+    return f"({typed!r}: write the price in dollars) {usage}"
 
 
 class PersonSide(Side):
@@ -208,7 +221,7 @@ class PersonSide(Side):
                 return None
             price = read_price(rest)
             if price is None:
-                self.say("usage: /offer N, with N a price in dollars, e.g. /offer 120")
+                self.say(unreadable_offer(rest))
                 return None
             if price > MAX_OFFER_FACTOR * self.listing_price:
                 limit = write_price(round(MAX_OFFER_FACTOR * self.listing_price, 2))
@@ -311,6 +324,13 @@ def person_scenario(config: ChatConfig) -> tuple[Scenario, Role]:
     except (OSError, ValueError) as e:
         raise ChatError(f"--scenario {spec}: {e}") from None
     if config.target is not None:
+        highest = max(config.target, config.walk_away)  # type: ignore[type-var]
+        if highest > MAX_OFFER_FACTOR * scenario.listing_price:
+            hint = ("with --scenario, or leave it out for the shipped one nearest your walk-away"
+                    if config.scenario is not None else "with --scenario")
+            raise ChatError(f"--target and --walk-away: {write_price(highest)} is over {MAX_OFFER_FACTOR} times the "
+                            f"listing price of {spec} ({write_price(scenario.listing_price)}); name a listing near "
+                            f"your prices {hint}")
         kbs = [KB(kb.role, config.target, kb.item, config.walk_away, kb.extra_personal) if kb.role == role else kb
                for kb in scenario.kbs]
         scenario = Scenario(kbs, scenario.uuid, scenario.extra)
@@ -360,7 +380,7 @@ def _write_history(readline: object, path: Path) -> None:
 def run_chat(config: ChatConfig, ask: Callable[[str], str] = read_line, say: Callable[[str], None] = show,
              generators: Generators | None = None) -> Dialogue:
     """Plays one chat (person, demo or delegate) to its end and returns its transcript."""
-    spec = parse_spec(config.agent or default_agent(), config.generator)
+    spec = parse_spec(default_agent() if config.agent is None else config.agent, config.generator)
     against = parse_spec(config.against, config.generator) if config.demo or config.delegate else None
     scenario, person_role = person_scenario(config)
     generators = generators or Generators(config.seed)

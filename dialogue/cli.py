@@ -165,9 +165,11 @@ def add_chat_commands(sub: argparse._SubParsersAction) -> None:
                                    "two agents against each other and prints the dialogue; --delegate lets an agent "
                                    "bargain for you and asks before it commits to a deal. The transcript is saved "
                                    "as the dialogue goes.")
-    p.add_argument("--agent", default="", metavar="SPEC",
+    p.add_argument("--agent", metavar="SPEC",
                    help="POLICY[+lm|+lm:DIR|+template] (default planner, or rule where no planner is registered)")
-    p.add_argument("--role", choices=["buyer", "seller"], help="your role (default buyer)")
+    p.add_argument("--role", choices=["buyer", "seller"],
+                   help="your role (default buyer; with --target and --walk-away, the role they fit: a target above "
+                        "the walk-away price is a seller's)")
     p.add_argument("--scenario", metavar="SPEC", help="builtin:N or FILE:INDEX (default builtin:0; with --target and "
                    "--walk-away, the shipped listing whose price is nearest the walk-away price)")
     p.add_argument("--seed", type=int, default=0, help="seeds the agents' choices and words (default 0)")

@@ -168,7 +168,7 @@ def convert_gguf(gguf: Path) -> Path:
         tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
         config = AutoConfig.from_pretrained(gguf.parent, gguf_file=gguf.name)
     except load_errors() as e:
-        raise ModelError(f"{gguf}: not a GGUF model transformers can read ({first_line_of(e)})") from None
+        raise ModelError(f"{gguf}: not a GGUF model transformers can read ({message_line(e)})") from None
     if hasattr(config, "quantization_config"):
         del config.quantization_config  # the weights are dequantised: a plain model from here on
     model = AutoModelForCausalLM.from_config(config)
@@ -193,8 +193,22 @@ def load_errors() -> tuple[type[Exception], ...]:
     return OSError, ValueError, StrictDataclassError, struct.error
 
 
-def first_line_of(error: Exception) -> str:
-    return str(error).strip().splitlines()[0].rstrip(": ") if str(error).strip() else type(error).__name__
+def message_line(error: Exception, limit: int = 300) -> str:
+    """An error's message on one line: its first line, or where that line leads into the next ("... from one of:"),
+    its lines joined, cut at a word within `limit` characters."""
+    text = str(error).strip()
+    if not text:
+        return type(error).__name__
+    line = text.splitlines()[0].strip()
+    if line.endswith(":"):
+        line = " ".join(text.split())
+        if len(line) > limit:
+            line = line[:limit].rsplit(" ", 1)[0] + " ..."
+    return line.rstrip(": ")
+
+
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "vocab.json")
+"""A model directory's tokenizer is in one of these (a fast tokenizer, sentencepiece, or BPE with merges.txt)."""
 
 
 def load_tokenizer(base: str | Path) -> Any:
@@ -208,7 +222,9 @@ def load_tokenizer(base: str | Path) -> Any:
         if resolved == str(base) and not Path(resolved).exists():
             raise ModelError(f"{base}: no such model directory, nor a Hugging Face model id in the local cache "
                              "(haggler downloads nothing)") from None
-        raise ModelError(f"cannot load the tokenizer of {base}: {first_line_of(e)}") from None
+        if Path(resolved).is_dir() and not any((Path(resolved) / name).is_file() for name in TOKENIZER_FILES):
+            raise ModelError(f"{base}: no tokenizer in it (none of {', '.join(TOKENIZER_FILES)})") from None
+        raise ModelError(f"cannot load the tokenizer of {base}: {message_line(e)}") from None
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     return tokenizer
@@ -241,8 +257,8 @@ def with_adapter(model: Any, adapter: str | Path, base: str | Path, trainable: b
         return PeftModel.from_pretrained(model, str(adapter), is_trainable=trainable)
     except (RuntimeError, ValueError, KeyError, TypeError, OSError, SafetensorError) as e:
         if isinstance(e, (TypeError, OSError, SafetensorError)):  # a file cut short, a setting of the wrong type
-            raise ModelError(f"{adapter}: cannot load this adapter ({first_line_of(e)})") from None
-        detail = next((line.strip() for line in str(e).splitlines() if "size mismatch" in line), first_line_of(e))
+            raise ModelError(f"{adapter}: cannot load this adapter ({message_line(e)})") from None
+        detail = next((line.strip() for line in str(e).splitlines() if "size mismatch" in line), message_line(e))
         raise ModelError(f"{adapter}: this adapter does not fit the base model {base} ({detail}); give the base "
                          f"model it was trained on, or --adapter none") from None
 
@@ -261,7 +277,7 @@ def load_model(base: str | Path = DEFAULT_BASE_MODEL, adapter: str | Path | None
     try:
         model = AutoModelForCausalLM.from_pretrained(resolve_base_model(base))
     except load_errors() as e:
-        raise ModelError(f"cannot load the base model {base}: {first_line_of(e)}") from None
+        raise ModelError(f"cannot load the base model {base}: {message_line(e)}") from None
     if adapter is not None:
         model = with_adapter(model, adapter, base)
         if merge:

@@ -14,16 +14,18 @@ from pathlib import Path
 
 from dialogue.corpus import (DATA_DIR, KB, LARGEST, CorpusError, Item, Scenario, ShapeError, check_file,
                              load_dialogues, read_json)
+from parser.acts import write_price
 
 BUILTIN_SCENARIOS = DATA_DIR / "scenarios.json"
 BUYER_TARGET_FRACTIONS = (0.5, 0.7, 0.9)
 
 
 def make_scenario(title: str, category: str, price: float, description: list[str], buyer_target: float,
-                  uuid: str = "") -> Scenario:
-    """Seller target = listing price; walk-aways default."""
+                  uuid: str = "", seller_target: float | None = None) -> Scenario:
+    """Seller target the listing price unless given; walk-aways default."""
     item = Item(title, category, float(price), description)
-    return Scenario([KB("buyer", round(float(buyer_target), 2), item), KB("seller", float(price), item)], uuid,
+    seller_target = float(price) if seller_target is None else float(seller_target)
+    return Scenario([KB("buyer", round(float(buyer_target), 2), item), KB("seller", seller_target, item)], uuid,
                     {"category": category})
 
 
@@ -33,8 +35,9 @@ def _price(x: object) -> float | None:
 
 
 def scenarios_from_listings(rows: list[dict], seed: int = 0, source: str = "listings") -> list[Scenario]:
-    """A scenario a listing with a price (the others are skipped): its `buyer_target` where it has one (at most the
-    price), else listing × one of BUYER_TARGET_FRACTIONS, seeded; its `id` as the uuid, else SOURCE_i."""
+    """A scenario a listing with a price (the others are skipped): its `buyer_target` where it has one, else listing ×
+    one of BUYER_TARGET_FRACTIONS, seeded; its `seller_target` where it has one, else the price; its `id` as the
+    uuid, else SOURCE_i. A target that is not a price up to the listing's is a ValueError."""
     rng = random.Random(seed)
     out = []
     for i, row in enumerate(rows):
@@ -50,20 +53,35 @@ def scenarios_from_listings(rows: list[dict], seed: int = 0, source: str = "list
             raise ValueError(f"listing {i}: description must be a string or a list of strings")
         if not all(isinstance(v, str) for v in fields.values()):
             raise ValueError(f"listing {i}: title and category must be strings")
-        target = _price(row.get("buyer_target"))
-        if target is None or target > price:
+        target = _target(row, "buyer_target", i, price)
+        if target is None:
             target = price * rng.choice(BUYER_TARGET_FRACTIONS)
         out.append(make_scenario(fields["title"], fields["category"], price, desc, target,
-                                 str(row.get("id") or f"{source}_{i}")))
+                                 str(row.get("id") or f"{source}_{i}"), _target(row, "seller_target", i, price)))
     return out
+
+
+def _target(row: dict, key: str, i: int, price: float) -> float | None:
+    """A listing's own target (a number, or a CSV cell's text of one) up to its price; None where it has none."""
+    raw = row.get(key)
+    if raw is None or raw == "":
+        return None
+    try:
+        target = _price(float(raw) if isinstance(raw, str) else raw)
+    except ValueError:
+        target = None
+    if target is None or target > price:
+        raise ValueError(f"listing {i}: {key} {raw!r} is not a price from $0.01 to the listing's price, "
+                         f"{write_price(price)}")
+    return target
 
 
 def scenarios_from_csv(path: Path, seed: int = 0) -> list[Scenario]:
     try:
         with path.open(newline="", encoding="utf-8") as f:
             rows = [{"title": r.get("title"), "category": r.get("category"), "description": r.get("description"),
-                     "price": _float(r.get("list_price")), "buyer_target": _float(r.get("buyer_target")),
-                     "id": r.get("scenario_id")} for r in csv.DictReader(f)]
+                     "price": _float(r.get("list_price")), "buyer_target": r.get("buyer_target"),
+                     "seller_target": r.get("seller_target"), "id": r.get("scenario_id")} for r in csv.DictReader(f)]
     except UnicodeDecodeError:
         raise CorpusError(f"{path}: not UTF-8 text; not a scenarios CSV") from None
     if rows and all(r["price"] is None for r in rows):
@@ -77,7 +95,9 @@ def listings_of(path: Path, rows: list[dict], seed: int) -> list[Scenario]:
         scenarios = scenarios_from_listings(rows, seed, source=path.stem)
     except ValueError as e:
         raise CorpusError(f"{path}: {e}") from None
-    if 0 < len(scenarios) < len(rows):
+    if rows and not scenarios:
+        raise CorpusError(f"{path}: none of its {len(rows)} listings has a price above 0")
+    if len(scenarios) < len(rows):
         print(f"note: {path}: {len(rows) - len(scenarios)} of {len(rows)} listings have no price above 0, and were "
               f"skipped", file=sys.stderr)
     return scenarios

@@ -80,6 +80,19 @@ def test_train_parser_out_and_data(tmp_path):
                             "--out", tmp_path / "m.json")  # one file without labels among others: named
     assert message.startswith(f"haggler: {SAMPLE}: no hand-labelled messages")
     assert not (tmp_path / "m.json").exists()
+    if Path("/dev/full").exists():  # a write that fails after the file opened (a full disk) names the file
+        assert haggler_error("train", "parser", "--data", TEST_DATA / "gold-dev8.json", "--out", "/dev/full") == \
+            "haggler: /dev/full: No space left on device"
+
+
+def test_an_empty_agent_and_limits_far_from_the_listing_are_refused(tmp_path):
+    message = haggler_error("chat", "--agent", "", "--transcript", tmp_path / "c.json")
+    assert message.startswith("haggler: unknown agent ''; valid: rule, ")
+    message = haggler_error("chat", "--delegate", "--agent", "rule+template", "--against", "rule+template",
+                            "--target", "8000", "--walk-away", "9500", "--scenario", "builtin:0", "--auto-approve",
+                            "--transcript", tmp_path / "d.json")
+    assert "$9,500 is over 10 times the listing price of builtin:0 ($380)" in message
+    assert not (tmp_path / "d.json").exists()
 
     dialogues = json.loads((TEST_DATA / "gold-dev.json").read_text())
     labelled = next(e for e in dialogues[0]["events"] if (e.get("metadata") or {}).get("intent"))
@@ -187,7 +200,11 @@ def test_an_absurd_offer_is_refused():
     for line in ("/offer 99999999999", f"/offer {side.listing_price * 11}"):
         assert side.command(line) is None
         assert "times the listing price" in said[-1] and len(said[-1]) < 100
-    assert side.command("/offer 1e308") is None and said[-1].startswith("usage: /offer N")
+    for line, reason in (("/offer 1e308", "('1e308': write the price in dollars)"),
+                         ("/offer abc", "('abc' is not a price)"), ("/offer -5", "(a price must be at least $0.01, not -5)"),
+                         ("/offer 0.001", "(a price must be at least $0.01, not 0.001)"), ("/offer", "")):
+        assert side.command(line) is None
+        assert said[-1] == f"{reason} usage: /offer N, with N a price in dollars, e.g. /offer 120".lstrip()
     assert side.command("/offer 120").act.price == 120
 
 

@@ -83,6 +83,39 @@ def test_a_listing_without_a_price_is_skipped_and_said(tmp_path, capsys):
     assert "2 of 4 listings have no price above 0, and were skipped" in capsys.readouterr().err
 
 
+CSV_HEADER = "scenario_id,category,list_price,buyer_target,seller_target,title,description\n"
+
+
+@pytest.mark.parametrize("targets, message", [
+    ("abc,10", "listing 0: buyer_target 'abc' is not a price from .0.01 to the listing's price, .10"),
+    ("-5,10", "listing 0: buyer_target '-5' is not a price"),
+    ("inf,10", "listing 0: buyer_target 'inf' is not a price"),
+    ("100,10", "listing 0: buyer_target '100' is not a price"),
+    ("7,xyz", "listing 0: seller_target 'xyz' is not a price"),
+])
+def test_a_csv_target_that_is_not_a_price_is_refused(tmp_path, targets, message):
+    path = tmp_path / "scenarios.csv"
+    path.write_text(CSV_HEADER + f"s0,bike,10.0,{targets},A bike,Red\n")
+    with pytest.raises(CorpusError, match=f"{path}: {message}"):
+        load_scenarios(path)
+
+
+def test_a_csv_row_gives_both_targets_and_a_blank_one_its_default(tmp_path):
+    path = tmp_path / "scenarios.csv"
+    path.write_text(CSV_HEADER + "s0,bike,10.0,7,9.5,A bike,Red\ns1,bike,20.0,,,A bike,Blue\n")
+    first, second = load_scenarios(path, seed=0)
+    assert (first.kb("buyer").target, first.kb("seller").target) == (7.0, 9.5)
+    assert second.kb("seller").target == 20.0
+    assert second.kb("buyer").target / 20.0 in {0.5, 0.7, 0.9}
+
+
+def test_listings_without_one_price_say_so(tmp_path):
+    path = tmp_path / "listings.json"
+    path.write_text('[{"title": "a", "price": "abc"}, {"title": "b", "price": -10}]')
+    with pytest.raises(CorpusError, match=f"{path}: none of its 2 listings has a price above 0"):
+        load_scenarios(path)
+
+
 @pytest.mark.parametrize("change, message", [
     (lambda s: s["kbs"][0]["personal"].update(Bottomline=400), "the seller's Target 380 is below its walk-away "
                                                                "price 400 .its Bottomline."),

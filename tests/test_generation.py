@@ -878,13 +878,16 @@ def test_a_model_transformers_cannot_read_is_one_clear_error(tmp_path):
     with pytest.raises(lm.ModelError, match="fake.gguf: not a GGUF model transformers can read"):
         lm.convert_gguf(fake)
     base = save_tiny_base(tmp_path / "base")
-    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
-        (base / name).unlink(missing_ok=True)
-    with pytest.raises(lm.ModelError, match="cannot load the tokenizer of"):
-        lm.load_tokenizer(str(base))
     (base / "config.json").write_text(json.dumps({"model_type": "llama", "hidden_size": "wide"}))
     with pytest.raises(lm.ModelError, match="cannot load the tokenizer of .*hidden_size"):
         lm.load_model(str(base))
+    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
+        (base / name).unlink(missing_ok=True)
+    with pytest.raises(lm.ModelError, match="base: no tokenizer in it .none of tokenizer.json"):
+        lm.load_tokenizer(str(base))
+    (base / "vocab.json").write_text("{}")  # a tokenizer file, yet no tokenizer: the library's message, on one line
+    with pytest.raises(lm.ModelError, match="cannot load the tokenizer of .*base: [^\n]+$"):
+        lm.load_tokenizer(str(base))
 
 
 def test_cli_say_with_templates():

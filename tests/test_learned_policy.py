@@ -2,6 +2,7 @@
 checkpoints, the lazy registry, and the shipped checkpoints."""
 import json
 import random
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -117,8 +118,22 @@ def test_a_directory_that_is_not_a_checkpoint_is_refused(tmp_path):
         load_model(tmp_path)
     (tmp_path / "config.json").write_text("{}")
     (tmp_path / "weights.pt").write_text("no")
-    with pytest.raises(CheckpointError):
+    with pytest.raises(CheckpointError, match="config.json: not a policy's config .KeyError: 'model'"):
         load_model(tmp_path)
+
+
+def test_weights_that_are_not_the_checkpoint_s_are_refused(tiny_sl, tmp_path):
+    import torch
+
+    shutil.copytree(tiny_sl[0], tmp_path / "ckpt")
+    weights = tmp_path / "ckpt" / "weights.pt"
+    for junk in (b"no", b"PK\x03\x04 not a zip"):
+        weights.write_bytes(junk)
+        with pytest.raises(CheckpointError, match="weights.pt: not a haggler checkpoint .not a saved state dict"):
+            load_model(tmp_path / "ckpt")
+    torch.save({"other": torch.zeros(2)}, weights)
+    with pytest.raises(CheckpointError, match="weights.pt: not the weights of the model config.json describes"):
+        load_model(tmp_path / "ckpt")
 
 
 def test_the_registry_and_the_engine_import_without_torch():

@@ -68,12 +68,18 @@ def load_model(directory: str | Path) -> tuple[ActModel, dict]:
     try:
         meta = json.loads(config_file.read_text(encoding="utf-8"))
         model = ActModel(ModelConfig(**meta["model"]))
+    except (ValueError, KeyError, TypeError) as e:
+        raise CheckpointError(f"{config_file}: not a policy's config ({type(e).__name__}: {e})") from None
+    try:
         state = torch.load(weights, map_location="cpu", weights_only=True)
-        model.load_state_dict(state)
-    except (pickle.UnpicklingError, EOFError):  # not torch's message: it advises weights_only=False, unsafe
+    except (pickle.UnpicklingError, EOFError, RuntimeError, KeyError, ValueError):  # torch's message advises
+        # weights_only=False, which is unsafe
         raise CheckpointError(f"{weights}: not a haggler checkpoint (not a saved state dict)") from None
-    except (ValueError, KeyError, TypeError, RuntimeError) as e:
-        raise CheckpointError(f"{directory}: not a policy checkpoint ({type(e).__name__}: {e})") from None
+    try:
+        model.load_state_dict(state)
+    except (RuntimeError, TypeError, AttributeError) as e:
+        raise CheckpointError(f"{weights}: not the weights of the model {config_file.name} describes "
+                              f"({str(e).strip().splitlines()[0]})") from None
     if model.config.features != N_FEATURES or model.config.prices != N_PRICES:
         raise CheckpointError(f"{directory}: made for another state encoding ({model.config.features} features)")
     return model.eval(), meta

@@ -264,6 +264,8 @@ def cmd_say(args: argparse.Namespace) -> None:
     from dialogue.generator import GeneratorError, make_generator, say_request
     from parser.acts import Intent
 
+    if args.generator == "template" and (args.adapter != "default" or args.base_model != DEFAULT_BASE_MODEL):
+        sys.exit("haggler: --adapter and --base-model go with --generator lm (templates use no model)")
     try:
         request = say_request(args.act, args.role, args.scenario, args.after)  # bad input fails before the model loads
         generator = make_generator(args.generator, base_model=args.base_model, adapter=args.adapter, seed=args.seed)

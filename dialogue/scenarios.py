@@ -7,6 +7,7 @@ file (its scenarios), a listings file (`listings/craigslist_*.json`), or `train-
 from __future__ import annotations
 
 import csv
+import difflib
 import json
 import random
 import sys
@@ -119,6 +120,8 @@ def load_scenarios(source: str | Path, seed: int = 0) -> list[Scenario]:
     source_part, colon, index = source.rpartition(":")
     if colon and not path.exists() and index.isdecimal() and (source_part == "builtin" or Path(source_part).is_file()):
         raise CorpusError(f"{source}: a source here is a whole set of scenarios (builtin, or a file), without :{index}")
+    if not path.exists() and difflib.get_close_matches(source.lower(), ["builtin"], cutoff=0.7):
+        raise CorpusError(f"{source}: no such file; did you mean builtin?")
     if path.suffix == ".csv":
         check_file(path)
         return scenarios_from_csv(path, seed)

@@ -47,6 +47,11 @@ def load_text_tournament(config: TextTournamentConfig) -> tuple[Tournament, dict
         specs = parse_specs(config.agents, config.generator)
     except AgentError as e:
         raise TournamentError(str(e)) from None
+    same = [(a.name, b.name) for i, a in enumerate(specs) for b in specs[i + 1:]
+            if (a.policy, a.generator, a.style) == (b.policy, b.generator, b.style)]
+    if same:
+        raise TournamentError(f"{same[0][0]} and {same[0][1]} are one agent (the generator of an agent named "
+                              f"without one is --generator's, {config.generator}): list it once")
     if config.workers != 1:
         raise TournamentError("text mode plays in one process, its renders batched across dialogues: "
                               "drop --workers (see --batch)")

@@ -167,6 +167,18 @@ def test_text_tournament_with_a_missing_adapter(tmp_path):
     assert "not a LoRA adapter directory" in message and not (tmp_path / "o").exists()
 
 
+def test_a_model_for_the_templates_is_refused(tmp_path):
+    message = haggler_error("say", "--act", "greet", "--role", "buyer", "--generator", "template",
+                            "--adapter", tmp_path / "nonexistent")
+    assert message == "haggler: --adapter and --base-model go with --generator lm (templates use no model)"
+
+
+def test_one_agent_written_two_ways_is_listed_twice(tmp_path):
+    message = haggler_error("tournament", "--mode", "text", "--generator", "template", "--n", "1",
+                            "--agents", "rule", "rule+template", "--out", tmp_path / "o")
+    assert message.startswith("haggler: rule and rule+template are one agent") and not (tmp_path / "o").exists()
+
+
 @pytest.mark.parametrize("spec", ["builtin:-1", "builtin:abc", f"builtin:{N_BUILTIN}"])
 def test_builtin_scenarios_say_their_range(spec):
     for argv in (["say", "--act", "greet", "--role", "buyer", "--generator", "template", "--scenario", spec],

@@ -109,6 +109,12 @@ def test_a_csv_row_gives_both_targets_and_a_blank_one_its_default(tmp_path):
     assert second.kb("buyer").target / 20.0 in {0.5, 0.7, 0.9}
 
 
+def test_a_misspelt_builtin_is_named():
+    for typo in ("builtn", "Builtin", "bulitin"):
+        with pytest.raises(CorpusError, match=f"{typo}: no such file; did you mean builtin"):
+            load_scenarios(typo)
+
+
 def test_listings_without_one_price_say_so(tmp_path):
     path = tmp_path / "listings.json"
     path.write_text('[{"title": "a", "price": "abc"}, {"title": "b", "price": -10}]')

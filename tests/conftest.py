@@ -11,9 +11,9 @@ TEST_DATA = Path(__file__).resolve().parent / "data"
 
 
 def needs(present: bool, what: str, remedy: str) -> None:
-    """Skips the test where `what` is missing, except in CI (CI=true), where that is a failure."""
+    """Skips the test where `what` is missing, except in CI (CI=true, or 1, yes), where that is a failure."""
     if not present:
-        if os.environ.get("CI") == "true":
+        if os.environ.get("CI", "").strip().lower() in ("true", "1", "yes"):
             pytest.fail(f"{what} is missing: {remedy}")
         pytest.skip(f"needs {what}")
 

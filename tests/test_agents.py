@@ -80,3 +80,23 @@ def test_no_agreement_in_words_to_a_partner_price_just_past_the_walk_away():
     assert agent.in_words(Act(Intent.COUNTER, 380)) == Act(Intent.COUNTER, 380)
     agent.read("Fine, $379.80 then.")
     assert agent.in_words(Act(Intent.COUNTER, 380)) == Act(Intent.AGREE, 380)
+
+
+def test_an_agent_acts_on_the_words_it_read_not_on_the_act_behind_them():
+    """Text mode's premise: sides meet only through words. A side whose act is counter $300 but whose words offer
+    $200 is read, and answered, as offering $200."""
+    from dialogue.text_session import Move, Side, TextSession
+
+    class Misspeaker(Side):
+        def move(self) -> Move:
+            return Move(Act(Intent.COUNTER, 300), {}, "Would you take $200?")
+
+    scenario = pick_scenario("builtin:0")  # listed at $380
+    seller = make_agent(parse_spec("rule+template"), "seller", scenario, Generators(), "k")
+    session = TextSession(scenario, {"buyer": Misspeaker("m", "buyer", scenario), "seller": seller})
+    request = session.advance()  # the buyer's message is played; the seller's answer awaits its words
+    message = session.events[0].metadata
+    assert (message["intent"], message["price"]) == ("counter", 300)
+    assert message["read"] == {"intent": "propose", "price": 200}  # the first price named
+    assert seller.negotiator.state.partner_price == 200 and seller.last_read == Act(Intent.PROPOSE, 200)
+    assert request is not None and request.act.price != 300

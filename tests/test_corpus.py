@@ -3,7 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from dialogue.corpus import CorpusError, Dialogue, dump_dialogues, load_dialogues
+from dialogue.corpus import (CorpusError, Dialogue, craigslist_training_dialogues, dump_dialogues, held_out_uuids,
+                             load_dialogues)
 from dialogue.scenarios import load_scenarios, pick_scenario
 
 SHARED_FILES = ["dev.json", "test.json", "silver-acts/luis-acts.json", "human-vs-bot/result_dialogs_dynamic.json",
@@ -107,6 +108,15 @@ def test_a_csv_row_gives_both_targets_and_a_blank_one_its_default(tmp_path):
     assert (first.kb("buyer").target, first.kb("seller").target) == (7.0, 9.5)
     assert second.kb("seller").target == 20.0
     assert second.kb("buyer").target / 20.0 in {0.5, 0.7, 0.9}
+
+
+def test_the_default_training_data_is_dev_and_the_silver_dialogues_once_each_and_none_of_test(craigslist):
+    dialogues = craigslist_training_dialogues()
+    uuids = [d.uuid for d in dialogues]
+    dev = load_dialogues(craigslist / "dev.json")
+    assert len(dialogues) > len(dev) and uuids[:len(dev)] == [d.uuid for d in dev]
+    assert len(set(uuids)) == len(uuids)  # luis-acts.json repeats 50 of dev.json's dialogues: read once
+    assert held_out_uuids() and not set(uuids) & held_out_uuids()
 
 
 def test_a_misspelt_builtin_is_named():

@@ -107,7 +107,9 @@ def test_tiny_sl_trains_and_writes_a_checkpoint(tiny_sl):
     assert {"config.json", "weights.pt", "README.md"} <= {p.name for p in out.iterdir()}
     card = (out / "README.md").read_text()
     assert "sample-dialogues.json" in card and "dialogues.jsonl" in card and "## Metrics" in card and "test" in card
-    assert result["validation"]["next_intent_accuracy"] >= 0.4  # 0.6 here; chance is 1 in 14 moves
+    validation, history = result["validation"], result["history"]
+    assert validation["next_intent_accuracy"] > validation["majority_baseline"]  # 0.6 vs 0.4 here
+    assert history[-1]["val_loss"] < history[0]["val_loss"]  # it learns from epoch to epoch (5.19 -> 5.01 here)
     assert result["train_examples"] > 50  # the transcripts' acts count too
     model, meta = load_model(out)
     assert meta["kind"] == "sl" and model.config.hidden == 16

@@ -41,6 +41,39 @@ def test_a_tiny_rl_run_writes_a_checkpoint_with_its_card(tiny_init, tmp_path, op
     assert "test rl" in card and "| episodes | reward |" in card
 
 
+def test_a_policy_gradient_step_makes_moves_with_a_positive_advantage_likelier(tiny_init):
+    """The update itself (a tiny run's reward may not move): moves of games with a positive advantage gain
+    log-probability, those with a negative one lose it."""
+    import torch
+
+    from dialogue.policy_data import training_scenarios
+    from dialogue.policy_games import play_against
+    from dialogue.train_rl import update
+    from strategy.learned.policy import ModelPlayer, Trace
+    from strategy.policies.rule import RulePolicy
+
+    model, _ = load_model(tiny_init)
+    learner = ModelPlayer(model, "learner")
+    learner.trace = Trace()
+    play_against(learner, RulePolicy, training_scenarios([str(SAMPLE)])[:8], random.Random(0))
+    trace = learner.trace
+    advantages = [1.0 if g % 2 == 0 else -1.0 for g in range(8)]
+
+    def mean_logp(sign: float) -> float:
+        x, ok, moves, _ = trace.as_tensors()
+        with torch.no_grad():
+            logp = model.eval()(x, ok, moves)[0].gather(1, moves[:, None]).squeeze(1)
+        rows = torch.tensor([advantages[g] == sign for g in trace.tags])
+        return logp[rows].mean().item()
+
+    before = mean_logp(1.0), mean_logp(-1.0)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    for _ in range(5):
+        update(model.train(), optimizer, trace, advantages, RLConfig(tiny_init, Path("x"), entropy=0.0))
+    after = mean_logp(1.0), mean_logp(-1.0)
+    assert after[0] > before[0] and after[1] < before[1], (before, after)
+
+
 def test_rewards_follow_he_et_al(tiny_init):
     sc = load_dialogues(SAMPLE)[1].scenario  # seller target 6800, buyer target 4760: midpoint 5780, half-range 1020
     principals = {r: principal_of(sc.kb(r)) for r in ("buyer", "seller")}

@@ -115,6 +115,19 @@ def test_closing_words_after_a_deal_are_agree():
     assert acts[1] == Act(Intent.AGREE) and acts[2] == Act(Intent.AGREE)
 
 
+def test_closing_words_after_a_formal_accept_are_agree():
+    """The reader sees an offer accepted (formal events, not words): a thank-you then closes that deal."""
+    from parser.rules import ActReader
+
+    reader = ActReader(150)
+    reader.observe("seller", Act(Intent.OFFER, 120))
+    reader.observe("buyer", Act(Intent.ACCEPT))
+    assert reader.fork().read("seller", "Great, thanks") == Act(Intent.AGREE)
+    offered = ActReader(150)
+    offered.observe("seller", Act(Intent.OFFER, 120))  # not yet accepted: no deal to close
+    assert offered.read("seller", "Great, thanks") != Act(Intent.AGREE)
+
+
 AFTER_A_COUNTER = [("seller", "I'm asking $400"), ("buyer", "would you take $300?"), ("seller", "I can do $370")]
 
 

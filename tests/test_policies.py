@@ -128,3 +128,77 @@ def test_negotiator_records_the_guard_in_the_audit():
     p = principal_of(scenario().kb("seller"))
     act, audit = Negotiator("greedy", p, Greedy()).send()
     assert act == Act(Intent.OFFER, 70) and "clamped" in audit["guard"] and audit["reason"] == "lowball"
+
+
+def test_tft_never_concedes_more_than_the_partner_and_holds_when_the_partner_retreats():
+    for p, partner_prices, expected in [
+        (Principal("buyer", 60, 100, 100), [100, 90, 95], [64, 74, 74]),    # opening step 4, then 10, then hold
+        (Principal("seller", 100, 70, 100), [60, 70, 65], [97, 87, 87]),    # opening step 3, then 10, then hold
+    ]:
+        tft = make_policy("tft", p, random.Random(0))
+        state = NegotiationState(p)
+        prices = []
+        for partner in partner_prices:
+            state.observe_partner(Act(Intent.COUNTER, partner))
+            move = tft.decide(state).act
+            prices.append(move.price)
+            state.observe_mine(move)
+        assert prices == expected, p.role
+        assert abs(prices[1] - prices[0]) <= abs(partner_prices[1] - partner_prices[0])
+
+
+def test_rule_after_its_final_call_takes_an_offer_at_the_bottomline_and_no_lower():
+    for offer, answer in [(70, Intent.ACCEPT), (69, Intent.REJECT)]:
+        policy, state = rule_state("seller")
+        state.observe_partner(Act(Intent.GREET))
+        state.observe_mine(policy.decide(state).act)          # propose 100
+        state.observe_partner(Act(Intent.COUNTER, 40))
+        move = policy.decide(state).act                       # halfway is 70: final call
+        assert move == Act(Intent.COUNTER, 70) and policy.final_call
+        state.observe_mine(move)
+        state.observe_partner(Act(Intent.OFFER, offer))
+        assert policy.decide(state).act.intent is answer, offer
+
+
+def test_rule_answers_an_inquiry_with_inform_once_it_has_named_a_price():
+    policy, state = rule_state("seller")
+    state.observe_partner(Act(Intent.GREET))
+    state.observe_mine(policy.decide(state).act)              # propose 100
+    state.observe_partner(Act(Intent.INQUIRE))
+    assert policy.decide(state).act == Act(Intent.INFORM)
+
+
+def test_no_agreement_right_after_the_partners_reject():
+    from strategy.policies.base import answer_partner
+
+    p = Principal("seller", 100, 70, 100)
+    history = [(True, Act(Intent.PROPOSE, 100)), (False, Act(Intent.COUNTER, 95)), (True, Act(Intent.OFFER, 100))]
+    countered = NegotiationState.after(p, history[:2])
+    assert answer_partner(countered, lambda price: True, "ok").act == Act(Intent.AGREE, 95)
+    rejected = NegotiationState.after(p, [*history, (False, Act(Intent.REJECT))])
+    assert rejected.partner_price == 95
+    assert answer_partner(rejected, lambda price: True, "ok") is None
+    assert make_policy("rule", p, random.Random(0)).decide(rejected).act.intent is not Intent.AGREE
+
+
+def random_moves(seed: int, n: int = 40) -> list[Act]:
+    p = Principal("seller", 100, 70, 100)
+    policy, state, moves = make_policy("random", p, random.Random(seed)), NegotiationState(p), []
+    for _ in range(n):
+        move = policy.decide(state).act
+        moves.append(move)
+        state.observe_mine(move)
+        state.observe_partner(Act(Intent.COUNTER, 80))
+    return moves
+
+
+def test_random_policy_answers_offers_by_coin_flip_and_names_prices_within_its_range():
+    p = Principal("buyer", 60, 100, 100)
+    answers = {make_policy("random", p, random.Random(seed)).decide(NegotiationState.after(
+        p, [(False, Act(Intent.OFFER, 90))])).act for seed in range(50)}
+    assert answers == {Act(Intent.ACCEPT), Act(Intent.REJECT)}
+    prices = [m.price for seed in range(50) for m in random_moves(seed)
+              if m.intent in (Intent.PROPOSE, Intent.COUNTER, Intent.INSIST, Intent.OFFER)]
+    assert len(prices) > 300 and all(30 <= price <= 150 for price in prices)  # 0.3 to 1.5 × the listing of 100
+    assert min(prices) < 35 and max(prices) > 145
+    assert random_moves(7) == random_moves(7) and random_moves(7) != random_moves(8)

@@ -98,3 +98,18 @@ def test_accept_of_a_bad_offer_is_rejected_and_of_nothing_refused():
 def test_non_numbers_from_the_partner_are_ignored_in_state():
     state = state_for(SELLER, [Act(Intent.PROPOSE, 80), Act(Intent.OFFER, math.nan)])
     assert state.partner_price == 80 and state.partner_offer is None
+
+
+def test_utility_when_target_equals_walk_away_is_one_within_and_minus_one_beyond():
+    seller, buyer = Principal("seller", 80, 80, 100), Principal("buyer", 80, 80, 100)
+    assert seller.utility(80) == 1 and seller.utility(95) == 1 and seller.utility(79.99) == -1
+    assert buyer.utility(80) == 1 and buyer.utility(50) == 1 and buyer.utility(80.01) == -1
+    assert seller.utility(None) == 0
+
+
+def test_a_bare_agree_from_the_partner_takes_my_last_price_as_theirs():
+    state = NegotiationState(SELLER)
+    state.observe_mine(Act(Intent.PROPOSE, 95))
+    state.observe_partner(Act(Intent.AGREE))
+    assert state.partner_price == 95
+    assert state_for(SELLER, [Act(Intent.AGREE)]).partner_price is None  # nothing of mine to agree to

@@ -69,6 +69,11 @@ def test_transcript_is_craigslistbargain_json_with_acts_and_audit():
     assert raw["outcome"]["reward"] == 1
 
 
+def test_accepting_an_offer_beyond_the_walk_away_price_is_a_violation():
+    assert count_violations(play([Act(Intent.OFFER, 65)], [Act(Intent.ACCEPT)])) == [0, 1]  # the seller's is 70
+    assert count_violations(play([Act(Intent.OFFER, 85)], [Act(Intent.ACCEPT)])) == [0, 0]
+
+
 def test_scores_come_from_the_transcript():
     d = play([Act(Intent.PROPOSE, 50), Act(Intent.AGREE), Act(Intent.ACCEPT)],
              [Act(Intent.COUNTER, 60), Act(Intent.OFFER, 65)])

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from dialogue.corpus import DEFAULT_DATA, LARGEST, CorpusError
+from dialogue.decoding import Sampling
 from dialogue.lm import DEFAULT_BASE_MODEL
 from strategy.principal import CENT, DEFAULT_TURN_LIMIT
 
@@ -264,11 +265,14 @@ def cmd_say(args: argparse.Namespace) -> None:
     from dialogue.generator import GeneratorError, make_generator, say_request
     from parser.acts import Intent
 
-    if args.generator == "template" and (args.adapter != "default" or args.base_model != DEFAULT_BASE_MODEL):
-        sys.exit("haggler: --adapter and --base-model go with --generator lm (templates use no model)")
+    model_set = args.adapter != "default" or args.base_model != DEFAULT_BASE_MODEL or \
+        (args.guidance, args.guidance_from) != (Sampling.guidance, Sampling.guidance_from)
+    if args.generator == "template" and model_set:
+        sys.exit("haggler: --adapter, --base-model and --guidance go with --generator lm (templates use no model)")
     try:
         request = say_request(args.act, args.role, args.scenario, args.after)  # bad input fails before the model loads
-        generator = make_generator(args.generator, base_model=args.base_model, adapter=args.adapter, seed=args.seed)
+        generator = make_generator(args.generator, base_model=args.base_model, adapter=args.adapter, seed=args.seed,
+                                   sampling=sampling_of(args))
         rendering = generator.render([request])[0]
     except GeneratorError as e:
         sys.exit(f"haggler: {e}")
@@ -282,13 +286,21 @@ def cmd_say(args: argparse.Namespace) -> None:
               file=sys.stderr)
 
 
+def sampling_of(args: argparse.Namespace) -> Sampling:
+    """The generator's sampling, as --seed, --guidance and --guidance-from set it."""
+    try:
+        return Sampling(seed=args.seed, guidance=args.guidance, guidance_from=args.guidance_from)
+    except ValueError as e:
+        sys.exit(f"haggler: {e}")
+
+
 def cmd_eval_generator(args: argparse.Namespace) -> None:
     from dialogue.generator import GeneratorError
     from dialogue.generator_eval import evaluate_generator, format_report
 
     try:
         report = evaluate_generator(args.data, limit=args.limit, base_model=args.base_model, adapter=args.adapter,
-                                    seed=args.seed, batch_size=args.batch_size)
+                                    seed=args.seed, batch_size=args.batch_size, sampling=sampling_of(args))
     except GeneratorError as e:
         sys.exit(f"haggler: {e}")
     print(json.dumps(report, indent=1) if args.json else format_report(report))
@@ -381,6 +393,11 @@ def add_generator_commands(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--adapter", default="default", metavar="DIR",
                        help="a LoRA adapter directory; default: the shipped data/generator_lora; none: the base model")
         p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--guidance", type=positive_float, default=Sampling.guidance, metavar="G",
+                       help="classifier-free guidance towards the act (default %(default)s; 1: none)")
+        p.add_argument("--guidance-from", type=int, default=Sampling.guidance_from, metavar="N",
+                       help="a try's first N tokens are drawn without guidance (default %(default)s; 1 with --guidance "
+                            "3.5 opens as people do, not on a bare price: see the adapter's card)")
 
     p = sub.add_parser("say", help="render one act as text", description="Prints one rendering of an act.")
     p.add_argument("--act", required=True, metavar="ACT", help="e.g. 'counter 120', 'agree', 'inquire'")

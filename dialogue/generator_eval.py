@@ -72,8 +72,9 @@ def distinct2(texts: list[str]) -> float:
 
 def evaluate_generator(data: Path, limit: int | None = 500, base_model: str = DEFAULT_BASE_MODEL,
                        adapter: str | Path | None = "default", seed: int = 0, batch_size: int = 1,
-                       dtype: str = "auto") -> dict:
-    """Perplexities in float32; renderings with the model in `dtype`, as the generator runs it."""
+                       dtype: str = "auto", sampling: Sampling | None = None) -> dict:
+    """Perplexities in float32; renderings with the model in `dtype`, as the generator runs it (`sampling`: the
+    generator's default, seeded with `seed`)."""
     from dialogue.lm import ModelError, adapter_path, check_adapter, load_model, torch_dtype
 
     adapter = adapter_path(adapter)
@@ -95,7 +96,8 @@ def evaluate_generator(data: Path, limit: int | None = 500, base_model: str = DE
         raise GeneratorError(str(e)) from None
     ppl_finetuned, ppl_finetuned_text = perplexity(model, tokenizer, pairs, desc="perplexity, fine-tuned")
 
-    generator = LMGenerator(model.to(torch_dtype(dtype)), tokenizer, Sampling(seed=seed))
+    sampling = sampling or Sampling(seed=seed)
+    generator = LMGenerator(model.to(torch_dtype(dtype)), tokenizer, sampling)
     renderings, seconds = [], []
     for start in tqdm(range(0, len(items), batch_size), desc="renderings", unit="call", disable=None):
         out = generator.render([r for r, _ in items[start:start + batch_size]])
@@ -104,7 +106,8 @@ def evaluate_generator(data: Path, limit: int | None = 500, base_model: str = DE
     n = len(renderings)
     return {
         "data": str(data), "n": n, "adapter": str(adapter) if adapter else None, "batch_size": batch_size,
-        "dtype": str(torch_dtype(dtype)).removeprefix("torch."),
+        "dtype": str(torch_dtype(dtype)).removeprefix("torch."), "guidance": sampling.guidance,
+        "guidance_from": sampling.guidance_from,
         "ppl_base": round(ppl_base, 3), "ppl_finetuned": round(ppl_finetuned, 3),
         "ppl_ratio": round(ppl_finetuned / ppl_base, 3),
         "ppl_base_text_only": round(ppl_base_text, 3), "ppl_finetuned_text_only": round(ppl_finetuned_text, 3),
@@ -112,6 +115,7 @@ def evaluate_generator(data: Path, limit: int | None = 500, base_model: str = DE
         "faithful_lm": round(sum(r.backend == "lm" for r in renderings) / n, 4),
         "faithful_final": round(sum(r.faithful for r in renderings) / n, 4),
         "distinct2": round(distinct2([r.text for r in renderings]), 4),
+        "words_mean": round(statistics.mean(len(r.text.split()) for r in renderings), 2),
         "latency_ms_mean": round(1000 * statistics.mean(seconds), 1),
     }
 

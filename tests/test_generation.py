@@ -291,7 +291,7 @@ def test_a_try_cut_off_before_any_sentence_ended_says_nothing(tokenizer):
 
 def test_sampling_settings_out_of_range_are_refused():
     for bad in ({"tries": 0}, {"max_new_tokens": 0}, {"top_k": 0}, {"tries_at_once": 0}, {"temperature": -1},
-                {"banned_mass": 0}, {"banned_mass": 1.5}):
+                {"banned_mass": 0}, {"banned_mass": 1.5}, {"guidance_from": -1}):
         with pytest.raises(ValueError, match=next(iter(bad))):
             Sampling(**bad)
 
@@ -559,11 +559,12 @@ def test_the_continuous_batch_continues_each_prompt_as_generate_does_alone(token
         assert set(judged[i]) == {said(tokenizer, new)}
 
 
-def test_guided_tries_follow_plain_plus_guidance_times_the_difference(tokenizer, whole_texts):
+@pytest.mark.parametrize("guidance_from", [0, 1, 3])
+def test_guided_tries_follow_plain_plus_guidance_times_the_difference(tokenizer, whole_texts, guidance_from):
     """Greedy with guidance 2: each prompt's tries say what a full forward pass of the prompt and of its plain
-    twin (no cache) gives, step by step, at scores plain + 2 * (prompt - plain). Prompt 0's plain twin begins it
-    (its keys come from the prompt's), prompt 1's does not (read on its own); the restarts and the rows leaving move
-    both rows of a try."""
+    twin (no cache) gives, step by step, at scores plain + 2 * (prompt - plain), after `guidance_from` tokens at the
+    prompt's scores alone. Prompt 0's plain twin begins it (its keys come from the prompt's), prompt 1's does not
+    (read on its own); the restarts and the rows leaving move both rows of a try."""
     import torch
 
     from dialogue.decoding import Sampling, sample
@@ -573,8 +574,8 @@ def test_guided_tries_follow_plain_plus_guidance_times_the_difference(tokenizer,
     plain = ["Trek bike | listed $120\nbuyer: Hi there!\nseller:", "Trek bike | listed $60\nbuyer:"]
     judged: dict[int, list[str]] = {0: [], 1: []}
     sample(model, tokenizer, prompts, lambda i, text: judged[i].append(text) or i == 1,
-           Sampling(temperature=0, tries_at_once=2, tries=3, max_new_tokens=12, guidance=2.0), {tokenizer.eos_token_id},
-           plain=plain)
+           Sampling(temperature=0, tries_at_once=2, tries=3, max_new_tokens=12, guidance=2.0,
+                    guidance_from=guidance_from), {tokenizer.eos_token_id}, plain=plain)
     assert [len(judged[0]), len(judged[1])] == [3, 1] and all(judged[0] + judged[1])
     for i in range(2):
         ids, twin = (tokenizer(text, add_special_tokens=False)["input_ids"] for text in (prompts[i], plain[i]))
@@ -582,7 +583,8 @@ def test_guided_tries_follow_plain_plus_guidance_times_the_difference(tokenizer,
         with torch.inference_mode():
             while len(new) < 12 and tokenizer.eos_token_id not in new:
                 scores, plain_scores = (model(torch.tensor([x + new])).logits[0, -1] for x in (ids, twin))
-                new.append(int((plain_scores + 2.0 * (scores - plain_scores)).argmax()))
+                weight = 2.0 if len(new) >= guidance_from else 1.0
+                new.append(int((plain_scores + weight * (scores - plain_scores)).argmax()))
         assert set(judged[i]) == {said(tokenizer, new)}
     unguided: list[str] = []
     sample(model, tokenizer, prompts[:1], lambda i, text: unguided.append(text) or True,
@@ -645,11 +647,12 @@ def test_eval_generator_scores_a_dialogue_file(tmp_path, capsys):
 
     base = save_tiny_base(tmp_path / "base")
     main(["eval-generator", "--data", str(SAMPLE), "--limit", "6", "--json", "--base-model", str(base),
-          "--adapter", "none"])
+          "--adapter", "none", "--guidance", "3.5", "--guidance-from", "1"])
     report = json.loads(capsys.readouterr().out)
     assert report["n"] == 6 and report["ppl_ratio"] == 1.0 and report["ppl_base"] == report["ppl_finetuned"] > 1
     assert report["faithful_final"] == 1.0 and 0 <= report["faithful_first"] <= report["faithful_lm"] <= 1
-    assert 0 < report["distinct2"] <= 1 and report["latency_ms_mean"] > 0
+    assert 0 < report["distinct2"] <= 1 and report["latency_ms_mean"] > 0 and report["words_mean"] > 0
+    assert (report["guidance"], report["guidance_from"]) == (3.5, 1)  # the sampling the renderings were made with
 
 
 def test_say_reports_bad_input_clearly():

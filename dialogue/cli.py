@@ -397,7 +397,7 @@ def add_generator_commands(sub: argparse._SubParsersAction) -> None:
                        help="classifier-free guidance towards the act (default %(default)s; 1: none)")
         p.add_argument("--guidance-from", type=int, default=Sampling.guidance_from, metavar="N",
                        help="a try's first N tokens are drawn without guidance (default %(default)s; 1 with --guidance "
-                            "3.5 opens as people do, not on a bare price: see the adapter's card)")
+                            "3.5 says fewer bare prices and more words, but slips more: see the adapter's card)")
 
     p = sub.add_parser("say", help="render one act as text", description="Prints one rendering of an act.")
     p.add_argument("--act", required=True, metavar="ACT", help="e.g. 'counter 120', 'agree', 'inquire'")

@@ -345,8 +345,9 @@ def show(text: str) -> None:
     print(text, flush=True)
 
 
-def setup_terminal() -> None:
-    """Line editing and history (readline) where there is a terminal; undecodable bytes read as U+FFFD."""
+def setup_terminal(history: bool = True) -> None:
+    """Line editing (readline) where there is a terminal, and the history of earlier chats' lines, kept in the cache
+    (`history`); undecodable bytes read as U+FFFD."""
     try:
         sys.stdin.reconfigure(errors="replace")  # type: ignore[union-attr]
     except (AttributeError, ValueError):
@@ -358,14 +359,16 @@ def setup_terminal() -> None:
         import readline
     except ImportError:
         return
-    history = cache_dir() / "chat_history"
+    if not history:
+        return
+    path = cache_dir() / "chat_history"
     try:
-        history.parent.mkdir(parents=True, exist_ok=True)
-        if history.exists():
-            readline.read_history_file(history)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            readline.read_history_file(path)
         readline.set_history_length(1000)
         import atexit
-        atexit.register(lambda: _write_history(readline, history))
+        atexit.register(lambda: _write_history(readline, path))
     except OSError:
         pass
 
@@ -391,7 +394,7 @@ def run_chat(config: ChatConfig, ask: Callable[[str], str] = read_line, say: Cal
     last_audit: dict = {}
 
     if not config.demo and not (config.delegate and config.auto_approve):  # the person types: lines or approvals
-        setup_terminal()
+        setup_terminal(history=not config.delegate)  # an approval is no line to recall in a later chat
     sides: dict[Role, Side] = {}
     if config.delegate:
         assert against is not None

@@ -95,6 +95,7 @@ def test_walk_away_with_quit_and_with_ctrl_d(tmp_path):
     child.expect(pexpect.EOF)
     assert saved(transcript)["events"][-1]["action"] == "quit" and saved(transcript)["ended"] == "walk-away"
     assert saved(transcript)["outcome"]["reward"] == 0
+    assert "I am asking $450, it is solid oak." in (tmp_path / "cache" / "chat_history").read_text()  # to recall
 
     (tmp_path / "again").mkdir()
     child, transcript = spawn(tmp_path / "again")  # a transcript never replaces a file: a new one
@@ -227,6 +228,18 @@ def test_the_demo_plays_two_agents_and_prints_the_dialogue(tmp_path):
     assert "Listing: 2011 Honda Civic" in run.stdout and "Outcome:" in run.stdout
     assert run.stdout.count("seller (rule): ") >= 2 and "buyer (liar): " in run.stdout
     assert saved(tmp_path / "demo.json")["agents"] == {"0": "liar", "1": "rule"}
+
+
+def test_approvals_typed_in_delegate_mode_are_kept_out_of_the_chat_history(tmp_path):
+    child, transcript = spawn(tmp_path, "--delegate", "--agent", "boulware+template", "--against", "rule+template",
+                              "--target", "8000", "--walk-away", "9500")
+    approvals = 0
+    while child.expect([rb"Approve\? \[y/N\] ", pexpect.EOF]) == 0:
+        child.sendline(b"y")
+        approvals += 1
+    child.close()
+    assert child.exitstatus == 0 and approvals >= 1 and saved(transcript)["ended"] == "deal"
+    assert not (tmp_path / "cache" / "chat_history").exists()
 
 
 def test_delegate_asks_before_a_deal_and_a_refusal_sends_the_agent_back(tmp_path):

@@ -119,8 +119,5 @@ def train_parser(paths: list[Path], out: Path, config: ParserTrainConfig = Parse
     card = {"data": [p.name for p in paths], "examples": len(examples), "features": len(model.weights),
             "config": vars(config), "command": command, "seconds": round(time.perf_counter() - start, 1)}
     out.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        model.save(out, card)
-    except OSError as e:  # a write that fails (a full disk) names no file
-        raise OSError(e.errno, e.strerror, str(out)) from None
+    model.save(out, card)
     return card

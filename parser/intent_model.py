@@ -100,8 +100,12 @@ class IntentModel:
         return self.classes[scores.index(max(scores))] if scores else view.rule_intent
 
     def save(self, path: str | Path, card: dict | None = None) -> None:
-        Path(path).write_text(json.dumps({"classes": [c.value for c in self.classes], "card": card or {},
-                                          "weights": self.weights}, separators=(",", ":")) + "\n")
+        text = json.dumps({"classes": [c.value for c in self.classes], "card": card or {}, "weights": self.weights},
+                          separators=(",", ":")) + "\n"
+        try:
+            Path(path).write_text(text)
+        except OSError as e:  # a write that fails once the file is open (a full disk) names no file
+            raise OSError(e.errno, e.strerror, str(path)) from None
 
     @classmethod
     def load(cls, path: str | Path = MODEL_PATH) -> IntentModel:

@@ -72,8 +72,8 @@ def load_model(directory: str | Path) -> tuple[ActModel, dict]:
         raise CheckpointError(f"{config_file}: not a policy's config ({type(e).__name__}: {e})") from None
     try:
         state = torch.load(weights, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, EOFError, RuntimeError, KeyError, ValueError):  # torch's message advises
-        # weights_only=False, which is unsafe
+    except (pickle.UnpicklingError, EOFError, RuntimeError, KeyError, ValueError):
+        # not torch's message: it advises weights_only=False, which is unsafe
         raise CheckpointError(f"{weights}: not a haggler checkpoint (not a saved state dict)") from None
     try:
         model.load_state_dict(state)

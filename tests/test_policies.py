@@ -54,6 +54,21 @@ def test_rule_concedes_halfway_and_makes_a_final_call_at_the_bottomline():
     assert policy.decide(state).act.intent is Intent.QUIT  # final call refused
 
 
+def test_rule_final_call_stands_while_the_partner_talks_and_takes_a_price_within_authority():
+    policy, state = rule_state("seller")
+    for partner, mine in ((Act(Intent.GREET), Act(Intent.PROPOSE, 100)), (Act(Intent.COUNTER, 60), Act(Intent.COUNTER, 80)),
+                          (Act(Intent.INSIST, 60), Act(Intent.COUNTER, 70))):  # the last: the final call
+        state.observe_partner(partner)
+        assert policy.decide(state).act == mine
+        state.observe_mine(mine)
+    state.observe_partner(Act(Intent.INQUIRE))  # no refusal: the call stands, however often asked
+    decision = policy.decide(state)
+    assert (decision.act.price, decision.reason) == (70, "final call stands")
+    state.observe_mine(decision.act)
+    state.observe_partner(Act(Intent.COUNTER, 75))  # above the bottomline, below the good-deal price (91)
+    assert policy.decide(state).act == Act(Intent.AGREE, 75)
+
+
 def test_rule_accepts_within_the_good_deal_threshold():
     # seller: bottomline 70 + 0.7 × (100 − 70) = 91
     policy, state = rule_state("seller", [Act(Intent.PROPOSE, 91)], turn=1)

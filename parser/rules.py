@@ -39,6 +39,7 @@ def _rx(*alternatives: str) -> re.Pattern:
 
 THOUGHT_UNFAIR = r"\b(?:don'?t|do not) think (?:that|this|it|thats)(?:'?s| is| would be)? (?:a |very )?(?:fair|reasonable|acceptable)\b"
 """"I don't think that is fair": no agreement, but a rejection, though "that is fair" agrees."""
+NOT_FAIR = r"\b(?:isn'?t|is not|not) (?:a |very )?(?:fair|reasonable|acceptable)\b"
 AGREE = _rx(
     r"\bdeal\b(?!\s*(?:breaker|with))", r"\bsounds? like a (?:deal|plan|good deal)",
     r"\b(?:that|this|it)(?:'?s| is| will| would)? (?:works?|work for me|fine|fair|acceptable|reasonable)\b",
@@ -49,7 +50,7 @@ AGREE = _rx(
     r"\bthat'?ll work\b", r"\bfair enough\b", r"\bi(?:'m| am) (?:fine|ok|okay|good) with (?:that|it)\b", r"\bwill work\b",
     r"\bthat works\b", r"\bcan live with that\b", r"\bi'?ll take it\b", r"\baccept (?:that|it|this|your)\b",
     r"\bglad you accept", r"\bmore than fair\b", r"\bi can agree\b", r"\bsend (?:me )?(?:the|an|your) offer\b", r"\bput (?:in|through) the offer\b",
-    r"\b(?:seems|sounds|is) (?:like )?(?:a )?(?:fair|good|reasonable|great) (?:price|deal|offer)\b",
+    r"\b(?:seems|sounds|is|(?:that|this|it)'?s) (?:like )?(?:a )?(?:very )?(?:fair|good|reasonable|great) (?:price|deal|offer)\b",
     r"\b(?:that|this|the) price (?:would|will|does|should) work\b", r"\b(?:would|will) work for me\b", r"\b(?:it'?s|its) yours\b",
     r"\bwork with that\b", r"\bworks (?:4|for) me\b", r"\b(?:fine|ok|okay|good) (?:by|with) me\b", r"\byou win\b",
     r"\b(?:you|u)(?:'ve)? got it\b", r"\bi'?ll buy it\b", r"\b(?:i'?m|im|i am) down\b(?! to)", r"\bcount me in\b",
@@ -67,7 +68,7 @@ AGREE_WEAK = _rx(
 NOT_AGREE = _rx(
     r"\b(?:don'?t|not|can'?t|won'?t|never|no)\b[^.?!]{0,30}\b(?:deal|agree|accept|work)\b", r"\bsweeten the deal\b",
     r"\b(?:to|can|could) (?:close|make|reach|seal) (?:this|the|a) deal\b", r"\bno deal\b", r"\bnot (?:a )?deal\b", r"\bnot (?:going to|gonna) work\b", r"\b(?:doesn'?t|does not|won'?t|wouldn'?t|will not|can'?t|cannot) work\b",
-    r"\b(?:isn'?t|is not|not) (?:fair|reasonable|acceptable|good)\b", r"\bcan'?t (?:do|take|accept) (?:that|it|this)\b",
+    r"\b(?:isn'?t|is not|not) (?:a |very )?(?:fair|reasonable|acceptable|good)\b", r"\bcan'?t (?:do|take|accept) (?:that|it|this)\b",
     THOUGHT_UNFAIR,
     r"\b(?:don'?t|do not) think (?:i|we) (?:can|could)\b", r"\b(?:can'?t|cannot) (?:go|come) (?:that|so) (?:low|high)\b",
     r"\bcannot (?:do|take|accept) (?:that|it|this)\b", r"\bnot (?:quite|really)?\s*(?:what|where)\b", r"\bbut\b.*\?",
@@ -99,7 +100,7 @@ PUSH_BUYER = _rx(
     r"\babove (?:my|our) budget\b", r"\btalk about the price\b", r"\bare you firm\b", r"\bis (?:the|that|your) price firm\b",
     r"\b(?:kind of|kinda|pretty|very|a bit|a little|way|really|rather|quite) (?:high|steep|expensive|pricey)\b",
     r"\bsteep\b", r"\bpricey\b", r"\b(?:seems|sounds|is|that'?s|thats|it'?s|its) (?:(?:still|a bit|kinda|kind of|pretty|really|very|so|way|too|just|a little|awfully|extremely|quite|rather) )*"
-    r"(?:high|expensive|a lot|alot|rich|crazy|ridiculous|insane|nuts)\b", r"\b(?:seems|sounds) like (?:a lot|alot|too much)\b", r"\bwhy so (?:high|much|expensive)\b",
+    r"(?:high|expensive|a lot|alot|rich|crazy|ridiculous|insane|nuts|absurd|unreasonable|insulting|an insult)\b", r"\b(?:seems|sounds) like (?:a lot|alot|too much)\b", r"\bwhy so (?:high|much|expensive)\b",
     r"\blower\W*$", r"\bdrop (?:it|the price)\b(?! off)", r"\bmore than i'?d like\b",
 )
 PUSH_SELLER = _rx(
@@ -109,6 +110,8 @@ PUSH_SELLER = _rx(
     r"\bother (?:offers?|buyers?)\b", r"\bbump (?:it|that|your offer) up\b", r"\b(?:willing to )?pay more\b",
     r"\btoo cheap\b", r"\b(?:seems|is|that'?s|thats|it'?s|its) (?:(?:still|a bit|kinda|kind of|pretty|really|very|so|way|too|just|a little|awfully|extremely|quite|rather) )*low\b",
     r"\bneed (?:a (?:bit|little|tad) )?more\b", r"\bunder what\b",
+    r"\b(?:that'?s|thats|that is) (?:(?:just|really|so|a bit|kind of|kinda|pretty|quite|rather|way) )*"
+    r"(?:crazy|ridiculous|insane|nuts|absurd|unreasonable|insulting|an insult)\b",
 )
 NOT_PUSH = _rx(r"\b(?:not|isn'?t|ain'?t|wasn'?t) (?:(?:too|so|that|very|really|all that) )?(?:high|much|steep|expensive|pricey|low|a lot)\b")
 """A push denied: "that's not too expensive", "120 isn't too high"."""
@@ -120,12 +123,14 @@ DISAGREE = _rx(
     r"\bfind (?:another|something else)\b", r"\b(?:can'?t|can not) (?:do|go|accept|take|sell|afford|budge|pay)\b", r"\bcannot (?:do|go|accept|take|sell)\b",
     r"\bnot (?:going to|gonna) (?:work|happen|do)\b", r"\bno way\b", r"\bnot interested\b", r"\bi'?ll pass\b",
     r"\bwon'?t (?:work|do|go|accept|take|sell)\b", r"\bsorry\b(?! (?:was|i was|for the|for being|about the|to hear|my))", r"\bunfortunately\b", r"\bi don'?t think so\b",
-    r"\bno thanks\b", r"\bnot possible\b", r"\b(?:isn'?t|is not|not) (?:a |very )?fair\b",
+    r"\bno thanks\b", r"\bnot possible\b", NOT_FAIR,
     THOUGHT_UNFAIR, r"\bnot an option\b", r"\bdecline\b", r"\bwouldn'?t\b", r"\bno can do\b",
     r"\bnot enough\b", r"\bunable\b", r"\brefuse\b", r"\bno deal\b",
     r"\bdon'?t think (?:i|we) can\b", r"\b(?:gotta|have to|going to|i'?ll) (?:quit|walk away)\b",
     r"\b(?:will not|won'?t|not) be able to (?:do|go|accept|take|sell|afford|pay|meet)\b", r"\b(?:can'?t|cannot) meet\b",
 )
+UNFAIR = _rx(NOT_FAIR, r"\b(?:crazy|ridiculous|insane|absurd|unreasonable|insulting|an insult)\b")
+"""A verdict on the partner's price: not fair, or scorned."""
 PONDER = _rx(
     r"\blet me (?:think|see|check|ask|talk|consider|sleep on)\b", r"\bthink (?:about|on) (?:it|that|this)\b",
     r"\bthink (?:it|that|this) over\b", r"\bcheck with\b", r"\bi'?ll (?:think|consider|let you know|get back)\b",
@@ -641,6 +646,8 @@ def _act_of_intent(intent: Intent, rule_act: Act, role: Role, c: DialogueContext
         return rule_act
     if intent is Intent.GREET and rule_act.intent is Intent.COUNTER_NOPRICE and BOTTOM_LINE.search(low):
         return rule_act
+    if intent is Intent.INFORM and rule_act.intent in (Intent.DISAGREE, Intent.COUNTER_NOPRICE) and UNFAIR.search(low):
+        return rule_act  # the model, which never saw these words, reads a verdict on the price as a statement
     if intent is Intent.INQUIRE and rule_act.intent is Intent.DISAGREE:
         return rule_act  # "Sorry I can't. What condition is it in?": refusing outranks asking (ACTS.md)
     if rule_act.intent is Intent.AGREE and _yes_to_a_price(low, role, c):

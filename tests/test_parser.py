@@ -87,6 +87,26 @@ def test_a_proposal_thought_unfair_is_not_agreed_to(text):
     assert acts_of(("buyer", "I can pay 60"), ("seller", text))[1].intent is Intent.DISAGREE
 
 
+@pytest.mark.parametrize("text", ["That's not reasonable.", "That is not a reasonable offer.", "Not a fair price, sorry.",
+                                  "that isn't acceptable"])
+def test_a_proposal_said_not_to_be_fair_is_refused(text):
+    assert acts_of(("buyer", "I can pay 60"), ("seller", text))[1].intent is Intent.DISAGREE
+    assert acts_of(("seller", "I want 140"), ("buyer", text))[1].intent is Intent.DISAGREE
+
+
+@pytest.mark.parametrize("text", ["That's a fair price.", "that's a reasonable offer", "It's a very good price."])
+def test_a_proposal_called_fair_is_agreed_to(text):
+    assert acts_of(("buyer", "I can pay 60"), ("seller", text))[1].intent is Intent.AGREE
+
+
+@pytest.mark.parametrize("text", ["That's ridiculous.", "That's unreasonable.", "that's just insulting", "That's absurd."])
+def test_a_proposal_scorned_pushes_for_a_better_one_from_either_side(text):
+    """Like "that's too high" from a buyer and "that's too low" from a seller (ACTS.md)."""
+    assert acts_of(("seller", "I want 140"), ("buyer", text))[1].intent is Intent.COUNTER_NOPRICE
+    assert acts_of(("buyer", "I can pay 60"), ("seller", text))[1].intent is Intent.COUNTER_NOPRICE
+    assert acts_of(("buyer", "I can pay 60"), ("seller", "It's crazy how fast these sell."))[1].intent is Intent.INFORM
+
+
 def test_final_offer_without_a_price_is_insist():
     acts = acts_of(("seller", "I can do 130"), ("buyer", "I'll pay 100"), ("seller", "That's my final offer"))
     assert acts[2] == Act(Intent.INSIST, 130)

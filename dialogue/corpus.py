@@ -438,7 +438,11 @@ def training_dialogues(source: str | Path) -> list[Dialogue]:
     the file is called (a copy, a labelled subset, a file that mixes them in)."""
     if Path(source).name == "test.json":
         raise CorpusError(f"{source}: test.json is held out for evaluation; never train on it")
-    dialogues = load_dialogues(source)
+    return refuse_held_out(load_dialogues(source), source)
+
+
+def refuse_held_out(dialogues: list[Dialogue], source: str | Path) -> list[Dialogue]:
+    """The dialogues, unless any is test.json's (by uuid): a CorpusError naming the source."""
     held_out = sum(d.uuid in held_out_uuids() for d in dialogues)
     if held_out:
         raise CorpusError(f"{source}: {held_out} of its {len(dialogues)} dialogues are test.json's, held out for "

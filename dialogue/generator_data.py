@@ -20,7 +20,7 @@ import jinja2
 
 from dialogue.annotate import dialogue_acts
 from dialogue.corpus import (DEFAULT_DATA, CorpusError, Dialogue, craigslist_training_dialogues, dialogues_from,
-                             stand_in_act, training_dialogues)
+                             refuse_held_out, stand_in_act, training_dialogues)
 from parser.acts import Act, Intent, Role, write_price
 from parser.prices import find_amounts
 from parser.rules import ActReader, parse_dialogue, same_price, stated_prices
@@ -225,7 +225,10 @@ def _hf_examples(source: str) -> list[dict[str, Any]]:
     except (FileNotFoundError, ValueError, ConnectionError, OSError) as e:
         raise CorpusError(f"{source}: not a dialogue file or a dataset ({str(e).splitlines()[0]})") from None
     if isinstance(data, datasets.DatasetDict):
-        data = data["train"] if "train" in data else next(iter(data.values()))
+        trainable = [name for name in data if name != "test"]
+        if not trainable:
+            raise CorpusError(f"{source}: its only split is test, held out for evaluation; never train on it")
+        data = data["train"] if "train" in data else data[trainable[0]]
     columns = set(data.column_names)
     if {"prompt", "target"} <= columns:
         rows = [{"prompt": r["prompt"], "target": r["target"], "act": r.get("act", "")} for r in data]
@@ -235,10 +238,10 @@ def _hf_examples(source: str) -> list[dict[str, Any]]:
             raise CorpusError(f"{source}: row {bad}: prompt and target must be strings")
         return rows
     if {"scenario", "events"} <= columns:
-        return examples(dialogues_from(data, source, "row"))
+        return examples(refuse_held_out(dialogues_from(data, source, "row"), source))
     if {"agent_info", "agent_turn", "utterance", "items"} <= columns:
         listed = [r for r in data if all(p > 0 for p in r["items"].get("Price") or [0])]  # -1.0: no listing price
-        return examples(dialogues_from(listed, source, "row", convert=bargains_row_dialogue))
+        return examples(refuse_held_out(dialogues_from(listed, source, "row", convert=bargains_row_dialogue), source))
     raise CorpusError(f"{source}: a dataset needs prompt/target columns, CraigslistBargain dialogue rows "
                       f"(scenario, events) or craigslist_bargains rows (agent_info, agent_turn, utterance, items); "
                       f"it has {', '.join(sorted(columns))}")

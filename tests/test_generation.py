@@ -110,6 +110,21 @@ def test_test_json_is_refused_as_training_data(tmp_path):
         load_examples([str(tmp_path / "no-such-dataset")])
 
 
+def test_test_json_dialogues_are_refused_in_a_dataset_too(tmp_path, craigslist):
+    import datasets
+
+    test = json.loads((craigslist / "test.json").read_text())[:3]
+    for d in test:  # the messages alone: arrow holds no column of text and objects (a formal offer's data)
+        d["events"] = [e for e in d["events"] if e["action"] == "message"]
+    datasets.Dataset.from_list(test).save_to_disk(tmp_path / "copied")
+    with pytest.raises(CorpusError, match="copied: 3 of its 3 dialogues are test.json's"):
+        load_examples([str(tmp_path / "copied")])
+    datasets.DatasetDict({"test": datasets.Dataset.from_list([{"prompt": "P", "target": "T"}])}).save_to_disk(
+        tmp_path / "split")
+    with pytest.raises(CorpusError, match="split: its only split is test"):
+        load_examples([str(tmp_path / "split")])
+
+
 def test_saved_datasets_are_training_data(tmp_path):
     """A dataset directory (save_to_disk) of prompt/target rows, or of rows shaped as Hugging Face's
     craigslist_bargains (per-agent and per-event lists; formal events have no text)."""

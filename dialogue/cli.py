@@ -8,7 +8,7 @@ import shlex
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Collection
 
 from dialogue.corpus import DEFAULT_DATA, LARGEST, CorpusError
 from dialogue.decoding import Sampling
@@ -56,10 +56,16 @@ def price(text: str) -> float:
     return value
 
 
-def check_output(path: Path, option: str, directory: bool = False) -> None:
-    """Exits with one line unless the output file (or directory) can be made; makes nothing itself."""
+def check_output(path: Path, option: str, directory: bool = False, writes: Collection[str] = ()) -> None:
+    """Exits with one line unless the output file (or directory) can be made; makes nothing itself. `writes`: the
+    files a checkpoint directory holds, which a run may write over; a directory holding any other file is refused
+    (`--out .` would write over the project's README.md)."""
     if directory and path.exists() and not path.is_dir():
         sys.exit(f"haggler: {option} {path}: a file is there, not a directory")
+    others = sorted(p.name for p in path.iterdir() if p.name not in writes) if writes and path.is_dir() else []
+    if others:
+        sys.exit(f"haggler: {option} {path} holds other files ({', '.join(others[:3])}{', ...' * (len(others) > 3)}); "
+                 f"name a new directory, or one holding only {', '.join(sorted(writes))}")
     if not directory and path.is_dir():
         sys.exit(f"haggler: {option} {path}: is a directory; give a file name")
     folder = path if directory else path.parent
@@ -210,9 +216,9 @@ def run_training(train: Callable[[Any], dict], config: Any, error: type[Exceptio
 
 def cmd_train_generator(args: argparse.Namespace) -> None:
     from dialogue.lm import ModelError
-    from dialogue.train_generator import TrainConfig, train_generator
+    from dialogue.train_generator import ADAPTER_FILES, TrainConfig, train_generator
 
-    check_output(args.out, "--out", directory=True)
+    check_output(args.out, "--out", directory=True, writes=ADAPTER_FILES)
     if args.init_adapter and args.lora_r:
         sys.exit("haggler: --lora-r sets a new adapter's rank; --init-adapter goes on with that adapter's own")
     if (args.out / "adapter_config.json").exists():
@@ -243,8 +249,9 @@ def cmd_train_parser(args: argparse.Namespace) -> None:
 def cmd_train_policy(args: argparse.Namespace) -> None:
     from dialogue.policy_data import TrainError
     from dialogue.train_policy import PolicyTrainConfig, train_policy
+    from strategy.learned.model import CHECKPOINT_FILES
 
-    check_output(args.out, "--out", directory=True)
+    check_output(args.out, "--out", directory=True, writes=CHECKPOINT_FILES)
     config = PolicyTrainConfig(args.out, args.data, args.epochs, args.batch_size, args.lr, hidden=args.hidden,
                                eval_data=args.eval, seed=args.seed, threads=args.threads,
                                command=args.invocation)
@@ -254,8 +261,9 @@ def cmd_train_policy(args: argparse.Namespace) -> None:
 def cmd_train_rl(args: argparse.Namespace) -> None:
     from dialogue.policy_data import TrainError
     from dialogue.train_rl import RLConfig, train_rl
+    from strategy.learned.model import CHECKPOINT_FILES
 
-    check_output(args.out, "--out", directory=True)
+    check_output(args.out, "--out", directory=True, writes=CHECKPOINT_FILES)
     config = RLConfig(args.init, args.out, args.reward, args.opponent, args.episodes, args.batch_size, args.lr,
                       data=args.data, seed=args.seed, threads=args.threads, command=args.invocation)
     run_training(train_rl, config, TrainError, f"checkpoint and card -> {args.out}")

@@ -365,6 +365,15 @@ def test_an_empty_path_is_refused(capsys):
     assert usage_error(capsys, "tournament", "--agents", "rule", "--out", "").endswith("argument --out: an empty path")
 
 
+@pytest.mark.parametrize("command", [["generator"], ["policy"], ["rl", "--init", "sl"]])
+def test_training_writes_over_no_other_files(tmp_path, command):
+    """--out . would write over the project's README.md: a directory holding anything but a checkpoint is refused."""
+    (tmp_path / "notes.txt").write_text("mine")
+    message = haggler_error("train", *command, "--out", tmp_path)
+    assert message.startswith(f"haggler: --out {tmp_path} holds other files (notes.txt); name a new directory")
+    assert (tmp_path / "notes.txt").read_text() == "mine" and len(list(tmp_path.iterdir())) == 1
+
+
 def test_train_generator_keeps_an_adapter_and_its_rank(tmp_path):
     """--out over an adapter would replace it; --lora-r with --init-adapter would be ignored (the adapter keeps its
     rank) and the card would state it."""

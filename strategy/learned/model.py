@@ -52,6 +52,10 @@ class ActModel(nn.Module):
         return self.move_logp(h, legal), self.price_logp(h, move)
 
 
+CHECKPOINT_FILES = ("config.json", "weights.pt", "README.md")
+"""What a policy checkpoint directory holds: the model's config, its weights and its card."""
+
+
 def save_model(model: ActModel, out: Path, meta: dict) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps({"model": asdict(model.config), **meta}, indent=1) + "\n",

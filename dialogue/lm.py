@@ -12,6 +12,7 @@ torch and transformers are imported inside the functions, so importing this modu
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.util
 import json
 import os
@@ -150,15 +151,25 @@ def resolve_base_model(spec: str | Path = DEFAULT_BASE_MODEL) -> str:
 
 
 def convert_gguf(gguf: Path) -> Path:
-    """The cached safetensors directory for a GGUF file, converting it on first use."""
+    """The cached safetensors directory for a GGUF file, converting it on first use (one process at a time: under
+    `torchrun` every rank asks at once, and the later ones wait for the first's conversion)."""
     out = cache_dir() / "models" / gguf.stem
-    if (out / "config.json").is_file() and any(out.glob("*.safetensors")):
+    source = gguf_fingerprint(gguf)
+    if converted_from(out, source):
         return out
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise ModelError(f"cannot keep the converted base model in {out.parent} ({e.strerror or e}): set "
                          "HAGGLER_CACHE to a directory haggler may write") from None
+    with file_lock(out.with_name(out.name + ".lock")):
+        if converted_from(out, source):
+            return out
+        convert_into(gguf, out, source)
+    return out
+
+
+def convert_into(gguf: Path, out: Path, source: dict) -> None:
     offline()
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
@@ -167,6 +178,8 @@ def convert_gguf(gguf: Path) -> Path:
         loaded = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
         tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
         config = AutoConfig.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    except ImportError as e:  # transformers reads GGUF files with the gguf package
+        raise ModelError(f"{gguf}: reading a GGUF file needs the gguf package: `pip install gguf` ({e})") from None
     except load_errors() as e:
         raise ModelError(f"{gguf}: not a GGUF model transformers can read ({message_line(e)})") from None
     if hasattr(config, "quantization_config"):
@@ -174,13 +187,55 @@ def convert_gguf(gguf: Path) -> Path:
     model = AutoModelForCausalLM.from_config(config)
     model.load_state_dict(loaded.state_dict())
     tmp = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)  # a conversion cut short
     model.save_pretrained(tmp)
     tokenizer.save_pretrained(tmp)
-    if out.exists():  # a conversion cut short before its weights were written
+    (tmp / SOURCE_FILE).write_text(json.dumps(source) + "\n", encoding="utf-8")
+    if out.exists():  # a conversion cut short, or of another file of the same name
         shutil.rmtree(out)
     tmp.rename(out)
     print(f"haggler: base model ready in {out}", file=sys.stderr, flush=True)
-    return out
+
+
+SOURCE_FILE = "haggler-source.json"
+"""In a converted model's directory: the fingerprint of the GGUF file it was converted from."""
+
+
+def gguf_fingerprint(gguf: Path) -> dict:
+    """A GGUF file's size and a hash of its first and last MiB: another file of the same name (an upgraded package,
+    another quantisation) differs in one or the other, and reading 2 MiB costs nothing beside a model load."""
+    size = gguf.stat().st_size
+    digest = hashlib.sha256()
+    with gguf.open("rb") as f:
+        digest.update(f.read(1 << 20))
+        f.seek(max(0, size - (1 << 20)))
+        digest.update(f.read(1 << 20))
+    return {"size": size, "sha256_head_tail": digest.hexdigest()}
+
+
+def converted_from(out: Path, source: dict) -> bool:
+    """Whether `out` holds a whole conversion of the GGUF file with this fingerprint."""
+    try:
+        stamp = json.loads((out / SOURCE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return stamp == source and (out / "config.json").is_file() and any(out.glob("*.safetensors"))
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock on the file `path` (made if missing) while in the block, where the system has one (POSIX)."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    with path.open("a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def load_errors() -> tuple[type[Exception], ...]:
@@ -221,7 +276,8 @@ def load_tokenizer(base: str | Path) -> Any:
     except load_errors() as e:
         if resolved == str(base) and not Path(resolved).exists():
             raise ModelError(f"{base}: no such model directory, nor a Hugging Face model id in the local cache "
-                             "(haggler downloads nothing)") from None
+                             f"(haggler downloads nothing at run time: fetch it once with `hf download {base}`, or "
+                             "give a local directory)") from None
         if Path(resolved).is_dir() and not any((Path(resolved) / name).is_file() for name in TOKENIZER_FILES):
             raise ModelError(f"{base}: no tokenizer in it (none of {', '.join(TOKENIZER_FILES)})") from None
         raise ModelError(f"cannot load the tokenizer of {base}: {message_line(e)}") from None

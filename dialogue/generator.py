@@ -176,6 +176,11 @@ class TemplateGenerator:
         return [self.render_one(r) for r in requests]
 
 
+SHORTEST_WINDOW = 1024
+"""The shortest sliding window (Mistral's attention, or Gemma's) a base model may have: a prompt (its turns cut to
+MAX_TURN_CHARS, a few hundred tokens at most) and an act's tries (128 tokens, by default) fit in it."""
+
+
 @dataclass
 class LMGenerator:
     """Samples renderings from a causal LM, batched; checks each by parsing back; falls back to templates.
@@ -189,6 +194,12 @@ class LMGenerator:
     def __post_init__(self) -> None:
         import torch
 
+        window = None if getattr(self.model.config, "use_sliding_window", True) is False else \
+            getattr(self.model.config, "sliding_window", None)
+        if window is not None and window < SHORTEST_WINDOW:
+            raise GeneratorError(f"the model attends over a sliding window of {window} tokens; the generator keeps "
+                                 f"every position of a prompt and its tries, and needs a window of {SHORTEST_WINDOW} "
+                                 "or more")
         pack_linears(self.model)
         self.fallback = TemplateGenerator(self.sampling.seed)
         self.calls = 0

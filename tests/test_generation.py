@@ -966,6 +966,21 @@ def test_a_conversion_under_way_is_waited_for(tmp_path, monkeypatch):
     assert got == [out]
 
 
+def test_a_base_model_with_a_short_sliding_window_is_refused():
+    """The decoding keeps every position of a prompt and its tries, where such a model keeps only its window's."""
+    from transformers import MistralConfig, MistralForCausalLM
+
+    tok = tiny_tokenizer()
+    config = MistralConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                           num_attention_heads=2, num_key_value_heads=1, sliding_window=8)
+    with pytest.raises(GeneratorError, match="a sliding window of 8 tokens; .* needs a window of 1024 or more"):
+        LMGenerator(MistralForCausalLM(config).eval(), tok)
+    config.sliding_window = 4096
+    r = LMGenerator(MistralForCausalLM(config).eval(), tok, Sampling(tries=1, max_new_tokens=4)).render(
+        [Request(Act(Intent.GREET), "buyer", BIKE)])
+    assert r[0].faithful
+
+
 def test_a_model_transformers_cannot_read_is_one_clear_error(tmp_path, monkeypatch):
     """A GGUF file that is not one, a model directory without a tokenizer or with a config of the wrong types."""
     from dialogue import lm

@@ -247,10 +247,20 @@ def _hf_examples(source: str) -> list[dict[str, Any]]:
                       f"it has {', '.join(sorted(columns))}")
 
 
-def split(rows: list[dict[str, Any]], eval_size: int, seed: int) -> tuple[list[dict], list[dict]]:
-    """A shuffled (train, eval) split."""
-    rows = rows[:]
-    random.Random(seed).shuffle(rows)
-    return rows[eval_size:], rows[:eval_size]
+def examples_dataset(sources: list[str]) -> Any:
+    """The examples of every source as a datasets.Dataset: prompt, target (its price the placeholder), text (the
+    message as written; None where a source holds prompts and targets only), act, unsayable."""
+    import datasets
+
+    return datasets.Dataset.from_list([{"prompt": row["prompt"], "target": row["target"], "text": row.get("text"),
+                                        "act": row.get("act", ""), "unsayable": bool(row.get("unsayable"))}
+                                       for row in load_examples(sources)])
+
+
+def split(examples: Any, eval_size: int, seed: int) -> tuple[Any, Any]:
+    """A shuffled (train, eval) split of a Dataset."""
+    order = list(range(len(examples)))
+    random.Random(seed).shuffle(order)
+    return examples.select(order[eval_size:]), examples.select(order[:eval_size])
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from dialogue.corpus import DEFAULT_DATA
-from dialogue.generator_data import CONTEXT_TURNS, encode_pair, load_examples, split
+from dialogue.generator_data import CONTEXT_TURNS, encode_pair, examples_dataset, split
 from dialogue.lm import (DEFAULT_BASE_MODEL, ModelError, check_adapter, load_tokenizer, offline,
                          resolve_base_model, with_adapter)
 
@@ -57,16 +57,19 @@ class TrainConfig:
     command: str = ""
 
 
-def tokenize(rows: list[dict], tokenizer: Any, max_target_tokens: int) -> list[dict]:
-    """input_ids = prompt + " " + target + eos; labels only on the target and eos."""
-    out = []
-    for row in rows:
+def tokenize(examples: Any, tokenizer: Any, max_target_tokens: int) -> Any:
+    """The examples as token ids: input_ids = prompt + " " + target + eos, labels only on the target and eos; an
+    example whose target is longer than max_target_tokens left out."""
+    def encode(row: dict) -> dict:
         prompt, target = encode_pair(tokenizer, row["prompt"], row["target"])
-        if len(target) > max_target_tokens:
-            continue
-        out.append({"input_ids": prompt + target, "labels": [-100] * len(prompt) + target,
-                    "length": len(prompt) + len(target)})
-    return out
+        return {"input_ids": prompt + target, "labels": [-100] * len(prompt) + target,
+                "length": len(prompt) + len(target), "target_tokens": len(target)}
+
+    if not len(examples):  # map would give a dataset with no columns
+        return examples
+    encoded = examples.map(encode, remove_columns=examples.column_names, desc="tokenizing")
+    return encoded.filter(lambda n: n <= max_target_tokens, input_columns="target_tokens",
+                          desc="long targets").remove_columns("target_tokens")
 
 
 def build_model(config: TrainConfig) -> Any:
@@ -87,7 +90,6 @@ def train_generator(config: TrainConfig) -> dict:
     if config.init_adapter:
         check_adapter(config.init_adapter)
     offline()
-    import datasets
     import torch
     from transformers import DataCollatorForSeq2Seq, Trainer, TrainingArguments, set_seed
 
@@ -95,14 +97,14 @@ def train_generator(config: TrainConfig) -> dict:
     check_gpus_for_processes()
     set_seed(config.seed)
     tokenizer = load_tokenizer(config.base_model)
-    rows = load_examples(config.data)
-    train_rows, eval_rows = split(rows, min(config.eval_examples, len(rows) // 10), config.seed)
+    examples = examples_dataset(config.data)
+    train_rows, eval_rows = split(examples, min(config.eval_examples, len(examples) // 10), config.seed)
     if config.leave_out_unsayable:
-        train_rows = [row for row in train_rows if not row.get("unsayable")]
+        train_rows = train_rows.filter(lambda unsayable: not unsayable, input_columns="unsayable")
     if config.max_examples:
-        train_rows = train_rows[:config.max_examples]
-    train_set = datasets.Dataset.from_list(tokenize(train_rows, tokenizer, config.max_target_tokens))
-    eval_set = datasets.Dataset.from_list(tokenize(eval_rows, tokenizer, config.max_target_tokens))
+        train_rows = train_rows.select(range(min(config.max_examples, len(train_rows))))
+    train_set = tokenize(train_rows, tokenizer, config.max_target_tokens)
+    eval_set = tokenize(eval_rows, tokenizer, config.max_target_tokens)
     if not len(train_set):
         raise ModelError(f"{', '.join(config.data)}: no examples to train on (messages with an act the parser reads, "
                          f"an utterance of at most {config.max_target_tokens} tokens)")
@@ -202,14 +204,14 @@ def leave_process_group() -> None:
         torch.distributed.destroy_process_group()
 
 
-def held_out_perplexity(model: Any, tokenizer: Any, rows: list[dict]) -> dict:
+def held_out_perplexity(model: Any, tokenizer: Any, rows: Any) -> dict:
     """The perplexity of the held-out messages as people wrote them (prices in digits) after their prompts, under
     the adapter and under the base model alone: what `haggler eval-generator` measures on test.json. The eval loss
     scores the training targets, whose prices are the placeholder, and it can rank two adapters the other way.
     Nothing where the rows hold no message as written (a dataset of prompts and targets only)."""
     from dialogue.generator_eval import perplexity
 
-    pairs = [(row["prompt"], row["text"]) for row in rows if "text" in row]
+    pairs = [(row["prompt"], row["text"]) for row in rows if row["text"] is not None]
     if not pairs:
         return {}
     model.eval()

@@ -16,8 +16,8 @@ from dialogue.corpus import CorpusError, load_dialogues
 from dialogue.decoding import Sampling
 from dialogue.generator import (GeneratorError, LMGenerator, Rendering, Request, TemplateGenerator, say_request,
                                  says)
-from dialogue.generator_data import (PLACEHOLDER, Context, Turn, dialogue_contexts, dialogue_examples, fill_price,
-                                     load_examples, mask_price, render_prompt, split, states_other_price,
+from dialogue.generator_data import (PLACEHOLDER, Context, Turn, dialogue_contexts, dialogue_examples, examples_dataset,
+                                     fill_price, load_examples, mask_price, render_prompt, split, states_other_price,
                                      unsayable)
 from parser.acts import Act, Intent, write_price
 from tests.conftest import ROOT, haggler
@@ -755,7 +755,7 @@ def test_training_reports_the_perplexity_of_held_out_messages_as_people_wrote_th
     out = tmp_path / "adapter"
     summary = train_generator(TrainConfig(out, str(base), [str(SAMPLE)], max_steps=2, eval_examples=6,
                                           batch_size=4, learning_rate=5e-2))
-    rows = load_examples([str(SAMPLE)])
+    rows = examples_dataset([str(SAMPLE)])
     _, held_out = split(rows, min(6, len(rows) // 10), 0)
     pairs = [(row["prompt"], row["text"]) for row in held_out]
     assert any(row["text"] != row["target"] for row in held_out)  # a price in digits, not the placeholder

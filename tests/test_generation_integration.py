@@ -69,9 +69,10 @@ def held_out(craigslist):
 
 
 def test_fine_tuning_lowers_the_perplexity_of_held_out_utterances(models, held_out):
+    """The issue asks 0.4x over 500 test.json messages (eval-generator: 0.379x); samples of 24 gave 0.33x to 0.40x."""
     base, tuned, tokenizer = models
     pairs = [(render_prompt(r.context, r.role, r.act), text) for r, text in held_out]
-    assert perplexity(tuned, tokenizer, pairs)[0] < 0.6 * perplexity(base, tokenizer, pairs)[0]
+    assert perplexity(tuned, tokenizer, pairs)[0] < 0.45 * perplexity(base, tokenizer, pairs)[0]
 
 
 def test_the_fine_tuned_model_says_held_out_acts(models, held_out):

@@ -224,6 +224,8 @@ def _hf_examples(source: str) -> list[dict[str, Any]]:
         data: Any = datasets.load_from_disk(source) if Path(source).is_dir() else datasets.load_dataset(source)
     except (FileNotFoundError, ValueError, ConnectionError, OSError) as e:
         raise CorpusError(f"{source}: not a dialogue file or a dataset ({str(e).splitlines()[0]})") from None
+    except IndexError:  # datasets' reader, given a saved dataset of no rows
+        raise CorpusError(f"{source}: a dataset with no rows") from None
     if isinstance(data, datasets.DatasetDict):
         trainable = [name for name in data if name != "test"]
         if not trainable:

@@ -136,6 +136,9 @@ def test_saved_datasets_are_training_data(tmp_path):
         tmp_path / "none")
     with pytest.raises(CorpusError, match="none: row 1: prompt and target must be strings"):
         load_examples([str(tmp_path / "none")])
+    datasets.Dataset.from_list([{"prompt": "P", "target": "T"}]).select([]).save_to_disk(tmp_path / "empty")
+    with pytest.raises(CorpusError, match="empty: a dataset with no rows"):
+        load_examples([str(tmp_path / "empty")])
     with pytest.raises(CorpusError, match="missing.csv: no such file or directory"):
         load_examples([str(tmp_path / "missing.csv")])
     row = {"agent_info": {"Bottomline": ["None", "None"], "Role": ["buyer", "seller"], "Target": [120.0, 200.0]},

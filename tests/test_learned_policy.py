@@ -2,6 +2,7 @@
 checkpoints, the lazy registry, and the shipped checkpoints."""
 import json
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -122,6 +123,18 @@ def test_a_directory_that_is_not_a_checkpoint_is_refused(tmp_path):
     (tmp_path / "weights.pt").write_text("no")
     with pytest.raises(CheckpointError, match="config.json: not a policy's config .KeyError: 'model'"):
         load_model(tmp_path)
+
+
+@pytest.mark.parametrize("hidden", [-4, 0, 10 ** 12, 2.5, "64", None])
+def test_a_config_naming_sizes_no_model_can_have_is_refused_before_any_tensor(tiny_sl, tmp_path, hidden):
+    shutil.copytree(tiny_sl[0], tmp_path / "ckpt")
+    config = tmp_path / "ckpt" / "config.json"
+    meta = json.loads(config.read_text())
+    meta["model"]["hidden"] = hidden
+    config.write_text(json.dumps(meta))
+    with pytest.raises(CheckpointError, match=f"config.json: model.hidden must be a whole number from 1 to 4096, "
+                                              f"not {re.escape(repr(hidden))}"):
+        load_model(tmp_path / "ckpt")
 
 
 def test_weights_that_are_not_the_checkpoint_s_are_refused(tiny_sl, tmp_path):

@@ -29,6 +29,11 @@ class ModelConfig:
     prices: int = N_PRICES
 
 
+LARGEST_SIZE = 4096
+"""The largest of a checkpoint's sizes (hidden units, layers, ...) its config may name: a typo of more would make the
+model's tensors before any check of its weights."""
+
+
 class ActModel(nn.Module):
     def __init__(self, config: ModelConfig = ModelConfig()) -> None:
         super().__init__()
@@ -71,9 +76,16 @@ def load_model(directory: str | Path) -> tuple[ActModel, dict]:
         raise CheckpointError(f"{directory}: not a policy checkpoint (needs config.json and weights.pt)")
     try:
         meta = json.loads(config_file.read_text(encoding="utf-8"))
-        model = ActModel(ModelConfig(**meta["model"]))
+        config = ModelConfig(**meta["model"])
     except (ValueError, KeyError, TypeError) as e:
         raise CheckpointError(f"{config_file}: not a policy's config ({type(e).__name__}: {e})") from None
+    for name, value in asdict(config).items():
+        if type(value) is not int or not 1 <= value <= LARGEST_SIZE:
+            raise CheckpointError(f"{config_file}: model.{name} must be a whole number from 1 to {LARGEST_SIZE}, "
+                                  f"not {value!r}")
+    if config.features != N_FEATURES or config.prices != N_PRICES:
+        raise CheckpointError(f"{directory}: made for another state encoding ({config.features} features)")
+    model = ActModel(config)
     try:
         state = torch.load(weights, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, EOFError, RuntimeError, KeyError, ValueError):
@@ -84,6 +96,4 @@ def load_model(directory: str | Path) -> tuple[ActModel, dict]:
     except (RuntimeError, TypeError, AttributeError) as e:
         raise CheckpointError(f"{weights}: not the weights of the model {config_file.name} describes "
                               f"({str(e).strip().splitlines()[0]})") from None
-    if model.config.features != N_FEATURES or model.config.prices != N_PRICES:
-        raise CheckpointError(f"{directory}: made for another state encoding ({model.config.features} features)")
     return model.eval(), meta

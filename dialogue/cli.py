@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import shlex
 import sys
 import tempfile
@@ -16,8 +17,8 @@ from dialogue.lm import DEFAULT_BASE_MODEL
 from strategy.principal import CENT, DEFAULT_TURN_LIMIT
 
 
-def whole_number(least: int) -> Callable[[str], int]:
-    """An argparse type: an integer, at least `least`."""
+def whole_number(least: int, most: int | None = None, most_is: str = "") -> Callable[[str], int]:
+    """An argparse type: an integer, at least `least` (and at most `most`, which `most_is` may name)."""
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -25,11 +26,17 @@ def whole_number(least: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
         if value < least:
             raise argparse.ArgumentTypeError(f"must be at least {least}, not {value}")
+        if most is not None and value > most:
+            raise argparse.ArgumentTypeError(f"must be at most {most}{most_is}, not {value}")
         return value
     return parse
 
 
 positive_int, non_negative_int = whole_number(1), whole_number(0)
+LONGEST_TALK = 1000
+"""The most turns a dialogue may be given (--turn-limit): a policy that holds out until the deadline plays them all."""
+turn_limit = whole_number(1, LONGEST_TALK)
+threads = whole_number(1, os.cpu_count() or 1, " (the CPUs of this machine)")
 
 
 def path(text: str) -> Path:
@@ -180,7 +187,7 @@ def add_chat_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--scenario", metavar="SPEC", help="builtin:N or FILE:INDEX (default builtin:0; with --target and "
                    "--walk-away, the shipped listing whose price is nearest the walk-away price)")
     p.add_argument("--seed", type=int, default=0, help="seeds the agents' choices and words (default 0)")
-    p.add_argument("--turn-limit", type=positive_int, default=DEFAULT_TURN_LIMIT, metavar="T",
+    p.add_argument("--turn-limit", type=turn_limit, default=DEFAULT_TURN_LIMIT, metavar="T",
                    help="turns (messages and formal moves, both sides) before the talk ends with no deal (default "
                         "%(default)s)")
     p.add_argument("--transcript", type=path, metavar="FILE.json",
@@ -197,7 +204,7 @@ def add_chat_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def add_training_run_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--threads", type=positive_int, default=1, metavar="T", help="CPU threads for torch (default 1)")
+    p.add_argument("--threads", type=threads, default=1, metavar="T", help="CPU threads for torch (default 1)")
     p.add_argument("--seed", type=int, default=0)
 
 
@@ -473,7 +480,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="processes to play in, act mode (default 1; text mode batches instead, see --batch)")
     p.add_argument("--seed", type=int, default=0, metavar="S")
     p.add_argument("--resume", action="store_true", help="continue the run in DIR, playing only missing games")
-    p.add_argument("--turn-limit", type=positive_int, default=DEFAULT_TURN_LIMIT, metavar="T",
+    p.add_argument("--turn-limit", type=turn_limit, default=DEFAULT_TURN_LIMIT, metavar="T",
                    help="turns before no deal (default %(default)s)")
     p.add_argument("--mode", choices=["acts", "text"], default="acts",
                    help="acts (default): agents exchange acts; text: they meet only through words")

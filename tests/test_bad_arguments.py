@@ -133,6 +133,8 @@ def test_train_parser_writes_the_parsers_own_model_by_default(tmp_path, monkeypa
     ("--n", ["tournament", "--agents", "rule", "--out", "o", "--n", "0"]),
     ("--batch", ["tournament", "--agents", "rule", "--out", "o", "--batch", "-1"]),
     ("--turn-limit", ["chat", "--demo", *TEMPLATES, "--transcript", "t.json", "--turn-limit", "0"]),
+    ("--turn-limit", ["tournament", "--agents", "rule", "boulware", "--out", "o", "--turn-limit", "100000000"]),
+    ("--threads", ["train", "policy", "--out", "o", "--data", SAMPLE, "--threads", "9999"]),
     ("--target", ["chat", "--demo", *TEMPLATES, "--transcript", "t.json", "--target", "nan", "--walk-away", "nan"]),
     ("--target", ["chat", "--demo", *TEMPLATES, "--transcript", "t.json", "--target", "inf", "--walk-away", "100"]),
     ("--target", ["chat", "--delegate", *TEMPLATES[:4], "--transcript", "t.json", "--target", "2e12",
@@ -140,7 +142,7 @@ def test_train_parser_writes_the_parsers_own_model_by_default(tmp_path, monkeypa
     ("--target", ["chat", "--delegate", *TEMPLATES[:4], "--transcript", "t.json", "--target", "0.001",
                   "--walk-away", "1"]),
 ])
-def test_numbers_that_must_be_positive_and_finite(flag, argv, capsys, tmp_path, monkeypatch):
+def test_numbers_that_must_be_positive_finite_and_of_a_sane_size(flag, argv, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     line = usage_error(capsys, *argv)
     assert f"argument {flag}: must be " in line

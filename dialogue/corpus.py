@@ -350,26 +350,33 @@ def read_json(path: Path) -> Any:
     if not text.strip():
         raise CorpusError(f"{path}: empty")
     if path.suffix == ".jsonl":
-        rows = []
-        for n, line in enumerate(text.splitlines(), 1):
-            if line.strip():
-                try:
-                    rows.append(json.loads(line))
-                except json.JSONDecodeError as e:
-                    raise CorpusError(f"{path}:{n}: not valid JSON ({_json_msg(e)} at column {e.colno})") from None
-                except RecursionError:
-                    raise CorpusError(f"{path}:{n}: JSON nested too deeply to read") from None
-                except ValueError:
-                    raise CorpusError(f"{path}:{n}: not valid JSON here ({TOO_LONG})") from None
-        return rows
+        return json_lines(path, text)
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
+        if e.msg == "Extra data" and text.lstrip().startswith("{"):  # JSON Lines, in a file not named .jsonl
+            return json_lines(path, text)
         raise CorpusError(f"{path}: not valid JSON ({_json_msg(e)} at line {e.lineno} column {e.colno})") from None
     except RecursionError:
         raise CorpusError(f"{path}: JSON nested too deeply to read") from None
     except ValueError:  # the only other: an integer too long to convert
         raise CorpusError(f"{path}: not valid JSON here ({TOO_LONG})") from None
+
+
+def json_lines(path: Path, text: str) -> list[Any]:
+    """The values of a JSON Lines text, a line each (blank lines skipped)."""
+    rows = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as e:
+                raise CorpusError(f"{path}:{n}: not valid JSON ({_json_msg(e)} at column {e.colno})") from None
+            except RecursionError:
+                raise CorpusError(f"{path}:{n}: JSON nested too deeply to read") from None
+            except ValueError:
+                raise CorpusError(f"{path}:{n}: not valid JSON here ({TOO_LONG})") from None
+    return rows
 
 
 def load_dialogues(path: str | Path) -> list[Dialogue]:

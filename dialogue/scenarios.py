@@ -96,11 +96,12 @@ def listings_of(path: Path, rows: list[dict], seed: int) -> list[Scenario]:
         scenarios = scenarios_from_listings(rows, seed, source=path.stem)
     except ValueError as e:
         raise CorpusError(f"{path}: {e}") from None
+    priced = f"a price above 0 and at most {LARGEST:.0e}"
     if rows and not scenarios:
-        raise CorpusError(f"{path}: none of its {len(rows)} listings has a price above 0")
+        raise CorpusError(f"{path}: none of its {len(rows)} listings has {priced}")
     if len(scenarios) < len(rows):
-        print(f"note: {path}: {len(rows) - len(scenarios)} of {len(rows)} listings have no price above 0, and were "
-              f"skipped", file=sys.stderr)
+        print(f"note: {path}: {len(rows) - len(scenarios)} of {len(rows)} listings have no {priced.removeprefix('a ')}, "
+              f"and were skipped", file=sys.stderr)
     return scenarios
 
 
@@ -134,7 +135,7 @@ def load_scenarios(source: str | Path, seed: int = 0) -> list[Scenario]:
             raise CorpusError(f"{path}: {e}") from None
         except (KeyError, TypeError, ValueError) as e:
             raise CorpusError(f"{path}: not a list of scenarios ({e})") from None
-    if isinstance(first, dict) and "price" in first and "scenario" not in first:  # a listing needs no title
+    if isinstance(first, dict) and "scenario" not in first and ("price" in first or "title" in first):
         return listings_of(path, raw, seed)
     return [d.scenario for d in load_dialogues(path)]
 

@@ -81,7 +81,7 @@ def test_a_listing_without_a_price_is_skipped_and_said(tmp_path, capsys):
     scenarios = load_scenarios(path)
     assert [s.item.title for s in scenarios] == ["a", "d"]
     assert (scenarios[1].uuid, scenarios[1].kb("buyer").target) == ("mine", 60.0)
-    assert "2 of 4 listings have no price above 0, and were skipped" in capsys.readouterr().err
+    assert "2 of 4 listings have no price above 0 and at most 1e+12, and were skipped" in capsys.readouterr().err
 
 
 CSV_HEADER = "scenario_id,category,list_price,buyer_target,seller_target,title,description\n"
@@ -127,9 +127,11 @@ def test_a_misspelt_builtin_is_named():
 
 def test_listings_without_one_price_say_so(tmp_path):
     path = tmp_path / "listings.json"
-    path.write_text('[{"title": "a", "price": "abc"}, {"title": "b", "price": -10}]')
-    with pytest.raises(CorpusError, match=f"{path}: none of its 2 listings has a price above 0"):
+    path.write_text('[{"title": "a", "price": "abc"}, {"title": "b", "price": -10}, {"title": "c", "price": 1e300}]')
+    with pytest.raises(CorpusError, match=rf"{path}: none of its 3 listings has a price above 0 and at most 1e\+12"):
         load_scenarios(path)
+    path.write_text('[{"title": "no price yet"}, {"title": "b", "price": 10}]')  # a listings file all the same
+    assert [s.item.title for s in load_scenarios(path)] == ["b"]
 
 
 @pytest.mark.parametrize("change, message", [

@@ -9,6 +9,7 @@ from dialogue.cli import main
 from dialogue.corpus import CorpusError, load_dialogues
 from dialogue.parser_eval import evaluate_parser
 from dialogue.scenarios import load_scenarios, pick_scenario
+from tests.conftest import ROOT
 
 
 def kb(role: str, target: float) -> dict:
@@ -155,6 +156,16 @@ def test_truncated_json_says_where(tmp_path, name, message):
     with pytest.raises(CorpusError) as e:
         load_dialogues(path)
     assert str(e.value) == message.format(path=path)
+
+
+def test_json_lines_in_a_file_named_json_are_read_as_json_lines(tmp_path):
+    dialogues = json.loads((ROOT / "data" / "sample-dialogues.json").read_text())[:2]
+    path = tmp_path / "dialogues.json"
+    path.write_text("\n".join(json.dumps(d) for d in dialogues) + "\n")
+    assert [d.uuid for d in load_dialogues(path)] == [d["uuid"] for d in dialogues]
+    path.write_text(json.dumps(dialogues[0]) + "\n{oops\n")
+    with pytest.raises(CorpusError, match=f"{path}:2: not valid JSON"):
+        load_dialogues(path)
 
 
 def test_a_listing_without_a_title_is_still_a_listing(tmp_path):

@@ -283,7 +283,8 @@ def cmd_say(args: argparse.Namespace) -> None:
     model_set = args.adapter != "default" or args.base_model != DEFAULT_BASE_MODEL or \
         (args.guidance, args.guidance_from) != (Sampling.guidance, Sampling.guidance_from)
     if args.generator == "template" and model_set:
-        sys.exit("haggler: --adapter, --base-model and --guidance go with --generator lm (templates use no model)")
+        sys.exit("haggler: --adapter, --base-model, --guidance and --guidance-from go with --generator lm (templates "
+                 "use no model)")
     try:
         request = say_request(args.act, args.role, args.scenario, args.after)  # bad input fails before the model loads
         generator = make_generator(args.generator, base_model=args.base_model, adapter=args.adapter, seed=args.seed,
@@ -303,10 +304,7 @@ def cmd_say(args: argparse.Namespace) -> None:
 
 def sampling_of(args: argparse.Namespace) -> Sampling:
     """The generator's sampling, as --seed, --guidance and --guidance-from set it."""
-    try:
-        return Sampling(seed=args.seed, guidance=args.guidance, guidance_from=args.guidance_from)
-    except ValueError as e:
-        sys.exit(f"haggler: {e}")
+    return Sampling(seed=args.seed, guidance=args.guidance, guidance_from=args.guidance_from)
 
 
 def cmd_eval_generator(args: argparse.Namespace) -> None:
@@ -410,7 +408,7 @@ def add_generator_commands(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--seed", type=int, default=0)
         p.add_argument("--guidance", type=positive_float, default=Sampling.guidance, metavar="G",
                        help="classifier-free guidance towards the act (default %(default)s; 1: none)")
-        p.add_argument("--guidance-from", type=int, default=Sampling.guidance_from, metavar="N",
+        p.add_argument("--guidance-from", type=non_negative_int, default=Sampling.guidance_from, metavar="N",
                        help="a try's first N tokens are drawn without guidance (default %(default)s; 1 with --guidance "
                             "3.5 says fewer bare prices and more words, but slips more: see the adapter's card)")
 

@@ -169,14 +169,15 @@ def test_text_tournament_with_a_missing_adapter(tmp_path):
     assert "not a LoRA adapter directory" in message and not (tmp_path / "o").exists()
 
 
-def test_a_model_for_the_templates_is_refused(tmp_path):
+def test_a_model_for_the_templates_is_refused(tmp_path, capsys):
     message = haggler_error("say", "--act", "greet", "--role", "buyer", "--generator", "template",
                             "--adapter", tmp_path / "nonexistent")
-    assert message == "haggler: --adapter, --base-model and --guidance go with --generator lm (templates use no model)"
+    assert message == ("haggler: --adapter, --base-model, --guidance and --guidance-from go with --generator lm "
+                       "(templates use no model)")
     assert haggler_error("say", "--act", "greet", "--role", "buyer", "--generator", "template", "--guidance-from",
-                         "1").startswith("haggler: --adapter, --base-model and --guidance go with")
-    assert haggler_error("say", "--act", "greet", "--role", "buyer", "--guidance-from", "-1") == \
-        "haggler: Sampling.guidance_from must be 0 or more, not -1"
+                         "1") == message
+    assert usage_error(capsys, "say", "--act", "greet", "--role", "buyer", "--guidance-from", "-1") == \
+        "haggler say: error: argument --guidance-from: must be at least 0, not -1"
 
 
 def test_one_agent_written_two_ways_is_listed_twice(tmp_path):

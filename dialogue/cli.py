@@ -39,6 +39,21 @@ turn_limit = whole_number(1, LONGEST_TALK)
 threads = whole_number(1, os.cpu_count() or 1, " (the CPUs of this machine)")
 
 
+class Distinct(argparse.Action):
+    """Values (nargs="+") that must differ: a file given twice would count its examples twice, or in `train parser
+    --cv` leave one file out where the command line shows two."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        seen = set()
+        for value in values:
+            key = Path(value).resolve() if Path(value).exists() else value
+            if key in seen:
+                parser.error(f"argument {option_string}: {value} is given twice")
+            seen.add(key)
+        setattr(namespace, self.dest, values)
+
+
 def path(text: str) -> Path:
     """A path argument: an empty one is a slip ('--out ""' would write in the current folder)."""
     if not text.strip():
@@ -332,7 +347,7 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
                                       "accelerate launch --multi_gpu -m dialogue.cli train generator ...).")
     p.add_argument("--base-model", default=DEFAULT_BASE_MODEL, metavar="M",
                    help="smollm2 (the bundled GGUF, default), a .gguf file, a local model directory or a HF model id")
-    p.add_argument("--data", nargs="+", default=[DEFAULT_DATA], metavar="SRC",
+    p.add_argument("--data", nargs="+", action=Distinct, default=[DEFAULT_DATA], metavar="SRC",
                    help="craigslist (dev.json + luis-acts.json, default), dialogue files (.json/.jsonl: "
                         "haggler transcripts too) or Hugging Face datasets (id or saved directory: prompt/target "
                         "rows, dialogue rows, or craigslist_bargains rows)")
@@ -361,7 +376,7 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
                           description="Trains the intent model the parser uses for messages that name no price "
                                       "(parser/intent_model.json) on dialogues whose messages carry hand labels "
                                       "in metadata; --cv first scores it leaving one file out at a time.")
-    p.add_argument("--data", type=path, nargs="+", required=True, metavar="LABELLED.json")
+    p.add_argument("--data", type=path, nargs="+", action=Distinct, required=True, metavar="LABELLED.json")
     p.add_argument("--out", type=path, metavar="OUT.json",
                    help="where to write (default: the model the parser uses, parser/intent_model.json, replaced)")
     p.add_argument("--cv", action="store_true", help="leave-one-file-out cross-validation before training")
@@ -371,7 +386,7 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
                           description="Trains the act policy (next intent and price from the dialogue so far and "
                                       "the principal) on the parsed acts of dialogues; writes the checkpoint "
                                       "(config.json, weights.pt) and its card (README.md) to OUT.")
-    p.add_argument("--data", nargs="+", default=[DEFAULT_DATA], metavar="SRC",
+    p.add_argument("--data", nargs="+", action=Distinct, default=[DEFAULT_DATA], metavar="SRC",
                    help="craigslist (dev.json + luis-acts.json, default) or dialogue files (.json, .jsonl: "
                         "haggler transcripts too)")
     p.add_argument("--out", type=path, required=True, metavar="DIR")
@@ -391,7 +406,8 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reward", default="utility", metavar="R", help="utility (default), fairness or length")
     p.add_argument("--opponent", default="sl", metavar="O", help="sl (default) or rule")
     p.add_argument("--out", type=path, required=True, metavar="DIR")
-    p.add_argument("--data", nargs="+", default=[DEFAULT_DATA], metavar="SRC", help="where the scenarios come from")
+    p.add_argument("--data", nargs="+", action=Distinct, default=[DEFAULT_DATA], metavar="SRC",
+                   help="where the scenarios come from")
     p.add_argument("--episodes", type=positive_int, default=20_000)
     p.add_argument("--batch-size", type=positive_int, default=200, metavar="N", help="games per update")
     p.add_argument("--lr", type=positive_float, default=5e-4)

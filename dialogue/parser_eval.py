@@ -5,7 +5,7 @@ from collections import Counter
 from pathlib import Path
 
 from dialogue.annotate import dialogue_acts
-from dialogue.corpus import CorpusError, load_dialogues
+from dialogue.corpus import CorpusError, Dialogue, load_dialogues
 from parser.acts import CHAT_INTENTS, LUIS_TO_INTENT, PRICED_INTENTS, Intent
 
 
@@ -84,7 +84,12 @@ def labelled_pairs(path: str | Path, label_map: str = "acts") -> list[tuple]:
 def label_pairs_against(path: str | Path, other: str | Path, label_map: str = "acts",
                         other_map: str = "luis") -> list[tuple]:
     """(gold, other's label) for each message of `path` also labelled in `other` (matched by dialogue uuid)."""
-    others = {d.uuid: (j, d) for j, d in enumerate(load_dialogues(other))}
+    others: dict[str, tuple[int, Dialogue]] = {}
+    for j, d in enumerate(load_dialogues(other)):
+        if d.uuid in others:
+            raise CorpusError(f"{other}: dialogues {others[d.uuid][0]} and {j} have one uuid, {d.uuid}: labels are "
+                              "matched by uuid")
+        others[d.uuid] = (j, d)
     pairs = []
     for i, d in enumerate(load_dialogues(path)):
         if d.uuid not in others:

@@ -100,8 +100,8 @@ def listings_of(path: Path, rows: list[dict], seed: int) -> list[Scenario]:
     if rows and not scenarios:
         raise CorpusError(f"{path}: none of its {len(rows)} listings has {priced}")
     if len(scenarios) < len(rows):
-        print(f"note: {path}: {len(rows) - len(scenarios)} of {len(rows)} listings have no {priced.removeprefix('a ')}, "
-              f"and were skipped", file=sys.stderr)
+        print(f"note: {path}: {len(rows) - len(scenarios)} of {len(rows)} listings have no "
+              f"{priced.removeprefix('a ')}, and were skipped", file=sys.stderr)
     return scenarios
 
 

@@ -169,6 +169,13 @@ def test_text_tournament_with_a_missing_adapter(tmp_path):
     assert "not a LoRA adapter directory" in message and not (tmp_path / "o").exists()
 
 
+@pytest.mark.parametrize("command", [["train", "parser", "--cv"], ["train", "generator", "--out", "o"],
+                                     ["train", "policy", "--out", "o"]])
+def test_a_data_file_given_twice_is_refused(command, capsys):
+    assert usage_error(capsys, *command, "--data", SAMPLE, SAMPLE) == \
+        f"haggler {' '.join(command[:2])}: error: argument --data: {SAMPLE} is given twice"
+
+
 def test_a_model_for_the_templates_is_refused(tmp_path, capsys):
     message = haggler_error("say", "--act", "greet", "--role", "buyer", "--generator", "template",
                             "--adapter", tmp_path / "nonexistent")

@@ -31,6 +31,17 @@ def test_two_annotators_of_the_test_gold_agree():
     assert report["intent_accuracy"] >= 0.95
 
 
+def test_labels_against_a_file_with_a_uuid_twice_are_refused(tmp_path):
+    import json
+
+    from dialogue.corpus import CorpusError
+
+    dialogues = json.loads((TEST_DATA / "gold-test-b.json").read_text())
+    (tmp_path / "twice.json").write_text(json.dumps(dialogues + dialogues[:1]))
+    with pytest.raises(CorpusError, match=f"twice.json: dialogues 0 and {len(dialogues)} have one uuid"):
+        evaluate_parser(TEST_DATA / "gold-test-a.json", against=tmp_path / "twice.json", against_map="acts")
+
+
 def test_parser_agrees_with_people_more_than_the_luis_labels(craigslist):
     ours = evaluate_parser(TEST_DATA / "gold-dev.json")
     luis = evaluate_parser(TEST_DATA / "gold-dev.json", against=craigslist / "silver-acts" / "luis-acts.json")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import math
 import os
@@ -522,6 +523,10 @@ def command_parser(parser: argparse.ArgumentParser, argv: list[str]) -> argparse
     return parser
 
 
+WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
+"""A write's failures, which name no file where the output is a file already open (standard output, redirected)."""
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
@@ -531,12 +536,14 @@ def main(argv: list[str] | None = None) -> None:
     args.invocation = shlex.join(["haggler", *argv])  # the command line, for the model cards
     try:
         args.func(args)
+        sys.stdout.flush()  # here, where a full disk under a redirected output is one line
     except CorpusError as e:
         sys.exit(f"haggler: {e}")
     except BrokenPipeError:
         sys.stderr.close()
     except OSError as e:  # an output that cannot be written after all (a full disk, a directory in the way)
-        sys.exit(f"haggler: {e.filename + ': ' if e.filename else ''}{e.strerror or e}")
+        unnamed = "cannot write its output: " if e.errno in WRITE_ERRORS else ""
+        sys.exit(f"haggler: {e.filename + ': ' if e.filename else unnamed}{e.strerror or e}")
     except KeyboardInterrupt:
         print("\nhaggler: interrupted", file=sys.stderr)
         sys.exit(130)

@@ -2,6 +2,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -107,3 +108,11 @@ def test_bench_counts_a_models_passes_until_its_hooks_are_removed():
         passes.remove()
         model(input_ids=torch.tensor([[1, 2, 3]]))
     assert passes.take() == (0, 0.0)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_an_output_that_cannot_be_written_is_one_line():
+    with open("/dev/full", "w") as full:
+        run = subprocess.run([sys.executable, "-m", "dialogue.cli", "parse", str(SAMPLE)], cwd=ROOT, stdout=full,
+                             stderr=subprocess.PIPE, text=True)
+    assert (run.returncode, run.stderr) == (1, "haggler: cannot write its output: No space left on device\n")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import os
 import random
-import re
 import signal
 import sys
 import time
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from dialogue.agents import AgentSide, Generators, make_agent, parse_spec
-from dialogue.chat_view import describe_scenario, explain, line_of, outcome_text
+from dialogue.chat_view import clean, describe_scenario, explain, line_of, outcome_text
 from dialogue.corpus import KB, CorpusError, Dialogue, Event, Scenario, dialogues_json
 from dialogue.delegate import DelegateSide, ask_approval
 from dialogue.dialogue_log import write_whole
@@ -39,9 +38,6 @@ MAX_CHARS = 1000
 MAX_OFFER_FACTOR = 10
 """A formal offer above this many times the listing price is refused as a typo (a seller agent would take
 $1e308): the parser already reads no price over 4 times the listing as one (parser/rules.py)."""
-ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|O[ -~]|[@-Z\\-_])")
-"""Terminal escape sequences (colours, bracketed paste's markers, window titles): their text is not typed words."""
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd]")
 HELP = """Type what you want to say in plain English. Commands:
   /offer N   make a formal offer of $N (the agent may accept: that is the deal)
   /accept    accept the agent's formal offer
@@ -108,11 +104,6 @@ def default_agent() -> str:
 
 
 # ---- the person ---------------------------------------------------------------------------------------
-
-def clean(line: str) -> str:
-    """A typed line as a message: no control characters or undecodable bytes, spaces collapsed."""
-    return " ".join(CONTROL.sub(" ", ESCAPES.sub(" ", line)).split())
-
 
 def read_price(text: str) -> float | None:
     """A price typed after /offer, a cent or more, read as the parser reads an amount ('$1,200', '1.2k', '120

@@ -1,6 +1,8 @@
 """What the person sees in `haggler chat`: the listing, each move, the agent's reasons (/why), the outcome."""
 from __future__ import annotations
 
+import re
+
 from dialogue.corpus import Dialogue, Event, Scenario
 from dialogue.scoring import score_dialogue
 from parser.acts import Role, write_price
@@ -61,10 +63,21 @@ def candidate_rows(candidates: object) -> list[tuple[str, str]]:
             for a, v in items]
 
 
+ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|O[ -~]|[@-Z\\-_])")
+"""Terminal escape sequences (colours, bracketed paste's markers, window titles): their text is not typed words."""
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd]")
+
+
+def clean(line: str) -> str:
+    """A line as words to keep or show: no terminal escapes, control characters or undecodable bytes, spaces
+    collapsed (a typed line as a message; a listing's text in the banner, which would else clear the screen)."""
+    return " ".join(CONTROL.sub(" ", ESCAPES.sub(" ", line)).split())
+
+
 def describe_scenario(scenario: Scenario, role: Role, who: str = "You are") -> str:
     item, kb = scenario.item, scenario.kb(role)
-    lines = [f"Listing: {item.title} ({item.category or 'item'}), listed at {write_price(item.price)}"]
-    lines += [f"  {d}" for d in item.description[:3] if d.strip()]
+    lines = [f"Listing: {clean(item.title)} ({clean(item.category) or 'item'}), listed at {write_price(item.price)}"]
+    lines += [f"  {clean(d)}" for d in item.description[:3] if clean(d)]
     lines.append(f"{who} the {role}. Private target: {write_price(round(kb.target, 2))}; "
                  f"walk-away price: {write_price(round(kb.walk_away, 2))}.")
     return "\n".join(lines)

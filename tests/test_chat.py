@@ -125,8 +125,21 @@ def test_a_terminal_closed_or_a_kill_ends_the_dialogue_and_keeps_it(tmp_path, si
     assert d["ended"] == "stopped" and "hello there, is it still for sale?" in [e["data"] for e in d["events"]]
 
 
+def test_a_listing_s_escape_sequences_do_not_reach_the_terminal(tmp_path):
+    from dialogue.chat_view import describe_scenario
+    from dialogue.scenarios import load_scenarios
+
+    path = tmp_path / "listings.json"
+    path.write_text(json.dumps([{"title": "Bike\x1b[2J\x1b]0;pwned\x07", "category": "bike\x00", "price": 100,
+                                 "description": ["\x1b[1;31mRed\x1b[0m and fast", "\x1b[2J"]}]))
+    banner = describe_scenario(load_scenarios(path)[0], "buyer")
+    assert banner.splitlines()[:2] == ["Listing: Bike (bike), listed at $100", "  Red and fast"]
+    assert "\x1b" not in banner and "\x00" not in banner and "pwned" not in banner
+
+
 def test_escape_sequences_and_odd_prices_are_not_words(tmp_path):
-    from dialogue.chat import clean, read_price
+    from dialogue.chat import read_price
+    from dialogue.chat_view import clean
 
     assert clean("\x1b[200~pasted text\x1b[201~") == "pasted text"  # bracketed paste: no price 201
     assert clean("\x1b]0;250\x07hi \x1b[31mred\x1b[0m \x1bOA") == "hi red"

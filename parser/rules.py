@@ -50,7 +50,9 @@ AGREE = _rx(
     r"\bthat'?ll work\b", r"\bfair enough\b", r"\bi(?:'m| am) (?:fine|ok|okay|good) with (?:that|it)\b", r"\bwill work\b",
     r"\bthat works\b", r"\bcan live with that\b", r"\bi'?ll take it\b", r"\baccept (?:that|it|this|your)\b",
     r"\bglad you accept", r"\bmore than fair\b", r"\bi can agree\b", r"\bsend (?:me )?(?:the|an|your) offer\b", r"\bput (?:in|through) the offer\b",
-    r"\b(?:seems|sounds|is|(?:that|this|it)'?s) (?:like )?(?:a )?(?:very )?(?:fair|good|reasonable|great) (?:price|deal|offer)\b",
+    r"\b(?:seems|sounds|is) (?:like )?(?:a )?(?:fair|good|reasonable|great) (?:price|deal|offer)\b",
+    r"\b(?:that'?s|thats) (?:a )?(?:very )?(?:fair|good|reasonable|great) (?:price|deal|offer)\b"
+    r"(?![^.!?]*(?:\?|\bbut\b|\bfirm\b|\blower\b|\bhigher\b))",
     r"\b(?:that|this|the) price (?:would|will|does|should) work\b", r"\b(?:would|will) work for me\b", r"\b(?:it'?s|its) yours\b",
     r"\bwork with that\b", r"\bworks (?:4|for) me\b", r"\b(?:fine|ok|okay|good) (?:by|with) me\b", r"\byou win\b",
     r"\b(?:you|u)(?:'ve)? got it\b", r"\bi'?ll buy it\b", r"\b(?:i'?m|im|i am) down\b(?! to)", r"\bcount me in\b",
@@ -112,6 +114,8 @@ PUSH_SELLER = _rx(
     r"\bneed (?:a (?:bit|little|tad) )?more\b", r"\bunder what\b",
     r"\b(?:that'?s|thats|that is) (?:(?:just|really|so|a bit|kind of|kinda|pretty|quite|rather|way) )*"
     r"(?:crazy|ridiculous|insane|nuts|absurd|unreasonable|insulting|an insult)\b",
+    r"\b(?:seems|sounds|is|it'?s|its) (?:(?:just|really|so|a bit|kind of|kinda|pretty|quite|rather|way) )*"
+    r"(?:ridiculous|absurd|unreasonable|insulting|an insult)\b",
 )
 NOT_PUSH = _rx(r"\b(?:not|isn'?t|ain'?t|wasn'?t) (?:(?:too|so|that|very|really|all that) )?(?:high|much|steep|expensive|pricey|low|a lot)\b")
 """A push denied: "that's not too expensive", "120 isn't too high"."""

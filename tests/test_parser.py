@@ -94,12 +94,20 @@ def test_a_proposal_said_not_to_be_fair_is_refused(text):
     assert acts_of(("seller", "I want 140"), ("buyer", text))[1].intent is Intent.DISAGREE
 
 
-@pytest.mark.parametrize("text", ["That's a fair price.", "that's a reasonable offer", "It's a very good price."])
+@pytest.mark.parametrize("text", ["That's a fair price.", "that's a reasonable offer", "Ok, that's a good deal."])
 def test_a_proposal_called_fair_is_agreed_to(text):
     assert acts_of(("buyer", "I can pay 60"), ("seller", text))[1].intent is Intent.AGREE
 
 
-@pytest.mark.parametrize("text", ["That's ridiculous.", "That's unreasonable.", "that's just insulting", "That's absurd."])
+@pytest.mark.parametrize("text", ["It's a fair price, firm.", "Wouldn't you say that's a fair price?",
+                                  "That's a fair price for a new one, but this is used.",
+                                  "It's a fair price, I won't go lower."])
+def test_ones_own_price_called_fair_is_no_agreement(text):
+    assert acts_of(("seller", "I want 140"), ("buyer", "I can pay 60"), ("seller", text))[2].intent is not Intent.AGREE
+
+
+@pytest.mark.parametrize("text", ["That's ridiculous.", "That's unreasonable.", "that's just insulting", "That's absurd.",
+                                  "Your offer is ridiculous.", "That seems unreasonable.", "This is insulting."])
 def test_a_proposal_scorned_pushes_for_a_better_one_from_either_side(text):
     """Like "that's too high" from a buyer and "that's too low" from a seller (ACTS.md)."""
     assert acts_of(("seller", "I want 140"), ("buyer", text))[1].intent is Intent.COUNTER_NOPRICE

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from dialogue.corpus import (CorpusError, Dialogue, craigslist_training_dialogues, dump_dialogues, held_out_uuids,
+from dialogue.corpus import (CorpusError, Dialogue, craigslist_training_dialogues, dump_dialogues, held_out_dialogues,
                              load_dialogues)
 from dialogue.scenarios import load_scenarios, pick_scenario
 
@@ -116,7 +116,8 @@ def test_the_default_training_data_is_dev_and_the_silver_dialogues_once_each_and
     dev = load_dialogues(craigslist / "dev.json")
     assert len(dialogues) > len(dev) and uuids[:len(dev)] == [d.uuid for d in dev]
     assert len(set(uuids)) == len(uuids)  # luis-acts.json repeats 50 of dev.json's dialogues: read once
-    assert held_out_uuids() and not set(uuids) & held_out_uuids()
+    held_out, texts = held_out_dialogues()
+    assert held_out and not set(uuids) & held_out and texts
 
 
 def test_a_misspelt_builtin_is_named():

@@ -119,6 +119,17 @@ def test_test_json_dialogues_are_refused_in_a_dataset_too(tmp_path, craigslist):
     datasets.Dataset.from_list(test).save_to_disk(tmp_path / "copied")
     with pytest.raises(CorpusError, match="copied: 3 of its 3 dialogues are test.json's"):
         load_examples([str(tmp_path / "copied")])
+    d = test[0]  # as a craigslist_bargains row, which has no uuid: known by its messages
+    kbs = d["scenario"]["kbs"]
+    row = {"agent_info": {"Bottomline": ["None", "None"], "Role": [kb["personal"]["Role"] for kb in kbs],
+                          "Target": [float(kb["personal"]["Target"]) for kb in kbs]},
+           "agent_turn": [e["agent"] for e in d["events"]], "utterance": [e["data"] for e in d["events"]],
+           "dialogue_acts": {"intent": [""] * len(d["events"]), "price": [-1.0] * len(d["events"])},
+           "items": {key: [kb["item"][key] if key != "Description" else " ".join(kb["item"][key]) for kb in kbs]
+                     for key in ("Category", "Price", "Description", "Title")}}
+    datasets.Dataset.from_list([row]).save_to_disk(tmp_path / "bargains")
+    with pytest.raises(CorpusError, match="bargains: 1 of its 1 dialogues are test.json's"):
+        load_examples([str(tmp_path / "bargains")])
     datasets.DatasetDict({"test": datasets.Dataset.from_list([{"prompt": "P", "target": "T"}])}).save_to_disk(
         tmp_path / "split")
     with pytest.raises(CorpusError, match="split: its only split is test"):

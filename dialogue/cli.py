@@ -272,8 +272,10 @@ def cmd_train_parser(args: argparse.Namespace) -> None:
 def cmd_train_policy(args: argparse.Namespace) -> None:
     from dialogue.policy_data import TrainError
     from dialogue.train_policy import PolicyTrainConfig, train_policy
-    from strategy.learned.model import CHECKPOINT_FILES
+    from strategy.learned.model import CHECKPOINT_FILES, LARGEST
 
+    if args.hidden > LARGEST.hidden:
+        sys.exit(f"haggler: --hidden {args.hidden}: at most {LARGEST.hidden} (a checkpoint loads no larger model)")
     check_output(args.out, "--out", directory=True, writes=CHECKPOINT_FILES)
     config = PolicyTrainConfig(args.out, args.data, args.epochs, args.batch_size, args.lr, hidden=args.hidden,
                                eval_data=args.eval, seed=args.seed, threads=args.threads,
@@ -395,7 +397,7 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--epochs", type=positive_int, default=30)
     p.add_argument("--batch-size", type=positive_int, default=64)
     p.add_argument("--lr", type=positive_float, default=2e-3)
-    p.add_argument("--hidden", type=positive_int, default=64)
+    p.add_argument("--hidden", type=positive_int, default=64, help="hidden units a layer (default 64)")
     add_training_run_options(p)
     p.set_defaults(func=cmd_train_policy)
 

@@ -376,6 +376,11 @@ def test_an_empty_path_is_refused(capsys):
     assert usage_error(capsys, "tournament", "--agents", "rule", "--out", "").endswith("argument --out: an empty path")
 
 
+def test_a_policy_too_large_to_load_is_not_trained(tmp_path):
+    assert haggler_error("train", "policy", "--out", tmp_path / "o", "--hidden", "5000") == \
+        "haggler: --hidden 5000: at most 1024 (a checkpoint loads no larger model)"
+
+
 @pytest.mark.parametrize("command", [["generator"], ["policy"], ["rl", "--init", "sl"]])
 def test_training_writes_over_no_other_files(tmp_path, command):
     """--out . would write over the project's README.md: a directory holding anything but a checkpoint is refused."""

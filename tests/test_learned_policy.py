@@ -132,8 +132,12 @@ def test_a_config_naming_sizes_no_model_can_have_is_refused_before_any_tensor(ti
     meta = json.loads(config.read_text())
     meta["model"]["hidden"] = hidden
     config.write_text(json.dumps(meta))
-    with pytest.raises(CheckpointError, match=f"config.json: model.hidden must be a whole number from 1 to 4096, "
+    with pytest.raises(CheckpointError, match=f"config.json: model.hidden must be a whole number from 1 to 1024, "
                                               f"not {re.escape(repr(hidden))}"):
+        load_model(tmp_path / "ckpt")
+    meta["model"].update(hidden=1024, layers=4096)  # each size below 4096, together 4 billion weights
+    config.write_text(json.dumps(meta))
+    with pytest.raises(CheckpointError, match="model.layers must be a whole number from 1 to 16, not 4096"):
         load_model(tmp_path / "ckpt")
 
 

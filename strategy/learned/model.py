@@ -29,9 +29,10 @@ class ModelConfig:
     prices: int = N_PRICES
 
 
-LARGEST_SIZE = 4096
-"""The largest of a checkpoint's sizes (hidden units, layers, ...) its config may name: a typo of more would make the
-model's tensors before any check of its weights."""
+LARGEST = ModelConfig(hidden=1024, layers=16)
+"""The largest sizes a checkpoint's config may name (about 17 million weights at most; the shipped policies have 9,000):
+a typo of more would make the model's tensors before any check of its weights. Its features, moves and prices are the
+state encoding's."""
 
 
 class ActModel(nn.Module):
@@ -80,11 +81,12 @@ def load_model(directory: str | Path) -> tuple[ActModel, dict]:
     except (ValueError, KeyError, TypeError) as e:
         raise CheckpointError(f"{config_file}: not a policy's config ({type(e).__name__}: {e})") from None
     for name, value in asdict(config).items():
-        if type(value) is not int or not 1 <= value <= LARGEST_SIZE:
-            raise CheckpointError(f"{config_file}: model.{name} must be a whole number from 1 to {LARGEST_SIZE}, "
-                                  f"not {value!r}")
-    if config.features != N_FEATURES or config.prices != N_PRICES:
-        raise CheckpointError(f"{directory}: made for another state encoding ({config.features} features)")
+        if type(value) is not int or not 1 <= value <= getattr(LARGEST, name):
+            raise CheckpointError(f"{config_file}: model.{name} must be a whole number from 1 to "
+                                  f"{getattr(LARGEST, name)}, not {value!r}")
+    if (config.features, config.moves, config.prices) != (N_FEATURES, len(MOVES), N_PRICES):
+        raise CheckpointError(f"{directory}: made for another state encoding ({config.features} features, "
+                              f"{config.moves} moves, {config.prices} prices)")
     model = ActModel(config)
     try:
         state = torch.load(weights, map_location="cpu", weights_only=True)

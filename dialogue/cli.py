@@ -37,7 +37,8 @@ positive_int, non_negative_int = whole_number(1), whole_number(0)
 LONGEST_TALK = 1000
 """The most turns a dialogue may be given (--turn-limit): a policy that holds out until the deadline plays them all."""
 turn_limit = whole_number(1, LONGEST_TALK)
-threads = whole_number(1, os.cpu_count() or 1, " (the CPUs of this machine)")
+up_to_cpus = whole_number(1, 4 * (os.cpu_count() or 1), " (four times the CPUs of this machine)")
+"""Threads or processes: a few more than the CPUs only slow a run down; thousands never end (--threads 9999)."""
 
 
 class Distinct(argparse.Action):
@@ -220,7 +221,7 @@ def add_chat_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def add_training_run_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--threads", type=threads, default=1, metavar="T", help="CPU threads for torch (default 1)")
+    p.add_argument("--threads", type=up_to_cpus, default=1, metavar="T", help="CPU threads for torch (default 1)")
     p.add_argument("--seed", type=int, default=0)
 
 
@@ -493,7 +494,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="scenarios to play, the first N of SRC (default 40)")
     p.add_argument("--out", type=path, required=True, metavar="DIR")
     p.add_argument("--repeats", type=positive_int, default=1, metavar="R", help="games per pair, role and scenario")
-    p.add_argument("--workers", type=positive_int, default=1, metavar="W",
+    p.add_argument("--workers", type=up_to_cpus, default=1, metavar="W",
                    help="processes to play in, act mode (default 1; text mode batches instead, see --batch)")
     p.add_argument("--seed", type=int, default=0, metavar="S")
     p.add_argument("--resume", action="store_true", help="continue the run in DIR, playing only missing games")

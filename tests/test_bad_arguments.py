@@ -135,6 +135,7 @@ def test_train_parser_writes_the_parsers_own_model_by_default(tmp_path, monkeypa
     ("--turn-limit", ["chat", "--demo", *TEMPLATES, "--transcript", "t.json", "--turn-limit", "0"]),
     ("--turn-limit", ["tournament", "--agents", "rule", "boulware", "--out", "o", "--turn-limit", "100000000"]),
     ("--threads", ["train", "policy", "--out", "o", "--data", SAMPLE, "--threads", "9999"]),
+    ("--workers", ["tournament", "--agents", "rule", "--out", "o", "--workers", "9999"]),
     ("--target", ["chat", "--demo", *TEMPLATES, "--transcript", "t.json", "--target", "nan", "--walk-away", "nan"]),
     ("--target", ["chat", "--demo", *TEMPLATES, "--transcript", "t.json", "--target", "inf", "--walk-away", "100"]),
     ("--target", ["chat", "--delegate", *TEMPLATES[:4], "--transcript", "t.json", "--target", "2e12",

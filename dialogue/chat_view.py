@@ -87,7 +87,7 @@ def line_of(event: Event, role: Role, name: str, show_act: bool) -> str:
     who = f"{role} ({name})"
     if event.action == "message":
         act = f"   [{event.act}]" if show_act and event.act is not None else ""
-        return f"{who}: {event.text}{act}"
+        return f"{who}: {clean(event.text)}{act}"  # a model may echo a listing's escapes
     if event.action == "offer":
         return f"{who}: (offers {write_price(event.offer_price or 0)})"
     return f"{who}: ({event.action}s)" if event.action != "quit" else f"{who}: (walks away)"

@@ -10,7 +10,7 @@ import shlex
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, Callable, Collection
+from typing import Any, Callable, Sequence
 
 from dialogue.corpus import DEFAULT_DATA, LARGEST, CorpusError
 from dialogue.decoding import Sampling
@@ -80,16 +80,20 @@ def price(text: str) -> float:
     return value
 
 
-def check_output(path: Path, option: str, directory: bool = False, writes: Collection[str] = ()) -> None:
-    """Exits with one line unless the output file (or directory) can be made; makes nothing itself. `writes`: the
-    files a checkpoint directory holds, which a run may write over; a directory holding any other file is refused
-    (`--out .` would write over the project's README.md)."""
+def check_output(path: Path, option: str, directory: bool = False, checkpoint: Sequence[str] = ()) -> None:
+    """Exits with one line unless the output file (or directory) can be made; makes nothing itself. `checkpoint`: the
+    files a checkpoint directory holds, the first its own (config.json, adapter_config.json); a run may write over a
+    checkpoint, but not over a directory holding anything else (`--out .` would write over the project's README.md;
+    hidden files, such as .DS_Store, do not count)."""
     if directory and path.exists() and not path.is_dir():
         sys.exit(f"haggler: {option} {path}: a file is there, not a directory")
-    others = sorted(p.name for p in path.iterdir() if p.name not in writes) if writes and path.is_dir() else []
+    held = sorted(p.name for p in path.iterdir() if not p.name.startswith(".")) if checkpoint and path.is_dir() else []
+    others = [name for name in held if name not in checkpoint]
+    if held and checkpoint[0] not in held:
+        others = held  # a README.md of the user's own, with no checkpoint beside it
     if others:
         sys.exit(f"haggler: {option} {path} holds other files ({', '.join(others[:3])}{', ...' * (len(others) > 3)}); "
-                 f"name a new directory, or one holding only {', '.join(sorted(writes))}")
+                 f"name a new directory, or a checkpoint's ({', '.join(checkpoint)})")
     if not directory and path.is_dir():
         sys.exit(f"haggler: {option} {path}: is a directory; give a file name")
     folder = path if directory else path.parent
@@ -242,7 +246,7 @@ def cmd_train_generator(args: argparse.Namespace) -> None:
     from dialogue.lm import ModelError
     from dialogue.train_generator import ADAPTER_FILES, TrainConfig, train_generator
 
-    check_output(args.out, "--out", directory=True, writes=ADAPTER_FILES)
+    check_output(args.out, "--out", directory=True, checkpoint=ADAPTER_FILES)
     if args.init_adapter and args.lora_r:
         sys.exit("haggler: --lora-r sets a new adapter's rank; --init-adapter goes on with that adapter's own")
     if (args.out / "adapter_config.json").exists():
@@ -277,7 +281,7 @@ def cmd_train_policy(args: argparse.Namespace) -> None:
 
     if args.hidden > LARGEST.hidden:
         sys.exit(f"haggler: --hidden {args.hidden}: at most {LARGEST.hidden} (a checkpoint loads no larger model)")
-    check_output(args.out, "--out", directory=True, writes=CHECKPOINT_FILES)
+    check_output(args.out, "--out", directory=True, checkpoint=CHECKPOINT_FILES)
     config = PolicyTrainConfig(args.out, args.data, args.epochs, args.batch_size, args.lr, hidden=args.hidden,
                                eval_data=args.eval, seed=args.seed, threads=args.threads,
                                command=args.invocation)
@@ -289,7 +293,7 @@ def cmd_train_rl(args: argparse.Namespace) -> None:
     from dialogue.train_rl import RLConfig, train_rl
     from strategy.learned.model import CHECKPOINT_FILES
 
-    check_output(args.out, "--out", directory=True, writes=CHECKPOINT_FILES)
+    check_output(args.out, "--out", directory=True, checkpoint=CHECKPOINT_FILES)
     config = RLConfig(args.init, args.out, args.reward, args.opponent, args.episodes, args.batch_size, args.lr,
                       data=args.data, seed=args.seed, threads=args.threads, command=args.invocation)
     run_training(train_rl, config, TrainError, f"checkpoint and card -> {args.out}")
@@ -355,7 +359,8 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
                    help="craigslist (dev.json + luis-acts.json, default), dialogue files (.json/.jsonl: "
                         "haggler transcripts too) or Hugging Face datasets (id or saved directory: prompt/target "
                         "rows, dialogue rows, or craigslist_bargains rows)")
-    p.add_argument("--out", type=path, required=True, metavar="DIR")
+    p.add_argument("--out", type=path, required=True, metavar="DIR",
+                   help="a new directory, or an earlier checkpoint's, written over")
     p.add_argument("--epochs", type=positive_float, default=1.0, help="passes over the data (default 1)")
     p.add_argument("--max-steps", type=positive_int, metavar="N", help="stop after N steps (overrides --epochs)")
     p.add_argument("--max-examples", type=positive_int, metavar="N", help="train on a random N of the examples")
@@ -393,7 +398,8 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", nargs="+", action=Distinct, default=[DEFAULT_DATA], metavar="SRC",
                    help="craigslist (dev.json + luis-acts.json, default) or dialogue files (.json, .jsonl: "
                         "haggler transcripts too)")
-    p.add_argument("--out", type=path, required=True, metavar="DIR")
+    p.add_argument("--out", type=path, required=True, metavar="DIR",
+                   help="a new directory, or an earlier checkpoint's, written over")
     p.add_argument("--eval", metavar="FILE.json", help="also report next-intent accuracy on this file (held out)")
     p.add_argument("--epochs", type=positive_int, default=30)
     p.add_argument("--batch-size", type=positive_int, default=64)
@@ -409,7 +415,8 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--init", type=path, required=True, metavar="DIR", help="the checkpoint to start from")
     p.add_argument("--reward", default="utility", metavar="R", help="utility (default), fairness or length")
     p.add_argument("--opponent", default="sl", metavar="O", help="sl (default) or rule")
-    p.add_argument("--out", type=path, required=True, metavar="DIR")
+    p.add_argument("--out", type=path, required=True, metavar="DIR",
+                   help="a new directory, or an earlier checkpoint's, written over")
     p.add_argument("--data", nargs="+", action=Distinct, default=[DEFAULT_DATA], metavar="SRC",
                    help="where the scenarios come from")
     p.add_argument("--episodes", type=positive_int, default=20_000)
@@ -492,7 +499,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "train-scenarios.csv")
     p.add_argument("--n", type=positive_int, default=40, metavar="N",
                    help="scenarios to play, the first N of SRC (default 40)")
-    p.add_argument("--out", type=path, required=True, metavar="DIR")
+    p.add_argument("--out", type=path, required=True, metavar="DIR",
+                   help="a new directory, or an earlier checkpoint's, written over")
     p.add_argument("--repeats", type=positive_int, default=1, metavar="R", help="games per pair, role and scenario")
     p.add_argument("--workers", type=up_to_cpus, default=1, metavar="W",
                    help="processes to play in, act mode (default 1; text mode batches instead, see --batch)")

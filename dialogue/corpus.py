@@ -354,13 +354,21 @@ def read_json(path: Path) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
-        if e.msg == "Extra data" and text.lstrip().startswith("{"):  # JSON Lines, in a file not named .jsonl
+        if e.msg == "Extra data" and one_json_line(text):  # JSON Lines, in a file not named .jsonl
             return json_lines(path, text)
         raise CorpusError(f"{path}: not valid JSON ({_json_msg(e)} at line {e.lineno} column {e.colno})") from None
     except RecursionError:
         raise CorpusError(f"{path}: JSON nested too deeply to read") from None
     except ValueError:  # the only other: an integer too long to convert
         raise CorpusError(f"{path}: not valid JSON here ({TOO_LONG})") from None
+
+
+def one_json_line(text: str) -> bool:
+    """Whether the text's first line is a JSON object alone (as in JSON Lines; not an object written over lines)."""
+    try:
+        return isinstance(json.loads(text.lstrip().partition("\n")[0]), dict)
+    except ValueError:
+        return False
 
 
 def json_lines(path: Path, text: str) -> list[Any]:

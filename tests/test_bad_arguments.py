@@ -389,6 +389,17 @@ def test_training_writes_over_no_other_files(tmp_path, command):
     message = haggler_error("train", *command, "--out", tmp_path)
     assert message.startswith(f"haggler: --out {tmp_path} holds other files (notes.txt); name a new directory")
     assert (tmp_path / "notes.txt").read_text() == "mine" and len(list(tmp_path.iterdir())) == 1
+    (tmp_path / "notes.txt").rename(tmp_path / "README.md")  # the user's own, with no checkpoint beside it
+    assert haggler_error("train", *command, "--out", tmp_path).startswith(
+        f"haggler: --out {tmp_path} holds other files (README.md)")
+
+
+def test_training_writes_over_an_earlier_checkpoint_finder_s_files_or_not(tmp_path):
+    shutil.copytree(ROOT / "data" / "policies" / "sl", tmp_path / "sl")
+    (tmp_path / "sl" / ".DS_Store").write_bytes(b"\0")
+    main(["train", "policy", "--out", str(tmp_path / "sl"), "--data", str(SAMPLE), "--epochs", "1"])
+    assert '"kind": "sl"' in (tmp_path / "sl" / "config.json").read_text()
+    assert "sample-dialogues.json" in (tmp_path / "sl" / "README.md").read_text()
 
 
 def test_train_generator_keeps_an_adapter_and_its_rank(tmp_path):

@@ -126,7 +126,8 @@ def test_a_terminal_closed_or_a_kill_ends_the_dialogue_and_keeps_it(tmp_path, si
 
 
 def test_a_listing_s_escape_sequences_do_not_reach_the_terminal(tmp_path):
-    from dialogue.chat_view import describe_scenario
+    from dialogue.chat_view import describe_scenario, line_of
+    from dialogue.corpus import Event
     from dialogue.scenarios import load_scenarios
 
     path = tmp_path / "listings.json"
@@ -135,6 +136,8 @@ def test_a_listing_s_escape_sequences_do_not_reach_the_terminal(tmp_path):
     banner = describe_scenario(load_scenarios(path)[0], "buyer")
     assert banner.splitlines()[:2] == ["Listing: Bike (bike), listed at $100", "  Red and fast"]
     assert "\x1b" not in banner and "\x00" not in banner and "pwned" not in banner
+    said = Event("message", 1, "The Bike\x1b[2J is yours")  # a model echoing the title
+    assert line_of(said, "seller", "rule", show_act=False) == "seller (rule): The Bike is yours"
 
 
 def test_escape_sequences_and_odd_prices_are_not_words(tmp_path):

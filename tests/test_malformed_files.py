@@ -166,6 +166,9 @@ def test_json_lines_in_a_file_named_json_are_read_as_json_lines(tmp_path):
     path.write_text(json.dumps(dialogues[0]) + "\n{oops\n")
     with pytest.raises(CorpusError, match=f"{path}:2: not valid JSON"):
         load_dialogues(path)
+    path.write_text(json.dumps(dialogues[0], indent=1) + json.dumps(dialogues[1], indent=1))  # not JSON Lines
+    with pytest.raises(CorpusError, match=f"{path}: not valid JSON .Extra data at line"):
+        load_dialogues(path)
 
 
 def test_a_listing_without_a_title_is_still_a_listing(tmp_path):

@@ -108,31 +108,48 @@ class AgentSide(Side):
         self.negotiator = negotiator
         self.generator = generator
         self.rng = rng  # for the words only (the policy has its own stream): each request's seed, and the tricks
+        self.agreed_to: float | None = None  # the partner's price this side's words last agreed to
 
     def move(self) -> Move:
         act, audit = self.negotiator.decide()
         if self.last_read is not None:
             audit = {"understood": str(self.last_read), **audit}
+        act, audit = self.keeping_its_word(act, audit)
         said = self.in_words(act)
         if said != act:
             audit["chose"] = str(act)
         move = self.vetted(Move(said, audit))
         self.negotiator.commit(move.act)
+        if move.act.intent is Intent.AGREE:
+            self.agreed_to = self.reader.context.partner_price(self.role)
+        elif move.act.intent in PROPOSALS:
+            self.agreed_to = None
         return move
+
+    def keeping_its_word(self, act: Act, audit: dict) -> tuple[Act, dict]:
+        """The partner's formal offer at the price this side's words agreed to is accepted, where the policy would
+        refuse it: words at the partner's price, up to 50 cents, read as agreement (`in_words`), and a side that said
+        "deal" and then refused the deal would talk on to the turn limit."""
+        offer = self.negotiator.state.partner_offer
+        if (act.intent is Intent.REJECT and offer is not None and same_price(offer, self.agreed_to)
+                and self.negotiator.principal.within_authority(offer)):
+            return Act(Intent.ACCEPT), {**audit, "override": f"its policy chose {act}; the offer is the price its "
+                                                                f"words agreed to: {Act(Intent.ACCEPT)}"}
+        return act, audit
 
     def vetted(self, move: Move) -> Move:
         """The move this side makes of what its negotiator decided: that move itself, for an agent on its own."""
         return move
 
     def in_words(self, act: Act) -> Act:
-        """The act as ACTS.md names it in words here: a price proposal at the partner's standing price
-        (and not my own) is an agreement to it, whatever the policy called it, where that price is within this
-        side's authority (the partner reads agreement to its own price, which may be up to 50 cents away)."""
+        """The act as ACTS.md names it in words here: a price proposal at the partner's standing price, up to 50
+        cents (and not my own), is an agreement to that price, whatever the policy called it, where it is within this
+        side's authority: the partner reads it so, and offers its own price."""
         c = self.reader.context
         partner, own = c.partner_price(self.role), c.last_price.get(self.role)
         if (act.intent in PROPOSALS and same_price(act.price, partner) and not same_price(act.price, own)
                 and self.negotiator.principal.within_authority(partner)):  # type: ignore[arg-type]
-            return Act(Intent.AGREE, act.price)
+            return Act(Intent.AGREE, partner)
         return act
 
     def request(self, act: Act) -> Request:

@@ -79,7 +79,24 @@ def test_no_agreement_in_words_to_a_partner_price_just_past_the_walk_away():
     agent.read("I can do $380.40.")
     assert agent.in_words(Act(Intent.COUNTER, 380)) == Act(Intent.COUNTER, 380)
     agent.read("Fine, $379.80 then.")
-    assert agent.in_words(Act(Intent.COUNTER, 380)) == Act(Intent.AGREE, 380)
+    assert agent.in_words(Act(Intent.COUNTER, 380)) == Act(Intent.AGREE, 379.8)  # the price the partner reads
+
+
+def test_an_agent_whose_words_agreed_accepts_the_offer_that_follows(craigslist, tmp_path):
+    """tft countered $37.01 to the buyer's $36.59: said as "I can do that, $36.59 it is.", read as agreement, then
+    the buyer's formal offer of $36.59, which tft's policy refused (not as good as its next price), again and again
+    to the turn limit. An agent keeps its word."""
+    from dialogue.chat import ChatConfig, run_chat
+
+    d = run_chat(ChatConfig(agent="planner+template", demo=True, against="tft+template", role="seller",
+                            scenario=f"{craigslist / 'dev.json'}:642", transcript=tmp_path / "t.json"),
+                 say=lambda line: None)
+    agreed, offer, accepted = d.events[-3:]
+    assert (agreed.text, agreed.metadata["audit"]["chose"]) == ("I can do that, $36.59 it is.", "counter(price=37.01)")
+    assert (offer.action, offer.offer_price, accepted.action) == ("offer", 36.59, "accept")
+    assert d.outcome is not None and d.outcome.reward == 1 and d.outcome.price == 36.59
+    assert d.events[-1].metadata["audit"]["override"] == \
+        "its policy chose reject(); the offer is the price its words agreed to: accept()"
 
 
 def test_an_agent_acts_on_the_words_it_read_not_on_the_act_behind_them():

@@ -52,18 +52,34 @@ class DelegateSide(AgentSide):
         return Move(refused, move.audit)
 
 
+YES, NO, QUIT = ("y", "yes"), ("n", "no", ""), ("/quit", "quit", "q")
+"""The answers to an approval: an empty line is no (the prompt's default); any other line is asked again."""
+
+
 def ask_approval(ask: Callable[[str], str], say: Callable[[str], None], auto: bool) -> Callable[[str], bool]:
+    """The person's approval of a deal, asked until they answer yes or no; quitting (or the end of input) is an
+    EOFError: their agent walks away."""
     def approve(question: str) -> bool:
         if auto:
             say(f"({question}: approved automatically)")
             return True
-        try:
-            answer = ask(f"{question}. Approve? [y/N] ")
-        except KeyboardInterrupt:
-            say("\n(not approved)")
-            return False
-        except EOFError:
-            say("\n(end of input: your agent walks away)")
-            raise
-        return answer.strip().lower() in ("y", "yes")
+        prompt = f"{question}. Approve? [y/N] "
+        while True:
+            try:
+                answer = " ".join(ask(prompt).lower().split())
+            except KeyboardInterrupt:
+                say("\n(not approved)")
+                return False
+            except EOFError:
+                say("\n(end of input: your agent walks away)")
+                raise
+            if answer in YES:
+                return True
+            if answer in NO:
+                say("(not approved)")
+                return False
+            if answer in QUIT:
+                say("(you quit: your agent walks away)")
+                raise EOFError
+            prompt = "Approve the deal? Answer y or n (or /quit to walk away): "
     return approve

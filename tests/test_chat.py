@@ -277,6 +277,33 @@ def test_delegate_asks_before_a_deal_and_a_refusal_sends_the_agent_back(tmp_path
     assert any(e.metadata.get("audit", {}).get("approved") for e in d.events if e.metadata)
 
 
+@pytest.mark.parametrize("answers, approved, said", [
+    (["yes please", "maybe", "Y"], True, ["(answer again)", "(answer again)"]),
+    (["ok", "", "y"], False, ["(answer again)", "(not approved)"]),
+    ([" No "], False, ["(not approved)"]),
+    (["whatever", "/quit"], None, ["(answer again)", "(you quit: your agent walks away)"]),
+])
+def test_an_approval_is_asked_until_the_person_answers_yes_or_no(answers, approved, said):
+    """'yes please' was taken for no, without a word; /quit too."""
+    from dialogue.delegate import ask_approval
+
+    left, asked, out = iter(answers), [], []
+
+    def ask(prompt: str) -> str:
+        asked.append(prompt)
+        return next(left)
+
+    approve = ask_approval(ask, out.append, auto=False)
+    if approved is None:
+        with pytest.raises(EOFError):
+            approve("your agent wants to accept the offer of $90")
+    else:
+        assert approve("your agent wants to accept the offer of $90") is approved
+    assert asked[0] == "your agent wants to accept the offer of $90. Approve? [y/N] "
+    assert all(q == "Approve the deal? Answer y or n (or /quit to walk away): " for q in asked[1:])
+    assert ["(answer again)"] * (len(asked) - 1) + out == said
+
+
 @pytest.mark.parametrize("seller_offers, override", [(True, Act(Intent.REJECT)), (False, Act(Intent.COUNTER_NOPRICE))])
 def test_a_refused_deal_is_what_the_negotiator_remembers_saying(seller_offers, override):
     """The person's refusal is what their agent said: its negotiator's view of the talk holds the refusal, not the

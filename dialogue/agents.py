@@ -54,8 +54,14 @@ def parse_spec(text: str, default_generator: str = DEFAULT_GENERATOR) -> AgentSp
         raise AgentError(f"unknown agent {policy!r}; valid: {', '.join(agent_names())}")
     if plus and not (generator in ("lm", "template") or (generator.startswith("lm:") and len(generator) > 3)):
         raise AgentError(f"unknown generator {generator!r} in {text!r}; valid: {', '.join(GENERATORS)}")
+    generator = generator or default_generator
+    if generator.startswith("lm:"):  # a typo is said before any model loads (the tournament's other agents' model)
+        from dialogue.lm import is_adapter
+
+        if not is_adapter(generator[3:]):
+            raise AgentError(f"{generator[3:]}: not a LoRA adapter directory (no adapter_config.json), in {text!r}")
     style = policy if policy in STYLES else None
-    return AgentSpec(text, ADVERSARY_POLICY if style else policy, generator or default_generator, style)
+    return AgentSpec(text, ADVERSARY_POLICY if style else policy, generator, style)
 
 
 def parse_specs(texts: list[str], default_generator: str = DEFAULT_GENERATOR) -> list[AgentSpec]:

@@ -9,19 +9,26 @@ from dialogue.generator import TemplateGenerator
 from dialogue.scenarios import pick_scenario
 from parser.acts import Act, Intent
 from parser.rules import ActReader
-from tests.conftest import haggler
+from tests.conftest import ROOT, haggler
+
+ADAPTER = ROOT / "data" / "generator_lora"
 
 
 @pytest.mark.parametrize("text, policy, generator, style", [
     ("rule", "rule", "lm", None),
     ("boulware+template", "boulware", "template", None),
-    ("rule+lm:runs/adapter", "rule", "lm:runs/adapter", None),
+    (f"rule+lm:{ADAPTER}", "rule", f"lm:{ADAPTER}", None),
     ("injector+template", "rule", "template", "injector"),
     ("liar", "rule", "lm", "liar"),
 ])
 def test_specs_name_a_policy_and_a_generator(text, policy, generator, style):
     spec = parse_spec(text)
     assert (spec.name, spec.policy, spec.generator, spec.style) == (text, policy, generator, style)
+
+
+def test_an_adapter_directory_that_is_none_is_said_before_any_model_loads(tmp_path):
+    with pytest.raises(AgentError, match=f"{tmp_path}: not a LoRA adapter directory .no adapter_config.json., in "):
+        parse_spec(f"boulware+lm:{tmp_path}")
 
 
 def test_a_bad_spec_is_one_clear_line_with_the_valid_names():

@@ -90,8 +90,10 @@ def label_pairs_against(path: str | Path, other: str | Path, label_map: str = "a
             raise CorpusError(f"{other}: dialogues {others[d.uuid][0]} and {j} have one uuid, {d.uuid}: labels are "
                               "matched by uuid")
         others[d.uuid] = (j, d)
-    pairs = []
+    pairs, labelled = [], False
     for i, d in enumerate(load_dialogues(path)):
+        labelled = labelled or any(gold_label_in(path, i, e.metadata, label_map, "--map") is not None
+                                   for e in d.events if e.is_message)
         if d.uuid not in others:
             continue
         j, match = others[d.uuid]
@@ -102,6 +104,8 @@ def label_pairs_against(path: str | Path, other: str | Path, label_map: str = "a
             label = gold_label_in(other, j, their.metadata, other_map, "--against-map")
             if gold is not None and label is not None and mine.text == their.text:
                 pairs.append((gold, label))
+    if not labelled:
+        raise CorpusError(f"{path}: no message carries a label in metadata.intent")
     if not pairs:
         raise CorpusError(f"{other}: no labelled message of {path} found in it (dialogues are matched by uuid)")
     return pairs

@@ -40,6 +40,12 @@ def test_labels_against_a_file_with_a_uuid_twice_are_refused(tmp_path):
     (tmp_path / "twice.json").write_text(json.dumps(dialogues + dialogues[:1]))
     with pytest.raises(CorpusError, match=f"twice.json: dialogues 0 and {len(dialogues)} have one uuid"):
         evaluate_parser(TEST_DATA / "gold-test-a.json", against=tmp_path / "twice.json", against_map="acts")
+    for d in dialogues:  # no labels in the file scored: it is the one named
+        for e in d["events"]:
+            e.pop("metadata", None)
+    (tmp_path / "bare.json").write_text(json.dumps(dialogues))
+    with pytest.raises(CorpusError, match="bare.json: no message carries a label in metadata.intent"):
+        evaluate_parser(tmp_path / "bare.json", against=TEST_DATA / "gold-test-b.json", against_map="acts")
 
 
 def test_parser_agrees_with_people_more_than_the_luis_labels(craigslist):

@@ -500,7 +500,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n", type=positive_int, default=40, metavar="N",
                    help="scenarios to play, the first N of SRC (default 40)")
     p.add_argument("--out", type=path, required=True, metavar="DIR",
-                   help="a new directory, or an earlier checkpoint's, written over")
+                   help="a new directory (or, with --resume, the run to go on with)")
     p.add_argument("--repeats", type=positive_int, default=1, metavar="R", help="games per pair, role and scenario")
     p.add_argument("--workers", type=up_to_cpus, default=1, metavar="W",
                    help="processes to play in, act mode (default 1; text mode batches instead, see --batch)")

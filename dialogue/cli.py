@@ -277,10 +277,8 @@ def cmd_train_parser(args: argparse.Namespace) -> None:
 def cmd_train_policy(args: argparse.Namespace) -> None:
     from dialogue.policy_data import TrainError
     from dialogue.train_policy import PolicyTrainConfig, train_policy
-    from strategy.learned.model import CHECKPOINT_FILES, LARGEST
+    from strategy.learned.model import CHECKPOINT_FILES
 
-    if args.hidden > LARGEST.hidden:
-        sys.exit(f"haggler: --hidden {args.hidden}: at most {LARGEST.hidden} (a checkpoint loads no larger model)")
     check_output(args.out, "--out", directory=True, checkpoint=CHECKPOINT_FILES)
     config = PolicyTrainConfig(args.out, args.data, args.epochs, args.batch_size, args.lr, hidden=args.hidden,
                                eval_data=args.eval, seed=args.seed, threads=args.threads,

@@ -22,7 +22,7 @@ from dialogue.corpus import DEFAULT_DATA, load_dialogues
 from dialogue.policy_data import TrainError, examples_of, load_training_dialogues, split_dialogues
 from dialogue.policy_games import play_against, summary
 from strategy.learned.encoding import MOVES
-from strategy.learned.model import ActModel, ModelConfig, save_model
+from strategy.learned.model import LARGEST, ActModel, ModelConfig, save_model
 from strategy.learned.policy import ModelPlayer, Trace
 
 
@@ -72,6 +72,8 @@ def accuracy(model: ActModel, ex: Trace) -> dict:
 
 def train_policy(config: PolicyTrainConfig) -> dict:
     """Trains, writes the checkpoint to config.out, and returns the metrics its card shows."""
+    if config.hidden > LARGEST.hidden:
+        raise TrainError(f"--hidden {config.hidden}: at most {LARGEST.hidden} (a checkpoint loads no larger model)")
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
     start = time.perf_counter()

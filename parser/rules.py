@@ -40,6 +40,8 @@ def _rx(*alternatives: str) -> re.Pattern:
 THOUGHT_UNFAIR = r"\b(?:don'?t|do not) think (?:that|this|it|thats)(?:'?s| is| would be)? (?:a |very )?(?:fair|reasonable|acceptable)\b"
 """"I don't think that is fair": no agreement, but a rejection, though "that is fair" agrees."""
 NOT_FAIR = r"\b(?:isn'?t|is not|not) (?:a |very )?(?:fair|reasonable|acceptable)\b"
+SCORN = "ridiculous|absurd|unreasonable|insulting|an insult"
+"""Words that scorn the partner's price ("that's ridiculous"): a push for a better one, from either side."""
 AGREE = _rx(
     r"\bdeal\b(?!\s*(?:breaker|with))", r"\bsounds? like a (?:deal|plan|good deal)",
     r"\b(?:that|this|it)(?:'?s| is| will| would)? (?:works?|work for me|fine|fair|acceptable|reasonable)\b",
@@ -70,7 +72,7 @@ AGREE_WEAK = _rx(
 NOT_AGREE = _rx(
     r"\b(?:don'?t|not|can'?t|won'?t|never|no)\b[^.?!]{0,30}\b(?:deal|agree|accept|work)\b", r"\bsweeten the deal\b",
     r"\b(?:to|can|could) (?:close|make|reach|seal) (?:this|the|a) deal\b", r"\bno deal\b", r"\bnot (?:a )?deal\b", r"\bnot (?:going to|gonna) work\b", r"\b(?:doesn'?t|does not|won'?t|wouldn'?t|will not|can'?t|cannot) work\b",
-    r"\b(?:isn'?t|is not|not) (?:a |very )?(?:fair|reasonable|acceptable|good)\b", r"\bcan'?t (?:do|take|accept) (?:that|it|this)\b",
+    NOT_FAIR, r"\b(?:isn'?t|is not|not) (?:a |very )?good\b", r"\bcan'?t (?:do|take|accept) (?:that|it|this)\b",
     THOUGHT_UNFAIR,
     r"\b(?:don'?t|do not) think (?:i|we) (?:can|could)\b", r"\b(?:can'?t|cannot) (?:go|come) (?:that|so) (?:low|high)\b",
     r"\bcannot (?:do|take|accept) (?:that|it|this)\b", r"\bnot (?:quite|really)?\s*(?:what|where)\b", r"\bbut\b.*\?",
@@ -102,7 +104,7 @@ PUSH_BUYER = _rx(
     r"\babove (?:my|our) budget\b", r"\btalk about the price\b", r"\bare you firm\b", r"\bis (?:the|that|your) price firm\b",
     r"\b(?:kind of|kinda|pretty|very|a bit|a little|way|really|rather|quite) (?:high|steep|expensive|pricey)\b",
     r"\bsteep\b", r"\bpricey\b", r"\b(?:seems|sounds|is|that'?s|thats|it'?s|its) (?:(?:still|a bit|kinda|kind of|pretty|really|very|so|way|too|just|a little|awfully|extremely|quite|rather) )*"
-    r"(?:high|expensive|a lot|alot|rich|crazy|ridiculous|insane|nuts|absurd|unreasonable|insulting|an insult)\b", r"\b(?:seems|sounds) like (?:a lot|alot|too much)\b", r"\bwhy so (?:high|much|expensive)\b",
+    rf"(?:high|expensive|a lot|alot|rich|crazy|insane|nuts|{SCORN})\b", r"\b(?:seems|sounds) like (?:a lot|alot|too much)\b", r"\bwhy so (?:high|much|expensive)\b",
     r"\blower\W*$", r"\bdrop (?:it|the price)\b(?! off)", r"\bmore than i'?d like\b",
 )
 PUSH_SELLER = _rx(
@@ -113,9 +115,9 @@ PUSH_SELLER = _rx(
     r"\btoo cheap\b", r"\b(?:seems|is|that'?s|thats|it'?s|its) (?:(?:still|a bit|kinda|kind of|pretty|really|very|so|way|too|just|a little|awfully|extremely|quite|rather) )*low\b",
     r"\bneed (?:a (?:bit|little|tad) )?more\b", r"\bunder what\b",
     r"\b(?:that'?s|thats|that is) (?:(?:just|really|so|a bit|kind of|kinda|pretty|quite|rather|way) )*"
-    r"(?:crazy|ridiculous|insane|nuts|absurd|unreasonable|insulting|an insult)\b",
+    rf"(?:crazy|insane|nuts|{SCORN})\b",
     r"\b(?:seems|sounds|is|it'?s|its) (?:(?:just|really|so|a bit|kind of|kinda|pretty|quite|rather|way) )*"
-    r"(?:ridiculous|absurd|unreasonable|insulting|an insult)\b",
+    rf"(?:{SCORN})\b",
 )
 NOT_PUSH = _rx(r"\b(?:not|isn'?t|ain'?t|wasn'?t) (?:(?:too|so|that|very|really|all that) )?(?:high|much|steep|expensive|pricey|low|a lot)\b")
 """A push denied: "that's not too expensive", "120 isn't too high"."""
@@ -133,7 +135,7 @@ DISAGREE = _rx(
     r"\bdon'?t think (?:i|we) can\b", r"\b(?:gotta|have to|going to|i'?ll) (?:quit|walk away)\b",
     r"\b(?:will not|won'?t|not) be able to (?:do|go|accept|take|sell|afford|pay|meet)\b", r"\b(?:can'?t|cannot) meet\b",
 )
-UNFAIR = _rx(NOT_FAIR, r"\b(?:crazy|ridiculous|insane|absurd|unreasonable|insulting|an insult)\b")
+UNFAIR = _rx(NOT_FAIR, rf"\b(?:crazy|insane|{SCORN})\b")
 """A verdict on the partner's price: not fair, or scorned."""
 PONDER = _rx(
     r"\blet me (?:think|see|check|ask|talk|consider|sleep on)\b", r"\bthink (?:about|on) (?:it|that|this)\b",

@@ -134,8 +134,8 @@ class AgentSide(Side):
 
     def keeping_its_word(self, act: Act, audit: dict) -> tuple[Act, dict]:
         """The partner's formal offer at the price this side's words agreed to is accepted, where the policy would
-        refuse it: words at the partner's price, up to 50 cents, read as agreement (`in_words`), and a side that said
-        "deal" and then refused the deal would talk on to the turn limit."""
+        refuse it: words at the partner's price (as `same_price` counts it) read as agreement (`in_words`), and a side
+        that said "deal" and then refused the deal would talk on to the turn limit."""
         offer = self.negotiator.state.partner_offer
         if (act.intent is Intent.REJECT and offer is not None and same_price(offer, self.agreed_to)
                 and self.negotiator.principal.within_authority(offer)):
@@ -148,9 +148,9 @@ class AgentSide(Side):
         return move
 
     def in_words(self, act: Act) -> Act:
-        """The act as ACTS.md names it in words here: a price proposal at the partner's standing price, up to 50
-        cents (and not my own), is an agreement to that price, whatever the policy called it, where it is within this
-        side's authority: the partner reads it so, and offers its own price."""
+        """The act as ACTS.md names it in words here: a price proposal at the partner's standing price (as
+        `same_price` counts it, and not my own) is an agreement to that price, whatever the policy called it, where it
+        is within this side's authority: the partner reads it so, and offers its own price."""
         c = self.reader.context
         partner, own = c.partner_price(self.role), c.last_price.get(self.role)
         if (act.intent in PROPOSALS and same_price(act.price, partner) and not same_price(act.price, own)

@@ -377,7 +377,7 @@ def _plausible(m: AmountMention, listing: float, bare: bool = False) -> bool:
     if listing <= 0:
         return m.value < 1e7
     lo, hi = PLAUSIBLE_DOLLAR if m.dollar or bare else PLAUSIBLE
-    return lo * listing <= m.value <= hi * listing
+    return round(lo * listing, 2) <= m.value <= round(hi * listing, 2)  # to the cent: 0.08 x $380 is $30.40
 
 
 def stated_prices(text: str, listing: float) -> list[float]:
@@ -508,8 +508,9 @@ def _choose(cands: list[_Candidate], text: str) -> _Candidate:
 
 
 def same_price(a: float | None, b: float | None) -> bool:
-    """Two prices the same to the half dollar (neither missing)."""
-    return a is not None and b is not None and abs(a - b) <= 0.5
+    """Two prices the same (neither missing), up to how people round them: to the half dollar, but on a cheap item
+    to a quarter of a percent, and a cent at least ("$40" is "$39.99"; "$41.75" is not "$42")."""
+    return a is not None and b is not None and abs(a - b) <= min(0.5, max(0.01, 0.0025 * max(abs(a), abs(b))))
 
 
 SENTENCE_STOPS, CLAUSE_STOPS = ".!?\n", ",.;!?\n"

@@ -90,18 +90,19 @@ def test_no_agreement_in_words_to_a_partner_price_just_past_the_walk_away():
 
 
 def test_an_agent_whose_words_agreed_accepts_the_offer_that_follows(craigslist, tmp_path):
-    """tft countered $37.01 to the buyer's $36.59: said as "I can do that, $36.59 it is.", read as agreement, then
-    the buyer's formal offer of $36.59, which tft's policy refused (not as good as its next price), again and again
-    to the turn limit. An agent keeps its word."""
+    """tft, buying, countered $49.69 to the seller's $49.81: said as agreement to $49.81 (12 cents apart, the same
+    price to the parser), and read so; then the seller's formal offer of $49.81, which tft's policy refuses (not as
+    good as its next price). Refused, the seller offers again and again to the turn limit. An agent keeps its word."""
     from dialogue.chat import ChatConfig, run_chat
 
-    d = run_chat(ChatConfig(agent="planner+template", demo=True, against="tft+template", role="seller",
-                            scenario=f"{craigslist / 'dev.json'}:642", transcript=tmp_path / "t.json"),
+    d = run_chat(ChatConfig(agent="tft+template", demo=True, against="planner+template", role="seller",
+                            scenario=f"{craigslist / 'dev.json'}:214", transcript=tmp_path / "t.json"),
                  say=lambda line: None)
     agreed, offer, accepted = d.events[-3:]
-    assert (agreed.text, agreed.metadata["audit"]["chose"]) == ("I can do that, $36.59 it is.", "counter(price=37.01)")
-    assert (offer.action, offer.offer_price, accepted.action) == ("offer", 36.59, "accept")
-    assert d.outcome is not None and d.outcome.reward == 1 and d.outcome.price == 36.59
+    assert agreed.text == "OK, $49.81 works for me. Deal!"
+    assert agreed.metadata["audit"]["chose"] == "counter(price=49.69)"
+    assert (offer.action, offer.offer_price, accepted.action) == ("offer", 49.81, "accept")
+    assert d.outcome is not None and d.outcome.reward == 1 and d.outcome.price == 49.81
     assert d.events[-1].metadata["audit"]["override"] == \
         "its policy chose reject(); the offer is the price its words agreed to: accept()"
 

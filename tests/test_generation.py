@@ -719,6 +719,10 @@ def test_say_reports_bad_input_clearly():
         say_with(generator, "counter 120", "seller", "nowhere.json:0")
     with pytest.raises(GeneratorError, match="empty"):
         say_with(generator, "counter 120", "seller", "builtin:0", after=["Would you take $90?", "  "])
+    for price in (30, 1521):  # builtin:0 lists at $380: the parser reads $30.40 to $1,520 as its prices
+        with pytest.raises(GeneratorError, match=r"no words could say counter\(price="):
+            say_with(generator, f"counter {price}", "seller", "builtin:0")
+    assert say_with(generator, "counter 30.40", "seller", "builtin:0").faithful
 
 
 def test_say_answers_the_messages_it_is_given_the_sides_alternating():
@@ -1021,9 +1025,14 @@ def test_cli_say_with_templates():
     r = haggler("say", "--act", "counter 120", "--role", "seller", "--scenario", "builtin:0", "--generator", "template")
     assert r.returncode == 0 and "$120" in r.stdout and "warning" not in r.stderr
     far = haggler("say", "--act", "counter 99999999", "--role", "seller", "--scenario", "builtin:0", "--generator",
-                  "template")  # over 4 times the listing: the parser reads no price there
-    assert far.returncode == 0 and "$99,999,999" in far.stdout
-    assert far.stderr.startswith("haggler: warning: nothing said counter(price=99999999); this text reads as")
+                  "template")  # over 4 times the listing: the parser reads no price there, so no words say it
+    assert far.returncode != 0 and far.stdout == "" and far.stderr.strip().count("\n") == 0
+    assert "$99,999,999 is no price for a listing of $380 as the parser reads one (from $30.40 to $1,520)" in far.stderr
+    unanswered = haggler("say", "--act", "agree", "--role", "seller", "--scenario", "builtin:0", "--generator",
+                         "template")  # said, but it agrees to nothing: an opening
+    assert unanswered.returncode == 0 and unanswered.stdout.strip()
+    assert unanswered.stderr.startswith("haggler: warning: nothing said agree() (it answers a proposal: give one "
+                                        "with --after); this text reads as")
     bad = haggler("say", "--act", "haggle", "--role", "seller", "--generator", "template")
     assert bad.returncode != 0 and bad.stderr.strip().count("\n") == 0 and "unknown intent" in bad.stderr
     bad = haggler("say", "--act", "greet", "--role", "seller", "--scenario", "builtin:x9", "--generator", "template")

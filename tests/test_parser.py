@@ -31,6 +31,21 @@ def test_first_price_is_propose_then_counter_then_insist():
     assert acts == [Act(Intent.PROPOSE, 80), Act(Intent.COUNTER, 130), Act(Intent.COUNTER, 100), Act(Intent.INSIST, 130)]
 
 
+@pytest.mark.parametrize("turns, listing, act", [
+    # dev.json: a cheap item's prices that differ by less than half a dollar are two offers, not one
+    ((("buyer", "would you do $6?"), ("seller", "6.50 and i will bring them to you right now")), 10,
+     Act(Intent.COUNTER, 6.5)),
+    ((("buyer", "How about $9.50?"), ("seller", "I can't go below $12."),
+      ("buyer", "Okay I am willing to go to $10 final offer.")), 15, Act(Intent.COUNTER, 10)),
+    ((("seller", "I can do $42."), ("buyer", "$41.75?")), 50, Act(Intent.COUNTER, 41.75)),
+    # people round: "$40" restates "$39.99", and "$2,000" "$2,000.49"
+    ((("seller", "I can do $39.99."), ("buyer", "ok $40 it is")), 50, Act(Intent.AGREE, 39.99)),
+    ((("seller", "I can do $2,000.49."), ("buyer", "ok $2,000 it is")), 2500, Act(Intent.AGREE, 2000.49)),
+])
+def test_prices_are_the_same_up_to_how_people_round_them(turns, listing, act):
+    assert acts_of(*turns, listing=listing)[-1] == act
+
+
 def test_agree_refers_to_the_partners_latest_price():
     acts = acts_of(("seller", "I'd take 120"), ("buyer", "Sounds good, $120 it is"))
     assert acts[1] == Act(Intent.AGREE, 120)

@@ -146,7 +146,8 @@ class KB:
         if self.bottomline is not None:
             return float(self.bottomline)
         price = float(self.item.price)
-        return price if self.role == "buyer" else SELLER_WALK_AWAY_FRACTION * price
+        # in whole cents, up: 0.7 x $650 is $455, not $454.99999999999994 (said "$455.00")
+        return price if self.role == "buyer" else math.ceil(SELLER_WALK_AWAY_FRACTION * price * 100 - 1e-6) / 100
 
     @classmethod
     def from_dict(cls, d: dict, where: str = "kb") -> KB:

@@ -115,11 +115,13 @@ class Act:
 def format_price(price: float | None) -> str:
     if price is None:
         return "None"
-    return str(int(price)) if float(price).is_integer() else f"{price:.2f}"
+    price = round(price, 2)
+    return str(int(price)) if price.is_integer() else f"{price:.2f}"
 
 
 def write_price(price: float) -> str:
-    """A price as people write it: $120, $1,200, $37.50."""
-    if float(price).is_integer():
+    """A price as people write it: $120, $1,200, $37.50 (in cents: $454.99999999999994 is $455)."""
+    price = round(float(price), 2)
+    if price.is_integer():
         return f"${int(price):,}"
     return f"${price:,.2f}"

@@ -224,9 +224,12 @@ def add_chat_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_chat)
 
 
+BASE_MODEL_HELP = "smollm2 (the bundled GGUF, default), a .gguf file, a local model directory or a HF model id"
+
+
 def add_training_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=up_to_cpus, default=1, metavar="T", help="CPU threads for torch (default 1)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seeds all that is random in the training (default 0)")
 
 
 def run_training(train: Callable[[Any], dict], config: Any, error: type[Exception], saved: str) -> None:
@@ -351,19 +354,19 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
                                       "and writes the adapter and its model card to OUT. On several processes: "
                                       "torchrun --nproc_per_node N -m dialogue.cli train generator ... (or "
                                       "accelerate launch --multi_gpu -m dialogue.cli train generator ...).")
-    p.add_argument("--base-model", default=DEFAULT_BASE_MODEL, metavar="M",
-                   help="smollm2 (the bundled GGUF, default), a .gguf file, a local model directory or a HF model id")
+    p.add_argument("--base-model", default=DEFAULT_BASE_MODEL, metavar="M", help=BASE_MODEL_HELP)
     p.add_argument("--data", nargs="+", action=Distinct, default=[DEFAULT_DATA], metavar="SRC",
                    help="craigslist (dev.json + luis-acts.json, default), dialogue files (.json/.jsonl: "
                         "haggler transcripts too) or Hugging Face datasets (id or saved directory: prompt/target "
                         "rows, dialogue rows, or craigslist_bargains rows)")
     p.add_argument("--out", type=path, required=True, metavar="DIR",
-                   help="a new directory, or an earlier checkpoint's, written over")
+                   help="a new directory, or an empty one (never one holding an adapter: go on from an adapter with "
+                        "--init-adapter)")
     p.add_argument("--epochs", type=positive_float, default=1.0, help="passes over the data (default 1)")
     p.add_argument("--max-steps", type=positive_int, metavar="N", help="stop after N steps (overrides --epochs)")
     p.add_argument("--max-examples", type=positive_int, metavar="N", help="train on a random N of the examples")
     p.add_argument("--eval-examples", type=non_negative_int, default=200, metavar="N",
-                   help="examples held out for the eval loss (at most a tenth of them)")
+                   help="examples held out for the eval loss (default 200; at most a tenth of them)")
     p.add_argument("--eval-steps", type=positive_int, default=100, metavar="N",
                    help="steps between evaluations (default 100)")
     p.add_argument("--batch-size", type=positive_int, default=8, help="examples a step, each process (default 8)")
@@ -383,7 +386,8 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
                           description="Trains the intent model the parser uses for messages that name no price "
                                       "(parser/intent_model.json) on dialogues whose messages carry hand labels "
                                       "in metadata; --cv first scores it leaving one file out at a time.")
-    p.add_argument("--data", type=path, nargs="+", action=Distinct, required=True, metavar="LABELLED.json")
+    p.add_argument("--data", type=path, nargs="+", action=Distinct, required=True, metavar="LABELLED.json",
+                   help="dialogue files whose messages carry an intent (and price) label in their metadata")
     p.add_argument("--out", type=path, metavar="OUT.json",
                    help="where to write (default: the model the parser uses, parser/intent_model.json, replaced)")
     p.add_argument("--cv", action="store_true", help="leave-one-file-out cross-validation before training")
@@ -399,9 +403,9 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=path, required=True, metavar="DIR",
                    help="a new directory, or an earlier checkpoint's, written over")
     p.add_argument("--eval", metavar="FILE.json", help="also report next-intent accuracy on this file (held out)")
-    p.add_argument("--epochs", type=positive_int, default=30)
-    p.add_argument("--batch-size", type=positive_int, default=64)
-    p.add_argument("--lr", type=positive_float, default=2e-3)
+    p.add_argument("--epochs", type=positive_int, default=30, help="passes over the data (default 30)")
+    p.add_argument("--batch-size", type=positive_int, default=64, help="dialogues a step (default 64)")
+    p.add_argument("--lr", type=positive_float, default=2e-3, help="learning rate (default 2e-3)")
     p.add_argument("--hidden", type=positive_int, default=64, help="hidden units a layer (default 64)")
     add_training_run_options(p)
     p.set_defaults(func=cmd_train_policy)
@@ -417,20 +421,19 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
                    help="a new directory, or an earlier checkpoint's, written over")
     p.add_argument("--data", nargs="+", action=Distinct, default=[DEFAULT_DATA], metavar="SRC",
                    help="where the scenarios come from")
-    p.add_argument("--episodes", type=positive_int, default=20_000)
-    p.add_argument("--batch-size", type=positive_int, default=200, metavar="N", help="games per update")
-    p.add_argument("--lr", type=positive_float, default=5e-4)
+    p.add_argument("--episodes", type=positive_int, default=20_000, help="self-play games in all (default 20000)")
+    p.add_argument("--batch-size", type=positive_int, default=200, metavar="N", help="games per update (default 200)")
+    p.add_argument("--lr", type=positive_float, default=5e-4, help="learning rate (default 5e-4)")
     add_training_run_options(p)
     p.set_defaults(func=cmd_train_rl)
 
 
 def add_generator_commands(sub: argparse._SubParsersAction) -> None:
     def model_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--base-model", default=DEFAULT_BASE_MODEL, metavar="M",
-                       help="the base model (default %(default)s)")
+        p.add_argument("--base-model", default=DEFAULT_BASE_MODEL, metavar="M", help=BASE_MODEL_HELP)
         p.add_argument("--adapter", default="default", metavar="DIR",
                        help="a LoRA adapter directory; default: the shipped data/generator_lora; none: the base model")
-        p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--seed", type=int, default=0, help="seeds the sampling (default 0)")
         p.add_argument("--guidance", type=positive_float, default=Sampling.guidance, metavar="G",
                        help="classifier-free guidance towards the act (default %(default)s; 1: none)")
         p.add_argument("--guidance-from", type=non_negative_int, default=Sampling.guidance_from, metavar="N",
@@ -440,7 +443,7 @@ def add_generator_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("say", help="render one act as text", description="Prints one rendering of an act.")
     p.add_argument("--act", required=True, metavar="ACT", help="e.g. 'counter 120', 'agree', 'inquire'")
     p.add_argument("--role", choices=["buyer", "seller"], required=True)
-    p.add_argument("--scenario", default="builtin:0", metavar="SPEC", help="builtin:N or FILE:N (default builtin:0)")
+    p.add_argument("--scenario", default="builtin:0", metavar="SPEC", help="builtin:N or FILE:INDEX (default builtin:0)")
     p.add_argument("--after", action="append", default=[], metavar="TEXT",
                    help="a message the act answers (the other side's); repeat for earlier turns, oldest first, "
                         "the sides alternating. Without it, the act opens the dialogue")
@@ -476,7 +479,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval-parser", help="compare the parser with labels in metadata",
                        description="Intent accuracy, per-intent precision/recall and price exact-match of "
                                    "haggler's parser against the labels in each message's metadata.")
-    p.add_argument("labelled", type=path, metavar="LABELLED.json")
+    p.add_argument("labelled", type=path, metavar="LABELLED.json",
+                   help="a dialogue file whose messages carry an intent (and price) label in their metadata")
     p.add_argument("--map", choices=["acts", "luis"], default="acts",
                    help="label names in the file: haggler's acts (default) or LUIS names, mapped as ACTS.md says")
     p.add_argument("--against", type=path, metavar="OTHER.json",
@@ -487,9 +491,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_eval_parser)
 
     p = sub.add_parser("tournament", help="round robin of agents, at the act level or in words (--mode text)",
-                       description="Every pair of agents on the same scenarios, in both roles; writes "
-                                   "OUT/dialogues.jsonl, OUT/results.json and OUT/utility.png and prints "
-                                   "a leaderboard (means with 95% intervals).")
+                       description="Every pair of agents on the same scenarios, in both roles, each agent against "
+                                   "itself too; writes OUT/dialogues.jsonl, OUT/results.json and OUT/utility.png and "
+                                   "prints a leaderboard (means with 95% intervals).")
     p.add_argument("--agents", nargs="+", required=True, metavar="NAME",
                    help="policy names, e.g. rule boulware tft (text mode: agent specs, see `haggler agents`)")
     p.add_argument("--scenarios", default="builtin", metavar="SRC",
@@ -499,10 +503,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="scenarios to play, the first N of SRC (default 40)")
     p.add_argument("--out", type=path, required=True, metavar="DIR",
                    help="a new directory (or, with --resume, the run to go on with)")
-    p.add_argument("--repeats", type=positive_int, default=1, metavar="R", help="games per pair, role and scenario")
+    p.add_argument("--repeats", type=positive_int, default=1, metavar="R",
+                   help="games per pair, role and scenario (default 1)")
     p.add_argument("--workers", type=up_to_cpus, default=1, metavar="W",
                    help="processes to play in, act mode (default 1; text mode batches instead, see --batch)")
-    p.add_argument("--seed", type=int, default=0, metavar="S")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="seeds every game (default 0)")
     p.add_argument("--resume", action="store_true", help="continue the run in DIR, playing only missing games")
     p.add_argument("--turn-limit", type=turn_limit, default=DEFAULT_TURN_LIMIT, metavar="T",
                    help="turns before no deal (default %(default)s)")

@@ -508,9 +508,15 @@ def _choose(cands: list[_Candidate], text: str) -> _Candidate:
 
 
 def same_price(a: float | None, b: float | None) -> bool:
-    """Two prices the same (neither missing), up to how people round them: to the half dollar, but on a cheap item
-    to a quarter of a percent, and a cent at least ("$40" is "$39.99"; "$41.75" is not "$42")."""
-    return a is not None and b is not None and abs(a - b) <= min(0.5, max(0.01, 0.0025 * max(abs(a), abs(b))))
+    """Two prices the same (neither missing): to the cent, or a price in whole dollars that rounds the other, to the
+    half dollar but on a cheap item to a quarter of a percent ("$40" is "$39.99" and "$2,000" is "$2,000.49"; "$42" is
+    not "$41.75", and "$47.98" is not "$47.91": whoever writes cents means them)."""
+    if a is None or b is None:
+        return False
+    if round(a, 2) == round(b, 2):
+        return True
+    whole = float(round(a, 2)).is_integer() or float(round(b, 2)).is_integer()
+    return whole and abs(a - b) <= min(0.5, 0.0025 * max(abs(a), abs(b)))
 
 
 SENTENCE_STOPS, CLAUSE_STOPS = ".!?\n", ",.;!?\n"

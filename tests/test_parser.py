@@ -38,6 +38,8 @@ def test_first_price_is_propose_then_counter_then_insist():
     ((("buyer", "How about $9.50?"), ("seller", "I can't go below $12."),
       ("buyer", "Okay I am willing to go to $10 final offer.")), 15, Act(Intent.COUNTER, 10)),
     ((("seller", "I can do $42."), ("buyer", "$41.75?")), 50, Act(Intent.COUNTER, 41.75)),
+    # a text tournament: prices in cents differ by the cent ("$47.98" moves from "$47.91", a concession)
+    ((("buyer", "$47.91."), ("seller", "$48.05."), ("buyer", "$47.98?")), 60, Act(Intent.COUNTER, 47.98)),
     # people round: "$40" restates "$39.99", and "$2,000" "$2,000.49"
     ((("seller", "I can do $39.99."), ("buyer", "ok $40 it is")), 50, Act(Intent.AGREE, 39.99)),
     ((("seller", "I can do $2,000.49."), ("buyer", "ok $2,000 it is")), 2500, Act(Intent.AGREE, 2000.49)),

@@ -404,7 +404,8 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
                    help="a new directory, or an earlier checkpoint's, written over")
     p.add_argument("--eval", metavar="FILE.json", help="also report next-intent accuracy on this file (held out)")
     p.add_argument("--epochs", type=positive_int, default=30, help="passes over the data (default 30)")
-    p.add_argument("--batch-size", type=positive_int, default=64, help="dialogues a step (default 64)")
+    p.add_argument("--batch-size", type=positive_int, default=64,
+                   help="decisions (one side's act in a dialogue) a step (default 64)")
     p.add_argument("--lr", type=positive_float, default=2e-3, help="learning rate (default 2e-3)")
     p.add_argument("--hidden", type=positive_int, default=64, help="hidden units a layer (default 64)")
     add_training_run_options(p)
@@ -443,7 +444,8 @@ def add_generator_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("say", help="render one act as text", description="Prints one rendering of an act.")
     p.add_argument("--act", required=True, metavar="ACT", help="e.g. 'counter 120', 'agree', 'inquire'")
     p.add_argument("--role", choices=["buyer", "seller"], required=True)
-    p.add_argument("--scenario", default="builtin:0", metavar="SPEC", help="builtin:N or FILE:INDEX (default builtin:0)")
+    p.add_argument("--scenario", default="builtin:0", metavar="SPEC",
+                   help="builtin:N or FILE:INDEX (default builtin:0)")
     p.add_argument("--after", action="append", default=[], metavar="TEXT",
                    help="a message the act answers (the other side's); repeat for earlier turns, oldest first, "
                         "the sides alternating. Without it, the act opens the dialogue")

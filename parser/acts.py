@@ -115,7 +115,7 @@ class Act:
 def format_price(price: float | None) -> str:
     if price is None:
         return "None"
-    price = round(price, 2)
+    price = round(float(price), 2)
     return str(int(price)) if price.is_integer() else f"{price:.2f}"
 
 

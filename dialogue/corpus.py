@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from parser.acts import Act, Intent, Role
+from parser.acts import Act, Intent, Role, in_cents
 
 SELLER_WALK_AWAY_FRACTION = 0.7
 """Default seller walk-away: below 0.7 × the listing price (DESIGN.md)."""
@@ -146,8 +146,7 @@ class KB:
         if self.bottomline is not None:
             return float(self.bottomline)
         price = float(self.item.price)
-        # in whole cents, up: 0.7 x $650 is $455, not $454.99999999999994 (said "$455.00")
-        return price if self.role == "buyer" else math.ceil(SELLER_WALK_AWAY_FRACTION * price * 100 - 1e-6) / 100
+        return price if self.role == "buyer" else in_cents(SELLER_WALK_AWAY_FRACTION * price, up=True)
 
     @classmethod
     def from_dict(cls, d: dict, where: str = "kb") -> KB:

@@ -27,7 +27,7 @@ from dialogue.decoding import CLAUSE_ENDS, Sampling, sample, stream_seed
 from dialogue.generator_data import PLACEHOLDER, PROMPTS_DIR, Context, Turn, fill_price, render_prompt, unsayable
 from dialogue.lm import DEFAULT_BASE_MODEL, pack_linears
 from parser.acts import Act, Intent, Role, other_role, write_price
-from parser.rules import PLAUSIBLE_DOLLAR, same_price
+from parser.rules import plausible_range, same_price
 
 PROPOSALS = frozenset({Intent.PROPOSE, Intent.COUNTER, Intent.INSIST})
 """Price proposals: which of the three a proposal is depends on the dialogue, not the words (ACTS.md)."""
@@ -294,7 +294,7 @@ def say_request(act: str | Act, role: Role, scenario: str, after: Sequence[str] 
         item = pick_scenario(scenario)
     except (CorpusError, OSError) as e:
         raise GeneratorError(str(e)) from None
-    lowest, highest = (round(factor * item.listing_price, 2) for factor in PLAUSIBLE_DOLLAR)
+    lowest, highest = plausible_range(item.listing_price)
     if act.price is not None and item.listing_price > 0 and not lowest <= act.price <= highest:
         raise GeneratorError(f"{write_price(act.price)} is no price for a listing of {write_price(item.listing_price)}"
                              f" as the parser reads one (from {write_price(lowest)} to {write_price(highest)}): no "

@@ -1,6 +1,7 @@
 """The coarse dialogue acts of ACTS.md: an intent and, for price-bearing intents, a price."""
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from enum import Enum
@@ -117,6 +118,13 @@ def format_price(price: float | None) -> str:
         return "None"
     price = round(float(price), 2)
     return str(int(price)) if price.is_integer() else f"{price:.2f}"
+
+
+def in_cents(price: float, up: bool) -> float:
+    """The price in whole cents, rounded up or down; a float's noise is no cent (0.7 x $650 is $455, not the
+    $454.99999999999994 the multiplication gives)."""
+    cents = price * 100
+    return (math.ceil(cents - 1e-6) if up else math.floor(cents + 1e-6)) / 100
 
 
 def write_price(price: float) -> str:

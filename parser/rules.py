@@ -376,8 +376,15 @@ def _plausible(m: AmountMention, listing: float, bare: bool = False) -> bool:
         return False
     if listing <= 0:
         return m.value < 1e7
-    lo, hi = PLAUSIBLE_DOLLAR if m.dollar or bare else PLAUSIBLE
-    return round(lo * listing, 2) <= m.value <= round(hi * listing, 2)  # to the cent: 0.08 x $380 is $30.40
+    lowest, highest = plausible_range(listing, dollar=m.dollar or bare)
+    return lowest <= m.value <= highest
+
+
+def plausible_range(listing: float, dollar: bool = True) -> tuple[float, float]:
+    """The prices a message can name for this listing, to the cent (0.08 x $380 is $30.40): an amount written as
+    money ($40, 40 dollars), or a bare number."""
+    lo, hi = PLAUSIBLE_DOLLAR if dollar else PLAUSIBLE
+    return round(lo * listing, 2), round(hi * listing, 2)
 
 
 def stated_prices(text: str, listing: float) -> list[float]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from parser.acts import Role
+from parser.acts import Role, in_cents
 
 DEFAULT_TURN_LIMIT = 20
 CENT = 0.01
@@ -40,8 +40,7 @@ class Principal:
     @property
     def limit(self) -> float:
         """The walk-away price in whole cents, rounded the principal's way: the furthest price it may name."""
-        cents = self.walk_away * 100
-        return (math.ceil(cents - 1e-6) if self.role == "seller" else math.floor(cents + 1e-6)) / 100
+        return in_cents(self.walk_away, up=self.role == "seller")
 
     def nearest_allowed(self, price: float) -> float:
         """The price within authority nearest to one that is not: a cent for a buyer's price below one, else

@@ -80,20 +80,23 @@ def price(text: str) -> float:
     return value
 
 
-def check_output(path: Path, option: str, directory: bool = False, checkpoint: Sequence[str] = ()) -> None:
+def check_output(path: Path, option: str, directory: bool = False, checkpoint: Sequence[str] = (),
+                 fresh: bool = False) -> None:
     """Exits with one line unless the output file (or directory) can be made; makes nothing itself. `checkpoint`: the
     files a checkpoint directory holds, the first its own (config.json, adapter_config.json); a run may write over a
     checkpoint, but not over a directory holding anything else (`--out .` would write over the project's README.md;
-    hidden files, such as .DS_Store, do not count)."""
+    hidden files, such as .DS_Store, do not count). `fresh`: the run writes over nothing, so the directory must be
+    new or hold no files."""
     if directory and path.exists() and not path.is_dir():
         sys.exit(f"haggler: {option} {path}: a file is there, not a directory")
-    held = sorted(p.name for p in path.iterdir() if not p.name.startswith(".")) if checkpoint and path.is_dir() else []
+    held = sorted(p.name for p in path.iterdir() if not p.name.startswith(".")) \
+        if (checkpoint or fresh) and path.is_dir() else []
     others = [name for name in held if name not in checkpoint]
-    if held and checkpoint[0] not in held:
+    if held and (fresh or checkpoint[0] not in held):
         others = held  # a README.md of the user's own, with no checkpoint beside it
     if others:
         sys.exit(f"haggler: {option} {path} holds other files ({', '.join(others[:3])}{', ...' * (len(others) > 3)}); "
-                 f"name a new directory, or a checkpoint's ({', '.join(checkpoint)})")
+                 "name a new directory" + (f", or a checkpoint's ({', '.join(checkpoint)})" if not fresh else ""))
     if not directory and path.is_dir():
         sys.exit(f"haggler: {option} {path}: is a directory; give a file name")
     folder = path if directory else path.parent
@@ -247,13 +250,13 @@ def run_training(train: Callable[[Any], dict], config: Any, error: type[Exceptio
 
 def cmd_train_generator(args: argparse.Namespace) -> None:
     from dialogue.lm import ModelError
-    from dialogue.train_generator import ADAPTER_FILES, TrainConfig, train_generator
+    from dialogue.train_generator import TrainConfig, train_generator
 
-    check_output(args.out, "--out", directory=True, checkpoint=ADAPTER_FILES)
-    if args.init_adapter and args.lora_r:
-        sys.exit("haggler: --lora-r sets a new adapter's rank; --init-adapter goes on with that adapter's own")
     if (args.out / "adapter_config.json").exists():
         sys.exit(f"haggler: --out {args.out} holds an adapter already; name a new directory")
+    check_output(args.out, "--out", directory=True, fresh=True)
+    if args.init_adapter and args.lora_r:
+        sys.exit("haggler: --lora-r sets a new adapter's rank; --init-adapter goes on with that adapter's own")
     config = TrainConfig(args.out, args.base_model, args.data, args.epochs, args.max_steps or -1, args.max_examples,
                          args.eval_examples, args.eval_steps, args.batch_size, learning_rate=args.lr,
                          lora_r=args.lora_r or TrainConfig.lora_r, bf16=args.bf16, threads=args.threads, seed=args.seed,

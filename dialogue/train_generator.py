@@ -25,8 +25,6 @@ from dialogue.lm import (DEFAULT_BASE_MODEL, ModelError, check_adapter, load_tok
                          resolve_base_model, with_adapter)
 
 
-ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors", "README.md", "training_summary.json")
-"""What a trained adapter's directory holds: peft's adapter, its card and the summary the card shows."""
 BASE_NAMES = {DEFAULT_BASE_MODEL: "HuggingFaceTB/SmolLM2-135M-Instruct"}
 """The model card's name for the bundled base model."""
 

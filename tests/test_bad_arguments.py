@@ -388,6 +388,7 @@ def test_training_writes_over_no_other_files(tmp_path, command):
     (tmp_path / "notes.txt").write_text("mine")
     message = haggler_error("train", *command, "--out", tmp_path)
     assert message.startswith(f"haggler: --out {tmp_path} holds other files (notes.txt); name a new directory")
+    assert ("or a checkpoint's" in message) == (command != ["generator"])  # the generator writes over no adapter
     assert (tmp_path / "notes.txt").read_text() == "mine" and len(list(tmp_path.iterdir())) == 1
     (tmp_path / "notes.txt").rename(tmp_path / "README.md")  # the user's own, with no checkpoint beside it
     assert haggler_error("train", *command, "--out", tmp_path).startswith(

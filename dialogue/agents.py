@@ -56,10 +56,10 @@ def parse_spec(text: str, default_generator: str = DEFAULT_GENERATOR) -> AgentSp
         raise AgentError(f"unknown generator {generator!r} in {text!r}; valid: {', '.join(GENERATORS)}")
     generator = generator or default_generator
     if generator.startswith("lm:"):  # a typo is said before any model loads (the tournament's other agents' model)
-        from dialogue.lm import is_adapter
+        from dialogue.lm import missing_adapter
 
-        if not is_adapter(generator[3:]):
-            raise AgentError(f"{generator[3:]}: not a LoRA adapter directory (no adapter_config.json), in {text!r}")
+        if problem := missing_adapter(generator[3:]):
+            raise AgentError(f"{generator[3:]}: {problem}, in {text!r}")
     style = policy if policy in STYLES else None
     return AgentSpec(text, ADVERSARY_POLICY if style else policy, generator, style)
 

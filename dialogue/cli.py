@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import importlib.metadata
 import json
 import math
 import os
@@ -81,22 +82,23 @@ def price(text: str) -> float:
 
 
 def check_output(path: Path, option: str, directory: bool = False, checkpoint: Sequence[str] = (),
-                 fresh: bool = False) -> None:
+                 any_of: bool = False, fresh: bool = False) -> None:
     """Exits with one line unless the output file (or directory) can be made; makes nothing itself. `checkpoint`: the
-    files a checkpoint directory holds, the first its own (config.json, adapter_config.json); a run may write over a
-    checkpoint, but not over a directory holding anything else (`--out .` would write over the project's README.md;
-    hidden files, such as .DS_Store, do not count). `fresh`: the run writes over nothing, so the directory must be
-    new or hold no files."""
+    files an earlier run's directory holds, which a run may write over, but not a directory holding anything else
+    (`--out .` would write over the project's README.md; hidden files, such as .DS_Store, and folders do not count).
+    The first is the run's own (config.json): a README.md with no checkpoint beside it is the user's; `any_of`: any
+    of them is the run's own. `fresh`: the run writes over nothing, so the directory must be new or hold no files."""
     if directory and path.exists() and not path.is_dir():
         sys.exit(f"haggler: {option} {path}: a file is there, not a directory")
-    held = sorted(p.name for p in path.iterdir() if not p.name.startswith(".")) \
-        if (checkpoint or fresh) and path.is_dir() else []
+    held = sorted(p.name for p in path.iterdir() if not p.name.startswith(".") and not p.is_dir()) \
+        if (checkpoint or fresh) and path.is_dir() else []  # a run writes over no directory
     others = [name for name in held if name not in checkpoint]
-    if held and (fresh or checkpoint[0] not in held):
+    if held and (fresh or not any_of and checkpoint[0] not in held):
         others = held  # a README.md of the user's own, with no checkpoint beside it
     if others:
         sys.exit(f"haggler: {option} {path} holds other files ({', '.join(others[:3])}{', ...' * (len(others) > 3)}); "
-                 "name a new directory" + (f", or a checkpoint's ({', '.join(checkpoint)})" if not fresh else ""))
+                 "name a new directory" + (f", or one holding only an earlier run's ({', '.join(checkpoint)})"
+                                           if not fresh else ""))
     if not directory and path.is_dir():
         sys.exit(f"haggler: {option} {path}: is a directory; give a file name")
     folder = path if directory else path.parent
@@ -109,12 +111,22 @@ def check_output(path: Path, option: str, directory: bool = False, checkpoint: S
         sys.exit(f"haggler: {option} {path}: cannot write files in {existing} ({e.strerror or e})")
 
 
+def check_apart(out: Path, inputs: Sequence[Path], option: str = "--out") -> None:
+    """Exits with one line where the output is one of the run's own input files (it would be written over)."""
+    for source in inputs:
+        if out.exists() and source.exists() and out.samefile(source):
+            sys.exit(f"haggler: {option} {out} is the input {source}; name another file")
+
+
 def cmd_parse(args: argparse.Namespace) -> None:
     from dialogue.annotate import annotate_dialogue
     from dialogue.corpus import dialogues_json, dump_dialogues, load_dialogues
 
+    if args.out == Path("-"):
+        args.out = None
     if args.out:
         check_output(args.out, "--out")
+        check_apart(args.out, [args.input])
     dialogues = load_dialogues(args.input)
     for d in dialogues:
         annotate_dialogue(d)
@@ -140,14 +152,14 @@ def cmd_eval_parser(args: argparse.Namespace) -> None:
 def cmd_tournament(args: argparse.Namespace) -> None:
     from dialogue.agents import AgentError
     from dialogue.text_tournament import DEFAULT_BATCH, TextTournamentConfig, run_text_tournament
-    from dialogue.tournament import TournamentConfig, TournamentError, run_tournament
+    from dialogue.tournament import RUN_FILES, TournamentConfig, TournamentError, run_tournament
     from dialogue.workers import WorkerDied
 
     text_only = [option for option, value in (("--generator", args.generator), ("--batch", args.batch)) if value]
     if args.mode != "text" and text_only:
         verb = "go" if len(text_only) > 1 else "goes"
         sys.exit(f"haggler: {' and '.join(text_only)} {verb} with --mode text (act mode plays acts, no words)")
-    check_output(args.out, "--out", directory=True)
+    check_output(args.out, "--out", directory=True, checkpoint=RUN_FILES, any_of=True)
     config = TournamentConfig(args.agents, args.scenarios, args.n, args.out, args.repeats, args.workers,
                               args.seed, args.resume, args.turn_limit)
     if args.mode == "text":
@@ -267,10 +279,17 @@ def cmd_train_generator(args: argparse.Namespace) -> None:
 
 def cmd_train_parser(args: argparse.Namespace) -> None:
     from dialogue.train_parser import cross_validate, train_parser
-    from parser.intent_model import MODEL_PATH
+    from parser.intent_model import MODEL_PATH, IntentModel
 
     out = args.out or MODEL_PATH
     check_output(out, "--out")
+    check_apart(out, args.data)
+    if out.is_file():
+        try:
+            IntentModel.load(out)
+        except (OSError, ValueError, KeyError, TypeError):
+            sys.exit(f"haggler: --out {out} holds a file that is not a parser model; name a new file, or a model "
+                     "to replace")
     if args.cv:
         rows = cross_validate(args.data)
         print(f"{'held out':28s} {'messages':>8s} {'rules':>6s} {'rules+model':>11s}")
@@ -280,12 +299,26 @@ def cmd_train_parser(args: argparse.Namespace) -> None:
     print(f"{card['examples']} examples, {card['features']} features -> {out}", file=sys.stderr)
 
 
+def check_policy_dir(out: Path) -> None:
+    """Exits with one line where --out holds a config.json that no policy checkpoint wrote (one of the user's own)."""
+    config = out / "config.json"
+    if config.is_file():
+        try:
+            ours = isinstance(json.loads(config.read_text(encoding="utf-8")).get("model"), dict)
+        except (OSError, ValueError, AttributeError):
+            ours = False
+        if not ours:
+            sys.exit(f"haggler: --out {out} holds a config.json that is not a policy checkpoint's; name a new "
+                     "directory")
+
+
 def cmd_train_policy(args: argparse.Namespace) -> None:
     from dialogue.policy_data import TrainError
     from dialogue.train_policy import PolicyTrainConfig, train_policy
     from strategy.learned.model import CHECKPOINT_FILES
 
     check_output(args.out, "--out", directory=True, checkpoint=CHECKPOINT_FILES)
+    check_policy_dir(args.out)
     config = PolicyTrainConfig(args.out, args.data, args.epochs, args.batch_size, args.lr, hidden=args.hidden,
                                eval_data=args.eval, seed=args.seed, threads=args.threads,
                                command=args.invocation)
@@ -298,6 +331,7 @@ def cmd_train_rl(args: argparse.Namespace) -> None:
     from strategy.learned.model import CHECKPOINT_FILES
 
     check_output(args.out, "--out", directory=True, checkpoint=CHECKPOINT_FILES)
+    check_policy_dir(args.out)
     config = RLConfig(args.init, args.out, args.reward, args.opponent, args.episodes, args.batch_size, args.lr,
                       data=args.data, seed=args.seed, threads=args.threads, command=args.invocation)
     run_training(train_rl, config, TrainError, f"checkpoint and card -> {args.out}")
@@ -392,7 +426,8 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", type=path, nargs="+", action=Distinct, required=True, metavar="LABELLED.json",
                    help="dialogue files whose messages carry an intent (and price) label in their metadata")
     p.add_argument("--out", type=path, metavar="OUT.json",
-                   help="where to write (default: the model the parser uses, parser/intent_model.json, replaced)")
+                   help="a new file, or a parser model to replace (default: the model the parser uses, "
+                        "parser/intent_model.json)")
     p.add_argument("--cv", action="store_true", help="leave-one-file-out cross-validation before training")
     p.set_defaults(func=cmd_train_parser)
 
@@ -470,15 +505,23 @@ def add_generator_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_eval_generator)
 
 
+def installed_version() -> str:
+    try:
+        return importlib.metadata.version("haggler")
+    except importlib.metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="haggler", description="Negotiation in natural language.")
+    ap.add_argument("--version", action="version", version=f"haggler {installed_version()}")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("parse", help="label every message of a dialogue file with its act",
                        description="Reads CraigslistBargain dialogues and writes them with metadata "
                                    "{intent, price} on every message event.")
     p.add_argument("input", type=path, metavar="IN.json", help="a list of dialogues (JSON, or JSON Lines)")
-    p.add_argument("--out", type=path, metavar="OUT.json", help="where to write (default: standard output)")
+    p.add_argument("--out", type=path, metavar="OUT.json", help="where to write (default, or -: standard output)")
     p.set_defaults(func=cmd_parse)
 
     p = sub.add_parser("eval-parser", help="compare the parser with labels in metadata",

@@ -9,6 +9,7 @@ JSON or JSON Lines) and Hugging Face datasets with `prompt`/`target` columns or 
 """
 from __future__ import annotations
 
+import difflib
 import os
 import random
 import re
@@ -185,6 +186,8 @@ def load_examples(sources: list[str]) -> list[dict[str, Any]]:
             out += examples(craigslist_training_dialogues())
         elif Path(source).suffix in (".json", ".jsonl"):
             out += examples(training_dialogues(source))
+        elif not Path(source).exists() and difflib.get_close_matches(source.lower(), [DEFAULT_DATA], cutoff=0.7):
+            raise CorpusError(f"{source}: no such file or dataset; did you mean {DEFAULT_DATA}?")
         else:
             out += _hf_examples(source)
     return out

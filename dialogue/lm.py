@@ -101,10 +101,18 @@ def is_adapter(path: str | Path) -> bool:
     return (Path(path) / "adapter_config.json").is_file()
 
 
+def missing_adapter(path: str | Path) -> str | None:
+    """What keeps the path from being an adapter's directory, in a few words (None where it holds one's settings)."""
+    if not Path(path).is_dir():
+        return ("a file" if Path(path).exists() else "no such directory") + \
+            " (an adapter is a directory holding adapter_config.json)"
+    return None if is_adapter(path) else "not a LoRA adapter directory (no adapter_config.json)"
+
+
 def check_adapter(path: str | Path) -> None:
     """A ModelError unless the directory holds a LoRA adapter."""
-    if not is_adapter(path):
-        raise ModelError(f"{path}: not a LoRA adapter directory (no adapter_config.json)")
+    if problem := missing_adapter(path):
+        raise ModelError(f"{path}: {problem}")
     try:
         settings = json.loads((Path(path) / "adapter_config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:

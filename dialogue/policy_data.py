@@ -24,7 +24,7 @@ from strategy.state import NegotiationState
 
 
 class TrainError(ValueError):
-    """A training run that cannot start: an unknown reward or opponent, a missing checkpoint."""
+    """A training run that cannot start (an unknown reward or opponent, a missing checkpoint) or go on."""
 
 
 def examples_of(dialogues: list[Dialogue], turn_limit: int = DEFAULT_TURN_LIMIT) -> Trace:

@@ -115,6 +115,8 @@ def _float(x: str | None) -> float | None:
 def load_scenarios(source: str | Path, seed: int = 0) -> list[Scenario]:
     """All scenarios of a source (see the module docstring)."""
     source = str(source)
+    if not source.strip():
+        raise CorpusError("no scenarios given: use builtin, or a file of dialogues or listings")
     if source == "builtin":
         return [Scenario.from_dict(s) for s in json.loads(BUILTIN_SCENARIOS.read_text(encoding="utf-8"))]
     path = Path(source)
@@ -147,6 +149,9 @@ def pick_scenario(spec: str, seed: int = 0) -> Scenario:
         source, index = spec, "0"
     if not source.strip():
         raise CorpusError("no scenario given: use builtin:N or FILE:N")
+    inner, colon, extra = source.rpartition(":")
+    if colon and extra.isdecimal() and (inner == "builtin" or Path(inner).is_file()):
+        raise CorpusError(f"{spec}: one scenario's number at most ({inner}:N)")
     scenarios = load_scenarios(source, seed)
     if not scenarios:
         raise CorpusError(f"{source}: no scenarios in it")

@@ -112,6 +112,11 @@ def first_scenarios(source: str, n: int, seed: int) -> list[Scenario]:
     return chosen
 
 
+RUN_FILES = ("run.json", "dialogues.jsonl", "dialogues.jsonl.dropped", "lock", "results.json", "utility.png")
+"""What a tournament writes in its DIR: --out may name a directory holding these (an earlier run, which --resume goes
+on with), not one holding other files."""
+
+
 def check_output_dir(config: TournamentConfig, scenarios: list[Scenario]) -> Path:
     run_file, dialogues = config.out / "run.json", config.out / "dialogues.jsonl"
     if config.resume and run_file.exists():

@@ -9,6 +9,7 @@ weights, config.json and a card (README.md) with the data, the command and the m
 from __future__ import annotations
 
 import json
+import math
 import random
 import time
 from collections import Counter
@@ -45,6 +46,13 @@ class PolicyTrainConfig:
     threads: int = 1
     progress: bool = True
     command: str = ""
+
+
+def check_finite(model: torch.nn.Module, loss: float, lr: float) -> None:
+    """Stops a run whose loss or weights are no longer numbers, before it saves them."""
+    if not math.isfinite(loss) or not all(p.isfinite().all() for p in model.parameters()):
+        raise TrainError(f"training diverged: the loss or the weights are no longer numbers; try a lower --lr "
+                         f"than {lr:g}")
 
 
 def losses(model: ActModel, x, ok, moves, choices) -> tuple[torch.Tensor, torch.Tensor]:
@@ -97,6 +105,7 @@ def train_policy(config: PolicyTrainConfig) -> dict:
             optimizer.zero_grad()
             (move_loss + price_loss).backward()
             optimizer.step()
+            check_finite(model, (move_loss + price_loss).item(), config.lr)
         model.eval()
         metrics = accuracy(model, val) if len(val) else accuracy(model, train)
         loss = round(metrics["move_loss"] + metrics["price_loss"], 4)

@@ -22,7 +22,7 @@ from tqdm import tqdm
 from dialogue.corpus import DEFAULT_DATA
 from dialogue.policy_data import TrainError, training_scenarios
 from dialogue.policy_games import Opponent, Played, play_against, summary
-from dialogue.train_policy import write_card
+from dialogue.train_policy import check_finite, write_card
 from strategy.learned.model import CheckpointError, load_model, save_model
 from strategy.learned.policy import ModelPlayer, Trace
 from strategy.policies.rule import RulePolicy
@@ -138,7 +138,8 @@ def train_rl(config: RLConfig) -> dict:
             spread = max(1e-3, (sum((r - mean) ** 2 for r in rewards) / len(rewards)) ** 0.5)
             model.train()
             if trace.moves:
-                update(model, optimizer, trace, [(r - baseline) / spread for r in rewards], config)
+                loss = update(model, optimizer, trace, [(r - baseline) / spread for r in rewards], config)
+                check_finite(model, loss, config.lr)
             model.eval()
             episodes += len(batch)
             updates += 1

@@ -10,6 +10,8 @@ from parser.acts import LUIS_TO_INTENT, Act, Intent
     ("agree", Act(Intent.AGREE)),
     ("counter-noprice", Act(Intent.COUNTER_NOPRICE)),
     ("quit()", Act(Intent.QUIT)),
+    ("COUNTER 120", Act(Intent.COUNTER, 120)),  # shouted or capitalised, the same act
+    ("Agree", Act(Intent.AGREE)),
 ])
 def test_act_from_string(text, act):
     assert Act.from_string(text) == act

@@ -153,7 +153,11 @@ def test_numbers_that_must_be_positive_finite_and_of_a_sane_size(flag, argv, cap
 def test_eval_generator_checks_the_adapter_before_any_model(tmp_path):
     message = haggler_error("eval-generator", "--data", TEST_DATA / "gold-dev.json", "--base-model", tmp_path / "none",
                             "--adapter", tmp_path / "adapter")
-    assert message.startswith("haggler: --adapter") and "not a LoRA adapter directory" in message
+    assert message.startswith("haggler: --adapter") and "adapter: no such directory (an adapter is a directory" in message
+    (tmp_path / "adapter").mkdir()
+    message = haggler_error("eval-generator", "--data", TEST_DATA / "gold-dev.json", "--base-model", tmp_path / "none",
+                            "--adapter", tmp_path / "adapter")
+    assert "not a LoRA adapter directory (no adapter_config.json)" in message
 
 
 def test_a_corrupt_checkpoint_is_not_a_haggler_checkpoint(tmp_path):
@@ -167,7 +171,7 @@ def test_a_corrupt_checkpoint_is_not_a_haggler_checkpoint(tmp_path):
 def test_text_tournament_with_a_missing_adapter(tmp_path):
     message = haggler_error("tournament", "--mode", "text", "--generator", "template", "--n", "1",
                             "--agents", "rule", f"rule+lm:{tmp_path / 'nonexistent'}", "--out", tmp_path / "o")
-    assert "not a LoRA adapter directory" in message and not (tmp_path / "o").exists()
+    assert "nonexistent: no such directory" in message and not (tmp_path / "o").exists()
 
 
 @pytest.mark.parametrize("command", [["train", "parser", "--cv"], ["train", "generator", "--out", "o"],
@@ -203,9 +207,17 @@ def test_builtin_scenarios_say_their_range(spec):
         assert ("not a scenario's number" in message) == (spec == "builtin:abc")
 
 
-def test_an_empty_scenario_spec():
+def test_an_empty_scenario_spec(tmp_path):
     message = haggler_error("say", "--act", "greet", "--role", "buyer", "--generator", "template", "--scenario", "")
     assert "no scenario given" in message
+    message = haggler_error("tournament", "--agents", "rule", "--scenarios", "", "--out", tmp_path / "o")
+    assert message == "haggler: no scenarios given: use builtin, or a file of dialogues or listings"
+
+
+def test_a_scenario_takes_one_number(tmp_path):
+    message = haggler_error("say", "--act", "greet", "--role", "buyer", "--generator", "template",
+                            "--scenario", "builtin:1:2")
+    assert message == "haggler: builtin:1:2: one scenario's number at most (builtin:N)"
 
 
 def test_an_empty_message_to_answer():
@@ -388,7 +400,7 @@ def test_training_writes_over_no_other_files(tmp_path, command):
     (tmp_path / "notes.txt").write_text("mine")
     message = haggler_error("train", *command, "--out", tmp_path)
     assert message.startswith(f"haggler: --out {tmp_path} holds other files (notes.txt); name a new directory")
-    assert ("or a checkpoint's" in message) == (command != ["generator"])  # the generator writes over no adapter
+    assert ("or one holding only an earlier run's" in message) == (command != ["generator"])  # the generator writes over no adapter
     assert (tmp_path / "notes.txt").read_text() == "mine" and len(list(tmp_path.iterdir())) == 1
     (tmp_path / "notes.txt").rename(tmp_path / "README.md")  # the user's own, with no checkpoint beside it
     assert haggler_error("train", *command, "--out", tmp_path).startswith(
@@ -412,3 +424,66 @@ def test_train_generator_keeps_an_adapter_and_its_rank(tmp_path):
     message = haggler_error("train", "generator", "--out", tmp_path / "new", "--init-adapter", tmp_path / "lora",
                             "--lora-r", "4")
     assert "--lora-r sets a new adapter's rank" in message
+
+
+def test_an_output_is_never_the_input_nor_a_file_of_another_kind(tmp_path):
+    data = tmp_path / "labelled.json"
+    shutil.copy(TEST_DATA / "gold-dev.json", data)
+    before = data.read_bytes()
+    for argv in (["train", "parser", "--data", data, "--out", data], ["parse", data, "--out", data]):
+        assert haggler_error(*argv) == f"haggler: --out {data} is the input {data}; name another file"
+    assert data.read_bytes() == before
+    notes = tmp_path / "notes.json"
+    notes.write_text('{"x": 1}')
+    assert haggler_error("train", "parser", "--data", data, "--out", notes) == \
+        f"haggler: --out {notes} holds a file that is not a parser model; name a new file, or a model to replace"
+    assert notes.read_text() == '{"x": 1}'
+
+
+def test_parse_out_dash_is_standard_output(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    main(["parse", str(TEST_DATA / "gold-dev.json"), "--out", "-"])
+    assert json.loads(capsys.readouterr().out) and not (tmp_path / "-").exists()
+
+
+def test_a_tournament_writes_over_no_other_files(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    message = haggler_error("tournament", "--agents", "rule", "--n", "1", "--out", tmp_path)
+    assert message.startswith(f"haggler: --out {tmp_path} holds other files (notes.txt); name a new directory, or one "
+                              "holding only an earlier run's (run.json, dialogues.jsonl")
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+    (tmp_path / "notes.txt").unlink()
+    for _ in range(2):  # an earlier run's directory is taken, and --resume goes on with it
+        main(["tournament", "--agents", "rule", "--n", "1", "--out", str(tmp_path), "--resume"])
+    assert "run.json" in {p.name for p in tmp_path.iterdir()}
+
+
+@pytest.mark.parametrize("command", [["policy"], ["rl", "--init", "sl"]])
+def test_a_config_json_of_the_users_own_is_not_a_checkpoint(tmp_path, command):
+    (tmp_path / "config.json").write_text('{"x": 1}')
+    (tmp_path / "README.md").write_text("mine")
+    message = haggler_error("train", *command, "--out", tmp_path)
+    assert message == f"haggler: --out {tmp_path} holds a config.json that is not a policy checkpoint's; name a new " \
+                      "directory"
+    assert (tmp_path / "config.json").read_text() == '{"x": 1}' and (tmp_path / "README.md").read_text() == "mine"
+
+
+def test_a_training_that_diverges_saves_nothing_and_says_so(tmp_path):
+    message = haggler_error("train", "policy", "--data", SAMPLE, "--out", tmp_path / "p", "--epochs", "1",
+                            "--lr", "1e308")
+    assert message == "haggler: training diverged: the loss or the weights are no longer numbers; try a lower --lr " \
+                      "than 1e+308"
+    assert not (tmp_path / "p" / "weights.pt").exists()
+
+
+def test_a_checkpoint_whose_weights_are_not_numbers_is_refused(tmp_path):
+    import torch
+
+    init = tmp_path / "ckpt"
+    shutil.copytree(ROOT / "data" / "policies" / "sl", init)
+    state = torch.load(init / "weights.pt", weights_only=True)
+    torch.save({k: torch.full_like(v, float("nan")) if v.is_floating_point() else v for k, v in state.items()},
+               init / "weights.pt")
+    message = haggler_error("train", "rl", "--init", init, "--out", tmp_path / "o", "--data", SAMPLE)
+    assert message == f"haggler: --init {init / 'weights.pt'}: weights that are not numbers (NaN or infinite): a " \
+                      "training that diverged"

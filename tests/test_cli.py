@@ -1,4 +1,5 @@
 """The `haggler` command as a user runs it: outputs, and one clear line for bad input."""
+import importlib.metadata
 import json
 import subprocess
 import sys
@@ -6,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from dialogue.cli import main
 from tests.conftest import ROOT, TEST_DATA, haggler
 
 SAMPLE = ROOT / "data" / "sample-dialogues.json"
@@ -116,3 +118,9 @@ def test_an_output_that_cannot_be_written_is_one_line():
         run = subprocess.run([sys.executable, "-m", "dialogue.cli", "parse", str(SAMPLE)], cwd=ROOT, stdout=full,
                              stderr=subprocess.PIPE, text=True)
     assert (run.returncode, run.stderr) == (1, "haggler: cannot write its output: No space left on device\n")
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0 and capsys.readouterr().out.strip() == f"haggler {importlib.metadata.version('haggler')}"

@@ -108,6 +108,8 @@ def test_test_json_is_refused_as_training_data(tmp_path):
         load_examples([str(tmp_path / "test.json")])
     with pytest.raises(CorpusError):
         load_examples([str(tmp_path / "no-such-dataset")])
+    with pytest.raises(CorpusError, match="^craiglist: no such file or dataset; did you mean craigslist[?]$"):
+        load_examples(["craiglist"])
 
 
 def test_test_json_dialogues_are_refused_in_a_dataset_too(tmp_path, craigslist):

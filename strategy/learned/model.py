@@ -98,4 +98,6 @@ def load_model(directory: str | Path) -> tuple[ActModel, dict]:
     except (RuntimeError, TypeError, AttributeError) as e:
         raise CheckpointError(f"{weights}: not the weights of the model {config_file.name} describes "
                               f"({str(e).strip().splitlines()[0]})") from None
+    if not all(p.isfinite().all() for p in model.parameters()):
+        raise CheckpointError(f"{weights}: weights that are not numbers (NaN or infinite): a training that diverged")
     return model.eval(), meta

@@ -153,7 +153,8 @@ def test_numbers_that_must_be_positive_finite_and_of_a_sane_size(flag, argv, cap
 def test_eval_generator_checks_the_adapter_before_any_model(tmp_path):
     message = haggler_error("eval-generator", "--data", TEST_DATA / "gold-dev.json", "--base-model", tmp_path / "none",
                             "--adapter", tmp_path / "adapter")
-    assert message.startswith("haggler: --adapter") and "adapter: no such directory (an adapter is a directory" in message
+    assert message.startswith("haggler: --adapter")
+    assert "adapter: no such directory (an adapter is a directory" in message
     (tmp_path / "adapter").mkdir()
     message = haggler_error("eval-generator", "--data", TEST_DATA / "gold-dev.json", "--base-model", tmp_path / "none",
                             "--adapter", tmp_path / "adapter")
@@ -400,7 +401,8 @@ def test_training_writes_over_no_other_files(tmp_path, command):
     (tmp_path / "notes.txt").write_text("mine")
     message = haggler_error("train", *command, "--out", tmp_path)
     assert message.startswith(f"haggler: --out {tmp_path} holds other files (notes.txt); name a new directory")
-    assert ("or one holding only an earlier run's" in message) == (command != ["generator"])  # the generator writes over no adapter
+    # the generator writes over no adapter
+    assert ("or one holding only an earlier run's" in message) == (command != ["generator"])
     assert (tmp_path / "notes.txt").read_text() == "mine" and len(list(tmp_path.iterdir())) == 1
     (tmp_path / "notes.txt").rename(tmp_path / "README.md")  # the user's own, with no checkpoint beside it
     assert haggler_error("train", *command, "--out", tmp_path).startswith(

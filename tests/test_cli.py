@@ -123,4 +123,5 @@ def test_an_output_that_cannot_be_written_is_one_line():
 def test_version(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["--version"])
-    assert exit_.value.code == 0 and capsys.readouterr().out.strip() == f"haggler {importlib.metadata.version('haggler')}"
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"haggler {importlib.metadata.version('haggler')}"

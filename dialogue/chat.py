@@ -62,20 +62,21 @@ class Hangup(Exception):
 
 
 @contextmanager
-def ending_on_signals() -> Iterator[None]:
-    """Within the block, SIGTERM and SIGHUP raise Hangup (in the main thread; elsewhere they keep their handlers)."""
-    def hang_up(signum: int, frame: object) -> None:
-        raise Hangup(signal.Signals(signum).name)
-
+def handling(handler: Callable[[int, object], None] | signal.Handlers, *signums: int) -> Iterator[None]:
+    """Within the block, the signals go to `handler` (in the main thread; elsewhere they keep their handlers)."""
     try:
-        before = {s: signal.signal(s, hang_up) for s in (signal.SIGTERM, signal.SIGHUP)}
+        before = {s: signal.signal(s, handler) for s in signums}
     except ValueError:  # not the main thread
         before = {}
     try:
         yield
     finally:
-        for s, handler in before.items():
-            signal.signal(s, handler)
+        for s, previous in before.items():
+            signal.signal(s, previous)
+
+
+def hang_up(signum: int, frame: object) -> None:
+    raise Hangup(signal.Signals(signum).name)
 
 
 @dataclass
@@ -126,9 +127,11 @@ def unreadable_offer(typed: str) -> str:
         number = float(typed.replace("$", "").replace(",", ""))
     except ValueError:
         return f"({typed!r} is not a price) {usage}" if typed else usage
+    if not math.isfinite(number):
+        return f"({typed!r} is not a price) {usage}"
     if number < CENT:
         return f"(a price must be at least $0.01, not {typed}) {usage}"
-    return f"({typed!r}: write the price in dollars) {usage}"
+    return f"({typed!r}: write the price in plain digits, such as 1,200 or 99.50) {usage}"
 
 
 class PersonSide(Side):
@@ -431,15 +434,16 @@ def run_chat(config: ChatConfig, ask: Callable[[str], str] = read_line, say: Cal
                           on_event, clock=lambda turn: time.time())
     start_transcript(session.dialogue(), path)
     try:
-        with ending_on_signals():
+        with handling(hang_up, signal.SIGTERM, signal.SIGHUP):
             session_dialogue = play(session, say)
     except BaseException:  # an agent that could not start (its model, say): no transcript of an empty talk
         if not session.dialogue().events and path.is_file():
             path.unlink()
         raise
-    save(session_dialogue, path)
-    say(outcome_text(session_dialogue, names))
-    say(f"transcript: {path}")
+    with handling(signal.SIG_IGN, signal.SIGINT):  # the talk is over: a second Ctrl-C breaks off no saving
+        save(session_dialogue, path)
+        say(outcome_text(session_dialogue, names))
+        say(f"transcript: {path}")
     return session_dialogue
 
 

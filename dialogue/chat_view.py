@@ -66,12 +66,16 @@ def candidate_rows(candidates: object) -> list[tuple[str, str]]:
 ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|O[ -~]|[@-Z\\-_])")
 """Terminal escape sequences (colours, bracketed paste's markers, window titles): their text is not typed words."""
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd]")
+INVISIBLE = re.compile(r"[\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+"""Marks that take no room or move the text around them (zero-width spaces, direction overrides): a line of them
+holds no words. Not the joiners within emoji and Persian words."""
 
 
 def clean(line: str) -> str:
-    """A line as words to keep or show: no terminal escapes, control characters or undecodable bytes, spaces
-    collapsed (a typed line as a message; a listing's text in the banner, which would else clear the screen)."""
-    return " ".join(CONTROL.sub(" ", ESCAPES.sub(" ", line)).split())
+    """A line as words to keep or show: no terminal escapes, control characters, invisible marks or undecodable
+    bytes, spaces collapsed (a typed line as a message; a listing's text in the banner, which would else clear the
+    screen)."""
+    return " ".join(CONTROL.sub(" ", ESCAPES.sub(" ", INVISIBLE.sub("", line))).split())
 
 
 def describe_scenario(scenario: Scenario, role: Role, who: str = "You are") -> str:

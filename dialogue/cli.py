@@ -8,6 +8,7 @@ import json
 import math
 import os
 import shlex
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -62,6 +63,13 @@ def path(text: str) -> Path:
     if not text.strip():
         raise argparse.ArgumentTypeError("an empty path")
     return Path(text)
+
+
+def file_path(text: str) -> Path:
+    """A path argument naming a file: one that ends in a slash names a folder."""
+    if text.endswith(("/", os.sep)):
+        raise argparse.ArgumentTypeError(f"{text}: a folder (it ends in /); give a file name")
+    return path(text)
 
 
 def positive_float(text: str) -> float:
@@ -191,6 +199,8 @@ def cmd_chat(args: argparse.Namespace) -> None:
 
     if args.against is not None and not (args.demo or args.delegate):
         sys.exit("haggler: --against goes with --demo or --delegate (the other agent; in a chat, that is you)")
+    if sys.stdin is None and not (args.demo or args.delegate and args.auto_approve):
+        sys.exit("haggler: standard input is closed; a chat reads what you type from it (--demo needs none)")
     config = ChatConfig(args.agent, args.role, args.scenario, args.seed, args.turn_limit, args.transcript, args.demo,
                         args.delegate, args.against or "rule", args.target, args.walk_away, args.auto_approve,
                         args.generator)
@@ -201,6 +211,7 @@ def cmd_chat(args: argparse.Namespace) -> None:
     except (AgentError, ChatError) as e:
         sys.exit(f"haggler: {e}")
     if stopped:  # interrupted (Ctrl-C, SIGTERM, SIGHUP) while the agent answered: the transcript is saved
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C would break into the interpreter's exit
         sys.exit(130)
 
 
@@ -226,7 +237,7 @@ def add_chat_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--turn-limit", type=turn_limit, default=DEFAULT_TURN_LIMIT, metavar="T",
                    help="turns (messages and formal moves, both sides) before the talk ends with no deal (default "
                         "%(default)s)")
-    p.add_argument("--transcript", type=path, metavar="FILE.json",
+    p.add_argument("--transcript", type=file_path, metavar="FILE.json",
                    help="where to save, a new file (default runs/chats/chat-TIME-PID.json)")
     p.add_argument("--generator", choices=["lm", "template"], default="lm",
                    help="the generator of agents named without one (default lm: the fine-tuned model)")
@@ -425,7 +436,7 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
                                       "in metadata; --cv first scores it leaving one file out at a time.")
     p.add_argument("--data", type=path, nargs="+", action=Distinct, required=True, metavar="LABELLED.json",
                    help="dialogue files whose messages carry an intent (and price) label in their metadata")
-    p.add_argument("--out", type=path, metavar="OUT.json",
+    p.add_argument("--out", type=file_path, metavar="OUT.json",
                    help="a new file, or a parser model to replace (default: the model the parser uses, "
                         "parser/intent_model.json)")
     p.add_argument("--cv", action="store_true", help="leave-one-file-out cross-validation before training")
@@ -521,7 +532,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Reads CraigslistBargain dialogues and writes them with metadata "
                                    "{intent, price} on every message event.")
     p.add_argument("input", type=path, metavar="IN.json", help="a list of dialogues (JSON, or JSON Lines)")
-    p.add_argument("--out", type=path, metavar="OUT.json", help="where to write (default, or -: standard output)")
+    p.add_argument("--out", type=file_path, metavar="OUT.json", help="where to write (default, or -: standard output)")
     p.set_defaults(func=cmd_parse)
 
     p = sub.add_parser("eval-parser", help="compare the parser with labels in metadata",

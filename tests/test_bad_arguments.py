@@ -240,7 +240,8 @@ def test_an_absurd_offer_is_refused():
     for line in ("/offer 99999999999", f"/offer {side.listing_price * 11}"):
         assert side.command(line) is None
         assert "times the listing price" in said[-1] and len(said[-1]) < 100
-    for line, reason in (("/offer 1e308", "('1e308': write the price in dollars)"),
+    for line, reason in (("/offer 1e308", "('1e308': write the price in plain digits, such as 1,200 or 99.50)"),
+                         ("/offer NaN", "('NaN' is not a price)"), ("/offer inf", "('inf' is not a price)"),
                          ("/offer abc", "('abc' is not a price)"), ("/offer -5", "(a price must be at least $0.01, not -5)"),
                          ("/offer 0.001", "(a price must be at least $0.01, not 0.001)"), ("/offer", "")):
         assert side.command(line) is None

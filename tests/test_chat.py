@@ -146,6 +146,9 @@ def test_escape_sequences_and_odd_prices_are_not_words(tmp_path):
 
     assert clean("\x1b[200~pasted text\x1b[201~") == "pasted text"  # bracketed paste: no price 201
     assert clean("\x1b]0;250\x07hi \x1b[31mred\x1b[0m \x1bOA") == "hi red"
+    assert clean("\u200b\u200b\u202e ") == "" and clean("ok\u200b\u202edeal\u202c") == "okdeal"  # invisible marks
+    assert clean("\U0001F468\u200d\U0001F469 \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645") == \
+        "\U0001F468\u200d\U0001F469 \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # joiners kept
     assert [read_price(t) for t in ("$1,200", "0.01", "1e-300", "0.009", "1_0", "abc", "379.999")] == [
         1200, 0.01, None, None, None, None, 380]  # cents, as the screen shows it and the transcript keeps it
     assert [read_price(t) for t in ("1.2k", "120 dollars", "$2 grand", "1e9", "nan", "9" * 400)] == [
@@ -436,3 +439,16 @@ def test_a_target_equal_to_the_walk_away_price_keeps_the_default_role():
     assert person_scenario(ChatConfig(target=500, walk_away=500))[1] == "buyer"
     assert person_scenario(ChatConfig(target=500, walk_away=500, role="seller"))[1] == "seller"
     assert person_scenario(ChatConfig(target=600, walk_away=500))[1] == "seller"
+
+
+def test_a_chat_with_standard_input_closed_or_a_folder_for_its_transcript_says_so(tmp_path):
+    run = subprocess.run(f"'{sys.executable}' -m dialogue.cli chat --generator template --transcript "
+                         f"'{tmp_path / 't.json'}' <&-", shell=True, cwd=ROOT, capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 1 and run.stderr.strip() == \
+        "haggler: standard input is closed; a chat reads what you type from it (--demo needs none)"
+    assert not (tmp_path / "t.json").exists()
+    run = subprocess.run([sys.executable, "-m", "dialogue.cli", "chat", "--generator", "template", "--transcript",
+                          f"{tmp_path / 'new'}/"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and run.stderr.strip().endswith("new/: a folder (it ends in /); give a file name")
+    assert not (tmp_path / "new").exists()

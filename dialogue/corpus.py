@@ -344,9 +344,14 @@ def check_file(path: Path) -> None:
 def read_json(path: Path) -> Any:
     try:
         check_file(path)
-        text = path.read_text(encoding="utf-8", errors="replace")
+        data = path.read_bytes()
     except OSError as e:
         raise CorpusError(f"{path}: cannot read: {(e.strerror or str(e)).lower()}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:  # read on, its bytes would change names and uuids unseen
+        line = data.count(b"\n", 0, e.start) + 1
+        raise CorpusError(f"{path}: not UTF-8 text ({e.reason} at line {line})") from None
     if not text.strip():
         raise CorpusError(f"{path}: empty")
     if path.suffix == ".jsonl":

@@ -132,7 +132,7 @@ def test_an_unreadable_file(tmp_path, monkeypatch):
     def denied(self, *args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "read_text", denied)  # root reads a chmod 000 file, so the error is simulated
+    monkeypatch.setattr(Path, "read_bytes", denied)  # root reads a chmod 000 file, so the error is simulated
     with pytest.raises(CorpusError) as e:
         load_dialogues(path)
     assert str(e.value) == f"{path}: cannot read: permission denied"
@@ -190,3 +190,12 @@ def test_a_bad_listings_file_names_the_listing(tmp_path, name, content, message)
     with pytest.raises(CorpusError) as e:
         pick_scenario(f"{path}:0")
     assert str(e.value) == f"{path}: {message}"
+
+
+def test_a_file_that_is_not_utf8_is_refused_not_changed(tmp_path):
+    path = tmp_path / "dialogues.json"
+    text = json.dumps([{"uuid": "C_1", "scenario": {}, "events": []}], indent=1)
+    path.write_bytes(text.encode().replace(b"C_1", b"C_\xff1"))
+    with pytest.raises(CorpusError) as e:
+        load_dialogues(path)
+    assert str(e.value) == f"{path}: not UTF-8 text (invalid start byte at line 3)"

@@ -24,8 +24,8 @@ from dialogue.results import leaderboard, summarize
 from dialogue.scoring import SideScore, score_dialogue
 from dialogue.text_results import add_text_results, format_text_results
 from dialogue.text_session import TextSession
-from dialogue.tournament import (Tournament, TournamentConfig, TournamentError, check_agent_list, open_run, planned,
-                                 save_results)
+from dialogue.tournament import (Tournament, TournamentConfig, TournamentError, check_agent_list, check_resume,
+                                 open_run, planned, save_results)
 
 DEFAULT_BATCH = 32
 
@@ -98,6 +98,7 @@ def run_text_tournament(config: TextTournamentConfig, generators: Generators | N
     Returns the results and the printed tables.
     """
     tournament, specs = load_text_tournament(config)
+    check_resume(config, tournament.scenarios)  # before any model loads; again under the run's lock
     generators = generators or Generators(config.seed)
     for generator in sorted({s.generator for s in specs.values()}):
         generators.get(generator)  # a missing adapter fails here, before the run directory is written

@@ -117,7 +117,8 @@ RUN_FILES = ("run.json", "dialogues.jsonl", "dialogues.jsonl.dropped", "lock", "
 on with), not one holding other files."""
 
 
-def check_output_dir(config: TournamentConfig, scenarios: list[Scenario]) -> Path:
+def check_resume(config: TournamentConfig, scenarios: list[Scenario]) -> None:
+    """A TournamentError unless DIR holds no run, or (with --resume) this run; reads, writes nothing."""
     run_file, dialogues = config.out / "run.json", config.out / "dialogues.jsonl"
     if config.resume and run_file.exists():
         try:
@@ -138,9 +139,13 @@ def check_output_dir(config: TournamentConfig, scenarios: list[Scenario]) -> Pat
         if config.resume:
             raise TournamentError(f"{run_file}: missing, cannot tell what run {dialogues} belongs to")
         raise TournamentError(f"{dialogues} exists; pass --resume to continue it, or choose another --out")
+
+
+def check_output_dir(config: TournamentConfig, scenarios: list[Scenario]) -> Path:
+    check_resume(config, scenarios)
     # whole or not at all: --resume reads it
-    write_whole(run_file, json.dumps(config.identity(scenarios), indent=1) + "\n")
-    return dialogues
+    write_whole(config.out / "run.json", json.dumps(config.identity(scenarios), indent=1) + "\n")
+    return config.out / "dialogues.jsonl"
 
 
 @dataclass

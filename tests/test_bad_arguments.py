@@ -313,6 +313,19 @@ def test_resuming_with_another_mode_names_it(tmp_path):
     assert message.endswith("--resume with different settings than the run there (mode, generator)")
 
 
+def test_resuming_with_another_generator_is_refused_before_any_model_loads(tmp_path, monkeypatch):
+    main(["tournament", "--mode", "text", "--generator", "template", "--agents", "rule", "--n", "1",
+          "--turn-limit", "2", "--out", str(tmp_path)])
+
+    def load(self, name):
+        raise AssertionError(f"the {name} generator was loaded")
+
+    monkeypatch.setattr("dialogue.agents.Generators.get", load)
+    message = haggler_error("tournament", "--mode", "text", "--generator", "lm", "--agents", "rule", "--n", "1",
+                            "--turn-limit", "2", "--out", tmp_path, "--resume")
+    assert message.endswith("--resume with different settings than the run there (generator)")
+
+
 def test_resume_drops_lines_that_are_not_the_games_it_expects(tmp_path, capsys):
     argv = ["tournament", "--agents", "rule", "boulware", "--n", "1", "--out", str(tmp_path)]
     main(argv)

@@ -90,23 +90,22 @@ def price(text: str) -> float:
 
 
 def check_output(path: Path, option: str, directory: bool = False, checkpoint: Sequence[str] = (),
-                 any_of: bool = False, fresh: bool = False) -> None:
-    """Exits with one line unless the output file (or directory) can be made; makes nothing itself. `checkpoint`: the
-    files an earlier run's directory holds, which a run may write over, but not a directory holding anything else
-    (`--out .` would write over the project's README.md; hidden files, such as .DS_Store, and folders do not count).
-    The first is the run's own (config.json): a README.md with no checkpoint beside it is the user's; `any_of`: any
-    of them is the run's own. `fresh`: the run writes over nothing, so the directory must be new or hold no files."""
+                 any_of: bool = False) -> None:
+    """Exits with one line unless the output file (or directory) can be made; makes nothing itself. A directory must be
+    new, hold no files, or hold only an earlier run's (`checkpoint`), which a run may write over (`--out .` would
+    write over the project's README.md; hidden files, such as .DS_Store, and folders do not count). The first of them
+    is the run's own (config.json): a README.md with no checkpoint beside it is the user's; `any_of`: any of them is."""
     if directory and path.exists() and not path.is_dir():
         sys.exit(f"haggler: {option} {path}: a file is there, not a directory")
     held = sorted(p.name for p in path.iterdir() if not p.name.startswith(".") and not p.is_dir()) \
-        if (checkpoint or fresh) and path.is_dir() else []  # a run writes over no directory
+        if directory and path.is_dir() else []  # a run writes over no folder
     others = [name for name in held if name not in checkpoint]
-    if held and (fresh or not any_of and checkpoint[0] not in held):
+    if held and checkpoint and not any_of and checkpoint[0] not in held:
         others = held  # a README.md of the user's own, with no checkpoint beside it
     if others:
         sys.exit(f"haggler: {option} {path} holds other files ({', '.join(others[:3])}{', ...' * (len(others) > 3)}); "
                  "name a new directory" + (f", or one holding only an earlier run's ({', '.join(checkpoint)})"
-                                           if not fresh else ""))
+                                           if checkpoint else ""))
     if not directory and path.is_dir():
         sys.exit(f"haggler: {option} {path}: is a directory; give a file name")
     folder = path if directory else path.parent
@@ -277,7 +276,7 @@ def cmd_train_generator(args: argparse.Namespace) -> None:
 
     if (args.out / "adapter_config.json").exists():
         sys.exit(f"haggler: --out {args.out} holds an adapter already; name a new directory")
-    check_output(args.out, "--out", directory=True, fresh=True)
+    check_output(args.out, "--out", directory=True)
     if args.init_adapter and args.lora_r:
         sys.exit("haggler: --lora-r sets a new adapter's rank; --init-adapter goes on with that adapter's own")
     config = TrainConfig(args.out, args.base_model, args.data, args.epochs, args.max_steps or -1, args.max_examples,

@@ -120,9 +120,9 @@ def load_scenarios(source: str | Path, seed: int = 0) -> list[Scenario]:
     if source == "builtin":
         return [Scenario.from_dict(s) for s in json.loads(BUILTIN_SCENARIOS.read_text(encoding="utf-8"))]
     path = Path(source)
-    source_part, colon, index = source.rpartition(":")
-    if colon and not path.exists() and index.isdecimal() and (source_part == "builtin" or Path(source_part).is_file()):
-        raise CorpusError(f"{source}: a source here is a whole set of scenarios (builtin, or a file), without :{index}")
+    if not path.exists() and (numbered := one_of(source)):
+        raise CorpusError(f"{source}: a source here is a whole set of scenarios (builtin, or a file), without "
+                          f":{numbered[1]}")
     if not path.exists() and difflib.get_close_matches(source.lower(), ["builtin"], cutoff=0.7):
         raise CorpusError(f"{source}: no such file; did you mean builtin?")
     if path.suffix == ".csv":
@@ -142,6 +142,12 @@ def load_scenarios(source: str | Path, seed: int = 0) -> list[Scenario]:
     return [d.scenario for d in load_dialogues(path)]
 
 
+def one_of(spec: str) -> tuple[str, str] | None:
+    """(SRC, N) where the spec names one scenario of a source, SRC:N (SRC builtin or a file, N a number)."""
+    source, colon, index = spec.rpartition(":")
+    return (source, index) if colon and index.isdecimal() and (source == "builtin" or Path(source).is_file()) else None
+
+
 def pick_scenario(spec: str, seed: int = 0) -> Scenario:
     """`builtin:3`, `path/to/file.json:3`, or a source alone (its first scenario)."""
     source, colon, index = spec.rpartition(":")
@@ -149,9 +155,8 @@ def pick_scenario(spec: str, seed: int = 0) -> Scenario:
         source, index = spec, "0"
     if not source.strip():
         raise CorpusError("no scenario given: use builtin:N or FILE:N")
-    inner, colon, extra = source.rpartition(":")
-    if colon and extra.isdecimal() and (inner == "builtin" or Path(inner).is_file()):
-        raise CorpusError(f"{spec}: one scenario's number at most ({inner}:N)")
+    if numbered := one_of(source):
+        raise CorpusError(f"{spec}: one scenario's number at most ({numbered[0]}:N)")
     scenarios = load_scenarios(source, seed)
     if not scenarios:
         raise CorpusError(f"{source}: no scenarios in it")

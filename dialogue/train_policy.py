@@ -102,10 +102,11 @@ def train_policy(config: PolicyTrainConfig) -> dict:
         model.train()
         for batch in torch.randperm(len(train), generator=generator).split(config.batch_size):
             move_loss, price_loss = losses(model, x[batch], ok[batch], moves[batch], choices[batch])
+            loss = move_loss + price_loss
             optimizer.zero_grad()
-            (move_loss + price_loss).backward()
+            loss.backward()
             optimizer.step()
-            check_finite(model, (move_loss + price_loss).item(), config.lr)
+            check_finite(model, loss.item(), config.lr)
         model.eval()
         metrics = accuracy(model, val) if len(val) else accuracy(model, train)
         loss = round(metrics["move_loss"] + metrics["price_loss"], 4)

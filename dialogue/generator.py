@@ -286,7 +286,7 @@ def say_request(act: str | Act, role: Role, scenario: str, after: Sequence[str] 
     from dialogue.scenarios import pick_scenario
 
     try:
-        act = act if isinstance(act, Act) else Act.from_string(act)
+        act = act if isinstance(act, Act) else Act.from_string(act.lower())  # typed: COUNTER 120 too
     except ValueError as e:
         raise GeneratorError(str(e)) from None
     check_sayable(act)

@@ -79,15 +79,16 @@ class Act:
 
     @classmethod
     def from_string(cls, text: str) -> Act:
-        """Reads 'counter 120', 'counter(price=120)', 'counter(120)', 'agree' or 'quit', in any case."""
-        m = re.fullmatch(r"\s*([A-Za-z-]+)\s*(?:\(\s*(?:price\s*=\s*)?([0-9.]*)\s*\)|\s+\$?([0-9][0-9.,]*))?\s*", text)
+        """Reads 'counter 120', 'counter(price=120)', 'counter(120)', 'agree' or 'quit', in lower case, as transcripts
+        write acts (a person's "Agree" is words)."""
+        m = re.fullmatch(r"\s*([a-z-]+)\s*(?:\(\s*(?:price\s*=\s*)?([0-9.]*)\s*\)|\s+\$?([0-9][0-9.,]*))?\s*", text)
         if not m and re.search(r"[\s(=$]-\s*\$?\d", text):
             raise ValueError(f"a price must be at least $0.01: {text.strip()!r}")
         if not m:
             raise ValueError(f"not an act: {text!r} (expected e.g. 'counter 120' or 'agree')")
         name, p1, p2 = m.groups()
         try:
-            intent = Intent(name.lower())
+            intent = Intent(name)
         except ValueError:
             raise ValueError(f"unknown intent {name!r}; valid: {', '.join(i.value for i in Intent)}") from None
         raw = (p1 or p2 or "").replace(",", "")

@@ -19,7 +19,7 @@ _NUMBER = re.compile(
     r"(?=[-$\d])"  # a cheap test of each position before the optional groups are tried there
     r"(?P<neg>-\s*)?(?P<dollar>\$\s*)?"
     r"(?P<num>\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?P<dec>\.\d+)?"
-    r"(?P<suffix>\s*(?:k\b|grand\b|thousand\b|hundred\b))?"
+    r"(?P<suffix>\s*(?:k\b|grand\b|thousand\b|hundred\b|million\b|mil\b))?"
     r"(?P<dollar_after>\s*(?:\$|dollars?\b|bucks\b|usd\b))?"
 )
 
@@ -37,6 +37,8 @@ UNITS_AFTER = re.compile(
 """What follows a number that is not money: mileage, sizes, counts, times, model numbers."""
 
 _DIGIT = re.compile(r"\d")
+_EXPONENT = re.compile(r"e[-+]?\d")
+"""'1e9': a number in scientific notation, which nobody writes for a price ('$1e9' is no $1)."""
 _JOINED = re.compile(r"\d[-/.:)]|\d\s\d")
 _RANGE_GAP = re.compile(r"\s*(?:-|–|to|or)\s*")
 _NOT_MONEY = re.compile(
@@ -48,7 +50,7 @@ _NOT_MONEY = re.compile(
 )
 _MILES = re.compile(r"\s*(?:miles?|mi\b|km)")
 _HAS_NUMBER_WORD = re.compile(r"hundred|thousand|grand|twenty|thirty|fou?rty|fifty|sixty|seventy|eighty|ninety|teen|ten"
-                              r"|eleven|twelve")
+                              r"|eleven|twelve|million")
 """A cheap first look (plain literals) before the word-by-word reading of number words."""
 
 _NUMBER_WORDS = {
@@ -57,7 +59,9 @@ _NUMBER_WORDS = {
     "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fourty": 40,
     "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
 }
-_MULTIPLIERS = {"hundred": 100, "thousand": 1000, "grand": 1000, "k": 1000}
+_MULTIPLIERS = {"hundred": 100, "thousand": 1000, "grand": 1000, "k": 1000, "million": 10**6}
+_SPOKEN_MULTIPLIERS = ("hundred", "thousand", "grand", "million")
+"""Those that follow 'a' in a price: 'a grand', 'half a million' (not 'a k')."""
 _WORD = re.compile(r"[a-z]+")
 _LAST_WORD = re.compile(r"\b([a-z]+)\W*$")
 _CLOCK_BEFORE = {"at", "after", "before", "until", "till", "by", "around"}
@@ -95,6 +99,8 @@ def _value(m: re.Match) -> float:
     suffix = (m["suffix"] or "").strip().lower()
     if suffix in ("k", "grand", "thousand"):
         value *= 1000
+    elif suffix in ("million", "mil"):
+        value *= 10**6
     elif suffix == "hundred":
         value *= 100
     return value
@@ -108,6 +114,8 @@ def _digit_mentions(text: str) -> list[AmountMention]:
         before = text[first - 1] if first else ""
         # Parts of phone numbers, dates, model names ("s7", "1080p"), or decimals split by regex.
         if before and (before.isalpha() or before in "#:/.") and not m["dollar"]:
+            continue
+        if _EXPONENT.match(text, m.end("dec") if m["dec"] else m.end("num")):
             continue
         if not_money is None:
             not_money = [span.span() for span in _NOT_MONEY.finditer(text)] if _JOINED.search(text) else []
@@ -134,7 +142,8 @@ def _word_mentions(text: str) -> list[AmountMention]:
         starts = w in _NUMBER_WORDS \
             or (w == "hundred" and not text[:words[i].start()].rstrip()[-1:].isdigit()  # "2 hundred": the digits'
                 and word_before not in ("couple", "few", "several", "many")) \
-            or (w == "a" and i + 1 < len(words) and words[i + 1][0] in ("hundred", "thousand", "grand"))
+            or (w == "a" and i + 1 < len(words) and words[i + 1][0] in _SPOKEN_MULTIPLIERS) \
+            or (w == "half" and [x[0] for x in words[i + 1:i + 3]] in (["a", m] for m in _SPOKEN_MULTIPLIERS))
         if not starts:
             i += 1
             continue
@@ -153,10 +162,12 @@ def _word_mentions(text: str) -> list[AmountMention]:
                     current = current * 100 + value  # as people say prices: "one fifty", "twenty two fifty"
                 else:
                     break
-            elif t == "a" and j == i:
-                current = 1
+            elif t == "half" and j == i:
+                current = 0.5  # "half a grand"
+            elif t == "a" and (j == i or words[j - 1][0] == "half"):
+                current = current or 1
             elif t in _MULTIPLIERS and (j > i or t == "hundred"):  # "hundred even?"
-                current = max(current, 1) * _MULTIPLIERS[t]
+                current = (current or 1) * _MULTIPLIERS[t]
                 if _MULTIPLIERS[t] >= 1000:
                     total, current = total + current, 0
             elif t == "and" and j > i:

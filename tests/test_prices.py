@@ -40,6 +40,23 @@ def test_prices_as_people_say_them(text, listing, price):
     assert first_price(text, listing) == price
 
 
+@pytest.mark.parametrize("text, listing, price", [
+    ("I could do half a grand", 600, 500), ("$2.5 million and it's yours", 2_800_000, 2_500_000),
+    ("how about 2.4 mil?", 2_800_000, 2_400_000), ("two million even", 2_800_000, 2_000_000),
+    ("I'd take half a million", 600_000, 500_000), ("a million, firm", 1_200_000, 1_000_000),
+])
+def test_halves_and_millions(text, listing, price):
+    """"$2.5 million" is no $2.5, and "half a grand" is $500."""
+    assert first_price(text, listing) == price
+
+
+@pytest.mark.parametrize("text", ["$1e9", "I'd pay 1e3 for it", "how about $2.5e2?"])
+def test_scientific_notation_is_no_price(text):
+    """'$1e9' used to read as $1: nobody writes a price that way, so no part of it is one."""
+    assert find_amounts(text) == []
+    assert first_price(text, 300, "buyer") is None
+
+
 @pytest.mark.parametrize("text, listing", [("nineteen ninety nine model", 1500), ("a grand total of five", 40),
                                            ("one or two scratches", 150), ("see you at five thirty", 600), ("see you at 5 thirty", 600),
                                            ("can we go fifty fifty on the deposit?", 2250),

@@ -30,7 +30,7 @@ class ModelConfig:
 
 
 LARGEST = ModelConfig(hidden=1024, layers=16)
-"""The largest sizes a checkpoint's config may name (about 17 million weights at most; the shipped policies have 9,000):
+"""The largest sizes a checkpoint's config may name (about 17 million weights at most; the shipped policies have 11,175):
 a typo of more would make the model's tensors before any check of its weights. Its features, moves and prices are the
 state encoding's."""
 

@@ -22,7 +22,7 @@ from dialogue.text_session import Move, Side
 from parser.acts import Act, Intent, Role
 from parser.rules import same_price
 from strategy.negotiator import Negotiator
-from strategy.policies import LEARNED, POLICIES
+from strategy.policies import CHECKPOINT, LEARNED, POLICIES, UnknownPolicy, check_policy_names, checkpoint_dir
 from strategy.principal import DEFAULT_TURN_LIMIT
 
 GENERATORS = ("lm", "lm:DIR", "template")
@@ -50,8 +50,13 @@ class AgentSpec:
 
 def parse_spec(text: str, default_generator: str = DEFAULT_GENERATOR) -> AgentSpec:
     policy, plus, generator = text.partition("+")
-    if policy not in POLICIES and policy not in STYLES:
-        raise AgentError(f"unknown agent {policy!r}; valid: {', '.join(agent_names())}")
+    if policy not in POLICIES and policy not in STYLES and checkpoint_dir(policy) is None:
+        raise AgentError(f"unknown agent {policy!r}; valid: {', '.join(agent_names())}, {CHECKPOINT}DIR")
+    if checkpoint_dir(policy) is not None:
+        try:
+            check_policy_names([policy])
+        except UnknownPolicy as e:
+            raise AgentError(str(e)) from None
     if plus and not (generator in ("lm", "template") or (generator.startswith("lm:") and len(generator) > 3)):
         raise AgentError(f"unknown generator {generator!r} in {text!r}; valid: {', '.join(GENERATORS)}")
     generator = generator or default_generator
@@ -207,7 +212,7 @@ def describe(name: str) -> str:
 def kind_of(name: str) -> str:
     if name in STYLES:
         return "adversarial"
-    return "learned" if name in LEARNED else "hand-written"
+    return "learned" if name in LEARNED or checkpoint_dir(name) is not None else "hand-written"
 
 
 def lm_status() -> str:
@@ -230,9 +235,11 @@ def agents_table() -> str:
     width = max(len(r[0]) for r in rows)
     lines = ["agents (POLICY[+GENERATOR]):"]
     lines += [f"  {name:<{width}}  {kind:<12}  {doc}" for name, kind, doc in rows]
+    lines += [f"  {CHECKPOINT + 'DIR':<{width}}  {'learned':<12}  the policy in checkpoint directory DIR, as "
+              "`haggler train policy` or `haggler train rl` saved it"]
     lines += ["generators:",
               f"  lm         the fine-tuned language model (default): {lm_status()}",
               "  lm:DIR     the base model with the LoRA adapter in DIR",
               "  template   fixed phrasings (prompts/realisations.j2), no model",
-              "e.g. planner, rl-utility+template, rule+lm:runs/my-adapter"]
+              "e.g. planner, rl-utility+template, rule+lm:runs/my-adapter, policy:runs/my-rl+template"]
     return "\n".join(lines)

@@ -27,7 +27,7 @@ from dialogue.results import leaderboard, plot_utility, summarize
 from dialogue.scenarios import load_scenarios
 from dialogue.scoring import SideScore
 from dialogue.workers import World, chunks, play_in_processes, play_into
-from strategy.policies import POLICIES, UnknownPolicy, check_policy_names
+from strategy.policies import POLICIES, UnknownPolicy, check_policy_names, checkpoint_dir
 from strategy.principal import DEFAULT_TURN_LIMIT
 
 
@@ -72,6 +72,12 @@ def check_agent_list(agents: list[str]) -> None:
         raise TournamentError(f"an agent is listed twice: {' '.join(agents)}")
 
 
+def speaks(agent: str) -> bool:
+    """Whether an agent spec names words (an adversary's, or a policy's with a generator): a text-mode agent."""
+    policy, plus, _ = agent.partition("+")
+    return policy in STYLES or (bool(plus) and (policy in POLICIES or checkpoint_dir(policy) is not None))
+
+
 def planned(config: TournamentConfig) -> Tournament:
     """The config's scenarios and every game on them (`schedule`)."""
     scenarios = first_scenarios(config.scenarios, config.n, config.seed)
@@ -80,12 +86,13 @@ def planned(config: TournamentConfig) -> Tournament:
 
 def load_tournament(config: TournamentConfig) -> Tournament:
     check_agent_list(config.agents)
+    if text_agents := [a for a in config.agents if speaks(a)]:
+        raise TournamentError(f"{', '.join(text_agents)}: agents that speak (adversaries, or an agent with a "
+                              "generator); they play in text: add --mode text")
     try:
         check_policy_names(config.agents)
     except UnknownPolicy as e:
-        text_agents = [a for a in config.agents if a not in POLICIES and a.partition("+")[0] in (*POLICIES, *STYLES)]
-        hint = f" ({', '.join(text_agents)}: text-mode agents, add --mode text)" if text_agents else ""
-        raise TournamentError(f"{e}{hint}") from None
+        raise TournamentError(str(e)) from None
     if config.n < 1 or config.repeats < 1 or config.workers < 1 or config.turn_limit < 1:
         raise TournamentError("--n, --repeats, --workers and the turn limit must be at least 1")
     return planned(config)

@@ -187,6 +187,42 @@ def test_learned_policies_play_a_tournament_within_authority(tmp_path):
     assert any(a["policy"] == "sl" and a["reason"].startswith("sl: ") for a in audits)
 
 
+def test_a_trained_checkpoint_plays_by_its_directory(tiny_sl, tmp_path):
+    """`policy:DIR` is the policy `haggler train policy` (or `train rl`) saved in DIR: it plays a tournament (in
+    worker processes too), decides as its model does, and speaks in text with a generator."""
+    from dialogue.agents import parse_spec
+    from strategy.learned.policy import LearnedPolicy, ModelPlayer
+
+    name = f"policy:{tiny_sl[0]}"
+    results, _ = run_tournament(TournamentConfig([name, "rule"], "builtin", 2, tmp_path / "r", seed=2, workers=2,
+                                                 progress=False))
+    assert results["per_agent"][name]["sides"] == 2 * 4 and results["per_agent"][name]["violations"] == 0
+    audits = [e["metadata"]["audit"] for line in (tmp_path / "r" / "dialogues.jsonl").read_text().splitlines()
+              for e in json.loads(line)["events"]]
+    assert any(a["policy"] == name and a["reason"].startswith(f"{name}: ") for a in audits)
+    s = state_after(SELLER, [(False, Act(Intent.GREET))])
+    direct = LearnedPolicy(ModelPlayer(load_model(tiny_sl[0])[0], name), SELLER, random.Random(4))
+    by_name = make_policy(name, SELLER, random.Random(4))
+    assert [by_name.decide(s).act for _ in range(6)] == [direct.decide(s).act for _ in range(6)]
+    spec = parse_spec(f"{name}+template")
+    assert (spec.policy, spec.generator) == (name, "template")
+
+
+def test_a_checkpoint_name_that_is_none_is_one_clear_line(tiny_sl, tmp_path):
+    from dialogue.agents import AgentError, parse_spec
+    from dialogue.tournament import TournamentError
+
+    with pytest.raises(AgentError, match=f"policy:{tmp_path}: {tmp_path}: not a policy checkpoint"):
+        parse_spec(f"policy:{tmp_path}+template")
+    with pytest.raises(TournamentError, match="not a policy checkpoint .needs config.json and weights.pt.$"):
+        run_tournament(TournamentConfig([f"policy:{tmp_path}", "rule"], "builtin", 2, tmp_path / "r", progress=False))
+    with pytest.raises(TournamentError, match=r"^policy:\S+\+template: agents that speak .* add --mode text"):
+        run_tournament(TournamentConfig([f"policy:{tiny_sl[0]}+template", "rule"], "builtin", 2, tmp_path / "r",
+                                        progress=False))
+    with pytest.raises(TournamentError, match="unknown agent 'policy:'; valid: rule, .*, planner, policy:DIR$"):
+        run_tournament(TournamentConfig(["policy:", "rule"], "builtin", 2, tmp_path / "r", progress=False))
+
+
 def test_sl_decides_the_same_with_the_same_seed():
     s = state_after(SELLER, [(False, Act(Intent.GREET))])
 

@@ -1,4 +1,5 @@
-"""The shipped learned policies: checkpoints in data/policies/NAME, built by name for the registry."""
+"""The learned policies: the shipped checkpoints in data/policies/NAME, built by name for the registry, and any other
+checkpoint directory (`policy:DIR`)."""
 from __future__ import annotations
 
 import random
@@ -18,3 +19,9 @@ def build_learned(name: str, principal: Principal, rng: random.Random) -> Policy
     if name == "planner":
         return PlannerPolicy(shared_player(POLICY_DIR / PARTNER_MODEL, "sl"), principal, rng)
     return LearnedPolicy(shared_player(POLICY_DIR / name, name), principal, rng)
+
+
+def build_checkpoint(directory: str, principal: Principal, rng: random.Random) -> Policy:
+    """The policy of a checkpoint directory (`haggler train policy` or `haggler train rl`); CheckpointError if it
+    holds none."""
+    return LearnedPolicy(shared_player(directory, f"policy:{directory}"), principal, rng)

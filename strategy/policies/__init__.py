@@ -20,6 +20,14 @@ def learned(name: str) -> PolicyFactory:
     return build
 
 
+def checkpoint(directory: str) -> PolicyFactory:
+    """The factory of the policy in a checkpoint directory (`policy:DIR`)."""
+    def build(principal: Principal, rng: random.Random) -> Policy:
+        from strategy.learned.checkpoints import build_checkpoint
+        return build_checkpoint(directory, principal, rng)
+    return build
+
+
 LEARNED = ("sl", "rl-utility", "rl-fairness", "rl-length", "planner")
 """The learned policies: the checkpoints shipped in data/policies/, and the planner that uses `sl`."""
 
@@ -35,19 +43,42 @@ POLICIES: dict[str, PolicyFactory] = {
 }
 
 
+CHECKPOINT = "policy:"
+"""`policy:DIR` names the policy in checkpoint directory DIR, one that `haggler train policy` or `haggler train rl`
+saved."""
+
+
 class UnknownPolicy(ValueError):
     pass
 
 
+def checkpoint_dir(name: str) -> str | None:
+    """DIR, where the name is `policy:DIR`."""
+    return name[len(CHECKPOINT):] if name.startswith(CHECKPOINT) and len(name) > len(CHECKPOINT) else None
+
+
 def check_policy_names(names: list[str]) -> None:
-    unknown = [n for n in names if n not in POLICIES]
+    """Every name is a registered policy or a checkpoint directory (`policy:DIR`, loaded here: a bad one is said
+    before any game)."""
+    unknown = [n for n in names if n not in POLICIES and checkpoint_dir(n) is None]
     if unknown:
-        raise UnknownPolicy(f"unknown agent {', '.join(map(repr, unknown))}; valid: {', '.join(POLICIES)}")
+        raise UnknownPolicy(f"unknown agent {', '.join(map(repr, unknown))}; valid: {', '.join(POLICIES)}, "
+                            f"{CHECKPOINT}DIR")
+    for name in names:
+        if (directory := checkpoint_dir(name)) is not None:
+            from strategy.learned.model import CheckpointError
+            from strategy.learned.policy import shared_player
+            try:
+                shared_player(directory, name)
+            except CheckpointError as e:
+                raise UnknownPolicy(f"{name}: {e}") from None
 
 
 def make_policy(name: str, principal: Principal, rng: random.Random) -> Policy:
     check_policy_names([name])
-    return POLICIES[name](principal, rng)
+    directory = checkpoint_dir(name)
+    return checkpoint(directory)(principal, rng) if directory is not None else POLICIES[name](principal, rng)
 
 
-__all__ = ["LEARNED", "POLICIES", "Policy", "PolicyFactory", "UnknownPolicy", "check_policy_names", "make_policy"]
+__all__ = ["CHECKPOINT", "LEARNED", "POLICIES", "Policy", "PolicyFactory", "UnknownPolicy", "check_policy_names",
+           "checkpoint_dir", "make_policy"]

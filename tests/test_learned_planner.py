@@ -94,3 +94,19 @@ def test_the_planner_makes_an_agreement_to_its_price_formal():
     decision = make_policy("planner", SELLER, random.Random(0)).decide(agreed)
     assert decision.act == Act(Intent.OFFER, 95.0)
     assert {c["act"] for c in decision.record["candidates"]} == {"offer(price=95)", "quit()"}
+
+
+def test_the_planner_takes_a_price_as_good_as_its_own():
+    """A buyer's $150 for the seller's $100 (or a first price past the target) is taken at once. Its rollouts model
+    a bounded partner, who would refuse a price so far past the belief: the planner used to insist on less."""
+    for history in ([(True, Act(Intent.PROPOSE, 100.0)), (False, Act(Intent.COUNTER, 150.0))],
+                    [(False, Act(Intent.PROPOSE, 150.0))], [(True, Act(Intent.PROPOSE, 100.0)),
+                                                             (False, Act(Intent.COUNTER, 100.0))]):
+        decision = make_policy("planner", SELLER, random.Random(0)).decide(state_after(SELLER, history))
+        assert decision.act == Act(Intent.OFFER, history[-1][1].price)
+    buyer = make_policy("planner", BUYER, random.Random(0)).decide(
+        state_after(BUYER, [(False, Act(Intent.PROPOSE, 55.0))]))
+    assert buyer.act == Act(Intent.OFFER, 55.0)
+    short = make_policy("planner", SELLER, random.Random(0)).decide(
+        state_after(SELLER, [(True, Act(Intent.PROPOSE, 100.0)), (False, Act(Intent.COUNTER, 99.0))]))
+    assert short.act != Act(Intent.OFFER, 99.0) or len(short.record["candidates"]) > 1  # less than mine: weighed

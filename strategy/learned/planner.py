@@ -107,6 +107,11 @@ class PlannerPolicy:
         acts: list[Act] = []
         partner = state.partner_price
         if partner is not None and p.within_authority(partner):
+            if p.utility(partner) >= p.utility(state.my_price if state.my_price is not None else p.target):
+                # A partner's price as good as mine (or my target) is taken: rollouts against a model of a bounded
+                # partner would have it refuse its own price where it is far beyond the belief ($1,500 offered
+                # for a $380 bike), and the planner would ask less than it was offered.
+                return [Act(Intent.OFFER, partner)]
             acts.append(Act(Intent.OFFER, partner))
         if state.my_price is None:
             acts += [price_act(state, round_price(unscaled(p, v))) for v in self.config.openings]

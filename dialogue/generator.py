@@ -26,7 +26,7 @@ import jinja2
 from dialogue.decoding import CLAUSE_ENDS, Sampling, sample, stream_seed
 from dialogue.generator_data import PLACEHOLDER, PROMPTS_DIR, Context, Turn, fill_price, render_prompt, unsayable
 from dialogue.lm import DEFAULT_BASE_MODEL, pack_linears
-from parser.acts import Act, Intent, Role, other_role, write_price
+from parser.acts import FORMAL_INTENTS, Act, Intent, Role, other_role, write_price
 from parser.rules import plausible_range, same_price
 
 PROPOSALS = frozenset({Intent.PROPOSE, Intent.COUNTER, Intent.INSIST})
@@ -51,7 +51,8 @@ def says(parsed: Act, act: Act) -> bool:
 
 def check_sayable(act: Act) -> None:
     if act.is_formal:
-        raise GeneratorError(f"{act} is a formal event, not something to say")
+        said = ", ".join(i.value for i in Intent if i not in FORMAL_INTENTS)
+        raise GeneratorError(f"{act} is a formal event, not something to say; the acts said in words: {said}")
 
 
 @dataclass(frozen=True)

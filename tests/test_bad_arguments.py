@@ -221,6 +221,12 @@ def test_a_scenario_takes_one_number(tmp_path):
     assert message == "haggler: builtin:1:2: one scenario's number at most (builtin:N)"
 
 
+def test_a_formal_event_to_say_lists_the_acts_said_in_words():
+    message = haggler_error("say", "--act", "accept", "--role", "buyer", "--generator", "template")
+    assert message == ("haggler: accept() is a formal event, not something to say; the acts said in words: greet, "
+                       "inquire, inform, propose, counter, counter-noprice, insist, agree, disagree, unknown")
+
+
 def test_an_empty_message_to_answer():
     message = haggler_error("say", "--act", "greet", "--role", "buyer", "--generator", "template", "--after", " ")
     assert "a message to say the act after is empty" in message

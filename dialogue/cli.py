@@ -125,6 +125,21 @@ def check_apart(out: Path, inputs: Sequence[Path], option: str = "--out") -> Non
             sys.exit(f"haggler: {option} {out} is the input {source}; name another file")
 
 
+def intent_model(path: Path | None, option: str = "--model") -> Any:
+    """The parser's intent model in a file `haggler train parser` wrote (None: None), or exit with one line."""
+    from parser.intent_model import IntentModel
+
+    if path is None:
+        return None
+    if not path.is_file():
+        sys.exit(f"haggler: {option} {path}: no such file")
+    try:
+        return IntentModel.load(path)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        sys.exit(f"haggler: {option} {path}: not a parser model, as `haggler train parser` writes one "
+                 f"({type(e).__name__}: {e})")
+
+
 def cmd_parse(args: argparse.Namespace) -> None:
     from dialogue.annotate import annotate_dialogue
     from dialogue.corpus import dialogues_json, dump_dialogues, load_dialogues
@@ -134,9 +149,10 @@ def cmd_parse(args: argparse.Namespace) -> None:
     if args.out:
         check_output(args.out, "--out")
         check_apart(args.out, [args.input])
+    model = intent_model(args.model)
     dialogues = load_dialogues(args.input)
     for d in dialogues:
-        annotate_dialogue(d)
+        annotate_dialogue(d, model)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         dump_dialogues(dialogues, args.out)
@@ -151,8 +167,10 @@ def cmd_eval_parser(args: argparse.Namespace) -> None:
 
     if args.against_map and not args.against:
         sys.exit("haggler: --against-map goes with --against (the label names of that file)")
+    if args.model and args.against:
+        sys.exit("haggler: --model is the parser's; --against scores another file's labels instead of the parser")
     report = evaluate_parser(args.labelled, label_map=args.map, against=args.against,
-                             against_map=args.against_map or "luis")
+                             against_map=args.against_map or "luis", model=intent_model(args.model))
     print(json.dumps(report, indent=1) if args.json else format_report(report))
 
 
@@ -297,7 +315,7 @@ def cmd_train_parser(args: argparse.Namespace) -> None:
     if out.is_file():
         try:
             IntentModel.load(out)
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             sys.exit(f"haggler: --out {out} holds a file that is not a parser model; name a new file, or a model "
                      "to replace")
     if args.cv:
@@ -305,6 +323,9 @@ def cmd_train_parser(args: argparse.Namespace) -> None:
         print(f"{'held out':28s} {'messages':>8s} {'rules':>6s} {'rules+model':>11s}")
         for row in rows:
             print(f"{row['file']:28s} {row['messages']:8d} {row['rules']:6.3f} {row['rules+model']:11.3f}")
+        n = sum(row["messages"] for row in rows)
+        mean = {k: sum(row[k] * row["messages"] for row in rows) / n for k in ("rules", "rules+model")}
+        print(f"{'all (weighted by messages)':28s} {n:8d} {mean['rules']:6.3f} {mean['rules+model']:11.3f}")
     card = train_parser(args.data, out, command=args.invocation)
     print(f"{card['examples']} examples, {card['features']} features -> {out}", file=sys.stderr)
 
@@ -532,6 +553,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "{intent, price} on every message event.")
     p.add_argument("input", type=path, metavar="IN.json", help="a list of dialogues (JSON, or JSON Lines)")
     p.add_argument("--out", type=file_path, metavar="OUT.json", help="where to write (default, or -: standard output)")
+    p.add_argument("--model", type=path, metavar="MODEL.json",
+                   help="the intent model to read with, as `haggler train parser --out` wrote it (default: the "
+                        "shipped parser/intent_model.json)")
     p.set_defaults(func=cmd_parse)
 
     p = sub.add_parser("eval-parser", help="compare the parser with labels in metadata",
@@ -545,6 +569,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="score the labels of another file (matched by dialogue uuid) instead of the parser, "
                         "e.g. the LUIS labels of luis-acts.json")
     p.add_argument("--against-map", choices=["acts", "luis"], help="label names in OTHER.json (default luis)")
+    p.add_argument("--model", type=path, metavar="MODEL.json",
+                   help="score the parser with this intent model, as `haggler train parser --out` wrote it "
+                        "(default: the shipped parser/intent_model.json)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_eval_parser)
 

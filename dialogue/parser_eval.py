@@ -7,6 +7,7 @@ from pathlib import Path
 from dialogue.annotate import dialogue_acts
 from dialogue.corpus import CorpusError, Dialogue, load_dialogues
 from parser.acts import CHAT_INTENTS, LUIS_TO_INTENT, PRICED_INTENTS, Intent
+from parser.intent_model import IntentModel
 
 
 def gold_label(metadata: dict | None, label_map: str = "acts") -> tuple[str, float | None] | None:
@@ -69,10 +70,10 @@ def _share(k: int, n: int) -> float | None:
     return round(k / n, 4) if n else None
 
 
-def labelled_pairs(path: str | Path, label_map: str = "acts") -> list[tuple]:
+def labelled_pairs(path: str | Path, label_map: str = "acts", model: IntentModel | None = None) -> list[tuple]:
     pairs = []
     for i, d in enumerate(load_dialogues(path)):
-        for event, act in zip(d.events, dialogue_acts(d)):
+        for event, act in zip(d.events, dialogue_acts(d, model)):
             gold = gold_label_in(path, i, event.metadata, label_map, "--map") if event.is_message else None
             if gold is not None and act is not None:
                 pairs.append((gold, (act.intent.value, act.price)))
@@ -112,11 +113,12 @@ def label_pairs_against(path: str | Path, other: str | Path, label_map: str = "a
 
 
 def evaluate_parser(path: str | Path, label_map: str = "acts", against: str | Path | None = None,
-                    against_map: str = "luis") -> dict:
-    """Scores haggler's parser, or with `against` another file's labels, on the labels in `path`."""
+                    against_map: str = "luis", model: IntentModel | None = None) -> dict:
+    """Scores haggler's parser (with the shipped intent model, or `model`), or with `against` another file's labels,
+    on the labels in `path`."""
     if against is not None:
         return score(label_pairs_against(path, against, label_map, against_map))
-    return score(labelled_pairs(path, label_map))
+    return score(labelled_pairs(path, label_map, model))
 
 
 def format_report(report: dict) -> str:

@@ -36,8 +36,7 @@ def read_labelled(path: str | Path, model: IntentModel | None = None,
     hand-labelled message, the parser's act, what the intent model saw of it, and the hand label. `load` reads the
     file (`training_dialogues` where it is to be learnt from)."""
     for i, d in enumerate(load(path)):
-        reader = ActReader(d.scenario.listing_price, learned=False)
-        reader.model = model
+        reader = ActReader(d.scenario.listing_price, learned=False, model=model)
         for event in d.events:
             role = d.role_of(event.agent)
             if not event.is_message:

@@ -308,12 +308,13 @@ class DialogueContext:
 class ActReader:
     """Reads one dialogue's messages in order, each into an Act.
 
-    `learned` uses the shipped intent model for messages without a price; False gives the rules alone.
+    `learned` uses the shipped intent model for messages without a price, `model` another one; without either,
+    the rules alone read.
     """
 
-    def __init__(self, listing_price: float | None, learned: bool = True) -> None:
+    def __init__(self, listing_price: float | None, learned: bool = True, model: IntentModel | None = None) -> None:
         self.context = DialogueContext(float(listing_price) if listing_price and listing_price > 0 else 0.0)
-        self.model = shipped_model() if learned else None
+        self.model = model if model is not None else shipped_model() if learned else None
 
     def read(self, role: Role, text: str) -> Act:
         return self.read_with_view(role, text)[0]

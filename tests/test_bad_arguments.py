@@ -296,6 +296,18 @@ def test_more_scenarios_than_the_source_holds_says_so(tmp_path, capsys):
     assert f"--n 100000: builtin holds {N_BUILTIN} scenarios; playing all {N_BUILTIN}" in capsys.readouterr().err
 
 
+def test_a_parser_model_that_is_none(tmp_path):
+    (tmp_path / "m.json").write_text('{"weights": {}}')
+    for command in (["eval-parser", TEST_DATA / "gold-dev8.json"], ["parse", TEST_DATA / "gold-dev8.json"]):
+        assert haggler_error(*command, "--model", tmp_path / "m.json") == (
+            f"haggler: --model {tmp_path / 'm.json'}: not a parser model, as `haggler train parser` writes one "
+            "(KeyError: 'classes')")
+        assert haggler_error(*command, "--model", tmp_path / "none.json") == \
+            f"haggler: --model {tmp_path / 'none.json'}: no such file"
+    assert "--against scores another file's labels" in haggler_error(
+        "eval-parser", TEST_DATA / "gold-dev8.json", "--model", tmp_path / "m.json", "--against", TEST_DATA / "gold-dev8.json")
+
+
 def test_cross_validation_needs_two_files(tmp_path):
     message = haggler_error("train", "parser", "--data", TEST_DATA / "gold-dev.json", "--cv", "--out", tmp_path / "m.json")
     assert "give two files or more" in message and not (tmp_path / "m.json").exists()

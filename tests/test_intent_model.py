@@ -3,7 +3,8 @@ import json
 import subprocess
 import sys
 
-from dialogue.train_parser import ParserTrainConfig, cross_validate, fit, labelled_views, parser_report
+from dialogue.train_parser import (ParserTrainConfig, cross_validate, fit, labelled_views, parser_report,
+                                   read_labelled)
 from parser.acts import Act, Intent
 from parser.intent_model import CLASSES, IntentModel, shipped_model
 from parser.rules import ActReader
@@ -65,3 +66,20 @@ def test_train_parser_command(tmp_path):
     assert run.returncode == 0, run.stderr
     saved = json.loads(out.read_text())
     assert saved["card"]["data"] == ["gold-dev.json"] and saved["weights"]
+    # The model it wrote is the one eval-parser and parse read with, where --model names it.
+    held_out = TEST_DATA / "gold-dev2.json"
+    expected = parser_report(held_out, IntentModel.load(out))["intent_accuracy"]
+    assert expected != parser_report(held_out, shipped_model())["intent_accuracy"]
+    for model in ([], ["--model", str(out)]):
+        run = subprocess.run([sys.executable, "-m", "dialogue.cli", "eval-parser", str(held_out), "--json", *model],
+                             cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert (json.loads(run.stdout)["intent_accuracy"] == expected) == bool(model), run.stderr
+    parsed = tmp_path / "parsed.json"
+    subprocess.run([sys.executable, "-m", "dialogue.cli", "parse", str(held_out), "--model", str(out), "--out",
+                    str(parsed)], cwd=ROOT, check=True, capture_output=True, timeout=300)
+    labelled = [(e.get("metadata") or {}).get("intent") is not None for d in json.loads(held_out.read_text())
+                for e in d["events"] if e["action"] == "message"]
+    acts = [e["metadata"]["intent"] for d in json.loads(parsed.read_text()) for e in d["events"]
+            if e["action"] == "message"]
+    assert [a for a, gold in zip(acts, labelled) if gold] == \
+        [act.intent.value for act, _, _ in read_labelled(held_out, IntentModel.load(out))]

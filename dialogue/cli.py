@@ -432,9 +432,11 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
                         "--init-adapter)")
     p.add_argument("--epochs", type=positive_float, default=1.0, help="passes over the data (default 1)")
     p.add_argument("--max-steps", type=positive_int, metavar="N", help="stop after N steps (overrides --epochs)")
-    p.add_argument("--max-examples", type=positive_int, metavar="N", help="train on a random N of the examples")
+    p.add_argument("--max-examples", type=positive_int, metavar="N",
+                   help="train on a random N of the examples (the held-out ones stay as --eval-examples says)")
     p.add_argument("--eval-examples", type=non_negative_int, default=200, metavar="N",
-                   help="examples held out for the eval loss (default 200; at most a tenth of them)")
+                   help="examples held out for the eval loss and the held-out perplexities (default 200, at most a "
+                        "tenth of the data's, drawn before --max-examples; 0: none, for a quick try)")
     p.add_argument("--eval-steps", type=positive_int, default=100, metavar="N",
                    help="steps between evaluations (default 100)")
     p.add_argument("--batch-size", type=positive_int, default=8, help="examples a step, each process (default 8)")

@@ -119,7 +119,8 @@ def train_generator(config: TrainConfig) -> dict:
             warmup_steps=config.warmup_steps, lr_scheduler_type="cosine", bf16=config.bf16,
             eval_strategy="steps" if len(eval_set) else "no", eval_steps=config.eval_steps,
             eval_on_start=bool(len(eval_set)), logging_steps=max(1, min(20, config.eval_steps)), save_strategy="no",
-            report_to="none", train_sampling_strategy="group_by_length", seed=config.seed, disable_tqdm=False,
+            report_to="none", train_sampling_strategy="group_by_length", seed=config.seed,
+            disable_tqdm=not sys.stderr.isatty(),  # a log file gets the log lines, not a bar's every redraw
             include_num_input_tokens_seen="non_padding", use_cpu=not torch.cuda.is_available(),
         )
         collator = DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100)

@@ -140,8 +140,11 @@ def check_resume(config: TournamentConfig, scenarios: list[Scenario]) -> None:
                         "scenarios": config.scenarios, "n": config.n}
         changed = [k for k in {**identity, **previous} if k != "source" and previous.get(k) != identity.get(k)]
         if changed:
+            def setting(run: dict, k: str) -> str:
+                return repr(run[k]) if k in run else "not set"
+            differences = "; ".join(f"{k}: {setting(previous, k)} there, {setting(identity, k)} now" for k in changed)
             raise TournamentError(f"{config.out}: --resume with different settings than the run there "
-                                  f"({', '.join(changed)})")
+                                  f"({differences})")
     elif dialogues.exists() and dialogues.stat().st_size:
         if config.resume:
             raise TournamentError(f"{run_file}: missing, cannot tell what run {dialogues} belongs to")
@@ -150,6 +153,8 @@ def check_resume(config: TournamentConfig, scenarios: list[Scenario]) -> None:
 
 def check_output_dir(config: TournamentConfig, scenarios: list[Scenario]) -> Path:
     check_resume(config, scenarios)
+    if config.resume and not (config.out / "run.json").exists():
+        print(f"note: {config.out}: no run there to resume; this one starts there", file=sys.stderr)
     # whole or not at all: --resume reads it
     write_whole(config.out / "run.json", json.dumps(config.identity(scenarios), indent=1) + "\n")
     return config.out / "dialogues.jsonl"

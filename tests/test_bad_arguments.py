@@ -329,7 +329,8 @@ def test_resuming_with_another_mode_names_it(tmp_path):
           "--turn-limit", "2", "--out", str(tmp_path)])
     message = haggler_error("tournament", "--agents", "rule", "--n", "1", "--turn-limit", "2", "--out", tmp_path,
                             "--resume")
-    assert message.endswith("--resume with different settings than the run there (mode, generator)")
+    assert message.endswith("--resume with different settings than the run there (mode: 'text' there, not set now; "
+                            "generator: 'template' there, not set now)")
 
 
 def test_resuming_with_another_generator_is_refused_before_any_model_loads(tmp_path, monkeypatch):
@@ -342,7 +343,8 @@ def test_resuming_with_another_generator_is_refused_before_any_model_loads(tmp_p
     monkeypatch.setattr("dialogue.agents.Generators.get", load)
     message = haggler_error("tournament", "--mode", "text", "--generator", "lm", "--agents", "rule", "--n", "1",
                             "--turn-limit", "2", "--out", tmp_path, "--resume")
-    assert message.endswith("--resume with different settings than the run there (generator)")
+    assert message.endswith("--resume with different settings than the run there (generator: 'template' there, "
+                            "'lm' now)")
 
 
 def test_resume_drops_lines_that_are_not_the_games_it_expects(tmp_path, capsys):

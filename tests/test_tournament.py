@@ -109,6 +109,14 @@ def test_resume_drops_a_cut_off_line_and_plays_only_what_is_missing(small_run, t
     assert again == results
 
 
+def test_resume_where_there_is_no_run_says_it_starts_one(small_run, tmp_path, capsys):
+    _, results = small_run
+    again, _ = run_tournament(TournamentConfig(AGENTS, "builtin", 6, tmp_path / "new", repeats=2, seed=3, resume=True,
+                                               progress=False))
+    assert again == results
+    assert f"note: {tmp_path / 'new'}: no run there to resume; this one starts there" in capsys.readouterr().err
+
+
 def test_read_finished_keeps_each_game_once(tmp_path):
     path = tmp_path / "d.jsonl"
     line = json.dumps({"uuid": "g1", "scenario": json.loads((ROOT / "data" / "scenarios.json").read_text())[0],

@@ -152,7 +152,15 @@ def leaderboard(agents: list[str], scores: list[SideScore]) -> str:
         mine = agent_rows[name]
         cells = [metric_cell(metric, sides[name][metric]) for metric in LEADERBOARD_METRICS]
         lines.append(" ".join([f"{name:<{w}}", f"{len(mine):>6}", *cells, f"{sum(r.violations for r in mine):>10}"]))
-    return "\n".join(lines)
+    return "\n".join(lines + ["", LEGEND])
+
+
+LEGEND = """\
+sides: dialogues played, each role apart. agreement: the share that ended in a deal. utility: to the agent's
+principal, 1 at its target, 0 at its walk-away price or without a deal. margin (He et al. 2018, deals only): 1 at
+the agent's target, -1 at the partner's, 0 halfway. fairness (deals only): -|margin|, 0 for an even split. length:
+messages. violations: acts beyond the principal's authority. ± and (low-high): 95% intervals, the sides of one
+scenario counted together."""
 
 
 def plot_utility(agents: list[str], scores: list[SideScore], path: Path) -> None:

@@ -236,8 +236,9 @@ def test_the_leaderboard_keeps_its_columns_for_long_agent_names():
     names = ["rule", "rule+lm:runs/a-long-adapter-directory-name"]
     scores = [SideScore(name, names[1 - i], role, True, 0.5, 0.1, 0.2, 10, 0)
               for i, name in enumerate(names) for role in ("buyer", "seller")]
-    lines = leaderboard(names, scores).splitlines()
-    assert len(lines) == 3 and len({len(line) for line in lines}) == 1
+    table, legend = leaderboard(names, scores).split("\n\n")
+    lines = table.splitlines()
+    assert len(lines) == 3 and len({len(line) for line in lines}) == 1 and legend.startswith("sides: dialogues played")
     assert all(line[len(names[1])] == " " and line.split()[1] in ("sides", "2") for line in lines)
 
 

@@ -387,6 +387,9 @@ def cmd_say(args: argparse.Namespace) -> None:
     print(rendering.text)
     if args.verbose:
         print(json.dumps(rendering.record, indent=1), file=sys.stderr)
+    elif args.generator == "lm" and rendering.backend == "template":
+        print(f"haggler: note: the model's {rendering.tries} tries did not say {request.act}; a template said it "
+              "(--verbose shows the decision record)", file=sys.stderr)
     if not rendering.faithful:
         answer = " (it answers a proposal: give one with --after)" if not args.after and request.act.intent in (
             Intent.AGREE, Intent.DISAGREE) else ""

@@ -248,6 +248,21 @@ def test_the_template_says_it_when_the_lm_never_does(tokenizer):
     assert parse_back(Request(Act(Intent.INQUIRE), "buyer", BIKE), r.text) == Act(Intent.INQUIRE)
 
 
+def test_say_notes_where_a_template_said_what_the_model_did_not(tokenizer, monkeypatch, capsys):
+    """`haggler say` with a model that never says the act (an adapter of your own, say) prints the template's words
+    and a note that they are a template's."""
+    from dialogue.cli import main
+
+    lm = ScriptedLM(tokenizer, ["Hi!", "Deal!", "I can do that.", "Hello!"])
+    monkeypatch.setattr("dialogue.generator.make_generator",
+                        lambda *a, **k: LMGenerator(lm, tokenizer, Sampling(tries=4, guidance=1)))
+    main(["say", "--act", "inquire", "--role", "buyer"])
+    out, err = capsys.readouterr()
+    assert out.strip() and "?" in out
+    assert err == ("haggler: note: the model's 4 tries did not say inquire(); a template said it (--verbose shows the "
+                   "decision record)\n")
+
+
 def test_greedy_decoding_tries_once(tokenizer):
     """At temperature 0 every try is the same text: one is judged, then the template says the act."""
     lm = ScriptedLM(tokenizer, ["Hi!", "Is it new?"])

@@ -665,8 +665,9 @@ def _act_of_intent(intent: Intent, rule_act: Act, role: Role, c: DialogueContext
         return rule_act
     if intent is Intent.GREET and rule_act.intent is Intent.INFORM and not _greets(low):
         return rule_act
-    if intent is Intent.GREET and rule_act.intent is Intent.COUNTER_NOPRICE and BOTTOM_LINE.search(low):
-        return rule_act
+    if intent is Intent.GREET and rule_act.intent is Intent.COUNTER_NOPRICE and (BOTTOM_LINE.search(low)
+                                                                               or PUSHBACK.search(low)):
+        return rule_act  # "Hi, what's the lowest you'd go?", "its very pricey": pushing outranks greeting (ACTS.md)
     if intent is Intent.INFORM and rule_act.intent in (Intent.DISAGREE, Intent.COUNTER_NOPRICE) and UNFAIR.search(low):
         return rule_act  # the model, which never saw these words, reads a verdict on the price as a statement
     if intent is Intent.INQUIRE and rule_act.intent is Intent.DISAGREE:

@@ -348,6 +348,9 @@ def test_an_opening_that_states_something_is_no_greeting(text, intent):
 @pytest.mark.parametrize("turns, act", [
     ([("buyer", "Hi im interested, whats the lowest you'd go?")], Act(Intent.COUNTER_NOPRICE)),
     ([("seller", "hi! it's in great shape"), ("buyer", "whats ur best price")], Act(Intent.COUNTER_NOPRICE)),
+    ([("seller", "Hi. I see your interested in my table?"), ("buyer", "its very pricey.")], Act(Intent.COUNTER_NOPRICE)),
+    ([("seller", "Hi. I see your interested in my table?"), ("buyer", "Hello, that's a bit steep")],
+     Act(Intent.COUNTER_NOPRICE)),
     ([("seller", "Hi, it's $150"), ("buyer", "Sorry I can't. What condition is it in?")], Act(Intent.DISAGREE)),
     ([("buyer", "Would you take 120?"), ("seller", "Yes I would")], Act(Intent.AGREE)),
     ([("buyer", "I can do 120"), ("seller", "Yes.")], Act(Intent.AGREE)),
@@ -357,7 +360,7 @@ def test_an_opening_that_states_something_is_no_greeting(text, intent):
      Act(Intent.INFORM)),
 ])
 def test_the_intent_model_keeps_the_act_that_outranks_its_own(turns, act):
-    """ACTS.md's order: a push for the bottom line outranks a greeting, a refusal outranks a question, and a bare yes
+    """ACTS.md's order: a push for the bottom line or a lower price ("its very pricey") outranks a greeting, a refusal outranks a question, and a bare yes
     to a proposal accepts it. The intent model, trained on openings and answers, read these as greet, inquire and
     inform."""
     assert acts_of(*turns, listing=150 if "25" not in turns[0][1] else 30)[-1] == act

@@ -12,12 +12,15 @@ import signal
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from dialogue.corpus import DEFAULT_DATA, LARGEST, CorpusError
 from dialogue.decoding import Sampling
 from dialogue.lm import DEFAULT_BASE_MODEL
 from strategy.principal import CENT, DEFAULT_TURN_LIMIT
+
+if TYPE_CHECKING:
+    from parser.intent_model import IntentModel
 
 
 def whole_number(least: int, most: int | None = None, most_is: str = "") -> Callable[[str], int]:
@@ -125,7 +128,7 @@ def check_apart(out: Path, inputs: Sequence[Path], option: str = "--out") -> Non
             sys.exit(f"haggler: {option} {out} is the input {source}; name another file")
 
 
-def intent_model(path: Path | None, option: str = "--model") -> Any:
+def intent_model(path: Path | None, option: str = "--model") -> IntentModel | None:
     """The parser's intent model in a file `haggler train parser` wrote (None: None), or exit with one line."""
     from parser.intent_model import IntentModel
 

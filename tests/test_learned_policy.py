@@ -212,7 +212,7 @@ def test_a_checkpoint_name_that_is_none_is_one_clear_line(tiny_sl, tmp_path):
     from dialogue.agents import AgentError, parse_spec
     from dialogue.tournament import TournamentError
 
-    with pytest.raises(AgentError, match=f"policy:{tmp_path}: {tmp_path}: not a policy checkpoint"):
+    with pytest.raises(AgentError, match=f"^{tmp_path}: not a policy checkpoint"):
         parse_spec(f"policy:{tmp_path}+template")
     with pytest.raises(TournamentError, match="not a policy checkpoint .needs config.json and weights.pt.$"):
         run_tournament(TournamentConfig([f"policy:{tmp_path}", "rule"], "builtin", 2, tmp_path / "r", progress=False))

@@ -20,14 +20,6 @@ def learned(name: str) -> PolicyFactory:
     return build
 
 
-def checkpoint(directory: str) -> PolicyFactory:
-    """The factory of the policy in a checkpoint directory (`policy:DIR`)."""
-    def build(principal: Principal, rng: random.Random) -> Policy:
-        from strategy.learned.checkpoints import build_checkpoint
-        return build_checkpoint(directory, principal, rng)
-    return build
-
-
 LEARNED = ("sl", "rl-utility", "rl-fairness", "rl-length", "planner")
 """The learned policies: the checkpoints shipped in data/policies/, and the planner that uses `sl`."""
 
@@ -70,14 +62,16 @@ def check_policy_names(names: list[str]) -> None:
             from strategy.learned.policy import shared_player
             try:
                 shared_player(directory, name)
-            except CheckpointError as e:
-                raise UnknownPolicy(f"{name}: {e}") from None
+            except CheckpointError as e:  # it names the directory
+                raise UnknownPolicy(str(e)) from None
 
 
 def make_policy(name: str, principal: Principal, rng: random.Random) -> Policy:
     check_policy_names([name])
-    directory = checkpoint_dir(name)
-    return checkpoint(directory)(principal, rng) if directory is not None else POLICIES[name](principal, rng)
+    if (directory := checkpoint_dir(name)) is not None:
+        from strategy.learned.checkpoints import build_checkpoint
+        return build_checkpoint(directory, principal, rng)
+    return POLICIES[name](principal, rng)
 
 
 __all__ = ["CHECKPOINT", "LEARNED", "POLICIES", "Policy", "PolicyFactory", "UnknownPolicy", "check_policy_names",

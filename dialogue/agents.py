@@ -52,13 +52,13 @@ def parse_spec(text: str, default_generator: str = DEFAULT_GENERATOR) -> AgentSp
     policy, plus, generator = text.partition("+")
     if policy not in POLICIES and policy not in STYLES and checkpoint_dir(policy) is None:
         raise AgentError(f"unknown agent {policy!r}; valid: {', '.join(agent_names())}, {CHECKPOINT}DIR")
+    if plus and not (generator in ("lm", "template") or (generator.startswith("lm:") and len(generator) > 3)):
+        raise AgentError(f"unknown generator {generator!r} in {text!r}; valid: {', '.join(GENERATORS)}")
     if checkpoint_dir(policy) is not None:
         try:
             check_policy_names([policy])
         except UnknownPolicy as e:
             raise AgentError(str(e)) from None
-    if plus and not (generator in ("lm", "template") or (generator.startswith("lm:") and len(generator) > 3)):
-        raise AgentError(f"unknown generator {generator!r} in {text!r}; valid: {', '.join(GENERATORS)}")
     generator = generator or default_generator
     if generator.startswith("lm:"):  # a typo is said before any model loads (the tournament's other agents' model)
         from dialogue.lm import missing_adapter

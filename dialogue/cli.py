@@ -135,7 +135,7 @@ def intent_model(path: Path | None, option: str = "--model") -> IntentModel | No
     if path is None:
         return None
     if not path.is_file():
-        sys.exit(f"haggler: {option} {path}: no such file")
+        sys.exit(f"haggler: {option} {path}: " + ("a directory; name a model's file" if path.is_dir() else "no such file"))
     try:
         return IntentModel.load(path)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
@@ -151,7 +151,7 @@ def cmd_parse(args: argparse.Namespace) -> None:
         args.out = None
     if args.out:
         check_output(args.out, "--out")
-        check_apart(args.out, [args.input])
+        check_apart(args.out, [args.input, *([args.model] if args.model else [])])
     model = intent_model(args.model)
     dialogues = load_dialogues(args.input)
     for d in dialogues:

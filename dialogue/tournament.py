@@ -54,8 +54,10 @@ class TournamentConfig:
         scenarios played are told by their content (their ids included), not by the path their file was given by
         or how many were asked for."""
         digest = hashlib.sha256("\n".join(encode_scenarios(scenarios)).encode()).hexdigest()[:16]
-        return {"agents": self.agents, "source": self.scenarios, "scenarios": f"{len(scenarios)}, sha256 {digest}",
-                "repeats": self.repeats, "seed": self.seed, "turn_limit": self.turn_limit}
+        identity = {"agents": self.agents, "source": self.scenarios, "scenarios": f"{len(scenarios)}, sha256 {digest}",
+                    "repeats": self.repeats, "seed": self.seed, "turn_limit": self.turn_limit, "mode": "acts"}
+        weights = {a: weights_digest(d) for a in self.agents if (d := checkpoint_dir(a.partition("+")[0])) is not None}
+        return {**identity, "checkpoints": weights} if weights else identity  # a run resumes with the same weights
 
 
 @dataclass
@@ -70,6 +72,11 @@ def check_agent_list(agents: list[str]) -> None:
         raise TournamentError("no agents given")
     if len(set(agents)) != len(agents):
         raise TournamentError(f"an agent is listed twice: {' '.join(agents)}")
+
+
+def weights_digest(directory: str) -> str:
+    """The checkpoint's weights, told by their content."""
+    return "sha256 " + hashlib.sha256((Path(directory) / "weights.pt").read_bytes()).hexdigest()[:16]
 
 
 def speaks(agent: str) -> bool:
@@ -134,6 +141,7 @@ def check_resume(config: TournamentConfig, scenarios: list[Scenario]) -> None:
             raise TournamentError(f"{run_file}: cannot read the settings of the run there ({e})") from None
         if not isinstance(previous, dict):
             raise TournamentError(f"{run_file}: not the settings of a run (a JSON object)")
+        previous = {"mode": "acts", **previous}  # written before runs named their mode: at the act level
         identity = config.identity(scenarios)
         if "source" not in previous:  # written by an earlier haggler: the source as spelled, and --n
             identity = {**{k: v for k, v in identity.items() if k not in ("source", "scenarios")},

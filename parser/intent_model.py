@@ -10,6 +10,7 @@ prediction is plain Python.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,8 +110,16 @@ class IntentModel:
 
     @classmethod
     def load(cls, path: str | Path = MODEL_PATH) -> IntentModel:
+        """The model in a file `save` wrote; ValueError (or KeyError, TypeError) for any other file."""
         raw = json.loads(Path(path).read_text())
-        return cls(tuple(Intent(c) for c in raw["classes"]), raw["weights"])
+        classes = tuple(Intent(c) for c in raw["classes"])
+        if not classes:
+            raise ValueError("no classes")
+        for feature, w in raw["weights"].items():
+            if not (isinstance(w, list) and len(w) == len(classes)
+                    and all(type(x) in (int, float) and math.isfinite(x) for x in w)):
+                raise ValueError(f"the weights of {feature!r} are not {len(classes)} numbers, one a class")
+        return cls(classes, raw["weights"])
 
 
 def _sum(rows: list[tuple[float, ...]]) -> tuple[float, ...] | None:

@@ -18,8 +18,8 @@ MAX_TEXT = 2000
 _NUMBER = re.compile(
     r"(?=[-$\d])"  # a cheap test of each position before the optional groups are tried there
     r"(?P<neg>-\s*)?(?P<dollar>\$\s*)?"
-    r"(?P<num>\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?P<dec>\.\d+)?"
-    r"(?P<suffix>\s*(?:k\b|grand\b|thousand\b|hundred\b|million\b|mil\b))?"
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?P<dec>\.\d+)?(?P<exp>e[-+]?\d+)?"
+    r"(?P<suffix>\s*(?:k\b|grand\b|thousand\b|hundred\b|million\b))?"
     r"(?P<dollar_after>\s*(?:\$|dollars?\b|bucks\b|usd\b))?"
 )
 
@@ -37,8 +37,6 @@ UNITS_AFTER = re.compile(
 """What follows a number that is not money: mileage, sizes, counts, times, model numbers."""
 
 _DIGIT = re.compile(r"\d")
-_EXPONENT = re.compile(r"e[-+]?\d")
-"""'1e9': a number in scientific notation, which nobody writes for a price ('$1e9' is no $1)."""
 _JOINED = re.compile(r"\d[-/.:)]|\d\s\d")
 _RANGE_GAP = re.compile(r"\s*(?:-|–|to|or)\s*")
 _NOT_MONEY = re.compile(
@@ -60,8 +58,9 @@ _NUMBER_WORDS = {
     "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
 }
 _MULTIPLIERS = {"hundred": 100, "thousand": 1000, "grand": 1000, "k": 1000, "million": 10**6}
-_SPOKEN_MULTIPLIERS = ("hundred", "thousand", "grand", "million")
-"""Those that follow 'a' in a price: 'a grand', 'half a million' (not 'a k')."""
+_SPOKEN_MULTIPLIERS = ("hundred", "thousand", "grand")
+"""Those that follow 'a' in a price: 'a grand', 'half a grand' (not 'a k', nor 'a million', mostly an idiom: 'thanks a
+million', 'one in a million')."""
 _WORD = re.compile(r"[a-z]+")
 _LAST_WORD = re.compile(r"\b([a-z]+)\W*$")
 _CLOCK_BEFORE = {"at", "after", "before", "until", "till", "by", "around"}
@@ -94,8 +93,12 @@ class AmountMention:
         return not self.dollar and self.value.is_integer() and 1950 <= self.value <= 2030
 
 
+LARGEST_AMOUNT = 1e15
+"""Larger amounts, such as '1e999' (a float's infinity), are no money."""
+
+
 def _value(m: re.Match) -> float:
-    value = float(m["num"].replace(",", "") + (m["dec"] or ""))
+    value = float(m["num"].replace(",", "") + (m["dec"] or "") + (m["exp"] or ""))  # "3e2": 300
     suffix = (m["suffix"] or "").strip().lower()
     if suffix in ("k", "grand", "thousand"):
         value *= 1000
@@ -115,7 +118,9 @@ def _digit_mentions(text: str) -> list[AmountMention]:
         # Parts of phone numbers, dates, model names ("s7", "1080p"), or decimals split by regex.
         if before and (before.isalpha() or before in "#:/.") and not m["dollar"]:
             continue
-        if _EXPONENT.match(text, m.end("dec") if m["dec"] else m.end("num")):
+        if before == "," and text[first - 2:first - 1].isdigit():  # "1,5 million": not a number we can read
+            continue
+        if not _value(m) <= LARGEST_AMOUNT:
             continue
         if not_money is None:
             not_money = [span.span() for span in _NOT_MONEY.finditer(text)] if _JOINED.search(text) else []
@@ -139,7 +144,7 @@ def _word_mentions(text: str) -> list[AmountMention]:
     while i < len(words):
         w = words[i][0]
         word_before = words[i - 1][0] if i else ""
-        starts = w in _NUMBER_WORDS \
+        starts = (w in _NUMBER_WORDS and word_before != "point") \
             or (w == "hundred" and not text[:words[i].start()].rstrip()[-1:].isdigit()  # "2 hundred": the digits'
                 and word_before not in ("couple", "few", "several", "many")) \
             or (w == "a" and i + 1 < len(words) and words[i + 1][0] in _SPOKEN_MULTIPLIERS) \

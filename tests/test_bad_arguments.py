@@ -304,6 +304,20 @@ def test_a_parser_model_that_is_none(tmp_path):
             "(KeyError: 'classes')")
         assert haggler_error(*command, "--model", tmp_path / "none.json") == \
             f"haggler: --model {tmp_path / 'none.json'}: no such file"
+    for content, why in (('{"classes": [], "weights": {}}', "no classes"),
+                         ('{"classes": ["greet", "inform"], "weights": {"hi": ["x", 1]}}',
+                          "the weights of 'hi' are not 2 numbers, one a class"),
+                         ('{"classes": ["greet", "inform"], "weights": {"hi": [NaN, 1]}}',
+                          "the weights of 'hi' are not 2 numbers, one a class")):
+        (tmp_path / "m.json").write_text(content)
+        assert haggler_error("eval-parser", TEST_DATA / "gold-dev8.json", "--model", tmp_path / "m.json").endswith(
+            f"(ValueError: {why})")
+    assert haggler_error("parse", TEST_DATA / "gold-dev8.json", "--model", tmp_path) == \
+        f"haggler: --model {tmp_path}: a directory; name a model's file"
+    model = tmp_path / "model.json"
+    shutil.copy(ROOT / "parser" / "intent_model.json", model)
+    assert haggler_error("parse", TEST_DATA / "gold-dev8.json", "--model", model, "--out", model) == \
+        f"haggler: --out {model} is the input {model}; name another file"
     assert "--against scores another file's labels" in haggler_error(
         "eval-parser", TEST_DATA / "gold-dev8.json", "--model", tmp_path / "m.json", "--against", TEST_DATA / "gold-dev8.json")
 
@@ -329,7 +343,7 @@ def test_resuming_with_another_mode_names_it(tmp_path):
           "--turn-limit", "2", "--out", str(tmp_path)])
     message = haggler_error("tournament", "--agents", "rule", "--n", "1", "--turn-limit", "2", "--out", tmp_path,
                             "--resume")
-    assert message.endswith("--resume with different settings than the run there (mode: 'text' there, not set now; "
+    assert message.endswith("--resume with different settings than the run there (mode: 'text' there, 'acts' now; "
                             "generator: 'template' there, not set now)")
 
 

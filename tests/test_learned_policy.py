@@ -190,7 +190,10 @@ def test_learned_policies_play_a_tournament_within_authority(tmp_path):
 def test_a_trained_checkpoint_plays_by_its_directory(tiny_sl, tmp_path):
     """`policy:DIR` is the policy `haggler train policy` (or `train rl`) saved in DIR: it plays a tournament (in
     worker processes too), decides as its model does, and speaks in text with a generator."""
+    from dataclasses import replace
+
     from dialogue.agents import parse_spec
+    from dialogue.tournament import TournamentError
     from strategy.learned.policy import LearnedPolicy, ModelPlayer
 
     name = f"policy:{tiny_sl[0]}"
@@ -206,6 +209,17 @@ def test_a_trained_checkpoint_plays_by_its_directory(tiny_sl, tmp_path):
     assert [by_name.decide(s).act for _ in range(6)] == [direct.decide(s).act for _ in range(6)]
     spec = parse_spec(f"{name}+template")
     assert (spec.policy, spec.generator) == (name, "template")
+    # a resumed run plays the weights it began with
+    import torch
+
+    changed = tmp_path / "ckpt"
+    shutil.copytree(tiny_sl[0], changed)
+    config = TournamentConfig([f"policy:{changed}", "rule"], "builtin", 2, tmp_path / "r2", seed=2, progress=False)
+    run_tournament(config)
+    weights = torch.load(changed / "weights.pt", weights_only=True)
+    torch.save({k: v + 0.01 for k, v in weights.items()}, changed / "weights.pt")
+    with pytest.raises(TournamentError, match=r"--resume with different settings than the run there \(checkpoints: "):
+        run_tournament(replace(config, resume=True))
 
 
 def test_a_checkpoint_name_that_is_none_is_one_clear_line(tiny_sl, tmp_path):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import os
 import random
+import re
 import signal
 import sys
 import time
@@ -106,10 +107,15 @@ def default_agent() -> str:
 
 # ---- the person ---------------------------------------------------------------------------------------
 
+SCIENTIFIC = re.compile(r"\de[-+]?\d", re.IGNORECASE)
+
+
 def read_price(text: str) -> float | None:
     """A price typed after /offer, a cent or more, read as the parser reads an amount ('$1,200', '1.2k', '120
     dollars'): the whole of it one amount."""
     text = text.replace("$", "").strip().rstrip(".")
+    if SCIENTIFIC.search(text):  # a formal offer is written out: '1e9' gets the note on plain digits
+        return None
     amounts = find_amounts(text)
     if len(amounts) != 1 or (amounts[0].start, amounts[0].end) != (0, len(text)):
         return None

@@ -61,11 +61,16 @@ class Distinct(argparse.Action):
         setattr(namespace, self.dest, values)
 
 
-def path(text: str) -> Path:
-    """A path argument: an empty one is a slip ('--out ""' would write in the current folder)."""
+def path_text(text: str) -> str:
+    """A path argument, as text (--adapter's may be a word: default, none): an empty one is a slip ('--out ""' would
+    write in the current folder)."""
     if not text.strip():
         raise argparse.ArgumentTypeError("an empty path")
-    return Path(text)
+    return text
+
+
+def path(text: str) -> Path:
+    return Path(path_text(text))
 
 
 def file_path(text: str) -> Path:
@@ -174,6 +179,8 @@ def cmd_eval_parser(args: argparse.Namespace) -> None:
         sys.exit("haggler: --model is the parser's; --against scores another file's labels instead of the parser")
     report = evaluate_parser(args.labelled, label_map=args.map, against=args.against,
                              against_map=args.against_map or "luis", model=intent_model(args.model))
+    if args.against and not args.json:
+        print(f"the labels of {args.against}, scored against those of {args.labelled} (not the parser)")
     print(json.dumps(report, indent=1) if args.json else format_report(report))
 
 
@@ -509,7 +516,7 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
 def add_generator_commands(sub: argparse._SubParsersAction) -> None:
     def model_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--base-model", default=DEFAULT_BASE_MODEL, metavar="M", help=BASE_MODEL_HELP)
-        p.add_argument("--adapter", default="default", metavar="DIR",
+        p.add_argument("--adapter", type=path_text, default="default", metavar="DIR",
                        help="a LoRA adapter directory; default: the shipped data/generator_lora; none: the base model")
         p.add_argument("--seed", type=int, default=0, help="seeds the sampling (default 0)")
         p.add_argument("--guidance", type=positive_float, default=Sampling.guidance, metavar="G",

@@ -67,6 +67,14 @@ def test_eval_parser_table_and_luis_map(craigslist):
     assert json.loads(run.stdout)["messages"] > 3000
 
 
+def test_eval_parser_against_another_file_says_whose_labels_it_scores():
+    run = haggler("eval-parser", TEST_DATA / "gold-test.json", "--against", TEST_DATA / "gold-test-a.json",
+                  "--against-map", "acts")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[0] == (f"the labels of {TEST_DATA / 'gold-test-a.json'}, scored against those of "
+                                          f"{TEST_DATA / 'gold-test.json'} (not the parser)")
+
+
 def test_eval_parser_unlabelled_file_is_an_error():
     run = haggler("eval-parser", SAMPLE)
     assert run.returncode != 0 and "no message carries a label" in run.stderr

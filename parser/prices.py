@@ -102,7 +102,7 @@ def _value(m: re.Match) -> float:
     suffix = (m["suffix"] or "").strip().lower()
     if suffix in ("k", "grand", "thousand"):
         value *= 1000
-    elif suffix in ("million", "mil"):
+    elif suffix == "million":
         value *= 10**6
     elif suffix == "hundred":
         value *= 100
@@ -148,7 +148,7 @@ def _word_mentions(text: str) -> list[AmountMention]:
             or (w == "hundred" and not text[:words[i].start()].rstrip()[-1:].isdigit()  # "2 hundred": the digits'
                 and word_before not in ("couple", "few", "several", "many")) \
             or (w == "a" and i + 1 < len(words) and words[i + 1][0] in _SPOKEN_MULTIPLIERS) \
-            or (w == "half" and [x[0] for x in words[i + 1:i + 3]] in (["a", m] for m in _SPOKEN_MULTIPLIERS))
+            or (w == "half" and i + 2 < len(words) and words[i + 1][0] == "a" and words[i + 2][0] in _SPOKEN_MULTIPLIERS)
         if not starts:
             i += 1
             continue

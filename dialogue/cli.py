@@ -135,7 +135,7 @@ def check_apart(out: Path, inputs: Sequence[Path], option: str = "--out") -> Non
 
 def intent_model(path: Path | None, option: str = "--model") -> IntentModel | None:
     """The parser's intent model in a file `haggler train parser` wrote (None: None), or exit with one line."""
-    from parser.intent_model import IntentModel
+    from parser.intent_model import NOT_A_MODEL, IntentModel
 
     if path is None:
         return None
@@ -143,7 +143,7 @@ def intent_model(path: Path | None, option: str = "--model") -> IntentModel | No
         sys.exit(f"haggler: {option} {path}: " + ("a directory; name a model's file" if path.is_dir() else "no such file"))
     try:
         return IntentModel.load(path)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+    except NOT_A_MODEL as e:
         sys.exit(f"haggler: {option} {path}: not a parser model, as `haggler train parser` writes one "
                  f"({type(e).__name__}: {e})")
 
@@ -317,7 +317,7 @@ def cmd_train_generator(args: argparse.Namespace) -> None:
 
 def cmd_train_parser(args: argparse.Namespace) -> None:
     from dialogue.train_parser import cross_validate, train_parser
-    from parser.intent_model import MODEL_PATH, IntentModel
+    from parser.intent_model import MODEL_PATH, NOT_A_MODEL, IntentModel
 
     out = args.out or MODEL_PATH
     check_output(out, "--out")
@@ -325,7 +325,7 @@ def cmd_train_parser(args: argparse.Namespace) -> None:
     if out.is_file():
         try:
             IntentModel.load(out)
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except NOT_A_MODEL:
             sys.exit(f"haggler: --out {out} holds a file that is not a parser model; name a new file, or a model "
                      "to replace")
     if args.cv:

@@ -110,7 +110,7 @@ class IntentModel:
 
     @classmethod
     def load(cls, path: str | Path = MODEL_PATH) -> IntentModel:
-        """The model in a file `save` wrote; ValueError (or KeyError, TypeError) for any other file."""
+        """The model in a file `save` wrote; one of NOT_A_MODEL for any other file."""
         raw = json.loads(Path(path).read_text())
         classes = tuple(Intent(c) for c in raw["classes"])
         if not classes:
@@ -120,6 +120,10 @@ class IntentModel:
                     and all(type(x) in (int, float) and math.isfinite(x) for x in w)):
                 raise ValueError(f"the weights of {feature!r} are not {len(classes)} numbers, one a class")
         return cls(classes, raw["weights"])
+
+
+NOT_A_MODEL = (OSError, ValueError, KeyError, TypeError, AttributeError)
+"""What IntentModel.load raises for a file that holds no model (unreadable, not JSON, or JSON of another shape)."""
 
 
 def _sum(rows: list[tuple[float, ...]]) -> tuple[float, ...] | None:

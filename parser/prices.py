@@ -120,7 +120,8 @@ def _digit_mentions(text: str) -> list[AmountMention]:
             continue
         if before == "," and text[first - 2:first - 1].isdigit():  # "1,5 million": not a number we can read
             continue
-        if not _value(m) <= LARGEST_AMOUNT:
+        value = _value(m)
+        if not value <= LARGEST_AMOUNT:
             continue
         if not_money is None:
             not_money = [span.span() for span in _NOT_MONEY.finditer(text)] if _JOINED.search(text) else []
@@ -130,7 +131,7 @@ def _digit_mentions(text: str) -> list[AmountMention]:
             and (bool(UNITS_AFTER.match(text, end)) or _labelled_number(text, m) or _hour(text, m))
         if m["suffix"] and _MILES.match(text, end):
             unit_after = True
-        out.append(AmountMention(_value(m), start, end, bool(m["dollar"] or m["dollar_after"]), unit_after,
+        out.append(AmountMention(value, start, end, bool(m["dollar"] or m["dollar_after"]), unit_after,
                                  negative=bool(m["neg"]) and not before.isalnum()))
     return out
 

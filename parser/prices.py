@@ -47,6 +47,8 @@ _NOT_MONEY = re.compile(
     r"|\b\d{1,2}:\d{2}\b"  # times
 )
 _MILES = re.compile(r"\s*(?:miles?|mi\b|km)")
+_COUNTED = re.compile(r"\s*(?:reasons?|ways|things|times|people|questions|views)\b")
+"""What a number with a multiplier counts where it is no money ("1 million reasons", "2k views")."""
 _HAS_NUMBER_WORD = re.compile(r"hundred|thousand|grand|twenty|thirty|fou?rty|fifty|sixty|seventy|eighty|ninety|teen|ten"
                               r"|eleven|twelve|million")
 """A cheap first look (plain literals) before the word-by-word reading of number words."""
@@ -59,6 +61,7 @@ _NUMBER_WORDS = {
 }
 _MULTIPLIERS = {"hundred": 100, "thousand": 1000, "grand": 1000, "k": 1000, "million": 10**6}
 _SPOKEN_MULTIPLIERS = ("hundred", "thousand", "grand")
+_AND_A_HALF = re.compile(r"and\s+a\s+half\b")
 """Those that follow 'a' in a price: 'a grand', 'half a grand' (not 'a k', nor 'a million', mostly an idiom: 'thanks a
 million', 'one in a million')."""
 _WORD = re.compile(r"[a-z]+")
@@ -129,7 +132,7 @@ def _digit_mentions(text: str) -> list[AmountMention]:
             continue
         unit_after = not (m["suffix"] or m["dollar_after"] or m["dollar"]) \
             and (bool(UNITS_AFTER.match(text, end)) or _labelled_number(text, m) or _hour(text, m))
-        if m["suffix"] and _MILES.match(text, end):
+        if m["suffix"] and (_MILES.match(text, end) or _COUNTED.match(text, end)):
             unit_after = True
         out.append(AmountMention(value, start, end, bool(m["dollar"] or m["dollar_after"]), unit_after,
                                  negative=bool(m["neg"]) and not before.isalnum()))
@@ -176,6 +179,15 @@ def _word_mentions(text: str) -> list[AmountMention]:
                 current = (current or 1) * _MULTIPLIERS[t]
                 if _MULTIPLIERS[t] >= 1000:
                     total, current = total + current, 0
+            elif t == "and" and j > i and _AND_A_HALF.match(text, words[j].start()) and (
+                    words[j - 1][0] in _SPOKEN_MULTIPLIERS[1:] or words[j - 1][0] in _NUMBER_WORDS
+                    and j + 3 < len(words) and words[j + 3][0] in _SPOKEN_MULTIPLIERS[1:]):
+                # "a grand and a half" (1,500), "one and a half grand": half of the thousand
+                if current:
+                    current += 0.5
+                else:
+                    total += 500
+                j += 2
             elif t == "and" and j > i:
                 pass
             else:
@@ -188,7 +200,7 @@ def _word_mentions(text: str) -> list[AmountMention]:
             after = text[last.end():]
             dollar = bool(re.match(r"\s*(?:dollars?|bucks)\b", after)) or "grand" in span_words
             out.append(AmountMention(float(value), words[i].start(), last.end(), dollar,
-                                     bool(UNITS_AFTER.match(after)) and not dollar, words=True))
+                                     bool(UNITS_AFTER.match(after) or _COUNTED.match(after)) and not dollar, words=True))
         i = max(j, i + 1)
     return out
 

@@ -44,17 +44,21 @@ def test_prices_as_people_say_them(text, listing, price):
     ("I could do half a grand", 600, 500), ("$2.5 million and it's yours", 2_800_000, 2_500_000),
     ("two million even", 2_800_000, 2_000_000), ("I'd go 2.4 million", 2_800_000, 2_400_000),
     ("$2.2 million tops, it is one in a million", 2_800_000, 2_200_000),
+    ("how about a grand and a half", 1800, 1500), ("one and a half grand?", 1800, 1500),
+    ("two grand and a half", 2800, 2500), ("a thousand and a half, cash", 1800, 1500),
 ])
 def test_halves_and_millions(text, listing, price):
-    """"$2.5 million" is no $2.5, and "half a grand" is $500."""
+    """"$2.5 million" is no $2.5, "half a grand" is $500, and "a grand and a half" $1,500 (it once read $1,000)."""
     assert first_price(text, listing) == price
 
 
 @pytest.mark.parametrize("text", ["thanks a million for showing me the house", "is the vapor barrier 6 mil plastic?",
-                                  "two point three million?", "1,5 million?", "half of a million is my budget for repairs"])
+                                  "two point three million?", "1,5 million?", "half of a million is my budget for repairs",
+                                  "I can give you 1 million reasons to buy it", "two million reasons to move here"])
 def test_a_million_in_words_that_name_no_price(text):
     """'a million' is mostly an idiom, 'mil' a thickness, and a decimal point or comma in words or digits we cannot
-    read leaves no price (where these once read $1,000,000, $6,000,000, $3,000,000 and $5,000,000)."""
+    read leaves no price (where these once read $1,000,000, $6,000,000, $3,000,000 and $5,000,000); nor does a
+    million that counts reasons."""
     assert first_price(text, 2_800_000, "buyer") is None
 
 

@@ -3,8 +3,8 @@
 An agent spec is `POLICY[+GENERATOR]`. POLICY is a name in the policy registry
 (strategy/policies: rule, boulware, ..., and the learned ones) or an adversarial partner
 (`injector`, `liar`, `desperate`: the rule policy with manipulative words, dialogue/manipulation.py).
-GENERATOR is `lm` (the shipped fine-tuned model), `lm:DIR` (the base model with another LoRA
-adapter) or `template`; without one, the agent speaks with the default (`lm`). Where the language
+GENERATOR is `lm` (the shipped fine-tuned model), `lm:DIR` (another LoRA adapter, on the base model
+its settings name) or `template`; without one, the agent speaks with the default (`lm`). Where the language
 model cannot be loaded, `lm` falls back to the template generator and says so once.
 """
 from __future__ import annotations
@@ -90,8 +90,10 @@ class Generators:
         if spec == "template":
             return make_generator("template", seed=self.seed)
         if spec.startswith("lm:"):
+            from dialogue.lm import recorded_base_model
+
             try:
-                return make_generator("lm", adapter=spec[3:], seed=self.seed)
+                return make_generator("lm", recorded_base_model(spec[3:]), adapter=spec[3:], seed=self.seed)
             except GeneratorError as e:
                 raise AgentError(str(e)) from None
         from dialogue.lm import DEFAULT_ADAPTER, is_adapter
@@ -239,7 +241,7 @@ def agents_table() -> str:
               "`haggler train policy` or `haggler train rl` saved it"]
     lines += ["generators:",
               f"  lm         the fine-tuned language model (default): {lm_status()}",
-              "  lm:DIR     the base model with the LoRA adapter in DIR",
+              "  lm:DIR     the LoRA adapter in DIR, on the base model it was trained on",
               "  template   fixed phrasings (prompts/realisations.j2), no model",
               "e.g. planner, rl-utility+template, rule+lm:runs/my-adapter, policy:runs/my-rl+template"]
     return "\n".join(lines)

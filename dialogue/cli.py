@@ -299,7 +299,7 @@ def run_training(train: Callable[[Any], dict], config: Any, error: type[Exceptio
 
 
 def cmd_train_generator(args: argparse.Namespace) -> None:
-    from dialogue.lm import ModelError
+    from dialogue.lm import ModelError, adapter_path
     from dialogue.train_generator import TrainConfig, train_generator
 
     if (args.out / "adapter_config.json").exists():
@@ -310,7 +310,7 @@ def cmd_train_generator(args: argparse.Namespace) -> None:
     config = TrainConfig(args.out, args.base_model, args.data, args.epochs, args.max_steps or -1, args.max_examples,
                          args.eval_examples, args.eval_steps, args.batch_size, learning_rate=args.lr,
                          lora_r=args.lora_r or TrainConfig.lora_r, bf16=args.bf16, threads=args.threads, seed=args.seed,
-                         init_adapter=args.init_adapter, leave_out_unsayable=args.leave_out_unsayable,
+                         init_adapter=adapter_path(args.init_adapter), leave_out_unsayable=args.leave_out_unsayable,
                          command=args.invocation)
     run_training(train_generator, config, ModelError, f"adapter and model card -> {args.out}")
 
@@ -456,7 +456,7 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lr", type=positive_float, default=5e-4, help="peak learning rate, cosine schedule (default 5e-4)")
     p.add_argument("--lora-r", type=positive_int, metavar="R",
                    help="a new adapter's LoRA rank (default 8; not with --init-adapter)")
-    p.add_argument("--init-adapter", metavar="DIR", help="go on training this adapter (e.g. data/generator_lora)")
+    p.add_argument("--init-adapter", metavar="DIR", help="go on training this adapter (a directory, or default: the shipped one)")
     p.add_argument("--leave-out-unsayable", action="store_true",
                    help="train without the messages the generator may never say: a price besides their act's, a "
                         "concession on side terms, the other side's words (measured: no more faithful, less fluent)")

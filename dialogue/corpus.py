@@ -446,6 +446,17 @@ def stand_in_act(text: str) -> Act | None:
         return None
 
 
+def speaks_in_acts(dialogues: Iterable[Dialogue]) -> bool:
+    """Whether every message of the dialogues (one at least) is an act written out, as an act-level tournament
+    writes them ("propose(price=152)"): no words to learn from or to score."""
+    texts = [e.text for d in dialogues for e in d.events if e.is_message]
+    return bool(texts) and all(stand_in_act(text) is not None for text in texts)
+
+
+ACTS_NOT_WORDS = ("its messages are acts written out (\"propose(price=152)\"), not words: an act-level tournament's; "
+                  "a tournament played with --mode text writes words")
+
+
 def craigslist_training_dialogues() -> list[Dialogue]:
     """dev.json, and luis-acts.json's dialogues that are in neither dev.json nor test.json (never trained on)."""
     dev = load_dialogues(CRAIGSLIST / "dev.json")

@@ -20,8 +20,8 @@ from typing import Any, Iterable, Iterator
 import jinja2
 
 from dialogue.annotate import dialogue_acts
-from dialogue.corpus import (DEFAULT_DATA, CorpusError, Dialogue, craigslist_training_dialogues, dialogues_from,
-                             refuse_held_out, stand_in_act, training_dialogues)
+from dialogue.corpus import (ACTS_NOT_WORDS, DEFAULT_DATA, CorpusError, Dialogue, craigslist_training_dialogues,
+                             dialogues_from, refuse_held_out, speaks_in_acts, stand_in_act, training_dialogues)
 from parser.acts import Act, Intent, Role, write_price
 from parser.prices import find_amounts
 from parser.rules import ActReader, parse_dialogue, same_price, stated_prices
@@ -178,14 +178,24 @@ def examples(dialogues: Iterable[Dialogue]) -> list[dict[str, Any]]:
     return [ex for d in dialogues for ex in dialogue_examples(d)]
 
 
+DIALOGUE_FILES = (".json", ".jsonl")
+
+
 def load_examples(sources: list[str]) -> list[dict[str, Any]]:
-    """Examples from every source: `craigslist`, a dialogue file (.json/.jsonl), or a Hugging Face dataset."""
+    """Examples from every source: `craigslist`, a dialogue file (.json/.jsonl), or a Hugging Face dataset (the rows
+    of its validation split, where it has one, marked `held_out`)."""
     out: list[dict[str, Any]] = []
     for source in sources:
         if source == DEFAULT_DATA:
             out += examples(craigslist_training_dialogues())
-        elif Path(source).suffix in (".json", ".jsonl"):
-            out += examples(training_dialogues(source))
+        elif Path(source).suffix.lower() in DIALOGUE_FILES:
+            dialogues = training_dialogues(source)
+            if speaks_in_acts(dialogues):
+                raise CorpusError(f"{source}: {ACTS_NOT_WORDS}")
+            out += examples(dialogues)
+        elif Path(source).is_file():
+            raise CorpusError(f"{source}: not a dialogue file (.json or .jsonl) nor a dataset saved with "
+                              f"save_to_disk (a directory)")
         elif not Path(source).exists() and difflib.get_close_matches(source.lower(), [DEFAULT_DATA], cutoff=0.7):
             raise CorpusError(f"{source}: no such file or dataset; did you mean {DEFAULT_DATA}?")
         else:
@@ -226,24 +236,41 @@ def _hf_examples(source: str) -> list[dict[str, Any]]:
     try:
         data: Any = datasets.load_from_disk(source) if Path(source).is_dir() else datasets.load_dataset(source)
     except (FileNotFoundError, ValueError, ConnectionError, OSError) as e:
+        if not Path(source).exists():
+            raise CorpusError(f"{source}: no such file or directory, nor a Hugging Face dataset id in the local cache "
+                              f"(haggler downloads nothing at run time)") from None
         raise CorpusError(f"{source}: not a dialogue file or a dataset ({str(e).splitlines()[0]})") from None
-    except IndexError:  # datasets' reader, given a saved dataset of no rows
-        raise CorpusError(f"{source}: a dataset with no rows") from None
-    if isinstance(data, datasets.DatasetDict):
-        trainable = [name for name in data if name != "test"]
-        if not trainable:
-            raise CorpusError(f"{source}: its only split is test, held out for evaluation; never train on it")
-        data = data["train"] if "train" in data else data[trainable[0]]
+    except IndexError:  # datasets' reader, given a saved dataset (or a split) of no rows
+        split_of = " (or a split of it)" if (Path(source) / "dataset_dict.json").is_file() else ""
+        raise CorpusError(f"{source}: a dataset{split_of} with no rows") from None
+    if not isinstance(data, datasets.DatasetDict):
+        return _rows_examples(data, source)
+    trainable = [name for name in data if name not in ("test", "validation")]
+    if list(data) == ["test"]:
+        raise CorpusError(f"{source}: its only split is test, held out for evaluation; never train on it")
+    if not trainable:
+        raise CorpusError(f"{source}: no split to train on ({' and '.join(data)}: test is held out for evaluation, "
+                          f"validation for the eval loss)")
+    name = "train" if "train" in data else trainable[0]
+    if not len(data[name]):
+        raise CorpusError(f"{source}: its {name} split has no rows")
+    held_out = [dict(row, held_out=True) for row in _rows_examples(data["validation"], f"{source} (validation)")] \
+        if "validation" in data else []
+    return _rows_examples(data[name], source) + held_out
+
+
+def _rows_examples(data: Any, source: str) -> list[dict[str, Any]]:
+    """The examples of one split: prompt/target rows as they are, dialogue rows read as dialogue files are."""
     columns = set(data.column_names)
     if {"prompt", "target"} <= columns:
         rows = [{"prompt": r["prompt"], "target": r["target"], "act": r.get("act", "")} for r in data]
-        bad = next((i for i, r in enumerate(rows) if not all(isinstance(r[k], str) for k in ("prompt", "target"))),
-                   None)
+        bad = next((i for i, r in enumerate(rows) if not all(isinstance(r[k], str) and r[k].strip()
+                                                             for k in ("prompt", "target"))), None)
         if bad is not None:
-            raise CorpusError(f"{source}: row {bad}: prompt and target must be strings")
+            raise CorpusError(f"{source}: row {bad}: prompt and target must be strings, and not empty")
         return rows
     if {"scenario", "events"} <= columns:
-        return examples(refuse_held_out(dialogues_from(data, source, "row"), source))
+        return examples(refuse_held_out(dialogues_from(data, source, "row", convert=message_texts_as_strings), source))
     if {"agent_info", "agent_turn", "utterance", "items"} <= columns:
         listed = [r for r in data if all(p > 0 for p in r["items"].get("Price") or [0])]  # -1.0: no listing price
         return examples(refuse_held_out(dialogues_from(listed, source, "row", convert=bargains_row_dialogue), source))
@@ -252,20 +279,37 @@ def _hf_examples(source: str) -> list[dict[str, Any]]:
                       f"it has {', '.join(sorted(columns))}")
 
 
+def message_texts_as_strings(row: Any) -> Any:
+    """A dialogue row whose messages datasets read as numbers (the message "5395", from JSON) written as text again."""
+    if not isinstance(row, dict) or not isinstance(row.get("events"), list):
+        return row
+    events = [dict(e, data=str(e["data"])) if isinstance(e, dict) and e.get("action") == "message"
+              and type(e.get("data")) is int else e for e in row["events"]]
+    return dict(row, events=events)
+
+
 def examples_dataset(sources: list[str]) -> Any:
     """The examples of every source as a datasets.Dataset: prompt, target (its price the placeholder), text (the
     message as written; None where a source holds prompts and targets only), act, unsayable."""
     import datasets
 
     return datasets.Dataset.from_list([{"prompt": row["prompt"], "target": row["target"], "text": row.get("text"),
-                                        "act": row.get("act", ""), "unsayable": bool(row.get("unsayable"))}
+                                        "act": row.get("act", ""), "unsayable": bool(row.get("unsayable")),
+                                        "held_out": bool(row.get("held_out"))}
                                        for row in load_examples(sources)])
 
 
-def split(examples: Any, eval_size: int, seed: int) -> tuple[Any, Any]:
-    """A shuffled (train, eval) split of a Dataset."""
-    order = list(range(len(examples)))
-    random.Random(seed).shuffle(order)
-    return examples.select(order[eval_size:]), examples.select(order[:eval_size])
+def split(examples: Any, eval_examples: int, seed: int) -> tuple[Any, Any]:
+    """A shuffled (train, eval) split of a Dataset: at most `eval_examples` eval rows, drawn from the rows marked
+    held_out (a dataset's validation split) where there are any, else a tenth of the rows at most."""
+    held_out = examples["held_out"] if len(examples) else []
+    given = [i for i, h in enumerate(held_out) if h]
+    rest = [i for i, h in enumerate(held_out) if not h]
+    random.Random(seed).shuffle(rest)
+    if given:
+        random.Random(seed).shuffle(given)
+        return examples.select(rest), examples.select(given[:eval_examples])
+    size = min(eval_examples, len(examples) // 10)
+    return examples.select(rest[size:]), examples.select(rest[:size])
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from dialogue.corpus import load_dialogues
+from dialogue.corpus import ACTS_NOT_WORDS, CorpusError, load_dialogues, speaks_in_acts
 from dialogue.decoding import Sampling, stream_seed
 from dialogue.generator import GeneratorError, LMGenerator, Request
 from dialogue.generator_data import dialogue_contexts, encode_pair, render_prompt
@@ -29,8 +29,16 @@ from dialogue.lm import DEFAULT_BASE_MODEL
 def sample_requests(path: Path, limit: int | None, seed: int) -> list[tuple[Request, str]]:
     """(request, the human text) for a seeded sample of the file's messages, each request seeded by its place (so
     the renderings do not depend on how many are rendered at once)."""
-    items = [(act, role, context, text) for d in load_dialogues(path)
-             for context, role, act, text in dialogue_contexts(d)]
+    if Path(path).is_dir():
+        raise GeneratorError(f"{path}: a directory; eval-generator scores the messages of a dialogue file (.json or "
+                             f".jsonl)")
+    try:
+        dialogues = load_dialogues(path)
+    except CorpusError as e:
+        raise GeneratorError(str(e)) from None
+    if speaks_in_acts(dialogues):
+        raise GeneratorError(f"{path}: {ACTS_NOT_WORDS}")
+    items = [(act, role, context, text) for d in dialogues for context, role, act, text in dialogue_contexts(d)]
     if limit is not None and limit < len(items):
         items = random.Random(seed).sample(items, limit)
     return [(Request(act, role, context, stream_seed(seed, i)), text)
@@ -122,5 +130,7 @@ def evaluate_generator(data: Path, limit: int | None = 500, base_model: str = DE
 
 def format_report(report: dict) -> str:
     lines = [f"{report['n']} messages of {report['data']} (adapter {report['adapter']})"]
-    lines += [f"  {k:16s} {v}" for k, v in report.items() if k not in ("data", "n", "adapter")]
+    shown = {k: v for k, v in report.items() if k not in ("data", "n", "adapter")}
+    width = max(map(len, shown))
+    lines += [f"  {k:{width}s} {v}" for k, v in shown.items()]
     return "\n".join(lines)

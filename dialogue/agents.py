@@ -22,7 +22,8 @@ from dialogue.text_session import Move, Side
 from parser.acts import Act, Intent, Role
 from parser.rules import same_price
 from strategy.negotiator import Negotiator
-from strategy.policies import CHECKPOINT, LEARNED, POLICIES, UnknownPolicy, check_policy_names, checkpoint_dir
+from strategy.policies import (CHECKPOINT, LEARNED, POLICIES, UnknownPolicy, check_policy_names, checkpoint_dir,
+                               did_you_mean)
 from strategy.principal import DEFAULT_TURN_LIMIT
 
 GENERATORS = ("lm", "lm:DIR", "template")
@@ -51,7 +52,8 @@ class AgentSpec:
 def parse_spec(text: str, default_generator: str = DEFAULT_GENERATOR) -> AgentSpec:
     policy, plus, generator = text.partition("+")
     if policy not in POLICIES and policy not in STYLES and checkpoint_dir(policy) is None:
-        raise AgentError(f"unknown agent {policy!r}; valid: {', '.join(agent_names())}, {CHECKPOINT}DIR")
+        raise AgentError(f"unknown agent {policy!r}{did_you_mean(policy, agent_names())}; valid: "
+                         f"{', '.join(agent_names())}, {CHECKPOINT}DIR")
     if plus and not (generator in ("lm", "template") or (generator.startswith("lm:") and len(generator) > 3)):
         raise AgentError(f"unknown generator {generator!r} in {text!r}; valid: {', '.join(GENERATORS)}")
     if checkpoint_dir(policy) is not None:

@@ -607,7 +607,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="games per pair, role and scenario (default 1)")
     p.add_argument("--workers", type=up_to_cpus, default=1, metavar="W",
                    help="processes to play in, act mode (default 1; text mode batches instead, see --batch)")
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="seeds every game (default 0)")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="seeds every game, and the targets drawn for a listings or CSV file's scenarios (default 0)")
     p.add_argument("--resume", action="store_true", help="continue the run in DIR, playing only missing games")
     p.add_argument("--turn-limit", type=turn_limit, default=DEFAULT_TURN_LIMIT, metavar="T",
                    help="turns before no deal (default %(default)s)")

@@ -9,6 +9,18 @@ from pathlib import Path
 from dialogue.scoring import SideScore
 
 Z95 = 1.96
+T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
+       2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
+"""Student's t, two-sided 95%, for 1 to 30 degrees of freedom."""
+
+
+def t95(df: int) -> float:
+    """Student's t quantile for a two-sided 95% interval (its Cornish-Fisher expansion past 30 degrees of freedom,
+    within 0.001 of it): a mean over a few scenarios is no normal draw."""
+    if df <= len(T95):
+        return T95[df - 1]
+    z = Z95
+    return z + (z ** 3 + z) / (4 * df) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * df ** 2)
 
 
 def mean(values: list[float]) -> float | None:
@@ -17,9 +29,9 @@ def mean(values: list[float]) -> float | None:
 
 
 def mean_ci(values: list[float], clusters: list[str] | None = None) -> tuple[float | None, float | None]:
-    """The mean and the half-width of its normal-approximation 95% interval. With `clusters` (a key for each value),
-    its standard error allows for values within a cluster moving together (the cluster-robust CR1 form, which is
-    the plain one where every value is its own cluster)."""
+    """The mean and the half-width of its 95% interval: t with (clusters - 1) degrees of freedom. With `clusters` (a
+    key for each value), its standard error allows for values within a cluster moving together (the cluster-robust
+    CR1 form, which is the plain one where every value is its own cluster)."""
     n = len(values)
     if n == 0:
         return None, None
@@ -31,21 +43,23 @@ def mean_ci(values: list[float], clusters: list[str] | None = None) -> tuple[flo
     if g < 2:
         return m, None
     variance_of_mean = g / (g - 1) * math.fsum(d * d for d in deviations.values()) / n ** 2
-    return m, Z95 * math.sqrt(variance_of_mean)
+    return m, t95(g - 1) * math.sqrt(variance_of_mean)
 
 
 def proportion_ci(values: list[float], clusters: list[str] | None = None) -> tuple[float | None, float | None,
                                                                                  float | None]:
     """A share of 0/1 values and its 95% Wilson score interval (low, high), which stays inside [0, 1] and does not
     shrink to a point where every value is 1 (or 0) as the normal one does. Clustered, the values count for their
-    effective number: n over the design effect (the clustered variance of the mean over the plain one, at least 1;
-    1 where the values are all equal and give it no estimate, or each is its own cluster)."""
+    effective number: n over the design effect (the clustered variance of the mean over the plain one, at least 1),
+    and where the values are all equal and give it no estimate, the number of clusters (repeats of a scenario, or
+    both sides of a dialogue, are no new draws)."""
     p, half = mean_ci(values, clusters)
     if p is None or half is None:
         return p, None, None
     n, plain = len(values), p * (1 - p) / len(values)
-    if clusters is not None and len(set(clusters)) < n and plain > 0:
-        n = n / max(1.0, (half / Z95) ** 2 / plain)
+    g = len(set(clusters)) if clusters is not None else n
+    if g < n:
+        n = n / max(1.0, (half / t95(g - 1)) ** 2 / plain) if plain > 0 else g
     z2 = Z95 ** 2 / n
     centre, spread = (p + z2 / 2) / (1 + z2), Z95 / (1 + z2) * math.sqrt(p * (1 - p) / n + z2 / (4 * n))
     return p, max(0.0, centre - spread), min(1.0, centre + spread)
@@ -180,7 +194,9 @@ def plot_utility(agents: list[str], scores: list[SideScore], path: Path) -> None
     size = 1.2 + 0.9 * len(agents)
     labels = 0.07 * max(map(len, agents))  # inches the tick labels take (rule+lm:runs/my-adapter)
     fig, ax = plt.subplots(figsize=(size + 1.5 + labels, size + labels))
-    image = ax.imshow(grid, cmap="viridis")
+    highest = max([1.0] + [v for row in grid for v in row if not math.isnan(v)])
+    image = ax.imshow(grid, cmap="viridis", vmin=min([0.0] + [v for row in grid for v in row if not math.isnan(v)]),
+                      vmax=highest)  # a colour is the same utility in every run
     ax.set_xticks(range(len(agents)), agents, rotation=45, ha="right")
     ax.set_yticks(range(len(agents)), agents)
     ax.set_xlabel("opponent")
@@ -188,9 +204,9 @@ def plot_utility(agents: list[str], scores: list[SideScore], path: Path) -> None
     for i, row in enumerate(grid):
         for j, value in enumerate(row):
             if not math.isnan(value):
-                ax.text(j, i, f"{value:.2f}", ha="center", va="center", color="w" if value < 0.5 else "k", fontsize=8)
+                ax.text(j, i, f"{value:.2f}", ha="center", va="center", color="w" if image.norm(value) < 0.5 else "k", fontsize=8)
     fig.colorbar(image, ax=ax, label="mean utility")
-    ax.set_title("utility against each opponent")
+    ax.set_title("mean utility against each opponent (no deal: 0)")
     fig.tight_layout()
     fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)

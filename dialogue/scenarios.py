@@ -16,6 +16,7 @@ from pathlib import Path
 from dialogue.corpus import (DATA_DIR, KB, LARGEST, CorpusError, Item, Scenario, ShapeError, check_file,
                              load_dialogues, read_json)
 from parser.acts import write_price
+from strategy.principal import CENT
 
 BUILTIN_SCENARIOS = DATA_DIR / "scenarios.json"
 BUYER_TARGET_FRACTIONS = (0.5, 0.7, 0.9)
@@ -71,7 +72,7 @@ def _target(row: dict, key: str, i: int, price: float) -> float | None:
         target = _price(float(raw) if isinstance(raw, str) else raw)
     except ValueError:
         target = None
-    if target is None or target > price:
+    if target is None or not CENT <= target <= price:  # a target under a cent is written as $0: no price
         raise ValueError(f"listing {i}: {key} {raw!r} is not a price from $0.01 to the listing's price, "
                          f"{write_price(price)}")
     return target

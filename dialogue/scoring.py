@@ -6,6 +6,7 @@ its walk-away price (an agreement without a price agrees to the partner's latest
 """
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 
@@ -27,7 +28,15 @@ class SideScore:
     length: int
     violations: int
     scenario: str = ""
-    """The scenario's uuid: the sides played on one scenario share its difficulty, so they are not independent."""
+    """The scenario (`scenario_key`): the sides played on one scenario share its difficulty, so they are not
+    independent."""
+
+
+def scenario_key(scenario: Scenario) -> str:
+    """What tells scenarios apart: the uuid and what the sides bargain over (scenarios written without a uuid, or all
+    with one, are still told apart)."""
+    return json.dumps([scenario.uuid, scenario.item.title, scenario.listing_price,
+                       [(kb.role, kb.target, kb.bottomline) for kb in scenario.kbs]])
 
 
 def seller_margin(price: float, seller_target: float, buyer_target: float) -> float:
@@ -85,5 +94,5 @@ def score_dialogue(dialogue: Dialogue) -> list[SideScore]:
         margin = margin_for(kb.role, price, dialogue.scenario) if price is not None else None
         utility = principal_of(kb).utility(price)
         scores.append(SideScore(names[i], names[1 - i], kb.role, agreed, utility if math.isfinite(utility) else 0.0,
-                                margin, fairness, length, violations[i], dialogue.scenario.uuid))
+                                margin, fairness, length, violations[i], scenario_key(dialogue.scenario)))
     return scores

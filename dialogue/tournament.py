@@ -116,7 +116,8 @@ def first_scenarios(source: str, n: int, seed: int) -> list[Scenario]:
     if not scenarios:
         raise TournamentError(f"{source}: no scenarios in it")
     if n > len(scenarios):
-        print(f"haggler: --n {n}: {source} holds {len(scenarios)} scenarios; playing all {len(scenarios)}",
+        held = f"{len(scenarios)} scenario" + ("s" if len(scenarios) > 1 else "")
+        print(f"haggler: --n {n}: {source} holds {held}; playing {'all ' * (len(scenarios) > 1)}{held}",
               file=sys.stderr)
     chosen = scenarios[:n]
     distinct = len(set(encode_scenarios(chosen)))

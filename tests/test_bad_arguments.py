@@ -322,6 +322,12 @@ def test_a_parser_model_that_is_none(tmp_path):
         "eval-parser", TEST_DATA / "gold-dev8.json", "--model", tmp_path / "m.json", "--against", TEST_DATA / "gold-dev8.json")
 
 
+def test_a_typo_of_an_agent_name_is_answered_with_the_name_meant(tmp_path):
+    message = haggler_error("tournament", "--agents", "Rul", "boulware", "--n", "1", "--out", tmp_path / "o")
+    assert "unknown agent 'Rul' (did you mean 'rule'?); valid: rule," in message
+    assert "unknown agent 'xyz'; valid: rule," in haggler_error("chat", "--agent", "xyz")
+
+
 def test_cross_validation_needs_two_files(tmp_path):
     message = haggler_error("train", "parser", "--data", TEST_DATA / "gold-dev.json", "--cv", "--out", tmp_path / "m.json")
     assert "give two files or more" in message and not (tmp_path / "m.json").exists()
@@ -330,7 +336,8 @@ def test_cross_validation_needs_two_files(tmp_path):
 def test_an_agent_name_with_spaces_is_unknown(tmp_path):
     for mode in (["--mode", "text", "--generator", "template"], []):
         message = haggler_error("tournament", *mode, "--agents", "rule", " rule", "--n", "1", "--out", tmp_path / "o")
-        assert "unknown agent ' rule'; valid: rule," in message and not (tmp_path / "o" / "run.json").exists()
+        assert "unknown agent ' rule' (did you mean 'rule'?); valid: rule," in message
+        assert not (tmp_path / "o" / "run.json").exists()
 
 
 def test_one_scenario_where_a_source_is_wanted(tmp_path):

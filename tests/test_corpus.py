@@ -93,6 +93,7 @@ CSV_HEADER = "scenario_id,category,list_price,buyer_target,seller_target,title,d
     ("inf,10", "listing 0: buyer_target 'inf' is not a price"),
     ("100,10", "listing 0: buyer_target '100' is not a price"),
     ("7,xyz", "listing 0: seller_target 'xyz' is not a price"),
+    ("0.001,10", "listing 0: buyer_target '0.001' is not a price from .0.01"),  # was taken, and written as $0
 ])
 def test_a_csv_target_that_is_not_a_price_is_refused(tmp_path, targets, message):
     path = tmp_path / "scenarios.csv"

@@ -249,7 +249,8 @@ def test_intervals_allow_for_sides_of_one_scenario_moving_together():
 
     values = [1.0, 1.0, 1.0, 0.0, 0.0, 0.0]
     plain, clustered = mean_ci(values)[1], mean_ci(values, list("aaabbb"))[1]
-    assert plain == pytest.approx(1.96 * (0.3 / 6) ** 0.5) and clustered == pytest.approx(1.96 * 0.5)
+    # t with (clusters - 1) degrees of freedom: 2.571 for 6 values alone, 12.706 for two clusters
+    assert plain == pytest.approx(2.571 * (0.3 / 6) ** 0.5) and clustered == pytest.approx(12.706 * 0.5)
     assert mean_ci(values, list("abcdef")) == mean_ci(values)
     assert mean_ci(values, list("aaaaaa")) == (0.5, None)  # one cluster: no interval
 
@@ -269,4 +270,17 @@ def test_the_agreement_rate_has_a_wilson_interval_that_is_no_point_at_one():
     assert proportion_ci([1.0, 0.0], ["a", "a"]) == (0.5, None, None)
     scores = [SideScore("rule", "rule", role, True, 0.5, 0.1, -0.1, 10, 0, scenario=str(k))
               for k in range(10) for role in ("buyer", "seller")]
-    assert "1.000 (0.84-1.00)" in leaderboard(["rule"], scores)
+    assert "1.000 (0.72-1.00)" in leaderboard(["rule"], scores)  # 10 scenarios, not 20 sides (it said 0.84)
+    repeated = [SideScore("rule", "rule", role, True, 0.5, 0.1, -0.1, 10, 0, scenario=str(k))
+                for k in range(10) for _ in range(10) for role in ("buyer", "seller")]
+    assert "1.000 (0.72-1.00)" in leaderboard(["rule"], repeated)  # repeats are no new scenarios (it said 0.98)
+
+
+def test_scenarios_are_told_apart_without_a_uuid_or_with_a_shared_one():
+    from dialogue.corpus import Scenario
+    from dialogue.scenarios import load_scenarios
+    from dialogue.scoring import scenario_key
+
+    scenarios = [Scenario.from_dict({**s.to_dict(), "uuid": "same"}) for s in load_scenarios("builtin")[:5]]
+    assert len({scenario_key(s) for s in scenarios}) == 5
+    assert scenario_key(scenarios[0]) == scenario_key(Scenario.from_dict(scenarios[0].to_dict()))

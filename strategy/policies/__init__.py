@@ -1,6 +1,7 @@
 """The policies, registered by name: the one place a new policy (learned ones too) plugs in."""
 from __future__ import annotations
 
+import difflib
 import random
 
 from strategy.policies.base import Policy, PolicyFactory
@@ -49,13 +50,19 @@ def checkpoint_dir(name: str) -> str | None:
     return name[len(CHECKPOINT):] if name.startswith(CHECKPOINT) and len(name) > len(CHECKPOINT) else None
 
 
+def did_you_mean(name: str, valid: list[str]) -> str:
+    """" (did you mean 'rule'?)" for a typo of a valid name (any case), else nothing."""
+    close = difflib.get_close_matches(name.lower(), valid, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def check_policy_names(names: list[str]) -> None:
     """Every name is a registered policy or a checkpoint directory (`policy:DIR`, loaded here: a bad one is said
     before any game)."""
     unknown = [n for n in names if n not in POLICIES and checkpoint_dir(n) is None]
     if unknown:
-        raise UnknownPolicy(f"unknown agent {', '.join(map(repr, unknown))}; valid: {', '.join(POLICIES)}, "
-                            f"{CHECKPOINT}DIR")
+        raise UnknownPolicy(f"unknown agent {', '.join(map(repr, unknown))}{did_you_mean(unknown[0], list(POLICIES))}"
+                            f"; valid: {', '.join(POLICIES)}, {CHECKPOINT}DIR")
     for name in names:
         if (directory := checkpoint_dir(name)) is not None:
             from strategy.learned.model import CheckpointError

@@ -47,6 +47,9 @@ _NOT_MONEY = re.compile(
     r"|\b\d{1,2}:\d{2}\b"  # times
 )
 _MILES = re.compile(r"\s*(?:miles?|mi\b|km)")
+_FRACTION_OF = re.compile(r"(?:\bhalf|\bquarters?|\bthirds?|\d\s*/\s*\d+|\d\s*%|\bpercent)\s+of\s+(?:the\s+|a\s+|an\s+)?$")
+"""What makes the amount after it a part of one ("3/4 of 380", "a quarter of a grand", "half of the 380"): no price."""
+_OTHER_CURRENCY = "€£¥₹"
 _COUNTED = re.compile(r"\s*(?:reasons?|ways|things|times|people|questions|views)\b")
 """What a number with a multiplier counts where it is no money ("1 million reasons", "2k views")."""
 _HAS_NUMBER_WORD = re.compile(r"hundred|thousand|grand|twenty|thirty|fou?rty|fifty|sixty|seventy|eighty|ninety|teen|ten"
@@ -257,6 +260,9 @@ def find_amounts(text: str) -> list[AmountMention]:
     if _HAS_NUMBER_WORD.search(text):
         mentions += _word_mentions(text)
     mentions.sort(key=lambda m: m.start)
+    mentions = [replace(m, unit_after=True) if not m.unit_after and (
+        _FRACTION_OF.search(text, 0, m.start) or text[m.start - 1:m.start] in _OTHER_CURRENCY and m.start) else m
+        for m in mentions]
     if mentions and any(m.words for m in mentions) and any(not m.words for m in mentions):
         mentions = _digits_then_tens(text, mentions)
     # "5-6 years", "3 or 4 miles": the unit of a range's second end is the first end's too.

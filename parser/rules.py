@@ -546,6 +546,11 @@ def _sentence_of(text: str, m: AmountMention | None) -> str:
     return text[first:last + 1]
 
 
+NOISE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd\ue000-\uf8ff]")
+"""What no one types: control characters, the stand-in for bytes that were no text, private-use characters. A
+message of a tenth or more of them says nothing (random bytes once read as agreement two times in five)."""
+
+
 def read_message(text: str, role: Role, c: DialogueContext,
                  model: IntentModel | None = None) -> tuple[Act, MessageView | None]:
     """The act, and for a message that names no price what the intent model sees of it."""
@@ -553,7 +558,7 @@ def read_message(text: str, role: Role, c: DialogueContext,
         return Act(Intent.UNKNOWN), None
     text = text[:MAX_TEXT].replace("\u2019", "'")
     stripped = text.strip()
-    if not stripped:
+    if not stripped or len(NOISE.findall(stripped)) * 10 >= len(stripped):
         return Act(Intent.UNKNOWN), None
     low = stripped.lower()
     partner = c.partner_price(role)

@@ -62,6 +62,25 @@ def test_a_million_in_words_that_name_no_price(text):
     assert first_price(text, 2_800_000, "buyer") is None
 
 
+@pytest.mark.parametrize("text", ["I could pay a quarter of a grand", "three quarters of a grand?", "I will pay 3/4 of 380",
+                                  "half of the 380 now, the rest next week", "€250", "I paid £250 for it"])
+def test_a_part_of_an_amount_or_another_currency_is_no_price(text):
+    """These once read $1,000, $1,000, $380, $380, $250 and $250, and an agent answered "Deal at $1,000"."""
+    assert first_price(text, 380, "buyer") is None
+
+
+def test_random_bytes_say_nothing():
+    """Control characters and the stand-ins for undecodable bytes are no typed text: 2 in 5 lines of random bytes
+    once read as agreement, and an agent made a formal offer at each."""
+    import os
+
+    lines = [line for line in os.urandom(20000).decode("utf-8", "replace").split("\n") if line.strip()][:40]
+    for line in lines:
+        reader = ActReader(380)
+        reader.observe("seller", Act(Intent.COUNTER, 369.0))
+        assert reader.read("buyer", line) == Act(Intent.UNKNOWN)
+
+
 @pytest.mark.parametrize("text, price", [("I will pay 3e2 bucks", 300), ("I'd pay 1.2e2", 120), ("$1e9", None),
                                          ("1e999", None)])
 def test_scientific_notation_is_read_whole(text, price):

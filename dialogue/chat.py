@@ -264,6 +264,8 @@ def transcript_path(config: ChatConfig) -> Path:
 
 
 def transcript_exists(path: Path) -> str:
+    if path.is_symlink() and not path.exists():
+        return f"--transcript {path}: a link to no file (a transcript is never written through one that dangles); name a new file"
     return f"--transcript {path}: the file exists; a transcript never replaces a file, name a new one"
 
 
@@ -338,6 +340,11 @@ def person_scenario(config: ChatConfig) -> tuple[Scenario, Role]:
 
 
 def read_line(prompt: str) -> str:
+    if sys.stdout is None:  # the output closed (`>&-`): no prompt, and input() would stop at its loss
+        line = sys.stdin.readline()
+        if not line:
+            raise EOFError
+        return line.rstrip("\n")
     return input(prompt)
 
 
@@ -348,10 +355,11 @@ def show(text: str) -> None:
 def setup_terminal(history: bool = True) -> None:
     """Line editing (readline) where there is a terminal, and the history of earlier chats' lines, kept in the cache
     (`history`); undecodable bytes read as U+FFFD."""
-    try:
-        sys.stdin.reconfigure(errors="replace")  # type: ignore[union-attr]
-    except (AttributeError, ValueError):
-        pass
+    for stream in (sys.stdin, sys.stdout):  # and what the output's encoding cannot write is written as "?"
+        try:
+            stream.reconfigure(errors="replace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError):
+            pass
     if not sys.stdin.isatty():
         return
     signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C drops the line, even if a parent ignored it
@@ -392,6 +400,7 @@ def run_chat(config: ChatConfig, ask: Callable[[str], str] = read_line, say: Cal
     path = transcript_path(config)
     path.parent.mkdir(parents=True, exist_ok=True)
     last_audit: dict = {}
+    last_act: Act | None = None
 
     if not config.demo and not (config.delegate and config.auto_approve):  # the person types: lines or approvals
         setup_terminal(history=not config.delegate)  # an approval is no line to recall in a later chat
@@ -414,20 +423,20 @@ def run_chat(config: ChatConfig, ask: Callable[[str], str] = read_line, say: Cal
         say(describe_scenario(scenario, agent_role, f"{spec.name} is").split("\n")[-1])
     else:
         sides[agent_role] = make_agent(spec, agent_role, scenario, generators, key, config.turn_limit)
-        sides[person_role] = PersonSide(person_role, scenario, ask, say, lambda: explain(last_audit), config.turn_limit)
+        sides[person_role] = PersonSide(person_role, scenario, ask, say, lambda: explain(last_audit, last_act), config.turn_limit)
         names = {scenario.agent_of(person_role): "you", scenario.agent_of(agent_role): f"agent {spec.name}"}
         say(describe_scenario(scenario, person_role))
-        say(f"You are bargaining with agent {spec.name} (the {agent_role}), {config.turn_limit} turns at most (both "
+        say(f"You are bargaining with agent {spec.name} (the {agent_role}), {config.turn_limit} turn{'s' * (config.turn_limit != 1)} at most (both "
             "sides' messages and moves). Type /help for the commands.")
     say(f"transcript: {path}")
     show_acts = config.demo or config.delegate
     session: TextSession
 
     def on_event(event: Event) -> None:
-        nonlocal last_audit
+        nonlocal last_audit, last_act
         role = scenario.kbs[event.agent].role
         if isinstance(sides[role], AgentSide):
-            last_audit = (event.metadata or {}).get("audit") or {}
+            last_audit, last_act = (event.metadata or {}).get("audit") or {}, event.act
             say(line_of(event, role, sides[role].name, show_acts))
             if event.action == "offer" and isinstance(sides[other_role(role)], PersonSide):
                 say("(a formal offer: /accept makes the deal, /reject or anything else turns it down)")

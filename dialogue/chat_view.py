@@ -5,10 +5,10 @@ import re
 
 from dialogue.corpus import Dialogue, Event, Scenario
 from dialogue.scoring import score_dialogue
-from parser.acts import Role, write_price
+from parser.acts import Act, Role, in_cents, write_price
 
 
-def explain(audit: dict | None) -> str:
+def explain(audit: dict | None, act: Act | None = None) -> str:
     """A decision record in words: what the agent understood, the candidates it weighed, why it chose."""
     if not audit:
         return "(the agent has not moved yet)"
@@ -19,7 +19,8 @@ def explain(audit: dict | None) -> str:
     if candidates:
         lines.append("weighed:")
         lines += [f"  {act:<28} {value}" for act, value in candidate_rows(candidates)]
-    lines.append(f"chose ({audit.get('policy', '?')}): {audit.get('chose', '')}{' ' if audit.get('chose') else ''}"
+    chose = audit.get("chose") or (str(act) if act is not None else "")
+    lines.append(f"chose ({audit.get('policy', '?')}): {chose}{', ' if chose else ''}"
                  f"because {audit.get('reason', 'no reason given')}")
     if audit.get("chose"):
         lines.append("  (said in words as the agreement it amounts to)")
@@ -83,7 +84,7 @@ def describe_scenario(scenario: Scenario, role: Role, who: str = "You are") -> s
     lines = [f"Listing: {clean(item.title)} ({clean(item.category) or 'item'}), listed at {write_price(item.price)}"]
     lines += [f"  {clean(d)}" for d in item.description[:3] if clean(d)]
     lines.append(f"{who} the {role}. Private target: {write_price(round(kb.target, 2))}; "
-                 f"walk-away price: {write_price(round(kb.walk_away, 2))}.")
+                 f"walk-away price: {write_price(in_cents(kb.walk_away, up=role == 'seller'))}.")  # the limit the guard keeps
     return "\n".join(lines)
 
 

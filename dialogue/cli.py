@@ -650,7 +650,8 @@ def main(argv: list[str] | None = None) -> None:
     args.invocation = shlex.join(["haggler", *argv])  # the command line, for the model cards
     try:
         args.func(args)
-        sys.stdout.flush()  # here, where a full disk under a redirected output is one line
+        if sys.stdout is not None:  # None where the output was closed (`>&-`)
+            sys.stdout.flush()  # here, where a full disk under a redirected output is one line
     except CorpusError as e:
         sys.exit(f"haggler: {e}")
     except BrokenPipeError:

@@ -197,7 +197,9 @@ def test_past_the_turn_limit_an_offer_is_refused_and_the_agents_can_be_accepted(
 def test_a_transcript_never_replaces_a_file_and_against_needs_a_second_agent(tmp_path):
     existing = tmp_path / "notes.txt"
     existing.write_text("mine")
+    (tmp_path / "link.json").symlink_to(tmp_path / "nowhere" / "x.json")
     for argv, message in [(["--transcript", str(existing)], "the file exists"),
+                          (["--transcript", str(tmp_path / "link.json")], "link.json: a link to no file"),
                           (["--against", "rule"], "--against goes with --demo or --delegate")]:
         run = subprocess.run([sys.executable, "-m", "dialogue.cli", "chat", "--generator", "template", *argv],
                              cwd=ROOT, capture_output=True, text=True, timeout=60, input="hi\n")
@@ -227,6 +229,25 @@ def test_a_transcript_is_claimed_when_the_talk_starts_and_dev_null_is_written_to
     d = run_chat(ChatConfig(agent="rule+template", demo=True, against="rule+template", transcript=Path("/dev/null")),
                  say=lambda line: None)
     assert d.events and Path("/dev/null").exists() and not Path("/dev/null").is_file()
+
+
+def test_a_closed_output_or_one_that_cannot_write_a_character_ends_no_chat(tmp_path):
+    """An output closed (`>&-`) made input() stop at the first prompt with a traceback, and an ASCII output one that
+    could not write the listing's emoji: the chat goes on in both, to the end of its input, its transcript kept."""
+    scenario = tmp_path / "s.json"
+    bike = pick_scenario("builtin:0").to_dict()
+    for kb in bike["kbs"]:
+        kb["item"]["Title"] = "Bike \U0001f4b0"
+    scenario.write_text(json.dumps([{"scenario": bike, "events": []}]))
+    chat = [sys.executable, "-m", "dialogue.cli", "chat", "--agent", "rule+template", "--scenario", f"{scenario}:0"]
+    closed = subprocess.run(["sh", "-c", 'exec "$@" >&-', "sh", *chat, "--transcript", str(tmp_path / "c0.json")],
+                            cwd=ROOT, capture_output=False, stderr=subprocess.PIPE, timeout=60, input=b"hi\n$100\n")
+    ascii_out = subprocess.run([*chat, "--transcript", str(tmp_path / "c1.json")], cwd=ROOT, capture_output=True,
+                               timeout=60, input=b"hi\n$100\n", env={**os.environ, "PYTHONIOENCODING": "ascii"})
+    for n, run in enumerate((closed, ascii_out)):
+        assert run.returncode == 0, run.stderr.decode()
+        assert [e["data"] for e in saved(tmp_path / f"c{n}.json")["events"]][1:4:2] == ["hi", "$100"]
+    assert "Bike ?" in ascii_out.stdout.decode()
 
 
 def test_delegate_reads_undecodable_bytes_where_stdin_is_strict(tmp_path):
@@ -425,7 +446,8 @@ def test_why_shows_the_candidates_a_planner_weighed():
                             {"act": "quit()", "value": 0.0}],
              "belief": {"partner_walk_away": 351.2, "sd": 20.5}, "generator": {"generator": "lm", "tries": 1,
                                                                               "faithful": True}}
-    text = explain(audit)
+    text = explain(audit, Act(Intent.ACCEPT))
+    assert "chose (planner): accept(), because best expected utility" in text  # it once named no act
     assert text.index("accept()") < text.index("counter(price=340)") < text.index("quit()")
     assert "understood: your last move as counter(price=300)" in text and "$351" in text and "lm generator" in text
     assert candidate_rows({"a": 1.0, "b": 2.0})[0][0] == "b"

@@ -397,6 +397,9 @@ def cmd_say(args: argparse.Namespace) -> None:
     print(rendering.text)
     if args.verbose:
         print(json.dumps(rendering.record, indent=1), file=sys.stderr)
+        for n, text in enumerate(rendering.refused, 1):
+            print(f"haggler: try {n} did not say {request.act}: {text!r}" if text else
+                  f"haggler: try {n} said nothing whole (cut off mid-sentence)", file=sys.stderr)
     elif args.generator == "lm" and rendering.backend == "template":
         print(f"haggler: note: the model's {rendering.tries} tries did not say {request.act}; a template said it "
               "(--verbose shows the decision record)", file=sys.stderr)

@@ -74,6 +74,7 @@ class Rendering:
     faithful: bool  # the text parses back to the act
     parsed: Act | None = None
     seconds: float = 0.0
+    refused: tuple[str, ...] = ()  # the LM's tries that did not say the act, in order (`say --verbose` shows them)
 
     @property
     def record(self) -> dict:
@@ -233,6 +234,7 @@ class LMGenerator:
         readers = [r.context.reader() for r in requests]
         done: list[Rendering | None] = [None] * len(requests)
         tries = [0] * len(requests)
+        refused: list[list[str]] = [[] for _ in requests]
 
         def judge(i: int, raw: str) -> bool:
             """Whether this text says act i: the decoding then drops the act's other tries."""
@@ -242,8 +244,9 @@ class LMGenerator:
                 parsed = readers[i].fork().read(requests[i].role, text)
                 if (says_just(text, parsed, act, requests[i].context.listing_price, requests[i].role)
                         and not repeats(text, requests[i].context, requests[i].role)):
-                    done[i] = Rendering(text, act, "lm", tries[i], True, parsed)
+                    done[i] = Rendering(text, act, "lm", tries[i], True, parsed, refused=tuple(refused[i]))
                     return True
+            refused[i].append(fill_price(raw, act.price) if act.price is not None else raw)
             return False
 
         if requests:
@@ -257,7 +260,7 @@ class LMGenerator:
             self.calls += 1
         for i, d in enumerate(done):
             if d is None:
-                done[i] = self.fallback.render_one(requests[i], tries=tries[i])
+                done[i] = replace(self.fallback.render_one(requests[i], tries=tries[i]), refused=tuple(refused[i]))
         seconds = time.perf_counter() - start
         for d in done:
             d.seconds = seconds

@@ -336,6 +336,7 @@ def test_a_broken_character_is_resampled(tokenizer):
     r = render_scripted(tokenizer, ["Is it about \ufffd years old?", "How old is it?"], act, tries=3)
     assert parse_back(act, "Is it about \ufffd years old?") == Act(Intent.INQUIRE)
     assert (r.text, r.backend, r.tries) == ("How old is it?", "lm", 2)
+    assert r.refused == ("Is it about \ufffd years old?",)  # what `say --verbose` shows of the tries refused
 
 
 def test_a_rendering_is_said_up_to_its_last_sentence_or_clause_that_says_just_the_act(tokenizer):

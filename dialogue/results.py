@@ -36,9 +36,10 @@ def mean_ci(values: list[float], clusters: list[str] | None = None) -> tuple[flo
     if n == 0:
         return None, None
     m = math.fsum(values) / n
-    deviations: dict[object, float] = defaultdict(float)
+    members: dict[object, list[float]] = defaultdict(list)
     for i, v in enumerate(values):
-        deviations[clusters[i] if clusters is not None else i] += v - m
+        members[clusters[i] if clusters is not None else i].append(v - m)
+    deviations = {key: math.fsum(d) for key, d in members.items()}  # fsum: the same in any order, as workers finish
     g = len(deviations)
     if g < 2:
         return m, None
@@ -93,10 +94,23 @@ def metric_value(metric: str, side: SideScore) -> float:
 
 def agent_summary(rows: list[SideScore]) -> dict:
     """The dialogues an agent played, its sides (a self-play dialogue has two), the means of each metric over its
-    sides (`metric_sides`), and the violations in all."""
+    sides (`metric_sides`), their 95% intervals as the leaderboard gives them ([low, high], or None), and the
+    violations in all."""
     return {"dialogues": len(rows) - sum(r.opponent == r.agent for r in rows) // 2, "sides": len(rows),
             **{name: mean([metric_value(name, s) for s in sides]) for name, sides in metric_sides(rows).items()},
+            "intervals_95": {name: interval(name, sides) for name, sides in metric_sides(rows).items()},
             "violations": sum(r.violations for r in rows)}
+
+
+def interval(metric: str, sides: list[SideScore]) -> list[float] | None:
+    """The metric's 95% interval over the sides, clustered by scenario: Wilson's for the agreement rate, else the
+    mean ± t times its standard error; None where there is none (fewer than two scenarios)."""
+    values, clusters = [metric_value(metric, s) for s in sides], [s.scenario for s in sides]
+    if metric == "agreement_rate":
+        _, low, high = proportion_ci(values, clusters)
+        return [low, high] if low is not None else None
+    m, half = mean_ci(values, clusters)
+    return [m - half, m + half] if m is not None and half is not None else None
 
 
 def pair_summary(a: str, b: str, of_a: list[SideScore], of_b: list[SideScore]) -> dict:

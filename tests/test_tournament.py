@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from dialogue.results import LEADERBOARD_METRICS
 from dialogue.dialogue_log import read_finished
 from dialogue.games import schedule
 from dialogue.tournament import TournamentConfig, TournamentError, run_tournament
@@ -17,7 +18,8 @@ from parser.acts import Act
 from tests.conftest import ROOT, haggler
 
 AGENTS = ["rule", "boulware", "conceder", "linear", "tft", "hardliner", "random"]
-AGENT_KEYS = {"dialogues", "sides", "agreement_rate", "utility", "margin", "fairness", "length", "violations"}
+AGENT_KEYS = {"dialogues", "sides", "agreement_rate", "utility", "margin", "fairness", "length", "violations",
+              "intervals_95"}
 
 
 def lines_of(path: Path) -> list[str]:
@@ -47,6 +49,8 @@ def test_results_json_has_the_issue_shape(small_run):
         assert row["dialogues"] == 6 * 2 * (2 * (len(AGENTS) - 1) + 1)  # a self-play dialogue is one, of two sides
         assert row["violations"] == 0
         assert row["agreement_rate"] == pytest.approx(deals[name] / row["sides"])
+        utility = row["intervals_95"]["utility"]  # the leaderboard's, for a reader of the file
+        assert utility[0] <= row["utility"] <= utility[1] and set(row["intervals_95"]) == set(LEADERBOARD_METRICS)
     rates = {name: row["agreement_rate"] for name, row in results["per_agent"].items()}
     assert min(rates, key=rates.get) == "hardliner"
     assert len(results["pairs"]) == pairs + len(AGENTS)

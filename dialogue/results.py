@@ -102,15 +102,19 @@ def agent_summary(rows: list[SideScore]) -> dict:
             "violations": sum(r.violations for r in rows)}
 
 
-def interval(metric: str, sides: list[SideScore]) -> list[float] | None:
-    """The metric's 95% interval over the sides, clustered by scenario: Wilson's for the agreement rate, else the
-    mean ± t times its standard error; None where there is none (fewer than two scenarios)."""
+def metric_ci(metric: str, sides: list[SideScore]) -> tuple:
+    """The metric over the sides with its 95% interval, the sides clustered by scenario: the agreement rate's
+    (share, low, high) by Wilson, the other metrics' (mean, half-width)."""
     values, clusters = [metric_value(metric, s) for s in sides], [s.scenario for s in sides]
+    return proportion_ci(values, clusters) if metric == "agreement_rate" else mean_ci(values, clusters)
+
+
+def interval(metric: str, sides: list[SideScore]) -> list[float] | None:
+    """The metric's 95% interval over the sides as [low, high]; None where there is none (one scenario)."""
+    ci = metric_ci(metric, sides)
     if metric == "agreement_rate":
-        _, low, high = proportion_ci(values, clusters)
-        return [low, high] if low is not None else None
-    m, half = mean_ci(values, clusters)
-    return [m - half, m + half] if m is not None and half is not None else None
+        return [ci[1], ci[2]] if ci[1] is not None else None
+    return [ci[0] - ci[1], ci[0] + ci[1]] if ci[1] is not None else None
 
 
 def pair_summary(a: str, b: str, of_a: list[SideScore], of_b: list[SideScore]) -> dict:
@@ -161,10 +165,7 @@ LEADERBOARD_METRICS = ("agreement_rate", "utility", "margin", "fairness", "lengt
 def metric_cell(metric: str, sides: list[SideScore]) -> str:
     """The metric over the sides as the leaderboard shows it, with its 95% interval, the sides clustered by
     scenario: the agreement rate's Wilson interval, the other metrics' means ± the half-width."""
-    values, clusters = [metric_value(metric, s) for s in sides], [s.scenario for s in sides]
-    if metric == "agreement_rate":
-        return _share_cell(*proportion_ci(values, clusters))
-    return _cell(*mean_ci(values, clusters))
+    return _share_cell(*metric_ci(metric, sides)) if metric == "agreement_rate" else _cell(*metric_ci(metric, sides))
 
 
 def leaderboard(agents: list[str], scores: list[SideScore]) -> str:
@@ -208,9 +209,8 @@ def plot_utility(agents: list[str], scores: list[SideScore], path: Path) -> None
     size = 1.2 + 0.9 * len(agents)
     labels = 0.07 * max(map(len, agents))  # inches the tick labels take (rule+lm:runs/my-adapter)
     fig, ax = plt.subplots(figsize=(size + 1.5 + labels, size + labels))
-    highest = max([1.0] + [v for row in grid for v in row if not math.isnan(v)])
-    image = ax.imshow(grid, cmap="viridis", vmin=min([0.0] + [v for row in grid for v in row if not math.isnan(v)]),
-                      vmax=highest)  # a colour is the same utility in every run
+    known = [v for row in grid for v in row if not math.isnan(v)]
+    image = ax.imshow(grid, cmap="viridis", vmin=min([0.0, *known]), vmax=max([1.0, *known]))  # a colour: one utility in every run
     ax.set_xticks(range(len(agents)), agents, rotation=45, ha="right")
     ax.set_yticks(range(len(agents)), agents)
     ax.set_xlabel("opponent")
@@ -218,7 +218,8 @@ def plot_utility(agents: list[str], scores: list[SideScore], path: Path) -> None
     for i, row in enumerate(grid):
         for j, value in enumerate(row):
             if not math.isnan(value):
-                ax.text(j, i, f"{value:.2f}", ha="center", va="center", color="w" if image.norm(value) < 0.5 else "k", fontsize=8)
+                ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=8,
+                        color="w" if image.norm(value) < 0.5 else "k")  # dark text on light colours
     fig.colorbar(image, ax=ax, label="mean utility")
     ax.set_title("mean utility against each opponent (no deal: 0)")
     fig.tight_layout()

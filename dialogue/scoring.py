@@ -6,7 +6,6 @@ its walk-away price (an agreement without a price agrees to the partner's latest
 """
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 
@@ -35,8 +34,8 @@ class SideScore:
 def scenario_key(scenario: Scenario) -> str:
     """What tells scenarios apart: the uuid and what the sides bargain over (scenarios written without a uuid, or all
     with one, are still told apart)."""
-    return json.dumps([scenario.uuid, scenario.item.title, scenario.listing_price,
-                       [(kb.role, kb.target, kb.bottomline) for kb in scenario.kbs]])
+    return "|".join([scenario.uuid, scenario.item.title, repr(scenario.listing_price),
+                     *(f"{kb.role}:{kb.target!r}:{kb.bottomline!r}" for kb in scenario.kbs)])
 
 
 def seller_margin(price: float, seller_target: float, buyer_target: float) -> float:
@@ -89,10 +88,10 @@ def score_dialogue(dialogue: Dialogue) -> list[SideScore]:
     violations = count_violations(dialogue)
     fairness = -abs(margin_for("seller", price, dialogue.scenario)) if price is not None else None
     names = [dialogue.agents.get(str(i), "") for i in range(2)]
-    scores = []
+    scores, scenario = [], scenario_key(dialogue.scenario)
     for i, kb in enumerate(kbs):
         margin = margin_for(kb.role, price, dialogue.scenario) if price is not None else None
         utility = principal_of(kb).utility(price)
         scores.append(SideScore(names[i], names[1 - i], kb.role, agreed, utility if math.isfinite(utility) else 0.0,
-                                margin, fairness, length, violations[i], scenario_key(dialogue.scenario)))
+                                margin, fairness, length, violations[i], scenario))
     return scores

@@ -154,8 +154,8 @@ def train_generator(config: TrainConfig) -> dict:
             "eval_loss_history": sorted({h["step"]: round(h["eval_loss"], 4) for h in trainer.state.log_history
                                          if "eval_loss" in h}.items()),
         }
-        write_card(config, summary, given=sum(text is None for text in examples["text"]),
-                   validation=any(examples["held_out"]))
+        given = sum(text is None for text in examples["text"])
+        write_card(config, summary, given=given, parsed=len(examples) - given, validation=any(examples["held_out"]))
         return summary
     finally:
         leave_process_group()
@@ -231,9 +231,9 @@ def base_name(base_model: str) -> str:
     return str(path.resolve()) if path.exists() else base_model
 
 
-def data_section(config: TrainConfig, summary: dict, given: int, validation: bool) -> str:
-    """The card's account of the data: what each kind of source became, and what was held out."""
-    parsed = summary["train_examples"] + summary["eval_examples"] - given
+def data_section(config: TrainConfig, summary: dict, given: int, parsed: int, validation: bool) -> str:
+    """The card's account of the data: what each kind of source became (`given` prompt/target rows, `parsed`
+    messages of dialogues, before any were left out), and what was held out."""
     kinds = (["every message of the dialogues, labelled with its act by haggler's rule-based parser, its price "
               "replaced by `<price>`"] if parsed > 0 else []) + ([f"{given} prompt/target rows, used as given"]
                                                                   if given else [])
@@ -269,7 +269,7 @@ model = PeftModel.from_pretrained(base, "{config.out}")
 ```{note}"""
 
 
-def write_card(config: TrainConfig, summary: dict, given: int = 0, validation: bool = False) -> None:
+def write_card(config: TrainConfig, summary: dict, given: int, parsed: int, validation: bool) -> None:
     settings = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items() if k != "command"}
     settings["data"] = [str(Path(d).resolve()) if Path(d).exists() else d for d in config.data]
     history = "\n".join(f"| {step} | {loss} |" for step, loss in summary["eval_loss_history"])
@@ -295,7 +295,7 @@ buyer's or seller's chat message, given the item and the last {CONTEXT_TURNS} tu
 it in and parses the text back to check it says the act.
 
 ## Data
-{data_section(config, summary, given, validation)}
+{data_section(config, summary, given, parsed, validation)}
 
 ## Training
 LoRA r={summary['lora']['r']}, alpha={summary['lora']['alpha']}, dropout={summary['lora']['dropout']} on every

@@ -261,8 +261,8 @@ def find_amounts(text: str) -> list[AmountMention]:
         mentions += _word_mentions(text)
     mentions.sort(key=lambda m: m.start)
     mentions = [replace(m, unit_after=True) if not m.unit_after and (
-        _FRACTION_OF.search(text, 0, m.start) or text[m.start - 1:m.start] in _OTHER_CURRENCY and m.start) else m
-        for m in mentions]
+        " of " in text[max(0, m.start - 12):m.start] and _FRACTION_OF.search(text, 0, m.start)
+        or m.start and text[m.start - 1] in _OTHER_CURRENCY) else m for m in mentions]
     if mentions and any(m.words for m in mentions) and any(not m.words for m in mentions):
         mentions = _digits_then_tens(text, mentions)
     # "5-6 years", "3 or 4 miles": the unit of a range's second end is the first end's too.

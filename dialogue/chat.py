@@ -175,6 +175,9 @@ class PersonSide(Side):
             if price is not None:
                 return (f"(the agent agreed to {write_price(price)} in words; a deal is a formal offer accepted: "
                         f"/offer {format_price(price)} makes it)")
+        if command == "/accept" and read is not None and read.price is not None:  # "$369 and you have a deal"
+            return (f"(there is no offer to accept: the agent named {write_price(read.price)} in words, not in a "
+                    f"formal offer; /offer {format_price(read.price)} offers it to the agent, or say you agree)")
         return f"(there is no offer to {command[1:]}: the agent has not made a formal offer just now)"
 
     def move(self) -> Move:

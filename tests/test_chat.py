@@ -176,6 +176,15 @@ def test_the_person_hears_how_to_make_a_deal_the_agent_agreed_to_and_when_the_ta
         assert any(line.startswith("(past the turn limit: /accept the agent's offer") for line in out)
 
 
+def test_accept_after_a_price_in_words_says_how_to_take_it(tmp_path):
+    """The model's "$369 and you have a deal" is a counter, not a formal offer: /accept says how to take the price."""
+    lines = iter(["hi", "/accept", "/quit"])
+    out: list[str] = []
+    run_chat(ChatConfig(agent="rule+template", transcript=tmp_path / "c.json"), ask=lambda prompt: next(lines),
+             say=out.append)
+    assert any("the agent named $380 in words, not in a formal offer; /offer 380 offers it" in line for line in out)
+
+
 def test_a_long_message_is_cut_and_said_so_but_spaces_do_not_make_one_long():
     from dialogue.chat import MAX_CHARS, PersonSide
 

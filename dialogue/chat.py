@@ -110,9 +110,9 @@ def default_agent() -> str:
 SCIENTIFIC = re.compile(r"\de[-+]?\d", re.IGNORECASE)
 
 
-def read_price(text: str) -> float | None:
+def read_amount(text: str) -> float | None:
     """A price typed after /offer, a cent or more, read as the parser reads an amount ('$1,200', '1.2k', '120
-    dollars'): the whole of it one amount."""
+    dollars'): the whole of it one amount, as typed (99.999 too)."""
     text = text.replace("$", "").strip().rstrip(".")
     if SCIENTIFIC.search(text):  # a formal offer is written out: '1e9' gets the note on plain digits
         return None
@@ -120,13 +120,11 @@ def read_price(text: str) -> float | None:
     if len(amounts) != 1 or (amounts[0].start, amounts[0].end) != (0, len(text)):
         return None
     price = amounts[0].value
-    if not math.isfinite(price) or price < CENT:
-        return None
-    return round(price, 2)  # the cents a deal is written in, on screen and in the transcript alike
+    return price if math.isfinite(price) and price >= CENT else None
 
 
 def unreadable_offer(typed: str) -> str:
-    """What to say to `/offer TYPED` where read_price reads no price."""
+    """What to say to `/offer TYPED` where read_amount reads no price."""
     usage = "usage: /offer N, with N a price in dollars, e.g. /offer 120"
     typed = typed.strip()
     try:
@@ -222,16 +220,19 @@ class PersonSide(Side):
                 self.say("(past the turn limit no offer can be answered: /accept the agent's offer, or anything else "
                          "ends the talk with no deal)")
                 return None
-            price = read_price(rest)
-            if price is None:
+            typed = read_amount(rest)
+            if typed is None:
                 self.say(unreadable_offer(rest))
                 return None
+            price = round(typed, 2)  # the cents a deal is written in, on screen and in the transcript alike
             if price > MAX_OFFER_FACTOR * self.listing_price:
                 limit = write_price(round(MAX_OFFER_FACTOR * self.listing_price, 2))
                 self.say(f"(no offer over {MAX_OFFER_FACTOR} times the listing price: at most {limit})")
                 return None
             if self.past_walk_away(price, f"/offer {rest.strip()}"):
                 return None
+            if price != typed:
+                self.say(f"(offered {write_price(price)}: a price is in whole cents)")
             return Move(Act(Intent.OFFER, price))
         if name in ("/accept", "/reject"):
             if self.partner_offer is None:

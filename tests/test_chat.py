@@ -141,7 +141,7 @@ def test_a_listing_s_escape_sequences_do_not_reach_the_terminal(tmp_path):
 
 
 def test_escape_sequences_and_odd_prices_are_not_words(tmp_path):
-    from dialogue.chat import read_price
+    from dialogue.chat import read_amount
     from dialogue.chat_view import clean
 
     assert clean("\x1b[200~pasted text\x1b[201~") == "pasted text"  # bracketed paste: no price 201
@@ -149,11 +149,11 @@ def test_escape_sequences_and_odd_prices_are_not_words(tmp_path):
     assert clean("\u200b\u200b\u202e ") == "" and clean("ok\u200b\u202edeal\u202c") == "okdeal"  # invisible marks
     assert clean("\U0001F468\u200d\U0001F469 \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645") == \
         "\U0001F468\u200d\U0001F469 \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # joiners kept
-    assert [read_price(t) for t in ("$1,200", "0.01", "1e-300", "0.009", "1_0", "abc", "379.999")] == [
-        1200, 0.01, None, None, None, None, 380]  # cents, as the screen shows it and the transcript keeps it
-    assert [read_price(t) for t in ("1.2k", "120 dollars", "$2 grand", "1e9", "nan", "9" * 400)] == [
+    assert [read_amount(t) for t in ("$1,200", "0.01", "1e-300", "0.009", "1_0", "abc", "379.999")] == [
+        1200, 0.01, None, None, None, None, 379.999]  # /offer then offers $380, and says so
+    assert [read_amount(t) for t in ("1.2k", "120 dollars", "$2 grand", "1e9", "nan", "9" * 400)] == [
         1200, 120, 2000, None, None, None]  # as a message may write it
-    assert [read_price(t) for t in ("twelve hundred", "120 or 130", "120.")] == [1200, None, 120]  # as the parser reads
+    assert [read_amount(t) for t in ("twelve hundred", "120 or 130", "120.")] == [1200, None, 120]  # as the parser reads
 
 
 @pytest.mark.parametrize("turn_limit, warning", [(16, "(the last turn: "), (15, "(your last message: ")])
@@ -176,13 +176,15 @@ def test_the_person_hears_how_to_make_a_deal_the_agent_agreed_to_and_when_the_ta
         assert any(line.startswith("(past the turn limit: /accept the agent's offer") for line in out)
 
 
-def test_accept_after_a_price_in_words_says_how_to_take_it(tmp_path):
-    """The model's "$369 and you have a deal" is a counter, not a formal offer: /accept says how to take the price."""
-    lines = iter(["hi", "/accept", "/quit"])
+def test_accept_after_a_price_in_words_says_how_to_take_it_and_an_offer_is_in_cents(tmp_path):
+    """The model's "$369 and you have a deal" is a counter, not a formal offer: /accept says how to take the price.
+    An offer typed in fractions of a cent is made in cents, and said so."""
+    lines = iter(["hi", "/accept", "/offer 99.999", "/quit"])
     out: list[str] = []
-    run_chat(ChatConfig(agent="rule+template", transcript=tmp_path / "c.json"), ask=lambda prompt: next(lines),
-             say=out.append)
+    d = run_chat(ChatConfig(agent="rule+template", transcript=tmp_path / "c.json"), ask=lambda prompt: next(lines),
+                 say=out.append)
     assert any("the agent named $380 in words, not in a formal offer; /offer 380 offers it" in line for line in out)
+    assert "(offered $100: a price is in whole cents)" in out and d.events[3].offer_price == 100
 
 
 def test_a_long_message_is_cut_and_said_so_but_spaces_do_not_make_one_long():

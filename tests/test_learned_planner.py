@@ -63,8 +63,9 @@ def test_a_sure_deal_is_taken_over_a_gamble_that_only_chance_may_favour():
         planner = make_policy("planner", SELLER, random.Random(0))
         planner.values = lambda state, acts: [0.9 if a == Act(Intent.OFFER, 90.0) else gamble if a.price == 100.0
                                               else 0.0 for a in acts]
-        act = planner.decide(s).act
-        assert act == (chosen or Act(Intent.INSIST, 100.0)), act
+        decision = planner.decide(s)
+        assert decision.act == (chosen or Act(Intent.INSIST, 100.0)), decision.act
+        assert ("the sure deal offer(price=90) over insist(price=100)" in decision.reason) == bool(chosen)
 
 
 def test_the_planner_takes_an_offer_at_its_target_and_holds_against_a_lowball():

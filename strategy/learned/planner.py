@@ -167,10 +167,10 @@ class PlannerPolicy:
         self.belief.update(state)
         acts = self.candidates(state)
         values = self.values(state, acts)
-        best = max(range(len(acts)), key=lambda i: (values[i], -i))
+        best = top = max(range(len(acts)), key=lambda i: (values[i], -i))
         sure = [i for i, a in enumerate(acts) if a.intent is Intent.ACCEPT
                 or a.intent is Intent.OFFER and a.price is not None and a.price == state.partner_price]
-        if sure and max(values[i] for i in sure) >= values[best] - self.config.sure_deal_slack:
+        if sure and max(values[i] for i in sure) >= values[top] - self.config.sure_deal_slack:
             best = max(sure, key=lambda i: values[i])
         ranked = sorted(zip(acts, values), key=lambda av: -av[1])
         walk, spread = self.belief.walk_away()
@@ -178,5 +178,7 @@ class PlannerPolicy:
                   "belief": {"partner_walk_away": round(walk, 2), "sd": round(spread, 2)}}
         reason = (f"planner: best expected utility of {len(acts)} candidates ({self.config.rollouts} rollouts each "
                   f"against sl; partner walk-away ~{format_price(round_price(walk))}): "
-                  + ", ".join(f"{a} {v:.2f}" for a, v in ranked))
+                  + ", ".join(f"{a} {v:.2f}" for a, v in ranked)
+                  + (f"; the sure deal {acts[best]} over {acts[top]}, within {self.config.sure_deal_slack} of it"
+                     if best != top else ""))
         return Decision(acts[best], reason, record=record)

@@ -34,10 +34,10 @@ def write_whole(path: Path, data: str | bytes) -> None:
     """Replaces a file's text at once (a reader never sees half of it): written beside it, then renamed over it.
     A symbolic link's target is what is replaced, and what is not a regular file (/dev/null) is written to."""
     raw = data.encode() if isinstance(data, str) else data
-    target = path.resolve()
-    if target.exists() and not target.is_file():
-        target.write_bytes(raw)
+    if path.exists() and not path.is_file():  # through the link: /dev/stdout's target may be a pipe with no path
+        path.write_bytes(raw)
         return
+    target = path.resolve()
     tmp = target.with_name(target.name + ".tmp")
     tmp.write_bytes(raw)
     os.replace(tmp, target)

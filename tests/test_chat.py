@@ -259,6 +259,9 @@ def test_a_closed_output_or_one_that_cannot_write_a_character_ends_no_chat(tmp_p
         assert run.returncode == 0, run.stderr.decode()
         assert [e["data"] for e in saved(tmp_path / f"c{n}.json")["events"]][1:4:2] == ["hi", "$100"]
     assert "Bike ?" in ascii_out.stdout.decode()
+    piped = subprocess.run([*chat, "--transcript", "/dev/stdout"], cwd=ROOT, capture_output=True, timeout=60,
+                           input=b"hi\n/quit\n")  # /dev/stdout leads to a pipe that has no path of its own
+    assert piped.returncode == 0 and b'"events"' in piped.stdout, piped.stderr.decode()
 
 
 def test_delegate_reads_undecodable_bytes_where_stdin_is_strict(tmp_path):

@@ -55,7 +55,8 @@ def baseline_of(adversary: str, agents: list[str], specs: dict[str, AgentSpec]) 
 
 def manipulation_table(agents: list[str], specs: dict[str, AgentSpec], dialogues: list[Dialogue]) -> dict:
     """{agent: {"baselines": {ADVERSARY: its baseline}, "vs": {OPPONENT: utility}, "gain": {ADVERSARY: [mean,
-    ci95]}}} for each agent that is not an adversary; empty without a plain rule agent to compare with."""
+    ci95]}}} for each agent that is not an adversary (the gain's interval clustered by scenario, as the
+    leaderboard's); empty without a plain rule agent to compare with."""
     baselines = {a: baseline_of(a, agents, specs) for a in agents if specs[a].style}
     if not baselines or None in baselines.values():
         return {}
@@ -70,7 +71,9 @@ def manipulation_table(agents: list[str], specs: dict[str, AgentSpec], dialogues
             base, tricked = games_against(baseline), games_against(adversary)
             row["vs"][baseline] = mean_ci(list(base.values()))[0]
             row["vs"][adversary] = mean_ci(list(tricked.values()))[0]
-            row["gain"][adversary] = list(mean_ci([tricked[k] - base[k] for k in tricked if k in base]))
+            paired = [k for k in tricked if k in base]  # (game "s3-r0", role): clustered by scenario, "s3"
+            row["gain"][adversary] = list(mean_ci([tricked[k] - base[k] for k in paired],
+                                                  [k[0].split("-")[0] for k in paired]))
         table[agent] = row
     return table
 

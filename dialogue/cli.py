@@ -157,6 +157,9 @@ def cmd_parse(args: argparse.Namespace) -> None:
     if args.out:
         check_output(args.out, "--out")
         check_apart(args.out, [args.input, *([args.model] if args.model else [])])
+        if args.out.is_file():
+            sys.exit(f"haggler: --out {args.out}: the file exists; parse writes over no file (it may hold labels of "
+                     "your own): name a new one")
     model = intent_model(args.model)
     dialogues = load_dialogues(args.input)
     for d in dialogues:
@@ -373,6 +376,9 @@ def cmd_train_rl(args: argparse.Namespace) -> None:
 
     check_output(args.out, "--out", directory=True, checkpoint=CHECKPOINT_FILES)
     check_policy_dir(args.out)
+    if args.out.resolve() == args.init.resolve():
+        sys.exit(f"haggler: --out {args.out} is --init: the checkpoint to start from would be written over; name "
+                 "another directory")
     config = RLConfig(args.init, args.out, args.reward, args.opponent, args.episodes, args.batch_size, args.lr,
                       data=args.data, seed=args.seed, threads=args.threads, command=args.invocation)
     run_training(train_rl, config, TrainError, f"checkpoint and card -> {args.out}")
@@ -508,7 +514,7 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=path, required=True, metavar="DIR",
                    help="a new directory, or an earlier checkpoint's, written over")
     p.add_argument("--data", nargs="+", action=Distinct, default=[DEFAULT_DATA], metavar="SRC",
-                   help="where the scenarios come from")
+                   help="where the scenarios come from: craigslist (default) or dialogue files (.json/.jsonl)")
     p.add_argument("--episodes", type=positive_int, default=20_000, help="self-play games in all (default 20000)")
     p.add_argument("--batch-size", type=positive_int, default=200, metavar="N", help="games per update (default 200)")
     p.add_argument("--lr", type=positive_float, default=5e-4, help="learning rate (default 5e-4)")

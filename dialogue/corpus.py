@@ -255,7 +255,8 @@ class Event:
         _check(d, dict, where)
         action, agent, data, metadata = d.get("action"), _key(d, "agent", where), d.get("data"), d.get("metadata")
         if action not in ACTIONS:
-            raise ShapeError(f"{where}: unknown event action {action!r}")
+            raise ShapeError(f"{where}: missing key 'action'" if "action" not in d else
+                             f"{where}: unknown event action {action!r}")
         if type(agent) is not int or agent not in (0, 1):
             raise ShapeError(f"{where}.agent must be 0 or 1, not {_describe(agent)}")
         if action == "message":
@@ -354,7 +355,7 @@ def read_json(path: Path) -> Any:
         raise CorpusError(f"{path}: not UTF-8 text ({e.reason} at line {line})") from None
     if not text.strip():
         raise CorpusError(f"{path}: empty")
-    if path.suffix == ".jsonl":
+    if path.suffix.lower() == ".jsonl":
         return json_lines(path, text)
     try:
         return json.loads(text)
@@ -432,8 +433,12 @@ def dialogues_json(dialogues: Iterable[Dialogue]) -> str:
 
 
 def dump_dialogues(dialogues: Iterable[Dialogue], path: str | Path) -> None:
+    """A dialogue file: JSON Lines where its name ends in .jsonl (as read_json reads it), else a JSON list."""
+    lines = Path(path).suffix.lower() == ".jsonl"
+    text = "".join(json.dumps(d.to_dict(), ensure_ascii=False) + "\n" for d in dialogues) if lines \
+        else dialogues_json(dialogues)
     try:
-        Path(path).write_text(dialogues_json(dialogues), encoding="utf-8")
+        Path(path).write_text(text, encoding="utf-8")
     except OSError as e:
         raise CorpusError(f"{path}: cannot write: {(e.strerror or str(e)).lower()}") from None
 

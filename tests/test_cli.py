@@ -31,6 +31,21 @@ def test_parse_writes_acts_on_every_message(tmp_path):
     assert first[2]["metadata"] == {"intent": "propose", "price": 250.0}
 
 
+def test_parse_writes_over_no_file_and_writes_json_lines_to_a_jsonl_file(tmp_path):
+    """A gold file of hand labels was written over without a word; a .jsonl output held a JSON list, which haggler's
+    own commands then could not read."""
+    mine = tmp_path / "gold.json"
+    mine.write_text("[]")
+    run = haggler("parse", SAMPLE, "--out", mine)
+    assert run.returncode != 0 and "the file exists; parse writes over no file" in run.stderr
+    assert mine.read_text() == "[]"
+    lines = tmp_path / "parsed.jsonl"
+    assert haggler("parse", SAMPLE, "--out", lines).returncode == 0
+    assert len(lines.read_text().splitlines()) == len(json.loads(SAMPLE.read_text()))
+    again = haggler("parse", lines)
+    assert again.returncode == 0 and json.loads(again.stdout)[0]["events"][2]["metadata"]["price"] == 250.0
+
+
 def test_parse_to_stdout():
     run = haggler("parse", SAMPLE)
     assert run.returncode == 0

@@ -117,7 +117,12 @@ def test_bad_reward_opponent_or_init_is_one_clear_line(tiny_init, tmp_path):
         assert r.returncode != 0 and r.stderr.strip() == f"haggler: {message}; valid: " + \
             ("utility, fairness, length" if "reward" in message else "sl, rule")
     r = haggler("train", "rl", "--init", tmp_path / "missing", "--out", tmp_path / "x")
-    assert r.returncode != 0 and r.stderr.count("\n") == 1 and "not a policy checkpoint" in r.stderr
+    assert r.returncode != 0 and r.stderr.count("\n") == 1 and "missing: no such directory" in r.stderr
+    (tmp_path / "empty").mkdir()
+    r = haggler("train", "rl", "--init", tmp_path / "empty", "--out", tmp_path / "x")
+    assert r.returncode != 0 and "empty: not a policy checkpoint" in r.stderr
+    r = haggler("train", "rl", "--init", tiny_init, "--out", tiny_init)  # it was written over, the card its own source
+    assert r.returncode != 0 and "is --init: the checkpoint to start from would be written over" in r.stderr
     with pytest.raises(TrainError):
         train_rl(RLConfig(tiny_init, tmp_path / "y", episodes=0))
 

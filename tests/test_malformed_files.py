@@ -97,6 +97,15 @@ def test_the_command_ends_with_one_line(tmp_path, command):
     assert e.value.code == f"haggler: {path}: dialogue 0: events[0].metadata must be a dict or null, not a list"
 
 
+def test_an_event_without_an_action_says_so(tmp_path):
+    dialogue = json.loads(write(tmp_path, ("events", 0, "agent"), 0).read_text())
+    del dialogue[0]["events"][0]["action"]
+    path = tmp_path / "noaction.json"
+    path.write_text(json.dumps(dialogue))
+    with pytest.raises(CorpusError, match=r"dialogue 0: events\[0\]: missing key 'action'"):  # "unknown action None"
+        load_dialogues(path)
+
+
 def test_a_scenario_with_a_bad_price_fails_when_picked(tmp_path):
     path = write(tmp_path, ("scenario", "kbs", 0, "item", "Price"), "abc")
     with pytest.raises(CorpusError, match=r"dialogue 0: scenario\.kbs\[0\]\.item\.Price must be a number"):

@@ -73,6 +73,8 @@ def load_model(directory: str | Path) -> tuple[ActModel, dict]:
     """The model of a checkpoint directory, in eval mode, and its config.json."""
     directory = Path(directory)
     config_file, weights = directory / "config.json", directory / "weights.pt"
+    if not directory.exists():
+        raise CheckpointError(f"{directory}: no such directory (a policy checkpoint holds config.json and weights.pt)")
     if not config_file.is_file() or not weights.is_file():
         raise CheckpointError(f"{directory}: not a policy checkpoint (needs config.json and weights.pt)")
     try:

@@ -85,10 +85,14 @@ def train_policy(config: PolicyTrainConfig) -> dict:
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
     start = time.perf_counter()
-    eval_examples = examples_of(load_dialogues(config.eval_data)) if config.eval_data else None  # fails before training
+    eval_dialogues = load_dialogues(config.eval_data) if config.eval_data else None  # fails before training
+    eval_examples = examples_of(eval_dialogues) if eval_dialogues is not None else None
     if eval_examples is not None and not len(eval_examples):
         raise TrainError(f"{config.eval_data}: no acts to evaluate on")
     dialogues = load_training_dialogues(config.data)
+    if eval_dialogues is not None and (trained := {d.uuid for d in dialogues if d.uuid} & {d.uuid for d in eval_dialogues}):
+        raise TrainError(f"--eval {config.eval_data}: {len(trained)} of its {len(eval_dialogues)} dialogues are "
+                         f"trained on (in --data): held-out figures need dialogues the policy never saw")
     train_d, val_d = split_dialogues(dialogues, config.held_out, config.seed)
     train, val = examples_of(train_d), examples_of(val_d)
     if not len(train):

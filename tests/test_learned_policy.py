@@ -12,7 +12,7 @@ import pytest
 
 from dialogue.corpus import load_dialogues
 from dialogue.annotate import dialogue_acts
-from dialogue.policy_data import examples_of, load_training_dialogues
+from dialogue.policy_data import TrainError, examples_of, load_training_dialogues
 from dialogue.train_policy import PolicyTrainConfig, train_policy
 from dialogue.tournament import TournamentConfig, run_tournament
 from parser.acts import Act, Intent
@@ -101,6 +101,13 @@ def test_test_json_is_never_training_data(craigslist, tmp_path):
         load_examples([str(copy)])
     with pytest.raises(CorpusError, match=r"gold-test.json: \d+ of its \d+ dialogues are test.json's"):
         labelled_examples([gold_test])
+
+
+def test_an_eval_file_of_training_dialogues_is_refused(tmp_path):
+    """Its figures were called held out on the card where every dialogue had been trained on."""
+    with pytest.raises(TrainError, match=r"--eval .*sample-dialogues.json: \d+ of its \d+ dialogues are trained on"):
+        train_policy(PolicyTrainConfig(tmp_path / "p", [str(SAMPLE)], epochs=1, eval_data=str(SAMPLE)))
+    assert not (tmp_path / "p").exists()
 
 
 def test_tiny_sl_trains_and_writes_a_checkpoint(tiny_sl):

@@ -269,7 +269,8 @@ def transcript_path(config: ChatConfig) -> Path:
 
 def transcript_exists(path: Path) -> str:
     if path.is_symlink() and not path.exists():
-        return f"--transcript {path}: a link to no file (a transcript is never written through one that dangles); name a new file"
+        return (f"--transcript {path}: a link to no file (a transcript is never written through one that dangles); "
+                "name a new file")
     return f"--transcript {path}: the file exists; a transcript never replaces a file, name a new one"
 
 
@@ -427,11 +428,13 @@ def run_chat(config: ChatConfig, ask: Callable[[str], str] = read_line, say: Cal
         say(describe_scenario(scenario, agent_role, f"{spec.name} is").split("\n")[-1])
     else:
         sides[agent_role] = make_agent(spec, agent_role, scenario, generators, key, config.turn_limit)
-        sides[person_role] = PersonSide(person_role, scenario, ask, say, lambda: explain(last_audit, last_act), config.turn_limit)
+        sides[person_role] = PersonSide(person_role, scenario, ask, say, lambda: explain(last_audit, last_act),
+                                        config.turn_limit)
         names = {scenario.agent_of(person_role): "you", scenario.agent_of(agent_role): f"agent {spec.name}"}
         say(describe_scenario(scenario, person_role))
-        say(f"You are bargaining with agent {spec.name} (the {agent_role}), {config.turn_limit} turn{'s' * (config.turn_limit != 1)} at most (both "
-            "sides' messages and moves). Type /help for the commands.")
+        turns = f"{config.turn_limit} turn{'s' * (config.turn_limit != 1)}"
+        say(f"You are bargaining with agent {spec.name} (the {agent_role}), {turns} at most (both sides' messages and "
+            "moves). Type /help for the commands.")
     say(f"transcript: {path}")
     show_acts = config.demo or config.delegate
     session: TextSession

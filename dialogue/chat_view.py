@@ -84,7 +84,7 @@ def describe_scenario(scenario: Scenario, role: Role, who: str = "You are") -> s
     lines = [f"Listing: {clean(item.title)} ({clean(item.category) or 'item'}), listed at {write_price(item.price)}"]
     lines += [f"  {clean(d)}" for d in item.description[:3] if clean(d)]
     lines.append(f"{who} the {role}. Private target: {write_price(round(kb.target, 2))}; "
-                 f"walk-away price: {write_price(in_cents(kb.walk_away, up=role == 'seller'))}.")  # the limit the guard keeps
+                 f"walk-away price: {write_price(in_cents(kb.walk_away, up=role == 'seller'))}.")  # the guard's limit
     return "\n".join(lines)
 
 

@@ -465,7 +465,8 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lr", type=positive_float, default=5e-4, help="peak learning rate, cosine schedule (default 5e-4)")
     p.add_argument("--lora-r", type=positive_int, metavar="R",
                    help="a new adapter's LoRA rank (default 8; not with --init-adapter)")
-    p.add_argument("--init-adapter", metavar="DIR", help="go on training this adapter (a directory, or default: the shipped one)")
+    p.add_argument("--init-adapter", metavar="DIR",
+                   help="go on training this adapter (a directory, or default: the shipped one)")
     p.add_argument("--leave-out-unsayable", action="store_true",
                    help="train without the messages the generator may never say: a price besides their act's, a "
                         "concession on side terms, the other side's words (measured: no more faithful, less fluent)")
@@ -616,7 +617,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="games per pair, role and scenario (default 1)")
     p.add_argument("--workers", type=up_to_cpus, default=1, metavar="W",
                    help="processes to play in, act mode (default 1; text mode batches instead, see --batch)")
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="seeds every game, and the targets drawn for a listings or CSV file's scenarios (default 0)")
+    p.add_argument("--seed", type=int, default=0, metavar="S",
+                   help="seeds every game, and the targets drawn for a listings or CSV file's scenarios (default 0)")
     p.add_argument("--resume", action="store_true", help="continue the run in DIR, playing only missing games")
     p.add_argument("--turn-limit", type=turn_limit, default=DEFAULT_TURN_LIMIT, metavar="T",
                    help="turns before no deal (default %(default)s)")

@@ -210,7 +210,8 @@ def plot_utility(agents: list[str], scores: list[SideScore], path: Path) -> None
     labels = 0.07 * max(map(len, agents))  # inches the tick labels take (rule+lm:runs/my-adapter)
     fig, ax = plt.subplots(figsize=(size + 1.5 + labels, size + labels))
     known = [v for row in grid for v in row if not math.isnan(v)]
-    image = ax.imshow(grid, cmap="viridis", vmin=min([0.0, *known]), vmax=max([1.0, *known]))  # a colour: one utility in every run
+    # 0 to 1 at least: a colour is one utility in every run
+    image = ax.imshow(grid, cmap="viridis", vmin=min([0.0, *known]), vmax=max([1.0, *known]))
     ax.set_xticks(range(len(agents)), agents, rotation=45, ha="right")
     ax.set_yticks(range(len(agents)), agents)
     ax.set_xlabel("opponent")

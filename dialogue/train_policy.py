@@ -90,7 +90,8 @@ def train_policy(config: PolicyTrainConfig) -> dict:
     if eval_examples is not None and not len(eval_examples):
         raise TrainError(f"{config.eval_data}: no acts to evaluate on")
     dialogues = load_training_dialogues(config.data)
-    if eval_dialogues is not None and (trained := {d.uuid for d in dialogues if d.uuid} & {d.uuid for d in eval_dialogues}):
+    trained = {d.uuid for d in dialogues if d.uuid} & {d.uuid for d in eval_dialogues or []}
+    if trained:
         raise TrainError(f"--eval {config.eval_data}: {len(trained)} of its {len(eval_dialogues)} dialogues are "
                          f"trained on (in --data): held-out figures need dialogues the policy never saw")
     train_d, val_d = split_dialogues(dialogues, config.held_out, config.seed)
@@ -137,6 +138,10 @@ def train_policy(config: PolicyTrainConfig) -> dict:
     return result
 
 
+def plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
 def sl_card(config: PolicyTrainConfig, r: dict) -> str:
     v = r["validation"] or {}
     lines = [
@@ -144,15 +149,17 @@ def sl_card(config: PolicyTrainConfig, r: dict) -> str:
         "so far and that side's principal; prices scaled 0 at the walk-away price, 1 at the target (He et al. 2018).",
         "",
         "## Data",
-        f"{', '.join(config.data)} (`craigslist` = dev.json and the dialogues of silver-acts/luis-acts.json in neither",
-        "dev nor test), every message's act read by haggler's parser: "
+        f"{', '.join(config.data)}"
+        + (" (`craigslist` = dev.json and the dialogues of silver-acts/luis-acts.json in neither dev nor test)"
+           if DEFAULT_DATA in config.data else "")
+        + ", every message's act read by haggler's parser: "
         f"{r['dialogues']} dialogues, {r['train_examples']} training examples from {r['train_dialogues']} dialogues; "
-        f"{r['val_dialogues']} dialogues held out for validation"
+        f"{plural(r['val_dialogues'], 'dialogue')} held out for validation"
         + ("." if r["val_dialogues"] else " (too few dialogues to hold any out)."),
         "",
         "## Training",
         f"MLP {config.layers} x {config.hidden} (tanh), moves {len(MOVES)}, AdamW lr {config.lr}, batch {config.batch_size},"
-        f" {config.epochs} epochs (best {'validation' if r['val_dialogues'] else 'training'} loss at epoch "
+        f" {plural(config.epochs, 'epoch')} (best {'validation' if r['val_dialogues'] else 'training'} loss at epoch "
         f"{r['best_epoch']}), seed {config.seed}; "
         f"{r['train_seconds']} s.",
         "",
@@ -167,7 +174,7 @@ def sl_card(config: PolicyTrainConfig, r: dict) -> str:
                      f"(majority class {e['majority_baseline']}), price-choice accuracy {e['price_choice_accuracy']}")
     s = r["selfplay"]
     lines.append(f"- self-play, {s['games']} games on the {s['scenarios']} {s['of']} scenarios: "
-                 f"agreement {s['agreement_rate']}, length {s['length']} turns (human-human: 0.72)")
+                 f"agreement {s['agreement_rate']} (human-human: 0.72), length {s['length']} turns")
     return "\n".join(lines)
 
 

@@ -47,7 +47,8 @@ _NOT_MONEY = re.compile(
     r"|\b\d{1,2}:\d{2}\b"  # times
 )
 _MILES = re.compile(r"\s*(?:miles?|mi\b|km)")
-_FRACTION_OF = re.compile(r"(?:\bhalf|\bquarters?|\bthirds?|\d\s*/\s*\d+|\d\s*%|\bpercent)\s+of\s+(?:the\s+|a\s+|an\s+)?$")
+_FRACTION_OF = re.compile(
+    r"(?:\bhalf|\bquarters?|\bthirds?|\d\s*/\s*\d+|\d\s*%|\bpercent)\s+of\s+(?:the\s+|a\s+|an\s+)?$")
 """What makes the amount after it a part of one ("3/4 of 380", "a quarter of a grand", "half of the 380"): no price."""
 _OTHER_CURRENCY = "€£¥₹"
 _COUNTED = re.compile(r"\s*(?:reasons?|ways|things|times|people|questions|views)\b")
@@ -203,7 +204,8 @@ def _word_mentions(text: str) -> list[AmountMention]:
             after = text[last.end():]
             dollar = bool(re.match(r"\s*(?:dollars?|bucks)\b", after)) or "grand" in span_words
             out.append(AmountMention(float(value), words[i].start(), last.end(), dollar,
-                                     bool(UNITS_AFTER.match(after) or _COUNTED.match(after)) and not dollar, words=True))
+                                     bool(UNITS_AFTER.match(after) or _COUNTED.match(after)) and not dollar,
+                                     words=True))
         i = max(j, i + 1)
     return out
 

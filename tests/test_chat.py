@@ -153,7 +153,7 @@ def test_escape_sequences_and_odd_prices_are_not_words(tmp_path):
         1200, 0.01, None, None, None, None, 379.999]  # /offer then offers $380, and says so
     assert [read_amount(t) for t in ("1.2k", "120 dollars", "$2 grand", "1e9", "nan", "9" * 400)] == [
         1200, 120, 2000, None, None, None]  # as a message may write it
-    assert [read_amount(t) for t in ("twelve hundred", "120 or 130", "120.")] == [1200, None, 120]  # as the parser reads
+    assert [read_amount(t) for t in ("twelve hundred", "120 or 130", "120.")] == [1200, None, 120]  # as parsed
 
 
 @pytest.mark.parametrize("turn_limit, warning", [(16, "(the last turn: "), (15, "(your last message: ")])

@@ -65,9 +65,11 @@ _NUMBER_WORDS = {
 }
 _MULTIPLIERS = {"hundred": 100, "thousand": 1000, "grand": 1000, "k": 1000, "million": 10**6}
 _SPOKEN_MULTIPLIERS = ("hundred", "thousand", "grand")
-_AND_A_HALF = re.compile(r"and\s+a\s+half\b")
 """Those that follow 'a' in a price: 'a grand', 'half a grand' (not 'a k', nor 'a million', mostly an idiom: 'thanks a
 million', 'one in a million')."""
+_THOUSANDS = ("thousand", "grand")
+_AND_A_HALF = re.compile(r"and\s+a\s+half\b")
+"""After a thousand ('a grand and a half': 1,500), or before one ('one and a half grand')."""
 _WORD = re.compile(r"[a-z]+")
 _LAST_WORD = re.compile(r"\b([a-z]+)\W*$")
 _CLOCK_BEFORE = {"at", "after", "before", "until", "till", "by", "around"}
@@ -184,13 +186,12 @@ def _word_mentions(text: str) -> list[AmountMention]:
                 if _MULTIPLIERS[t] >= 1000:
                     total, current = total + current, 0
             elif t == "and" and j > i and _AND_A_HALF.match(text, words[j].start()) and (
-                    words[j - 1][0] in _SPOKEN_MULTIPLIERS[1:] or words[j - 1][0] in _NUMBER_WORDS
-                    and j + 3 < len(words) and words[j + 3][0] in _SPOKEN_MULTIPLIERS[1:]):
-                # "a grand and a half" (1,500), "one and a half grand": half of the thousand
-                if current:
+                    words[j - 1][0] in _THOUSANDS or words[j - 1][0] in _NUMBER_WORDS
+                    and j + 3 < len(words) and words[j + 3][0] in _THOUSANDS):
+                if current:  # "one and a half grand": the thousand multiplies 1.5
                     current += 0.5
-                else:
-                    total += 500
+                else:  # "a grand and a half": the thousand is counted, half of one more
+                    total += _MULTIPLIERS[words[j - 1][0]] / 2
                 j += 2
             elif t == "and" and j > i:
                 pass
@@ -255,6 +256,12 @@ def _digits_then_tens(text: str, mentions: list[AmountMention]) -> list[AmountMe
     return out
 
 
+def _no_dollars(text: str, m: AmountMention) -> bool:
+    """Whether the amount is a part of one ("3/4 of 380") or in another currency ("€250")."""
+    return bool(" of " in text[max(0, m.start - 12):m.start] and _FRACTION_OF.search(text, 0, m.start)
+                or m.start and text[m.start - 1] in _OTHER_CURRENCY)
+
+
 def find_amounts(text: str) -> list[AmountMention]:
     """Every number in the text that might be money, in reading order (positions index `text`)."""
     text = lowercase(text[:MAX_TEXT])
@@ -262,9 +269,7 @@ def find_amounts(text: str) -> list[AmountMention]:
     if _HAS_NUMBER_WORD.search(text):
         mentions += _word_mentions(text)
     mentions.sort(key=lambda m: m.start)
-    mentions = [replace(m, unit_after=True) if not m.unit_after and (
-        " of " in text[max(0, m.start - 12):m.start] and _FRACTION_OF.search(text, 0, m.start)
-        or m.start and text[m.start - 1] in _OTHER_CURRENCY) else m for m in mentions]
+    mentions = [replace(m, unit_after=True) if not m.unit_after and _no_dollars(text, m) else m for m in mentions]
     if mentions and any(m.words for m in mentions) and any(not m.words for m in mentions):
         mentions = _digits_then_tens(text, mentions)
     # "5-6 years", "3 or 4 miles": the unit of a range's second end is the first end's too.

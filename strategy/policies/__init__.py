@@ -82,4 +82,4 @@ def make_policy(name: str, principal: Principal, rng: random.Random) -> Policy:
 
 
 __all__ = ["CHECKPOINT", "LEARNED", "POLICIES", "Policy", "PolicyFactory", "UnknownPolicy", "check_policy_names",
-           "checkpoint_dir", "make_policy"]
+           "checkpoint_dir", "did_you_mean", "make_policy"]

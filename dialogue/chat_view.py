@@ -42,26 +42,10 @@ def explain(audit: dict | None, act: Act | None = None) -> str:
     return "\n".join(lines)
 
 
-def candidate_rows(candidates: object) -> list[tuple[str, str]]:
-    """Candidates as (act, value) rows, best first, whatever shape the policy recorded them in."""
-    if isinstance(candidates, dict):
-        items = list(candidates.items())
-    else:
-        items = []
-        for c in candidates if isinstance(candidates, list) else []:
-            if isinstance(c, dict):
-                act = c.get("act", c.get("candidate", c.get("move", "?")))
-                value = c.get("value", c.get("ev", c.get("utility", c.get("q"))))
-                items.append((act, value))
-            elif isinstance(c, (list, tuple)) and len(c) >= 2:
-                items.append((c[0], c[1]))
-            else:
-                items.append((c, None))
-    numeric = all(isinstance(v, (int, float)) for _, v in items)
-    if numeric:
-        items.sort(key=lambda kv: -kv[1])  # type: ignore[operator]
-    return [(str(a), f"value {v:+.3f}" if isinstance(v, (int, float)) else ("" if v is None else str(v)))
-            for a, v in items]
+def candidate_rows(candidates: list[dict]) -> list[tuple[str, str]]:
+    """The candidates a planner weighed ({"act", "value"} each) as (act, value) rows, best first."""
+    ranked = sorted(candidates, key=lambda c: -c["value"])
+    return [(c["act"], f"value {c['value']:+.3f}") for c in ranked]
 
 
 ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|O[ -~]|[@-Z\\-_])")

@@ -1,7 +1,8 @@
 """CraigslistBargain dialogue JSON as typed objects: scenario, events, outcome.
 
-Every key the format has but haggler does not model is kept in `extra`, so reading a file
-and writing it back gives equal data.
+Every key the format has but haggler does not model is kept in `extra`, so reading one of
+CraigslistBargain's own files and writing it back gives equal data (a file of other shapes is
+written in theirs: a null title as "", a description string as a list of one).
 """
 from __future__ import annotations
 
@@ -239,13 +240,14 @@ class Event:
 
     @property
     def act(self) -> Act | None:
-        """The act in metadata (messages) or the formal event itself."""
+        """The act in metadata (messages) or the formal event itself; None for an offer without a price (two of
+        dev.json's: an offer of nothing is no offer of $0)."""
         if self.action == "message":
             if not self.metadata or not self.metadata.get("intent"):
                 return None
             return Act.from_metadata(self.metadata)
         if self.action == "offer":
-            return Act(Intent.OFFER, self.offer_price or 0.0)
+            return Act(Intent.OFFER, self.offer_price) if self.offer_price is not None else None
         if self.action == "None":
             return None
         return Act(Intent(self.action))
@@ -460,6 +462,14 @@ def speaks_in_acts(dialogues: Iterable[Dialogue]) -> bool:
 
 ACTS_NOT_WORDS = ("its messages are acts written out (\"propose(price=152)\"), not words: an act-level tournament's; "
                   "a tournament played with --mode text writes words")
+
+
+DIALOGUE_FILES = (".json", ".jsonl")
+"""The suffixes of dialogue files (any case): a JSON list, or JSON Lines."""
+
+
+def is_dialogue_file(source: str | Path) -> bool:
+    return Path(source).suffix.lower() in DIALOGUE_FILES
 
 
 def craigslist_training_dialogues() -> list[Dialogue]:

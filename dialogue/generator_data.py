@@ -21,7 +21,8 @@ import jinja2
 
 from dialogue.annotate import dialogue_acts
 from dialogue.corpus import (ACTS_NOT_WORDS, DEFAULT_DATA, CorpusError, Dialogue, craigslist_training_dialogues,
-                             dialogues_from, refuse_held_out, speaks_in_acts, stand_in_act, training_dialogues)
+                             dialogues_from, is_dialogue_file, refuse_held_out, speaks_in_acts, stand_in_act,
+                             training_dialogues)
 from parser.acts import Act, Intent, Role, write_price
 from parser.prices import find_amounts
 from parser.rules import ActReader, parse_dialogue, same_price, stated_prices
@@ -178,9 +179,6 @@ def examples(dialogues: Iterable[Dialogue]) -> list[dict[str, Any]]:
     return [ex for d in dialogues for ex in dialogue_examples(d)]
 
 
-DIALOGUE_FILES = (".json", ".jsonl")
-
-
 def load_examples(sources: list[str]) -> list[dict[str, Any]]:
     """Examples from every source: `craigslist`, a dialogue file (.json/.jsonl), or a Hugging Face dataset (the rows
     of its validation split, where it has one, marked `held_out`)."""
@@ -188,7 +186,7 @@ def load_examples(sources: list[str]) -> list[dict[str, Any]]:
     for source in sources:
         if source == DEFAULT_DATA:
             out += examples(craigslist_training_dialogues())
-        elif Path(source).suffix.lower() in DIALOGUE_FILES:
+        elif is_dialogue_file(source):
             dialogues = training_dialogues(source)
             if speaks_in_acts(dialogues):
                 raise CorpusError(f"{source}: {ACTS_NOT_WORDS}")

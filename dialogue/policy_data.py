@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import json
 import random
-from pathlib import Path
 
 from dialogue.annotate import dialogue_acts
 from dialogue.corpus import (DEFAULT_DATA, CorpusError, Dialogue, Scenario, craigslist_training_dialogues,
-                             training_dialogues)
+                             is_dialogue_file, training_dialogues)
 from dialogue.session import principal_of
 from parser.acts import other_role
 from strategy.learned.encoding import encode, label, legal
@@ -54,7 +53,7 @@ def load_training_dialogues(sources: list[str]) -> list[Dialogue]:
         if source == DEFAULT_DATA:
             out += craigslist_training_dialogues()
             continue
-        if Path(source).suffix not in (".json", ".jsonl"):
+        if not is_dialogue_file(source):
             raise CorpusError(f"{source}: expected `craigslist` or a dialogue file (.json, .jsonl)")
         out += training_dialogues(source)
     if not out:

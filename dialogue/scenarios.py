@@ -86,6 +86,8 @@ def scenarios_from_csv(path: Path, seed: int = 0) -> list[Scenario]:
                      "seller_target": r.get("seller_target"), "id": r.get("scenario_id")} for r in csv.DictReader(f)]
     except UnicodeDecodeError:
         raise CorpusError(f"{path}: not UTF-8 text; not a scenarios CSV") from None
+    except csv.Error as e:  # a field over the csv module's limit, a NUL byte
+        raise CorpusError(f"{path}: not a scenarios CSV ({e})") from None
     if rows and all(r["price"] is None for r in rows):
         raise CorpusError(f"{path}: no list_price column with numbers; not a scenarios CSV")
     return listings_of(path, rows, seed)

@@ -21,7 +21,7 @@ from parser.intent_model import CLASSES, IntentModel, MessageView, features
 from parser.rules import ActReader
 
 
-@dataclass
+@dataclass(frozen=True)
 class ParserTrainConfig:
     min_count: int = 2  # features seen fewer times are dropped
     l2: float = 1.0

@@ -55,9 +55,9 @@ def check_finite(model: torch.nn.Module, loss: float, lr: float) -> None:
                          f"than {lr:g}")
 
 
-def losses(model: ActModel, x, ok, moves, choices) -> tuple[torch.Tensor, torch.Tensor]:
-    """Mean cross-entropy of the moves, and of the price choices where a move names a new price."""
-    move_logp, price_logp = model(x, ok, moves)
+def losses(move_logp, price_logp, moves, choices) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean cross-entropy of the moves, and of the price choices where a move names a new price (the model's
+    log-probabilities of each)."""
     move_loss = -move_logp.gather(1, moves[:, None]).mean()
     priced = choices >= 0
     price_loss = -price_logp[priced].gather(1, choices[priced][:, None]).mean() if priced.any() else move_loss * 0
@@ -69,7 +69,7 @@ def accuracy(model: ActModel, ex: Trace) -> dict:
     """Next-intent accuracy (argmax of the legal moves) and price-choice accuracy, on examples."""
     x, ok, moves, choices = ex.as_tensors()
     move_logp, price_logp = model(x, ok, moves)
-    move_loss, price_loss = losses(model, x, ok, moves, choices)
+    move_loss, price_loss = losses(move_logp, price_logp, moves, choices)
     priced = choices >= 0
     majority = Counter(ex.moves).most_common(1)[0][1] / len(ex)
     return {"examples": len(ex), "next_intent_accuracy": round((move_logp.argmax(1) == moves).float().mean().item(), 4),
@@ -106,7 +106,7 @@ def train_policy(config: PolicyTrainConfig) -> dict:
     for epoch in tqdm(range(config.epochs), desc="train policy", unit="epoch", disable=None if config.progress else True):
         model.train()
         for batch in torch.randperm(len(train), generator=generator).split(config.batch_size):
-            move_loss, price_loss = losses(model, x[batch], ok[batch], moves[batch], choices[batch])
+            move_loss, price_loss = losses(*model(x[batch], ok[batch], moves[batch]), moves[batch], choices[batch])
             loss = move_loss + price_loss
             optimizer.zero_grad()
             loss.backward()

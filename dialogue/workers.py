@@ -87,6 +87,7 @@ def play_in_processes(games: list[Game], world: World, fd: int, workers: int) ->
                                      "--resume goes on from them") from None
                 if scores is None:
                     readers.remove(reader)
+                    reader.close()
                 else:
                     yield scores
     finally:

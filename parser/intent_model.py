@@ -97,8 +97,8 @@ class IntentModel:
             return view.rule_intent
         if self._context_scores[key] is not None:
             rows.append(self._context_scores[key])
-        scores = _sum(rows)
-        return self.classes[scores.index(max(scores))] if scores else view.rule_intent
+        scores = tuple(map(sum, zip(*rows)))
+        return self.classes[scores.index(max(scores))]
 
     def save(self, path: str | Path, card: dict | None = None) -> None:
         text = json.dumps({"classes": [c.value for c in self.classes], "card": card or {}, "weights": self.weights},

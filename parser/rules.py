@@ -424,7 +424,7 @@ def _relative(text: str, m: AmountMention, role: Role, c: DialogueContext) -> fl
     small = m.value < PLAUSIBLE[0] * c.listing_price  # "I can go up 20", where "I can go up 110" names the price
     if RELATIVE_MORE.match(after) or RELATIVE_MORE_BEFORE.search(before) or (small and GO_UP.search(before)):
         if asked or role == "seller":
-            base = partner if partner is not None else None
+            base = partner
         else:
             base = own
         return base + m.value if base is not None else None

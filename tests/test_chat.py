@@ -464,7 +464,8 @@ def test_why_shows_the_candidates_a_planner_weighed():
     assert "chose (planner): accept(), because best expected utility" in text  # it once named no act
     assert text.index("accept()") < text.index("counter(price=340)") < text.index("quit()")
     assert "understood: your last move as counter(price=300)" in text and "$351" in text and "lm generator" in text
-    assert candidate_rows({"a": 1.0, "b": 2.0})[0][0] == "b"
+    assert candidate_rows(audit["candidates"]) == [("accept()", "value +0.520"), ("counter(price=340)", "value +0.410"),
+                                                   ("quit()", "value +0.000")]
     assert [pick_scenario(f"builtin:{i}").item.title for i in (0, 1)] == ["Trek FX 2 hybrid, 56cm frame",
                                                                         "2011 Honda Civic LX sedan"]
 

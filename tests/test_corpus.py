@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 
+from dialogue.annotate import dialogue_acts
 from dialogue.corpus import (CorpusError, Dialogue, craigslist_training_dialogues, dump_dialogues, held_out_dialogues,
                              load_dialogues)
 from dialogue.scenarios import load_scenarios, pick_scenario
@@ -31,6 +32,16 @@ def test_typed_fields_of_a_dev_dialogue(craigslist):
     offer = next(e for e in d.events if e.action == "offer")
     assert offer.offer_price == d.outcome.price
     assert d.events[0].is_message and d.events[0].text
+
+
+def test_an_offer_without_a_price_is_no_act_and_no_offer_of_nothing(craigslist):
+    """Two of dev.json's offers have price null; an offer of $0 in the parser's context made the seller's next
+    price read as a counter to it."""
+    d = next(d for d in load_dialogues(craigslist / "dev.json") if d.uuid == "C_3afb26b265b34edaa78dccd4cdd6a20b")
+    offer = d.events[3]
+    assert offer.action == "offer" and offer.offer_price is None and offer.act is None
+    acts = dialogue_acts(d)
+    assert acts[3] is None and all(a is None or a.price != 0 for a in acts)
 
 
 def test_explicit_bottomline_wins(tmp_path):

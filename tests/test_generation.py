@@ -825,7 +825,6 @@ def test_training_a_tiny_base_writes_an_adapter_and_card(tmp_path):
         assert (model(ids).logits - without(ids).logits).abs().max() > 1e-5
     r = LMGenerator(model, tok, Sampling(tries=1, max_new_tokens=4)).render([Request(Act(Intent.GREET), "buyer", BIKE)])
     assert r[0].tries == 1 and r[0].faithful  # the trained adapter's model tried it (then the template, if it failed)
-    assert r[0].backend == "lm" or (r[0].backend == "template" and r[0].parsed == Act(Intent.GREET))
 
 
 def test_training_reports_the_perplexity_of_held_out_messages_as_people_wrote_them(tmp_path):

@@ -103,6 +103,16 @@ def test_test_json_is_never_training_data(craigslist, tmp_path):
         labelled_examples([gold_test])
 
 
+def test_a_dialogue_file_is_read_whatever_the_case_of_its_suffix(tmp_path):
+    """`S.JSON` was refused by train policy while the generator's training read it."""
+    from dialogue.generator_data import load_examples
+
+    upper = tmp_path / "S.JSON"
+    upper.write_text(SAMPLE.read_text())
+    assert len(load_training_dialogues([str(upper)])) == len(load_training_dialogues([str(SAMPLE)]))
+    assert len(load_examples([str(upper)])) == len(load_examples([str(SAMPLE)]))
+
+
 def test_an_eval_file_of_training_dialogues_is_refused(tmp_path):
     """Its figures were called held out on the card where every dialogue had been trained on."""
     with pytest.raises(TrainError, match=r"--eval .*sample-dialogues.json: \d+ of its \d+ dialogues are trained on"):

@@ -192,6 +192,8 @@ def test_a_listing_without_a_title_is_still_a_listing(tmp_path):
     ("listings.json", json.dumps([{"title": "x", "price": 100}, 7]), "listing 1 must be an object, not int"),
     ("listings.json", json.dumps([{"title": ["x"], "price": 100}]), "listing 0: title and category must be strings"),
     ("scenarios.csv", b"\xff\xfe list_price", "not UTF-8 text; not a scenarios CSV"),
+    ("scenarios.csv", b'title,list_price\n"' + b"x" * 200_000 + b'",100\n',
+     "not a scenarios CSV (field larger than field limit (131072))"),
 ])
 def test_a_bad_listings_file_names_the_listing(tmp_path, name, content, message):
     path = tmp_path / name

@@ -12,7 +12,7 @@ from strategy.principal import Principal
 
 POLICY_DIR = Path(__file__).resolve().parent.parent.parent / "data" / "policies"
 PARTNER_MODEL = "sl"
-"""The checkpoint the planner models its partner (and its own continuation) with."""
+"""The checkpoint the planner models its partner with (and its own continuation, with `continuation="sl"`)."""
 
 
 def build_learned(name: str, principal: Principal, rng: random.Random) -> Policy:

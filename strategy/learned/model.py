@@ -20,7 +20,7 @@ class CheckpointError(ValueError):
     """A checkpoint directory that is missing or not one of haggler's act models."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class ModelConfig:
     hidden: int = 64
     layers: int = 2
@@ -30,7 +30,7 @@ class ModelConfig:
 
 
 LARGEST = ModelConfig(hidden=1024, layers=16)
-"""The largest sizes a checkpoint's config may name (about 17 million weights at most; the shipped policies have 11,175):
+"""The largest sizes a checkpoint's config may name (about 16 million weights at most; the shipped policies have 11,175):
 a typo of more would make the model's tensors before any check of its weights. Its features, moves and prices are the
 state encoding's."""
 

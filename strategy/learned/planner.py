@@ -4,8 +4,9 @@ It keeps a belief over the partner's principal (particles of target and walk-awa
 walk-away updated from every price the partner names: a bounded partner never names one beyond
 its own), and each turn weighs a few candidate acts: accept the partner's offer, offer at the
 partner's price, hold my price, concede part of the gap, reject, quit. A candidate's value is the
-mean utility of rollouts that start with it and go on with the SL policy on both sides (the
-partner's side bargaining for a principal drawn from the belief); accept and quit are exact.
+mean utility of rollouts that start with it and go on with the SL policy on the partner's side (bargaining
+for a principal drawn from the belief) and, on mine, the candidate's price held, conceded late
+(`PlannerConfig.continuation`); accept and quit are exact.
 All rollouts of a turn play in lockstep, one forward of the SL model per step.
 """
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
+from typing import Literal
 
 from parser.acts import Act, Intent, format_price, other_role
 from strategy.guard import Decision
@@ -35,14 +37,18 @@ class PlannerConfig:
     """Candidate opening prices, scaled (1 = my target)."""
     inconsistent: float = 0.05
     """Weight kept by a particle for each partner price beyond its walk-away (partners may be unbounded)."""
-    continuation: str = "hold"
-    """How my side plays on in a rollout: `hold` (the candidate's price, conceding late), or `sl`."""
+    continuation: Literal["hold", "sl"] = "hold"
+    """How my side plays on in a rollout: `hold` (the candidate's price, conceding late), or `sl` (the SL policy)."""
     hold_e: float = 0.5
     """How late `hold` concedes: the concession grows as (elapsed fraction of the time left)^(1/hold_e)."""
     sure_deal_slack: float = 0.05
     """A sure deal (accept the partner's offer, or offer at the partner's price) is taken over any candidate whose
     rollouts value it at most this much more: means of a few rollouts differ by as much by chance, and a gamble
     that only chance favours loses deals (against rule on 200 dev.json scenarios: agreement 0.74 -> 0.82)."""
+
+    def __post_init__(self) -> None:
+        if self.continuation not in ("hold", "sl"):
+            raise ValueError(f"PlannerConfig.continuation must be 'hold' or 'sl', not {self.continuation!r}")
 
 
 class Belief:
@@ -151,7 +157,8 @@ class PlannerPolicy:
         return [exact.get(i, sums[i]) for i in range(len(acts))]
 
     def rollout(self, state: NegotiationState, partner: Principal, act: Act) -> Game:
-        """A game from here on: `act` already said (the partner to answer), SL on both sides."""
+        """A game from here on: `act` already said (the partner to answer), the SL policy on the partner's side and
+        the configured continuation on mine."""
         role = self.principal.role
         me = self.model
         if self.config.continuation == "hold":

@@ -15,11 +15,11 @@ import sys
 from dataclasses import dataclass, replace
 
 from dialogue.corpus import Scenario
-from dialogue.generator import PROPOSALS, Generator, GeneratorError, Rendering, Request, make_generator
+from dialogue.generator import Generator, GeneratorError, Rendering, Request, make_generator
 from dialogue.manipulation import STYLES, dress
 from dialogue.games import negotiator_for
 from dialogue.text_session import Move, Side
-from parser.acts import Act, Intent, Role
+from parser.acts import PROPOSALS, Act, Intent, Role
 from parser.rules import same_price
 from strategy.negotiator import Negotiator
 from strategy.policies import (CHECKPOINT, LEARNED, POLICIES, UnknownPolicy, check_policy_names, checkpoint_dir,

@@ -26,12 +26,8 @@ import jinja2
 from dialogue.decoding import CLAUSE_ENDS, Sampling, sample, stream_seed
 from dialogue.generator_data import PLACEHOLDER, PROMPTS_DIR, Context, Turn, fill_price, render_prompt, unsayable
 from dialogue.lm import DEFAULT_BASE_MODEL, pack_linears
-from parser.acts import FORMAL_INTENTS, Act, Intent, Role, other_role, write_price
+from parser.acts import FORMAL_INTENTS, PROPOSALS, Act, Intent, Role, other_role, write_price
 from parser.rules import plausible_range, same_price
-
-PROPOSALS = frozenset({Intent.PROPOSE, Intent.COUNTER, Intent.INSIST})
-"""Price proposals: which of the three a proposal is depends on the dialogue, not the words (ACTS.md)."""
-
 
 class GeneratorError(ValueError):
     """Bad input to the generator (an unknown act, scenario or model): one clear line."""

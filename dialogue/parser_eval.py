@@ -6,7 +6,7 @@ from pathlib import Path
 
 from dialogue.annotate import dialogue_acts
 from dialogue.corpus import CorpusError, Dialogue, load_dialogues
-from parser.acts import CHAT_INTENTS, LUIS_TO_INTENT, PRICED_INTENTS, Intent
+from parser.acts import CHAT_INTENTS, LUIS_TO_INTENT, PRICE_ALLOWED, Intent
 from parser.intent_model import IntentModel
 
 
@@ -25,7 +25,7 @@ def gold_label(metadata: dict | None, label_map: str = "acts") -> tuple[str, flo
     if intent not in CHAT_INTENTS:
         raise CorpusError(f"{name!r} labels a message, but it is a formal event, not a message's act")
     price = metadata.get("price")
-    return intent.value, (float(price) if price is not None and intent in PRICED_INTENTS else None)
+    return intent.value, (float(price) if price is not None and intent in PRICE_ALLOWED else None)
 
 
 def gold_label_in(path: str | Path, i: int, metadata: dict | None, label_map: str = "acts",

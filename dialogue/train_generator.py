@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dialogue.cards import command_and_settings
 from dialogue.corpus import DEFAULT_DATA
 from dialogue.generator_data import CONTEXT_TURNS, encode_pair, examples_dataset, split
 from dialogue.lm import (BASE_NAMES, DEFAULT_BASE_MODEL, ModelError, bundled_gguf, check_adapter, load_tokenizer,
@@ -270,7 +271,7 @@ model = PeftModel.from_pretrained(base, "{config.out}")
 
 
 def write_card(config: TrainConfig, summary: dict, given: int, parsed: int, validation: bool) -> None:
-    settings = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items() if k != "command"}
+    settings = asdict(config)
     settings["data"] = [str(Path(d).resolve()) if Path(d).exists() else d for d in config.data]
     history = "\n".join(f"| {step} | {loss} |" for step, loss in summary["eval_loss_history"])
     table = f"\n\n| step | eval loss |\n|---|---|\n{history}" if history else ""
@@ -310,15 +311,6 @@ linear layer of the base model ({config.base_model}); {summary['steps']} steps (
 ## Use
 {use_section(config)}
 
-## Command
-```
-{config.command or '(called from Python)'}
-```
-
-## Settings
-```json
-{json.dumps(settings, indent=1)}
-```
-"""
+{command_and_settings(config.command, settings)}"""
     (config.out / "README.md").write_text(card, encoding="utf-8")
     (config.out / "training_summary.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")

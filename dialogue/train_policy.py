@@ -8,7 +8,6 @@ weights, config.json and a card (README.md) with the data, the command and the m
 """
 from __future__ import annotations
 
-import json
 import math
 import random
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
+from dialogue.cards import command_and_settings
 from dialogue.corpus import DEFAULT_DATA, load_dialogues
 from dialogue.policy_data import TrainError, examples_of, load_training_dialogues, split_dialogues
 from dialogue.policy_games import play_against, summary
@@ -179,7 +179,5 @@ def sl_card(config: PolicyTrainConfig, r: dict) -> str:
 
 
 def write_card(out: Path, title: str, body: str, command: str, settings: dict) -> None:
-    settings = {k: str(v) if isinstance(v, Path) else v for k, v in settings.items() if k != "command"}
-    text = f"# {title}\n\n{body}\n\n## Command\n```\n{command or '(called from Python)'}\n```\n\n" \
-           f"## Settings\n```json\n{json.dumps(settings, indent=1)}\n```\n"
+    text = f"# {title}\n\n{body}\n\n{command_and_settings(command, settings)}"
     (out / "README.md").write_text(text, encoding="utf-8")

@@ -38,9 +38,11 @@ class Intent(str, Enum):
 
 CHAT_INTENTS = tuple(i for i in Intent if i not in (Intent.OFFER, Intent.ACCEPT, Intent.REJECT, Intent.QUIT))
 FORMAL_INTENTS = (Intent.OFFER, Intent.ACCEPT, Intent.REJECT, Intent.QUIT)
-PRICE_INTENTS = frozenset({Intent.PROPOSE, Intent.COUNTER, Intent.INSIST, Intent.OFFER})
+PROPOSALS = frozenset({Intent.PROPOSE, Intent.COUNTER, Intent.INSIST})
+"""Price proposals in words: which of the three a proposal is depends on the dialogue, not the words (ACTS.md)."""
+PRICE_INTENTS = PROPOSALS | {Intent.OFFER}
 """Intents that always carry a price (agree may or may not)."""
-PRICED_INTENTS = PRICE_INTENTS | {Intent.AGREE}
+PRICE_ALLOWED = PRICE_INTENTS | {Intent.AGREE}
 """The intents an act's price may go with: those that need one, and agree (its price is optional)."""
 
 # ACTS.md's table, last column: the LUIS label names later CraigslistBargain work used.
@@ -94,9 +96,9 @@ class Act:
         raw = (p1 or p2 or "").replace(",", "")
         if not raw:
             return cls(intent)
-        if intent not in PRICED_INTENTS:
+        if intent not in PRICE_ALLOWED:
             raise ValueError(f"{intent} takes no price (a price goes with "
-                             f"{', '.join(sorted(map(str, PRICED_INTENTS)))})")
+                             f"{', '.join(sorted(map(str, PRICE_ALLOWED)))})")
         try:
             price = round(float(raw), 2)  # dollars and cents
         except ValueError:

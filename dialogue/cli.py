@@ -537,7 +537,7 @@ def add_generator_commands(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("say", help="render one act as text", description="Prints one rendering of an act.")
     p.add_argument("--act", required=True, metavar="ACT", help="e.g. 'counter 120', 'agree', 'inquire'")
-    p.add_argument("--role", choices=["buyer", "seller"], required=True)
+    p.add_argument("--role", choices=["buyer", "seller"], required=True, help="who says it")
     p.add_argument("--scenario", default="builtin:0", metavar="SPEC",
                    help="builtin:N or FILE:INDEX (default builtin:0)")
     p.add_argument("--after", action="append", default=[], metavar="TEXT",
@@ -552,7 +552,8 @@ def add_generator_commands(sub: argparse._SubParsersAction) -> None:
                        description="Scores the generator on the messages of a dialogue file: perplexity of the "
                                    "human utterances under the base and fine-tuned models, faithfulness of "
                                    "renderings of the parsed acts (first try and final), distinct-2, latency.")
-    p.add_argument("--data", type=path, required=True, metavar="FILE.json")
+    p.add_argument("--data", type=path, required=True, metavar="FILE.json",
+                   help="a dialogue file (.json or .jsonl) whose messages are scored, e.g. test.json")
     p.add_argument("--limit", type=positive_int, default=500, metavar="N", help="messages to score (default 500)")
     p.add_argument("--batch-size", type=positive_int, default=1, metavar="B",
                    help="acts per render call (default 1: latency_ms_mean is then the latency of one act)")
@@ -602,7 +603,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("tournament", help="round robin of agents, at the act level or in words (--mode text)",
                        description="Every pair of agents on the same scenarios, in both roles, each agent against "
-                                   "itself too; writes OUT/dialogues.jsonl, OUT/results.json and OUT/utility.png and "
+                                   "itself too; writes DIR/dialogues.jsonl, DIR/results.json and DIR/utility.png (DIR: --out) and "
                                    "prints a leaderboard (means with 95% intervals).")
     p.add_argument("--agents", nargs="+", required=True, metavar="NAME",
                    help="policy names, e.g. rule boulware tft (text mode: agent specs, see `haggler agents`)")

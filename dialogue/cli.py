@@ -603,8 +603,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("tournament", help="round robin of agents, at the act level or in words (--mode text)",
                        description="Every pair of agents on the same scenarios, in both roles, each agent against "
-                                   "itself too; writes DIR/dialogues.jsonl, DIR/results.json and DIR/utility.png (DIR: --out) and "
-                                   "prints a leaderboard (means with 95% intervals).")
+                                   "itself too; writes DIR/dialogues.jsonl, DIR/results.json and DIR/utility.png "
+                                   "(DIR: --out) and prints a leaderboard (means with 95% intervals).")
     p.add_argument("--agents", nargs="+", required=True, metavar="NAME",
                    help="policy names, e.g. rule boulware tft (text mode: agent specs, see `haggler agents`)")
     p.add_argument("--scenarios", default="builtin", metavar="SRC",

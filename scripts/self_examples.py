@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import random
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from tqdm import tqdm
@@ -32,14 +33,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, required=True, help="the dataset directory to write (must not exist)")
-    parser.add_argument("--adapter", default="default", help="the adapter that says the acts (default: the shipped one)")
+    parser.add_argument("--adapter", default="default",
+                        help="the adapter that says the acts (default: the shipped one)")
     parser.add_argument("--guidance", type=float, default=1.0, help="classifier-free guidance (default 1: none)")
     parser.add_argument("--temperature", type=float, default=0.7, help="sampling temperature (default 0.7)")
     parser.add_argument("--batch-size", type=int, default=16, help="acts rendered in one call (default 16)")
     parser.add_argument("--eval-examples", type=int, default=200,
                         help="the default data's eval rows, as train generator's --eval-examples (default 200)")
     parser.add_argument("--limit", type=int, default=None, help="render only this many acts (a seeded sample)")
-    parser.add_argument("--seed", type=int, default=0, help="seeds the split, the sample and the renderings (default 0)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seeds the split, the sample and the renderings (default 0)")
     args = parser.parse_args()
     if args.out.exists():
         parser.error(f"{args.out} exists; name a new directory")
@@ -59,9 +62,7 @@ def main() -> None:
         guidance=args.guidance, temperature=args.temperature, seed=args.seed))
     own = []
     for start in tqdm(range(0, len(chosen), args.batch_size), desc="renderings", unit="call"):
-        batch = [requests[i] for i in chosen[start:start + args.batch_size]]
-        batch = [Request(r.act, r.role, r.context, stream_seed(args.seed, i))
-                 for r, i in zip(batch, chosen[start:start + args.batch_size])]
+        batch = [replace(requests[i], seed=stream_seed(args.seed, i)) for i in chosen[start:start + args.batch_size]]
         for request, rendering in zip(batch, generator.render(batch)):
             if rendering.backend != "lm":
                 continue

@@ -261,8 +261,9 @@ def add_chat_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--role", choices=["buyer", "seller"],
                    help="your role (default buyer; with --target and --walk-away, the role they fit: a target above "
                         "the walk-away price is a seller's)")
-    p.add_argument("--scenario", metavar="SPEC", help="builtin:N or FILE:INDEX (default builtin:0; with --target and "
-                   "--walk-away, the shipped listing whose price is nearest the walk-away price)")
+    p.add_argument("--scenario", metavar="SPEC",
+                   help="builtin:N or FILE:INDEX (FILE alone: its first scenario; default builtin:0; with --target "
+                        "and --walk-away, the shipped listing whose price is nearest the walk-away price)")
     p.add_argument("--seed", type=int, default=0, help="seeds the agents' choices and words (default 0)")
     p.add_argument("--turn-limit", type=turn_limit, default=DEFAULT_TURN_LIMIT, metavar="T",
                    help="turns (messages and formal moves, both sides) before the talk ends with no deal (default "
@@ -539,7 +540,7 @@ def add_generator_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--act", required=True, metavar="ACT", help="e.g. 'counter 120', 'agree', 'inquire'")
     p.add_argument("--role", choices=["buyer", "seller"], required=True, help="who says it")
     p.add_argument("--scenario", default="builtin:0", metavar="SPEC",
-                   help="builtin:N or FILE:INDEX (default builtin:0)")
+                   help="builtin:N or FILE:INDEX (FILE alone: its first scenario; default builtin:0)")
     p.add_argument("--after", action="append", default=[], metavar="TEXT",
                    help="a message the act answers (the other side's); repeat for earlier turns, oldest first, "
                         "the sides alternating. Without it, the act opens the dialogue")

@@ -144,7 +144,13 @@ def test_an_output_that_cannot_be_written_is_one_line():
 
 
 def test_version(capsys):
+    """The installed package's version; from a checkout put on PYTHONPATH, never installed, it says so (the test
+    once failed there, on a GPU machine, rather than checking what the command prints)."""
+    try:
+        version = importlib.metadata.version("haggler")
+    except importlib.metadata.PackageNotFoundError:
+        version = "(not installed)"
     with pytest.raises(SystemExit) as exit_:
         main(["--version"])
     assert exit_.value.code == 0
-    assert capsys.readouterr().out.strip() == f"haggler {importlib.metadata.version('haggler')}"
+    assert capsys.readouterr().out.strip() == f"haggler {version}"

@@ -115,6 +115,9 @@ def train_parser(paths: list[Path], out: Path, config: ParserTrainConfig = Parse
     start = time.perf_counter()
     examples = [e for views in labelled_examples(paths).values() for e in views]
     model = fit(examples, config)
+    if not model.weights:
+        raise CorpusError(f"{' '.join(map(str, paths))}: too few hand-labelled messages to learn from (no word or "
+                          f"context in {config.min_count} of them)")
     card = {"data": [p.name for p in paths], "examples": len(examples), "features": len(model.weights),
             "config": vars(config), "command": command, "seconds": round(time.perf_counter() - start, 1)}
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -115,6 +115,8 @@ class IntentModel:
         classes = tuple(Intent(c) for c in raw["classes"])
         if not classes:
             raise ValueError("no classes")
+        if not raw["weights"]:  # it would know no word: every message left to the rules, without a word said
+            raise ValueError("no weights")
         for feature, w in raw["weights"].items():
             if not (isinstance(w, list) and len(w) == len(classes)
                     and all(type(x) in (int, float) and math.isfinite(x) for x in w)):

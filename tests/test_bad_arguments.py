@@ -80,6 +80,14 @@ def test_train_parser_out_and_data(tmp_path):
                             "--out", tmp_path / "m.json")  # one file without labels among others: named
     assert message.startswith(f"haggler: {SAMPLE}: no hand-labelled messages")
     assert not (tmp_path / "m.json").exists()
+    one = json.loads((TEST_DATA / "gold-dev8.json").read_text())[:1]
+    for event in one[0]["events"][1:]:
+        event.pop("metadata", None)  # one labelled message: no word seen twice, a model of no weights
+    (tmp_path / "one.json").write_text(json.dumps(one))
+    assert haggler_error("train", "parser", "--data", tmp_path / "one.json", "--out", tmp_path / "m.json") == \
+        f"haggler: {tmp_path / 'one.json'}: too few hand-labelled messages to learn from (no word or context in 2 " \
+        "of them)"
+    assert not (tmp_path / "m.json").exists()
     if Path("/dev/full").exists():  # a write that fails after the file opened (a full disk) names the file
         assert haggler_error("train", "parser", "--data", TEST_DATA / "gold-dev8.json", "--out", "/dev/full") == \
             "haggler: /dev/full: No space left on device"
@@ -305,6 +313,7 @@ def test_a_parser_model_that_is_none(tmp_path):
         assert haggler_error(*command, "--model", tmp_path / "none.json") == \
             f"haggler: --model {tmp_path / 'none.json'}: no such file"
     for content, why in (('{"classes": [], "weights": {}}', "no classes"),
+                         ('{"classes": ["greet", "inform"], "weights": {}}', "no weights"),
                          ('{"classes": ["greet", "inform"], "weights": {"hi": ["x", 1]}}',
                           "the weights of 'hi' are not 2 numbers, one a class"),
                          ('{"classes": ["greet", "inform"], "weights": {"hi": [NaN, 1]}}',

@@ -61,6 +61,10 @@ class ChatError(ValueError):
 class Hangup(Exception):
     """SIGTERM or SIGHUP (the terminal closed): the dialogue ends where it is, its transcript saved."""
 
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
 
 @contextmanager
 def handling(handler: Callable[[int, object], None] | signal.Handlers, *signums: int) -> Iterator[None]:
@@ -77,7 +81,7 @@ def handling(handler: Callable[[int, object], None] | signal.Handlers, *signums:
 
 
 def hang_up(signum: int, frame: object) -> None:
-    raise Hangup(signal.Signals(signum).name)
+    raise Hangup(signum)
 
 
 @dataclass
@@ -471,13 +475,20 @@ def run_chat(config: ChatConfig, ask: Callable[[str], str] = read_line, say: Cal
 
 def play(session: TextSession, say: Callable[[str], None]) -> Dialogue:
     """Plays to the end, each agent's act rendered by its own generator. Ctrl-C, SIGTERM, SIGHUP and an output
-    closed under it end the dialogue where it is."""
+    closed under it end the dialogue where it is: the transcript's `stopped_by` names the signal (SIGPIPE for the
+    output)."""
+    stopped_by = None
     try:
         while (request := session.advance()) is not None:
             side = session.sides[session.talk.to_move]
             session.deliver(side.generator.render([request])[0])  # type: ignore[attr-defined]
     except (KeyboardInterrupt, Hangup, BrokenPipeError) as e:
         session.stop()
+        stopped_by = e.signum if isinstance(e, Hangup) else \
+            signal.SIGINT if isinstance(e, KeyboardInterrupt) else signal.SIGPIPE
         if not isinstance(e, BrokenPipeError):
             say(f"\n({'interrupted' if isinstance(e, KeyboardInterrupt) else e}: the dialogue ends here)")
-    return session.dialogue()
+    dialogue = session.dialogue()
+    if stopped_by is not None:
+        dialogue.extra["stopped_by"] = signal.Signals(stopped_by).name
+    return dialogue

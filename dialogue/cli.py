@@ -237,12 +237,12 @@ def cmd_chat(args: argparse.Namespace) -> None:
     try:
         config.transcript = transcript_path(config)
         check_output(config.transcript, "--transcript" if args.transcript else "the transcript")
-        stopped = run_chat(config).extra["ended"] == "stopped"
+        extra = run_chat(config).extra
     except (AgentError, ChatError) as e:
         sys.exit(f"haggler: {e}")
-    if stopped:  # interrupted (Ctrl-C, SIGTERM, SIGHUP) while the agent answered: the transcript is saved
+    if extra["ended"] == "stopped":  # interrupted (Ctrl-C, SIGTERM, SIGHUP, a closed output): the transcript is saved
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C would break into the interpreter's exit
-        sys.exit(130)
+        sys.exit(128 + signal.Signals[extra.get("stopped_by", "SIGINT")])  # as the shell tells a death by it
 
 
 def add_chat_commands(sub: argparse._SubParsersAction) -> None:

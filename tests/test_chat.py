@@ -120,9 +120,10 @@ def test_a_terminal_closed_or_a_kill_ends_the_dialogue_and_keeps_it(tmp_path, si
     child.kill(getattr(signal, signal_name))
     child.expect(pexpect.EOF)
     child.close()
-    assert child.exitstatus == 130  # interrupted, as the shell tells it
+    assert child.exitstatus == 128 + getattr(signal, signal_name)  # as the shell tells a death by the signal
     d = saved(transcript)
     assert d["ended"] == "stopped" and "hello there, is it still for sale?" in [e["data"] for e in d["events"]]
+    assert d["stopped_by"] == signal_name
 
 
 def test_a_listing_s_escape_sequences_do_not_reach_the_terminal(tmp_path):

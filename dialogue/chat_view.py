@@ -5,7 +5,8 @@ import re
 
 from dialogue.corpus import Dialogue, Event, Scenario
 from dialogue.scoring import score_dialogue
-from parser.acts import Act, Role, in_cents, write_price
+from dialogue.session import principal_of
+from parser.acts import Act, Role, write_price
 
 
 def explain(audit: dict | None, act: Act | None = None) -> str:
@@ -68,7 +69,7 @@ def describe_scenario(scenario: Scenario, role: Role, who: str = "You are") -> s
     lines = [f"Listing: {clean(item.title)} ({clean(item.category) or 'item'}), listed at {write_price(item.price)}"]
     lines += [f"  {clean(d)}" for d in item.description[:3] if clean(d)]
     lines.append(f"{who} the {role}. Private target: {write_price(round(kb.target, 2))}; "
-                 f"walk-away price: {write_price(in_cents(kb.walk_away, up=role == 'seller'))}.")  # the guard's limit
+                 f"walk-away price: {write_price(principal_of(kb).limit)}.")  # the guard's limit, in cents
     return "\n".join(lines)
 
 

@@ -357,7 +357,7 @@ def read_json(path: Path) -> Any:
         raise CorpusError(f"{path}: not UTF-8 text ({e.reason} at line {line})") from None
     if not text.strip():
         raise CorpusError(f"{path}: empty")
-    if path.suffix.lower() == ".jsonl":
+    if is_json_lines(path):
         return json_lines(path, text)
     try:
         return json.loads(text)
@@ -436,8 +436,7 @@ def dialogues_json(dialogues: Iterable[Dialogue]) -> str:
 
 def dump_dialogues(dialogues: Iterable[Dialogue], path: str | Path) -> None:
     """A dialogue file: JSON Lines where its name ends in .jsonl (as read_json reads it), else a JSON list."""
-    lines = Path(path).suffix.lower() == ".jsonl"
-    text = "".join(json.dumps(d.to_dict(), ensure_ascii=False) + "\n" for d in dialogues) if lines \
+    text = "".join(json.dumps(d.to_dict(), ensure_ascii=False) + "\n" for d in dialogues) if is_json_lines(path) \
         else dialogues_json(dialogues)
     try:
         Path(path).write_text(text, encoding="utf-8")
@@ -470,6 +469,10 @@ DIALOGUE_FILES = (".json", ".jsonl")
 
 def is_dialogue_file(source: str | Path) -> bool:
     return Path(source).suffix.lower() in DIALOGUE_FILES
+
+
+def is_json_lines(path: str | Path) -> bool:
+    return Path(path).suffix.lower() == ".jsonl"
 
 
 def craigslist_training_dialogues() -> list[Dialogue]:

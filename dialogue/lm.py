@@ -132,6 +132,15 @@ def check_adapter(path: str | Path) -> None:
         raise ModelError(f"{path}: no adapter weights in it ({' or '.join(ADAPTER_WEIGHTS)})")
 
 
+def base_name(base_model: str) -> str:
+    """The base model as an adapter's settings and card name it: the bundled model by its hub name, a local
+    directory by its absolute path (the adapter loads from anywhere), else as given (a hub id)."""
+    if base_model in BASE_NAMES:
+        return BASE_NAMES[base_model]
+    path = Path(base_model).expanduser()
+    return str(path.resolve()) if path.exists() else base_model
+
+
 def recorded_base_model(adapter: str | Path) -> str:
     """The base model an adapter's settings name, as --base-model takes it: the bundled model for its name (and
     where the settings name none)."""

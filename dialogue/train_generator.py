@@ -22,8 +22,8 @@ from typing import Any
 from dialogue.cards import command_and_settings
 from dialogue.corpus import DEFAULT_DATA
 from dialogue.generator_data import CONTEXT_TURNS, encode_pair, examples_dataset, split
-from dialogue.lm import (BASE_NAMES, DEFAULT_BASE_MODEL, ModelError, bundled_gguf, check_adapter, load_tokenizer,
-                         offline, resolve_base_model, with_adapter)
+from dialogue.lm import (BASE_NAMES, DEFAULT_BASE_MODEL, ModelError, base_name, bundled_gguf, check_adapter,
+                         load_tokenizer, offline, resolve_base_model, with_adapter)
 
 
 @dataclass
@@ -221,15 +221,6 @@ def held_out_perplexity(model: Any, tokenizer: Any, rows: Any) -> dict:
         base = perplexity(model, tokenizer, pairs, desc="held-out perplexity, base model")[0]
     return {"held_out_messages": len(pairs), "held_out_ppl_base": round(base, 3), "held_out_ppl": round(tuned, 3),
             "held_out_ppl_ratio": round(tuned / base, 3)}
-
-
-def base_name(base_model: str) -> str:
-    """The base model as an adapter's settings and card name it: the bundled model by its hub name, a local
-    directory by its absolute path (the adapter loads from anywhere), else as given (a hub id)."""
-    if base_model in BASE_NAMES:
-        return BASE_NAMES[base_model]
-    path = Path(base_model).expanduser()
-    return str(path.resolve()) if path.exists() else base_model
 
 
 def data_section(config: TrainConfig, summary: dict, given: int, parsed: int, validation: bool) -> str:

@@ -114,8 +114,8 @@ def sample(model: Any, tokenizer: Any, prompts: list[str], judge: Callable[[int,
     `sampling.banned_mass` or more (the last two cut back to its last end of a sentence or clause). banned[i]: tokens
     prompt i may not write. plain[i]: prompt i without what conditions it (its act), for guidance; a try then has a
     twin row that reads plain[i] and the same new tokens, and its scores push the try away from what the plain prompt
-    alone would say. seeds[i]: the seed of prompt i's draws (else the sampling's seed and the prompt's place), so a prompt and
-    seed give the same tries whatever else is in the batch."""
+    alone would say. seeds[i]: the seed of prompt i's draws (else the sampling's seed and the prompt's place), so a
+    prompt and seed give the same tries whatever else is in the batch."""
     import torch
 
     if not prompts:
@@ -123,14 +123,12 @@ def sample(model: Any, tokenizer: Any, prompts: list[str], judge: Callable[[int,
     guided = sampling.guidance != 1 and bool(plain)
     if guided and len(plain) != len(prompts):
         raise ValueError("a plain prompt for each prompt, or none")
+    if seeds and len(seeds) != len(prompts):
+        raise ValueError("a seed for each prompt, or none")
     encoded = tokenizer(list(prompts) + (list(plain) if guided else []), add_special_tokens=False)["input_ids"]
     if min(map(len, encoded)) < 2:
         raise ValueError("every prompt needs two tokens or more")
-    twins = 2 if guided else 1
-    heads_of = [[p + k * len(prompts) for k in range(twins)] for p in range(len(prompts))]  # each prompt's rows' heads
     device = device_of(model)
-    if seeds and len(seeds) != len(prompts):
-        raise ValueError("a seed for each prompt, or none")
     seeds = seeds or [stream_seed(sampling.seed, p) for p in range(len(prompts))]
     k = min(sampling.top_k, model.config.vocab_size)
     noise = torch.stack([gumbel((sampling.tries, sampling.max_new_tokens, k), torch.Generator(device).manual_seed(seed),
@@ -139,75 +137,138 @@ def sample(model: Any, tokenizer: Any, prompts: list[str], judge: Callable[[int,
     for i, tokens in enumerate(banned):
         ban[i, list(tokens)] = True
     tries = Tries(len(prompts), sampling.tries, judge)
+    at_once = max(1, min(sampling.tries_at_once, sampling.tries))
     with torch.inference_mode(), threads_for_lm():
-        heads = PromptHeads(model, [ids[:-1] for ids in encoded])
-        prompt = [p for p in range(len(prompts)) for _ in range(max(1, min(sampling.tries_at_once, sampling.tries)))]
-        attempt = [tries.start(p) for p in prompt]  # each row's try (of its prompt)
-        cache = heads.cache([h for p in prompt for h in heads_of[p]], room=sampling.tries * sampling.max_new_tokens + 1)
-        width = heads.width
-        last = torch.tensor([ids[-1] for ids in encoded], device=device)
-        last_position = torch.tensor([len(ids) - 1 for ids in encoded], device=device)
-        head_mask = (torch.arange(width, device=device) >= width - last_position[:, None]).long()
-        rows = torch.tensor([h for p in prompt for h in heads_of[p]], device=device)
-        token, position = last[rows], last_position[rows]
-        mask = torch.cat([head_mask[rows], head_mask.new_ones(len(rows), 1)], dim=1)  # the heads and the fed token
-        new: list[list[int]] = [[] for _ in prompt]
-        while prompt:
-            logits = model(input_ids=token[:, None], attention_mask=mask, position_ids=position[:, None],
-                           cache=cache, use_cache=True).logits[:, -1].float()
+        prompt = [p for p in range(len(prompts)) for _ in range(at_once)]
+        batch = Batch(model, encoded, 2 if guided else 1, prompt, [tries.start(p) for p in prompt],
+                      room=sampling.tries * sampling.max_new_tokens + 1)
+        while batch.prompt:
+            scores = batch.scores()
             if guided:
-                logits = logits.view(len(prompt), twins, -1)
-                weight = sampling.guidance if not sampling.guidance_from else torch.tensor(
-                    [sampling.guidance if len(n) >= sampling.guidance_from else 1.0 for n in new], device=device)[:, None]
-                logits = logits[:, 1].lerp_(logits[:, 0], weight)
-            banned_here = ban[prompt]
-            wants_banned = (wants(logits, banned_here, sampling.temperature, sampling.banned_mass).tolist()
-                            if sampling.banned_mass < 1 and banned_here.any() else [False] * len(prompt))
-            drawn = draw(logits.masked_fill_(banned_here, float("-inf")), k, sampling.temperature,
-                         noise[prompt, attempt, [len(n) for n in new]])
-            token, position = drawn.repeat_interleave(twins), position + 1
-            mask = torch.cat([mask, mask.new_ones(len(mask), 1)], dim=1)
-            free = set()
-            for c, t in enumerate(drawn.tolist()):
-                if prompt[c] in tries.settled:
-                    free.add(c)
-                    continue
-                complete = False
-                if not wants_banned[c]:  # else the try ends before the junk it would draw
-                    new[c].append(t)
-                    complete = t in stops
-                if complete or wants_banned[c] or len(new[c]) == sampling.max_new_tokens:
-                    tries.end(prompt[c], attempt[c], first_line(tokenizer.decode(new[c], skip_special_tokens=True),
-                                                                complete=complete))
-                    free.add(c)
-            free |= {c for c, p in enumerate(prompt) if p in tries.settled}
-            if not free:
-                continue
-            keep = [c for c in range(len(prompt)) if c not in free]
-            running = Counter(prompt[c] for c in keep)
-            for c in sorted(free):
-                p = tries.next_prompt(running, own=prompt[c])
-                if p is None:
-                    continue
-                own = list(range(c * twins, (c + 1) * twins))
-                if p != prompt[c]:
-                    heads.write(cache, own, heads_of[p])
-                    mask[own, :width] = head_mask[heads_of[p]]
-                mask[own, width:-1] = 0  # the row's earlier tries
-                token[own], position[own] = last[heads_of[p]], last_position[heads_of[p]]
-                prompt[c], attempt[c], new[c] = p, tries.start(p), []
-                running[p] += 1
-                keep.append(c)
-            if len(keep) < len(prompt):
-                keep = fill_gaps(sorted(keep))
-                kept_rows = [c * twins + j for c in keep for j in range(twins)]
-                index = torch.tensor(kept_rows, dtype=torch.long, device=device)
-                moved = [r for r, row in enumerate(kept_rows) if row != r]
-                source, target = index[moved], torch.tensor(moved, dtype=torch.long, device=device)
-                for layer in cache.layers:
-                    layer.keep_rows(len(kept_rows), source, target)
-                token, position, mask = token[index], position[index], mask[index]
-                prompt, attempt, new = [prompt[c] for c in keep], [attempt[c] for c in keep], [new[c] for c in keep]
+                scores = guide(scores, sampling, batch.new)
+            banned_here = ban[batch.prompt]
+            wants_banned = (wants(scores, banned_here, sampling.temperature, sampling.banned_mass).tolist()
+                            if sampling.banned_mass < 1 and banned_here.any() else [False] * len(batch.prompt))
+            drawn = draw(scores.masked_fill_(banned_here, float("-inf")), k, sampling.temperature,
+                         noise[batch.prompt, batch.attempt, [len(n) for n in batch.new]])
+            batch.feed(drawn)
+            ended = end_tries(batch, drawn.tolist(), wants_banned, tries, tokenizer, stops, sampling.max_new_tokens)
+            free = ended | {c for c, p in enumerate(batch.prompt) if p in tries.settled}
+            if free:
+                refill(batch, free, tries)
+
+
+def guide(scores: Any, sampling: Sampling, new: list[list[int]]) -> Any:
+    """Each try's scores from its twin rows' (the prompt's, then the plain prompt's): plain + guidance * (prompt -
+    plain), or for a try's first `guidance_from` tokens, the prompt's alone."""
+    import torch
+
+    scores = scores.view(len(new), 2, -1)
+    weight = sampling.guidance if not sampling.guidance_from else torch.tensor(
+        [sampling.guidance if len(n) >= sampling.guidance_from else 1.0 for n in new], device=scores.device)[:, None]
+    return scores[:, 1].lerp_(scores[:, 0], weight)
+
+
+def end_tries(batch: Batch, drawn: list[int], wants_banned: list[bool], tries: Tries, tokenizer: Any,
+              stops: Collection[int], max_new_tokens: int) -> set[int]:
+    """Each row's drawn token added to its try (unless the try wanted a banned one: it ends before the junk it would
+    draw), and each try that ended handed to `tries`, its text to the end of its line. Returns the rows whose try
+    ended, or whose prompt was settled before the token was drawn."""
+    ended = set()
+    for c, token in enumerate(drawn):
+        p = batch.prompt[c]
+        if p in tries.settled:
+            ended.add(c)
+            continue
+        complete = False
+        if not wants_banned[c]:
+            batch.new[c].append(token)
+            complete = token in stops
+        if complete or wants_banned[c] or len(batch.new[c]) == max_new_tokens:
+            text = tokenizer.decode(batch.new[c], skip_special_tokens=True)
+            tries.end(p, batch.attempt[c], first_line(text, complete=complete))
+            ended.add(c)
+    return ended
+
+
+def refill(batch: Batch, free: set[int], tries: Tries) -> None:
+    """Each free row starts the next try of the prompt `tries` chooses for it; the rows left with none leave."""
+    keep = [c for c in range(len(batch.prompt)) if c not in free]
+    running = Counter(batch.prompt[c] for c in keep)
+    for c in sorted(free):
+        p = tries.next_prompt(running, own=batch.prompt[c])
+        if p is None:
+            continue
+        batch.restart(c, p, tries.start(p))
+        running[p] += 1
+        keep.append(c)
+    if len(keep) < len(batch.prompt):
+        batch.keep(fill_gaps(sorted(keep)))
+
+
+class Batch:
+    """The rows of a continuous batch: row c runs prompt[c]'s try attempt[c], which has drawn the tokens new[c] so
+    far. Each row is read by `twins` model rows (the prompt's, then with guidance its plain form's), fed the same
+    tokens. A model row holds the token it reads next, that token's position, its attention mask (the head's columns,
+    then each position fed since) and, in `cache`, its keys and values. encoded: the prompts' tokens, then (with
+    guidance) the plain prompts'."""
+
+    def __init__(self, model: Any, encoded: list[list[int]], twins: int, prompt: list[int], attempt: list[int],
+                 room: int) -> None:
+        import torch
+
+        device = device_of(model)
+        self.model, self.twins = model, twins
+        n = len(encoded) // twins
+        self.heads_of = [[p + k * n for k in range(twins)] for p in range(n)]  # each prompt's model rows' heads
+        self.heads = PromptHeads(model, [ids[:-1] for ids in encoded])
+        width = self.heads.width
+        self.last = torch.tensor([ids[-1] for ids in encoded], device=device)
+        self.last_position = torch.tensor([len(ids) - 1 for ids in encoded], device=device)
+        self.head_mask = (torch.arange(width, device=device) >= width - self.last_position[:, None]).long()
+        self.prompt, self.attempt, self.new = prompt, attempt, [[] for _ in prompt]
+        rows = [h for p in prompt for h in self.heads_of[p]]
+        self.cache = self.heads.cache(rows, room)
+        index = torch.tensor(rows, device=device)
+        self.token, self.position = self.last[index], self.last_position[index]
+        self.mask = torch.cat([self.head_mask[index], self.head_mask.new_ones(len(rows), 1)], dim=1)  # and the token
+
+    def scores(self) -> Any:
+        """Each model row's scores for the token after the one it reads."""
+        return self.model(input_ids=self.token[:, None], attention_mask=self.mask, position_ids=self.position[:, None],
+                          cache=self.cache, use_cache=True).logits[:, -1].float()
+
+    def feed(self, drawn: Any) -> None:
+        """Each row's drawn token, for its model rows to read next."""
+        import torch
+
+        self.token, self.position = drawn.repeat_interleave(self.twins), self.position + 1
+        self.mask = torch.cat([self.mask, self.mask.new_ones(len(self.mask), 1)], dim=1)
+
+    def restart(self, c: int, p: int, attempt: int) -> None:
+        """Row c starts prompt p's try `attempt`: the row's earlier tries masked out, and where it held another
+        prompt's, p's keys and values written in."""
+        rows, heads = list(range(c * self.twins, (c + 1) * self.twins)), self.heads_of[p]
+        if p != self.prompt[c]:
+            self.heads.write(self.cache, rows, heads)
+            self.mask[rows, :self.heads.width] = self.head_mask[heads]
+        self.mask[rows, self.heads.width:-1] = 0
+        self.token[rows], self.position[rows] = self.last[heads], self.last_position[heads]
+        self.prompt[c], self.attempt[c], self.new[c] = p, attempt, []
+
+    def keep(self, keep: list[int]) -> None:
+        """Keeps the rows `keep`, in that order (fill_gaps's), and drops the others."""
+        import torch
+
+        kept = [c * self.twins + j for c in keep for j in range(self.twins)]
+        index = torch.tensor(kept, dtype=torch.long, device=self.token.device)
+        moved = [r for r, row in enumerate(kept) if row != r]
+        source, target = index[moved], torch.tensor(moved, dtype=torch.long, device=self.token.device)
+        for layer in self.cache.layers:
+            layer.keep_rows(len(kept), source, target)
+        self.token, self.position, self.mask = self.token[index], self.position[index], self.mask[index]
+        self.prompt, self.attempt = [self.prompt[c] for c in keep], [self.attempt[c] for c in keep]
+        self.new = [self.new[c] for c in keep]
 
 
 def fill_gaps(keep: list[int]) -> list[int]:

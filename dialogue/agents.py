@@ -13,6 +13,7 @@ import importlib.util
 import random
 import sys
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from dialogue.corpus import Scenario
 from dialogue.generator import Generator, GeneratorError, Rendering, Request, make_generator
@@ -48,9 +49,41 @@ class AgentSpec:
     style: str | None = None
     """A manipulation style (adversarial partners), or None."""
 
+    @property
+    def identity(self) -> tuple[str, str, str | None]:
+        """What the spec names, alike for two specs of one agent (`resolved`)."""
+        return (*resolved(self.policy, self.generator), self.style)
+
+
+def split_spec(text: str) -> tuple[str, str]:
+    """POLICY and GENERATOR ("" for none) of `POLICY[+GENERATOR]`. A checkpoint directory's name may hold a "+"
+    (`policy:runs/sl+rl`): the spec splits at the last "+" with a known policy or an existing directory before it
+    (none, if the whole spec is one), or at its first "+" where none has."""
+    cuts = [i for i, ch in enumerate(text) if ch == "+"]
+    known = [i for i in [len(text), *reversed(cuts)] if is_policy(text[:i])]
+    i = known[0] if known else (cuts[0] if cuts else len(text))
+    return text[:i], text[i + 1:]
+
+
+def resolved(policy: str, generator: str) -> tuple[str, str]:
+    """The policy and generator with each directory they name (`policy:DIR`, `lm:DIR`) resolved, alike for two
+    spellings of one agent: `policy:runs/sl` and `policy:./runs/sl/` are one checkpoint."""
+    if (directory := checkpoint_dir(policy)) is not None:
+        policy = CHECKPOINT + str(Path(directory).resolve())
+    if generator.startswith("lm:"):
+        generator = "lm:" + str(Path(generator[3:]).resolve())
+    return policy, generator
+
+
+def is_policy(name: str) -> bool:
+    """Whether the name is a registered policy, an adversary's style, or `policy:DIR` with DIR a directory."""
+    directory = checkpoint_dir(name)
+    return name in POLICIES or name in STYLES or (directory is not None and Path(directory).is_dir())
+
 
 def parse_spec(text: str, default_generator: str = DEFAULT_GENERATOR) -> AgentSpec:
-    policy, plus, generator = text.partition("+")
+    policy, generator = split_spec(text)
+    plus = policy != text
     if policy not in POLICIES and policy not in STYLES and checkpoint_dir(policy) is None:
         raise AgentError(f"unknown agent {policy!r}{did_you_mean(policy, agent_names())}; valid: "
                          f"{', '.join(agent_names())}, {CHECKPOINT}DIR")

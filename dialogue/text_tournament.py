@@ -48,7 +48,7 @@ def load_text_tournament(config: TextTournamentConfig) -> tuple[Tournament, dict
     except AgentError as e:
         raise TournamentError(str(e)) from None
     same = [(a.name, b.name) for i, a in enumerate(specs) for b in specs[i + 1:]
-            if (a.policy, a.generator, a.style) == (b.policy, b.generator, b.style)]
+            if a.identity == b.identity]
     if same:
         raise TournamentError(f"{same[0][0]} and {same[0][1]} are one agent (the generator of an agent named "
                               f"without one is --generator's, {config.generator}): list it once")

@@ -19,6 +19,7 @@ from typing import Iterator
 
 from tqdm import tqdm
 
+from dialogue.agents import resolved, split_spec
 from dialogue.corpus import CorpusError, Scenario
 from dialogue.dialogue_log import encode_scenarios, hold_lock, open_for_append, read_finished, write_whole
 from dialogue.games import Game, schedule
@@ -56,7 +57,7 @@ class TournamentConfig:
         digest = hashlib.sha256("\n".join(encode_scenarios(scenarios)).encode()).hexdigest()[:16]
         identity = {"agents": self.agents, "source": self.scenarios, "scenarios": f"{len(scenarios)}, sha256 {digest}",
                     "repeats": self.repeats, "seed": self.seed, "turn_limit": self.turn_limit, "mode": "acts"}
-        weights = {a: weights_digest(d) for a in self.agents if (d := checkpoint_dir(a.partition("+")[0])) is not None}
+        weights = {a: weights_digest(d) for a in self.agents if (d := checkpoint_dir(split_spec(a)[0])) is not None}
         return {**identity, "checkpoints": weights} if weights else identity  # a run resumes with the same weights
 
 
@@ -70,8 +71,11 @@ class Tournament:
 def check_agent_list(agents: list[str]) -> None:
     if not agents:
         raise TournamentError("no agents given")
-    if len(set(agents)) != len(agents):
-        raise TournamentError(f"an agent is listed twice: {' '.join(agents)}")
+    seen: dict[tuple[str, str], str] = {}
+    for agent in agents:
+        if (other := seen.setdefault(resolved(*split_spec(agent)), agent)) is not agent:
+            raise TournamentError(f"an agent is listed twice: {agent!r}" if other == agent else
+                                  f"an agent is listed twice: {other!r} and {agent!r} name the same one")
 
 
 def weights_digest(directory: str) -> str:
@@ -81,8 +85,8 @@ def weights_digest(directory: str) -> str:
 
 def speaks(agent: str) -> bool:
     """Whether an agent spec names words (an adversary's, or a policy's with a generator): a text-mode agent."""
-    policy, plus, _ = agent.partition("+")
-    return policy in STYLES or (bool(plus) and (policy in POLICIES or checkpoint_dir(policy) is not None))
+    policy, _ = split_spec(agent)
+    return policy in STYLES or (policy != agent and (policy in POLICIES or checkpoint_dir(policy) is not None))
 
 
 def planned(config: TournamentConfig) -> Tournament:

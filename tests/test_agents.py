@@ -4,7 +4,7 @@ import copy
 import pytest
 
 import dialogue.lm
-from dialogue.agents import AgentError, Generators, make_agent, parse_spec
+from dialogue.agents import AgentError, Generators, make_agent, parse_spec, resolved, split_spec
 from dialogue.generator import TemplateGenerator
 from dialogue.scenarios import pick_scenario
 from parser.acts import Act, Intent
@@ -24,6 +24,28 @@ ADAPTER = ROOT / "data" / "generator_lora"
 def test_specs_name_a_policy_and_a_generator(text, policy, generator, style):
     spec = parse_spec(text)
     assert (spec.name, spec.policy, spec.generator, spec.style) == (text, policy, generator, style)
+
+
+def test_a_checkpoint_directory_may_hold_a_plus_in_its_name(tmp_path):
+    """The spec splits at the last `+` with a policy or a directory before it."""
+    import shutil
+
+    checkpoint = tmp_path / "sl+rl"
+    shutil.copytree(ROOT / "data" / "policies" / "sl", checkpoint)
+    (tmp_path / "sl").mkdir()  # a shorter cut that is a directory too: the longer one is meant
+    spec = parse_spec(f"policy:{checkpoint}+template")
+    assert (spec.policy, spec.generator) == (f"policy:{checkpoint}", "template")
+    assert (parse_spec(f"policy:{checkpoint}").policy, parse_spec(f"policy:{checkpoint}").generator) == \
+        (f"policy:{checkpoint}", "lm")
+    assert split_spec(f"policy:{tmp_path}/sl+rl") == (f"policy:{tmp_path}/sl+rl", "")
+    assert split_spec(f"policy:{tmp_path}/nowhere+template") == (f"policy:{tmp_path}/nowhere", "template")
+    assert split_spec("rule+lm:a+b") == ("rule", "lm:a+b")
+
+
+def test_one_checkpoint_spelled_two_ways_names_one_agent(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert resolved("policy:runs/sl", "lm:adapters/a") == resolved("policy:./runs/sl/", f"lm:{tmp_path}/adapters/a/")
+    assert resolved("policy:runs/sl", "lm") != resolved("policy:runs/rl", "lm")
 
 
 def test_an_adapter_directory_that_is_none_is_said_before_any_model_loads(tmp_path):

@@ -207,6 +207,15 @@ def test_one_agent_written_two_ways_is_listed_twice(tmp_path):
     assert message.startswith("haggler: rule and rule+template are one agent") and not (tmp_path / "o").exists()
 
 
+def test_one_checkpoint_spelled_two_ways_is_listed_twice(tmp_path):
+    sl = ROOT / "data" / "policies" / "sl"
+    for mode in (["--mode", "acts"], ["--mode", "text", "--generator", "template"]):
+        message = haggler_error("tournament", *mode, "--agents", f"policy:{sl}",
+                                f"policy:{sl}/../sl/", "--out", tmp_path / "o")
+        assert message == f"haggler: an agent is listed twice: 'policy:{sl}' and 'policy:{sl}/../sl/' name the same one"
+        assert not (tmp_path / "o").exists()
+
+
 @pytest.mark.parametrize("spec", ["builtin:-1", "builtin:abc", f"builtin:{N_BUILTIN}"])
 def test_builtin_scenarios_say_their_range(spec):
     for argv in (["say", "--act", "greet", "--role", "buyer", "--generator", "template", "--scenario", spec],

@@ -20,9 +20,9 @@ from typing import Any, Iterable, Iterator
 import jinja2
 
 from dialogue.annotate import dialogue_acts
-from dialogue.corpus import (ACTS_NOT_WORDS, DEFAULT_DATA, CorpusError, Dialogue, craigslist_training_dialogues,
-                             dialogues_from, is_dialogue_file, refuse_held_out, speaks_in_acts, stand_in_act,
-                             training_dialogues)
+from dialogue.corpus import (ACTS_NOT_WORDS, DEFAULT_DATA, CorpusError, Dialogue, dialogues_from, is_dialogue_file,
+                             speaks_in_acts, stand_in_act)
+from dialogue.held_out import craigslist_training_dialogues, refuse_held_out, training_dialogues
 from parser.acts import Act, Intent, Role, write_price
 from parser.prices import find_amounts
 from parser.rules import ActReader, parse_dialogue, same_price, stated_prices

@@ -12,8 +12,8 @@ import json
 import random
 
 from dialogue.annotate import dialogue_acts
-from dialogue.corpus import (DEFAULT_DATA, CorpusError, Dialogue, Scenario, craigslist_training_dialogues,
-                             is_dialogue_file, training_dialogues)
+from dialogue.corpus import DEFAULT_DATA, CorpusError, Dialogue, Scenario, is_dialogue_file
+from dialogue.held_out import craigslist_training_dialogues, training_dialogues
 from dialogue.session import principal_of
 from parser.acts import other_role
 from strategy.learned.encoding import encode, label, legal

@@ -14,7 +14,8 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from dialogue.corpus import CorpusError, Dialogue, load_dialogues, training_dialogues
+from dialogue.corpus import CorpusError, Dialogue, load_dialogues
+from dialogue.held_out import training_dialogues
 from dialogue.parser_eval import gold_label_in, score
 from parser.acts import Act, Intent
 from parser.intent_model import CLASSES, IntentModel, MessageView, features

@@ -23,7 +23,8 @@ from tqdm import tqdm
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dialogue.corpus import DEFAULT_DATA, craigslist_training_dialogues  # noqa: E402
+from dialogue.corpus import DEFAULT_DATA  # noqa: E402
+from dialogue.held_out import craigslist_training_dialogues  # noqa: E402
 from dialogue.decoding import Sampling, stream_seed  # noqa: E402
 from dialogue.generator import Request, make_generator  # noqa: E402
 from dialogue.generator_data import dialogue_contexts, examples_dataset, mask_price, render_prompt, split  # noqa: E402

@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 
 from dialogue.annotate import dialogue_acts
-from dialogue.corpus import (CorpusError, Dialogue, craigslist_training_dialogues, dump_dialogues, held_out_dialogues,
-                             load_dialogues)
+from dialogue.corpus import CorpusError, Dialogue, dump_dialogues, load_dialogues
+from dialogue.held_out import craigslist_training_dialogues, held_out_dialogues
 from dialogue.scenarios import load_scenarios, pick_scenario
 
 SHARED_FILES = ["dev.json", "test.json", "silver-acts/luis-acts.json", "human-vs-bot/result_dialogs_dynamic.json",

@@ -9,7 +9,7 @@ from dialogue.corpus import Scenario
 from dialogue.scoring import margin_for
 from dialogue.session import principal_of
 from parser.acts import ROLES, Role, other_role
-from strategy.learned.play import Game, Player, new_game, play_games
+from strategy.learned.play import LockstepGame, Player, new_game, play_lockstep
 from strategy.learned.policy import ModelPlayer
 from strategy.policies import PolicyFactory
 from strategy.principal import DEFAULT_TURN_LIMIT
@@ -19,7 +19,7 @@ Opponent = ModelPlayer | PolicyFactory
 
 @dataclass
 class Played:
-    game: Game
+    game: LockstepGame
     scenario: Scenario
     role: Role
     """The learner's role."""
@@ -57,7 +57,7 @@ def play_against(learner: ModelPlayer, opponent: Opponent, scenarios: list[Scena
         players: dict[Role, Player] = {role: learner, other_role(role): other}
         games.append(new_game(principals, players, rng.choice(ROLES)))
         roles.append(role)
-    play_games(games, rng)
+    play_lockstep(games, rng)
     return [Played(g, s, r) for g, s, r in zip(games, scenarios, roles)]
 
 

@@ -12,7 +12,7 @@ from dialogue.train_policy import PolicyTrainConfig, train_policy
 from dialogue.train_rl import RLConfig, reward, train_rl
 from dialogue.scenarios import load_scenarios
 from strategy.learned.model import load_model
-from strategy.learned.play import new_game, play_games
+from strategy.learned.play import new_game, play_lockstep
 from strategy.negotiator import Negotiator
 from strategy.policies import make_policy
 from tests.conftest import ROOT, haggler
@@ -78,7 +78,7 @@ def test_rewards_follow_he_et_al(tiny_init):
     sc = load_dialogues(SAMPLE)[1].scenario  # seller target 6800, buyer target 4760: midpoint 5780, half-range 1020
     principals = {r: principal_of(sc.kb(r)) for r in ("buyer", "seller")}
     game = new_game(principals, {r: make_policy("rule", principals[r], random.Random(0)) for r in principals}, "buyer")
-    play_games([game], random.Random(0))
+    play_lockstep([game], random.Random(0))
     assert (game.deal, game.seats["seller"].state.turn) == (5304, 7)
     config = RLConfig(tiny_init, Path("x"))
     seller, buyer = Played(game, sc, "seller"), Played(game, sc, "buyer")
@@ -93,7 +93,7 @@ def test_rewards_follow_he_et_al(tiny_init):
 
 
 def test_lockstep_games_keep_the_session_rules():
-    """The same policies and random streams give the same outcome in play_games as in run_session."""
+    """The same policies and random streams give the same outcome in play_lockstep as in run_session."""
     for i, sc in enumerate(load_scenarios("builtin")[:10]):
         for first in ("buyer", "seller"):
             for limit in (3, 20):
@@ -105,7 +105,7 @@ def test_lockstep_games_keep_the_session_rules():
                 d = run_session(sc, {r: Negotiator(names[r], principals[r], p) for r, p in policies().items()},
                                 first, limit)
                 game = new_game(principals, policies(), first)
-                play_games([game], random.Random(0))
+                play_lockstep([game], random.Random(0))
                 assert game.deal == d.outcome.price
                 assert game.seats["buyer"].state.turn == len(d.events)
 

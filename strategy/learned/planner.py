@@ -19,7 +19,7 @@ from typing import Literal
 from parser.acts import Act, Intent, format_price, other_role
 from strategy.guard import Decision
 from strategy.learned.encoding import scaled, unscaled
-from strategy.learned.play import Game, Seat, partner_view, play_games
+from strategy.learned.play import LockstepGame, Seat, partner_view, play_lockstep
 from strategy.learned.policy import ModelPlayer
 from strategy.policies.base import ConcessionPolicy, partner_agreed_to_me, price_act, round_price
 from strategy.principal import Principal
@@ -150,13 +150,13 @@ class PlannerPolicy:
                 for partner in self.belief.sample(n, self.rng):
                     games.append(self.rollout(state, partner, act))
                     owner.append(i)
-        play_games(games, self.rng)
+        play_lockstep(games, self.rng)
         sums = [0.0] * len(acts)
         for i, game in zip(owner, games):
             sums[i] += p.utility(game.deal) / n
         return [exact.get(i, sums[i]) for i in range(len(acts))]
 
-    def rollout(self, state: NegotiationState, partner: Principal, act: Act) -> Game:
+    def rollout(self, state: NegotiationState, partner: Principal, act: Act) -> LockstepGame:
         """A game from here on: `act` already said (the partner to answer), the SL policy on the partner's side and
         the configured continuation on mine."""
         role = self.principal.role
@@ -164,7 +164,7 @@ class PlannerPolicy:
         if self.config.continuation == "hold":
             held = act.price if act.price is not None else (state.my_price or self.principal.target)
             me = HoldThenConcede(self.principal, self.rng, held, state.time, self.config.hold_e)
-        game = Game(role, self.principal.turn_limit, turn=state.turn, offer=state.partner_offer,
+        game = LockstepGame(role, self.principal.turn_limit, turn=state.turn, offer=state.partner_offer,
                     seats={role: Seat(NegotiationState.after(state.principal, state.history), me),
                            other_role(role): Seat(partner_view(state, partner), self.model)})
         game.step(act)

@@ -27,7 +27,9 @@ class Seat:
 
 
 @dataclass(slots=True)
-class Game(Talk):
+class LockstepGame(Talk):
+    """A game played in memory beside others (`play_lockstep`): each side's view of it and its player. Not the
+    tournament's scheduled game (dialogue/games.py), which names agents and a scenario."""
     seats: dict[Role, Seat] = field(kw_only=True)
 
     def step(self, act: Act) -> None:
@@ -37,10 +39,10 @@ class Game(Talk):
         self.play(act)
 
 
-def new_game(principals: dict[Role, Principal], players: dict[Role, Player], first: Role) -> Game:
+def new_game(principals: dict[Role, Principal], players: dict[Role, Player], first: Role) -> LockstepGame:
     turn_limit = principals["buyer"].turn_limit
     seats = {r: Seat(NegotiationState(principals[r]), players[r]) for r in ("buyer", "seller")}
-    return Game(first, turn_limit, seats=seats)
+    return LockstepGame(first, turn_limit, seats=seats)
 
 
 def partner_view(state: NegotiationState, partner: Principal) -> NegotiationState:
@@ -48,7 +50,7 @@ def partner_view(state: NegotiationState, partner: Principal) -> NegotiationStat
     return NegotiationState.after(partner, [(not mine, act) for mine, act in state.history])
 
 
-def play_games(games: list[Game], rng: random.Random) -> None:
+def play_lockstep(games: list[LockstepGame], rng: random.Random) -> None:
     """Plays every game to its end."""
     while True:
         waiting = [i for i, g in enumerate(games) if not g.done]

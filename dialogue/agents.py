@@ -14,6 +14,7 @@ import random
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable
 
 from dialogue.corpus import Scenario
 from dialogue.generator import Generator, GeneratorError, Rendering, Request, make_generator
@@ -215,8 +216,9 @@ class AgentSide(Side):
 
 
 def make_agent(spec: AgentSpec, role: Role, scenario: Scenario, generators: Generators, key: str,
-               turn_limit: int = DEFAULT_TURN_LIMIT, side: type[AgentSide] | None = None) -> AgentSide:
-    """The agent for one side of one dialogue; `key` seeds its policy as act-level games do (`game_key`)."""
+               turn_limit: int = DEFAULT_TURN_LIMIT, side: Callable[..., AgentSide] | None = None) -> AgentSide:
+    """The agent for one side of one dialogue; `key` seeds its policy as act-level games do (`game_key`). side:
+    the AgentSide class to make (with AgentSide's arguments), or a partial of one that takes more."""
     negotiator = negotiator_for(spec.name, spec.policy, role, scenario, key, turn_limit)
     return (side or AgentSide)(spec, role, scenario, negotiator, generators.get(spec.generator),
                                random.Random(f"{key}:{role}:words"))

@@ -17,6 +17,7 @@ import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -416,9 +417,8 @@ def run_chat(config: ChatConfig, ask: Callable[[str], str] = read_line, say: Cal
     sides: dict[Role, Side] = {}
     if config.delegate:
         assert against is not None
-        delegate = make_agent(spec, person_role, scenario, generators, key, config.turn_limit, DelegateSide)
-        delegate.approve = ask_approval(ask, say, config.auto_approve)  # type: ignore[attr-defined]
-        sides[person_role] = delegate
+        sides[person_role] = make_agent(spec, person_role, scenario, generators, key, config.turn_limit,
+                                        partial(DelegateSide, approve=ask_approval(ask, say, config.auto_approve)))
         sides[agent_role] = make_agent(against, agent_role, scenario, generators, key, config.turn_limit)
         names = {scenario.agent_of(person_role): f"your agent {spec.name}",
                  scenario.agent_of(agent_role): against.name}

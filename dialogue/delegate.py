@@ -6,7 +6,7 @@ of input, with no one there to approve a deal, the agent walks away.
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 from dialogue.agents import AgentSide
 from dialogue.text_session import Move
@@ -17,9 +17,13 @@ class DelegateSide(AgentSide):
     """The person's agent: before it commits to a deal (a formal offer or an acceptance) the person approves;
     a refusal sends it back to the table (a rejection, or a push for a better price instead of its offer)."""
 
-    approve: Callable[[str], bool]
-    refused: float | None = None
-    """The price of the best deal the person refused: their agent agrees to none as bad for them, in words either."""
+    def __init__(self, *args: Any, approve: Callable[[str], bool]) -> None:
+        """AgentSide's arguments, and `approve`: asks the person a question (whether to make a deal), True for yes."""
+        super().__init__(*args)
+        self.approve = approve
+        self.refused: float | None = None
+        """The price of the best deal the person refused: their agent agrees to none as bad for them, in words
+        either."""
 
     def vetted(self, move: Move) -> Move:
         act, state = move.act, self.negotiator.state

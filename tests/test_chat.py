@@ -3,6 +3,7 @@ import json
 import os
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import pexpect
@@ -348,9 +349,9 @@ def test_a_refused_deal_is_what_the_negotiator_remembers_saying(seller_offers, o
     """The person's refusal is what their agent said: its negotiator's view of the talk holds the refusal, not the
     acceptance or the formal offer it wanted to make (else it bargains on as if it had)."""
     scenario = pick_scenario("builtin:0")
-    agent = make_agent(parse_spec("rule+template"), "buyer", scenario, Generators(0), "0:chat", side=DelegateSide)
     asked: list[str] = []
-    agent.approve = lambda question: bool(asked.append(question))
+    agent = make_agent(parse_spec("rule+template"), "buyer", scenario, Generators(0), "0:chat",
+                       side=partial(DelegateSide, approve=lambda question: bool(asked.append(question))))
     target = agent.negotiator.principal.target
     if seller_offers:  # the buyer's target, offered: the agent wants to accept
         agent.read(f"I can do ${target:.0f}")
@@ -368,8 +369,8 @@ def test_after_the_person_refuses_a_deal_their_agent_agrees_to_it_in_words_neith
     """A refused acceptance of $P sends the agent back to the table: it may not then say "Deal at $P" (or agree to
     anything as bad for the person); a better price it still may."""
     scenario = pick_scenario("builtin:0")
-    agent = make_agent(parse_spec("rule+template"), "buyer", scenario, Generators(0), "0:chat", side=DelegateSide)
-    agent.approve = lambda question: False
+    agent = make_agent(parse_spec("rule+template"), "buyer", scenario, Generators(0), "0:chat",
+                       side=partial(DelegateSide, approve=lambda question: False))
     target = agent.negotiator.principal.target
     agent.read(f"I can do ${target:.0f}")
     agent.saw(Act(Intent.OFFER, target))

@@ -16,12 +16,12 @@ import signal
 import sys
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Callable, Iterator
 
-from dialogue.agents import AgentSide, Generators, make_agent, parse_spec
+from dialogue.agents import AgentSide, AgentSpec, Generators, make_agent, parse_spec
 from dialogue.chat_view import clean, describe_scenario, explain, line_of, outcome_text
 from dialogue.corpus import KB, CorpusError, Dialogue, Event, Scenario, dialogues_json
 from dialogue.delegate import DelegateSide, ask_approval
@@ -398,6 +398,58 @@ def _write_history(readline: object, path: Path) -> None:
         pass
 
 
+@dataclass
+class LastMove:
+    """The latest move of an agent shown to the person, for /why."""
+    audit: dict = field(default_factory=dict)
+    act: Act | None = None
+
+
+@dataclass(frozen=True)
+class Seating:
+    """Who sits where: the agent and its partner agent (demo, delegate), the scenario and the person's role."""
+    spec: AgentSpec
+    against: AgentSpec | None
+    scenario: Scenario
+    person_role: Role
+    generators: Generators
+    key: str
+
+
+def take_seats(config: ChatConfig, seating: Seating, ask: Callable[[str], str], say: Callable[[str], None],
+               why: Callable[[], str]) -> tuple[dict[Role, Side], dict[str, str]]:
+    """Each role's side for the chat's mode, and the names the outcome gives them (by agent index); says who is
+    who. The person's role holds the person, or their agent (delegate), or the partner agent (demo)."""
+    spec, against, scenario, person_role = seating.spec, seating.against, seating.scenario, seating.person_role
+    agent_role = other_role(person_role)
+
+    def agent(of: AgentSpec, role: Role, side: Callable[..., AgentSide] | None = None) -> AgentSide:
+        return make_agent(of, role, scenario, seating.generators, seating.key, config.turn_limit, side)
+
+    if config.delegate:
+        assert against is not None
+        delegate = partial(DelegateSide, approve=ask_approval(ask, say, config.auto_approve))
+        sides: dict[Role, Side] = {person_role: agent(spec, person_role, delegate),
+                                   agent_role: agent(against, agent_role)}
+        names = {scenario.agent_of(person_role): f"your agent {spec.name}", scenario.agent_of(agent_role): against.name}
+        say(describe_scenario(scenario, person_role, "You (through your agent) are"))
+    elif config.demo:
+        assert against is not None
+        sides = {person_role: agent(against, person_role), agent_role: agent(spec, agent_role)}
+        names = {scenario.agent_of(person_role): against.name, scenario.agent_of(agent_role): spec.name}
+        say(describe_scenario(scenario, person_role, f"{against.name} is"))
+        say(describe_scenario(scenario, agent_role, f"{spec.name} is").split("\n")[-1])
+    else:
+        sides = {agent_role: agent(spec, agent_role),
+                 person_role: PersonSide(person_role, scenario, ask, say, why, config.turn_limit)}
+        names = {scenario.agent_of(person_role): "you", scenario.agent_of(agent_role): f"agent {spec.name}"}
+        say(describe_scenario(scenario, person_role))
+        turns = f"{config.turn_limit} turn{'s' * (config.turn_limit != 1)}"
+        say(f"You are bargaining with agent {spec.name} (the {agent_role}), {turns} at most (both sides' messages and "
+            "moves). Type /help for the commands.")
+    return sides, names
+
+
 def run_chat(config: ChatConfig, ask: Callable[[str], str] = read_line, say: Callable[[str], None] = show,
              generators: Generators | None = None) -> Dialogue:
     """Plays one chat (person, demo or delegate) to its end and returns its transcript."""
@@ -409,45 +461,19 @@ def run_chat(config: ChatConfig, ask: Callable[[str], str] = read_line, say: Cal
     agent_role = other_role(person_role)
     path = transcript_path(config)
     path.parent.mkdir(parents=True, exist_ok=True)
-    last_audit: dict = {}
-    last_act: Act | None = None
-
     if not config.demo and not (config.delegate and config.auto_approve):  # the person types: lines or approvals
         setup_terminal(history=not config.delegate)  # an approval is no line to recall in a later chat
-    sides: dict[Role, Side] = {}
-    if config.delegate:
-        assert against is not None
-        sides[person_role] = make_agent(spec, person_role, scenario, generators, key, config.turn_limit,
-                                        partial(DelegateSide, approve=ask_approval(ask, say, config.auto_approve)))
-        sides[agent_role] = make_agent(against, agent_role, scenario, generators, key, config.turn_limit)
-        names = {scenario.agent_of(person_role): f"your agent {spec.name}",
-                 scenario.agent_of(agent_role): against.name}
-        say(describe_scenario(scenario, person_role, "You (through your agent) are"))
-    elif config.demo:
-        assert against is not None
-        sides[person_role] = make_agent(against, person_role, scenario, generators, key, config.turn_limit)
-        sides[agent_role] = make_agent(spec, agent_role, scenario, generators, key, config.turn_limit)
-        names = {scenario.agent_of(person_role): against.name, scenario.agent_of(agent_role): spec.name}
-        say(describe_scenario(scenario, person_role, f"{against.name} is"))
-        say(describe_scenario(scenario, agent_role, f"{spec.name} is").split("\n")[-1])
-    else:
-        sides[agent_role] = make_agent(spec, agent_role, scenario, generators, key, config.turn_limit)
-        sides[person_role] = PersonSide(person_role, scenario, ask, say, lambda: explain(last_audit, last_act),
-                                        config.turn_limit)
-        names = {scenario.agent_of(person_role): "you", scenario.agent_of(agent_role): f"agent {spec.name}"}
-        say(describe_scenario(scenario, person_role))
-        turns = f"{config.turn_limit} turn{'s' * (config.turn_limit != 1)}"
-        say(f"You are bargaining with agent {spec.name} (the {agent_role}), {turns} at most (both sides' messages and "
-            "moves). Type /help for the commands.")
+    last = LastMove()
+    sides, names = take_seats(config, Seating(spec, against, scenario, person_role, generators, key), ask, say,
+                              lambda: explain(last.audit, last.act))
     say(f"transcript: {path}")
     show_acts = config.demo or config.delegate
     session: TextSession
 
     def on_event(event: Event) -> None:
-        nonlocal last_audit, last_act
         role = scenario.kbs[event.agent].role
         if isinstance(sides[role], AgentSide):
-            last_audit, last_act = (event.metadata or {}).get("audit") or {}, event.act
+            last.audit, last.act = (event.metadata or {}).get("audit") or {}, event.act
             say(line_of(event, role, sides[role].name, show_acts))
             if event.action == "offer" and isinstance(sides[other_role(role)], PersonSide):
                 say("(a formal offer: /accept makes the deal, /reject or anything else turns it down)")

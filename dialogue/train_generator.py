@@ -86,7 +86,7 @@ def train_generator(config: TrainConfig) -> dict:
         check_adapter(config.init_adapter)
     offline()
     import torch
-    from transformers import DataCollatorForSeq2Seq, Trainer, TrainingArguments, set_seed
+    from transformers import DataCollatorForSeq2Seq, Trainer, set_seed
 
     torch.set_num_threads(config.threads)
     check_gpus_for_processes()
@@ -98,32 +98,11 @@ def train_generator(config: TrainConfig) -> dict:
         datasets.disable_progress_bars()
     examples = examples_dataset(config.data)
     train_rows, eval_rows = split(examples, config.eval_examples, config.seed)
-    if config.leave_out_unsayable:
-        train_rows = train_rows.filter(lambda unsayable: not unsayable, input_columns="unsayable")
-    if config.max_examples:
-        train_rows = train_rows.select(range(min(config.max_examples, len(train_rows))))
-    train_set = tokenize(train_rows, tokenizer, config.max_target_tokens)
-    eval_set = tokenize(eval_rows, tokenizer, config.max_target_tokens)
-    if not len(train_set):
-        raise ModelError(f"{', '.join(config.data)}: no examples to train on (messages with an act the parser reads, "
-                         f"an utterance of at most {config.max_target_tokens} tokens)")
-    print(f"haggler: {len(train_set)} training and {len(eval_set)} eval examples from {', '.join(config.data)}",
-          file=sys.stderr, flush=True)
-
+    train_set, eval_set = tokenized_sets(config, tokenizer, train_rows, eval_rows)
     model = build_model(config)
     # The Trainer's output folder: it saves nothing there (save_strategy no), so none is left in --out.
     with tempfile.TemporaryDirectory(prefix="haggler-trainer-") as scratch:
-        args = TrainingArguments(
-            output_dir=scratch, per_device_train_batch_size=config.batch_size,
-            per_device_eval_batch_size=16, gradient_accumulation_steps=config.grad_accum,
-            num_train_epochs=config.epochs, max_steps=config.max_steps, learning_rate=config.learning_rate,
-            warmup_steps=config.warmup_steps, lr_scheduler_type="cosine", bf16=config.bf16,
-            eval_strategy="steps" if len(eval_set) else "no", eval_steps=config.eval_steps,
-            eval_on_start=bool(len(eval_set)), logging_steps=max(1, min(20, config.eval_steps)), save_strategy="no",
-            report_to="none", train_sampling_strategy="group_by_length", seed=config.seed,
-            disable_tqdm=not sys.stderr.isatty(),  # a log file gets the log lines, not a bar's every redraw
-            include_num_input_tokens_seen="non_padding", use_cpu=not torch.cuda.is_available(),
-        )
+        args = training_arguments(config, scratch, evaluate=bool(len(eval_set)))
         collator = DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100)
         trainer = Trainer(model=model, args=args, data_collator=collator, train_dataset=train_set,
                           eval_dataset=eval_set if len(eval_set) else None)
@@ -136,11 +115,7 @@ def train_generator(config: TrainConfig) -> dict:
         if not trainer.is_world_process_zero():
             return {}
         held_out = held_out_perplexity(model, tokenizer, eval_rows) if eval_rows else {}
-        model.save_pretrained(config.out)
-        adapter_config = config.out / "adapter_config.json"  # name the base model, not this machine's cache path
-        settings = json.loads(adapter_config.read_text(encoding="utf-8"))
-        settings["base_model_name_or_path"] = base_name(config.base_model)
-        adapter_config.write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
+        settings = save_adapter(model, config)
         lora = {"r": settings.get("r"), "alpha": settings.get("lora_alpha"), "dropout": settings.get("lora_dropout")}
         tokens = trainer.state.num_input_tokens_seen
         summary = {
@@ -160,6 +135,51 @@ def train_generator(config: TrainConfig) -> dict:
         return summary
     finally:
         leave_process_group()
+
+
+def tokenized_sets(config: TrainConfig, tokenizer: Any, train_rows: Any, eval_rows: Any) -> tuple[Any, Any]:
+    """The training and eval examples, tokenized, as the config trims them; a ModelError where none is left to
+    train on."""
+    if config.leave_out_unsayable:
+        train_rows = train_rows.filter(lambda unsayable: not unsayable, input_columns="unsayable")
+    if config.max_examples:
+        train_rows = train_rows.select(range(min(config.max_examples, len(train_rows))))
+    train_set = tokenize(train_rows, tokenizer, config.max_target_tokens)
+    eval_set = tokenize(eval_rows, tokenizer, config.max_target_tokens)
+    if not len(train_set):
+        raise ModelError(f"{', '.join(config.data)}: no examples to train on (messages with an act the parser reads, "
+                         f"an utterance of at most {config.max_target_tokens} tokens)")
+    print(f"haggler: {len(train_set)} training and {len(eval_set)} eval examples from {', '.join(config.data)}",
+          file=sys.stderr, flush=True)
+    return train_set, eval_set
+
+
+def training_arguments(config: TrainConfig, scratch: str, evaluate: bool) -> Any:
+    import torch
+    from transformers import TrainingArguments
+
+    return TrainingArguments(
+        output_dir=scratch, per_device_train_batch_size=config.batch_size,
+        per_device_eval_batch_size=16, gradient_accumulation_steps=config.grad_accum,
+        num_train_epochs=config.epochs, max_steps=config.max_steps, learning_rate=config.learning_rate,
+        warmup_steps=config.warmup_steps, lr_scheduler_type="cosine", bf16=config.bf16,
+        eval_strategy="steps" if evaluate else "no", eval_steps=config.eval_steps,
+        eval_on_start=evaluate, logging_steps=max(1, min(20, config.eval_steps)), save_strategy="no",
+        report_to="none", train_sampling_strategy="group_by_length", seed=config.seed,
+        disable_tqdm=not sys.stderr.isatty(),  # a log file gets the log lines, not a bar's every redraw
+        include_num_input_tokens_seen="non_padding", use_cpu=not torch.cuda.is_available(),
+    )
+
+
+def save_adapter(model: Any, config: TrainConfig) -> dict:
+    """Saves the adapter in config.out, its settings naming the base model as given (not this machine's cache path);
+    returns the settings."""
+    model.save_pretrained(config.out)
+    adapter_config = config.out / "adapter_config.json"
+    settings = json.loads(adapter_config.read_text(encoding="utf-8"))
+    settings["base_model_name_or_path"] = base_name(config.base_model)
+    adapter_config.write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
+    return settings
 
 
 def final_eval(trainer: Any) -> dict:

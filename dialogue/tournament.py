@@ -71,11 +71,12 @@ class Tournament:
 def check_agent_list(agents: list[str]) -> None:
     if not agents:
         raise TournamentError("no agents given")
-    seen: dict[tuple[str, str], str] = {}
+    first: dict[tuple[str, str], str] = {}  # each agent's first spelling
     for agent in agents:
-        if (other := seen.setdefault(resolved(*split_spec(agent)), agent)) is not agent:
+        if (other := first.get(key := resolved(*split_spec(agent)))) is not None:
             raise TournamentError(f"an agent is listed twice: {agent!r}" if other == agent else
                                   f"an agent is listed twice: {other!r} and {agent!r} name the same one")
+        first[key] = agent
 
 
 def weights_digest(directory: str) -> str:

@@ -13,7 +13,7 @@ import pytest
 from dialogue.results import LEADERBOARD_METRICS
 from dialogue.dialogue_log import read_finished
 from dialogue.games import schedule
-from dialogue.tournament import TournamentConfig, TournamentError, run_tournament
+from dialogue.tournament import TournamentConfig, TournamentError, check_agent_list, run_tournament
 from parser.acts import Act
 from tests.conftest import ROOT, haggler
 
@@ -288,3 +288,14 @@ def test_scenarios_are_told_apart_without_a_uuid_or_with_a_shared_one():
     scenarios = [Scenario.from_dict({**s.to_dict(), "uuid": "same"}) for s in load_scenarios("builtin")[:5]]
     assert len({scenario_key(s) for s in scenarios}) == 5
     assert scenario_key(scenarios[0]) == scenario_key(Scenario.from_dict(scenarios[0].to_dict()))
+
+
+@pytest.mark.parametrize("agents, said", [(["rule"] * 2, "'rule'"), (["rule", "boulware", "rule"], "'rule'"),
+                                          (["policy:data/policies/sl", "policy:./data/policies/sl/"],
+                                           "'policy:data/policies/sl' and 'policy:./data/policies/sl/' name the same one")])
+def test_an_agent_listed_twice_is_refused_however_it_is_spelled(agents, said, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    with pytest.raises(TournamentError) as error:
+        check_agent_list(agents)
+    assert str(error.value) == f"an agent is listed twice: {said}"
+    check_agent_list(["rule", "policy:data/policies/sl", "policy:data/policies/rl-utility"])

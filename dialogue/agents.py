@@ -169,8 +169,9 @@ class AgentSide(Side):
             audit["chose"] = str(act)
         move = self.vetted(Move(said, audit))
         self.negotiator.commit(move.act)
-        if move.act.intent is Intent.AGREE:
-            self.agreed_to = self.reader.context.partner_price(self.role)
+        if move.act.intent is Intent.AGREE:  # to its price, or where it names none, to the one on the table
+            self.agreed_to = move.act.price if move.act.price is not None else \
+                self.reader.context.partner_price(self.role)
         elif move.act.intent in PROPOSALS:
             self.agreed_to = None
         return move

@@ -33,16 +33,24 @@ class GeneratorError(ValueError):
     """Bad input to the generator (an unknown act, scenario or model): one clear line."""
 
 
-def says(parsed: Act, act: Act) -> bool:
+def says(parsed: Act, act: Act, table: float | None = None) -> bool:
     """Whether text parsed as `parsed` says `act`: the same intent and price. A proposal of the same price
     counts whatever its kind (propose/counter/insist follow from the context); an agreement naming no
-    price agrees to the price on the table."""
+    price agrees to the price on the table: the partner's latest, as the reader has it (`table`, where known)."""
     if act.intent in PROPOSALS:
         return parsed.intent in PROPOSALS and same_price(parsed.price, act.price)
     if act.intent is Intent.AGREE:
-        return parsed.intent is Intent.AGREE and (parsed.price is None or act.price is None
-                                                 or same_price(parsed.price, act.price))
+        agreed = parsed.price if parsed.price is not None else table
+        return parsed.intent is Intent.AGREE and (agreed is None or act.price is None or same_price(agreed, act.price))
     return parsed.intent is act.intent
+
+
+def binds(parsed: Act, act: Act, table: float | None = None) -> bool:
+    """Whether text parsed as `parsed` commits to more than `act` does: agreement to a price other than the act's
+    (its own, or where it names none, the one on the table: `says`), or any other price."""
+    agreed = parsed.price if parsed.price is not None else table
+    return (parsed.intent is Intent.AGREE and agreed is not None and not same_price(agreed, act.price)) or (
+        parsed.price is not None and not same_price(parsed.price, act.price))
 
 
 def check_sayable(act: Act) -> None:
@@ -90,14 +98,14 @@ STAND_IN = re.compile(r"(?:^|\s)\.{4,}(?=[\s?!,]|$)")
 people's own runs of dots cling to a word ("fine.... if you deliver")."""
 
 
-def says_just(text: str, parsed: Act, act: Act, listing: float, role: Role) -> bool:
+def says_just(text: str, parsed: Act, act: Act, listing: float, role: Role, table: float | None = None) -> bool:
     """Whether a rendering, parsed as `parsed`, says the act and nothing it was not given: words (a line of dashes
     parses as inform, but says nothing), no placeholder left, no stand-in for an amount, no broken character (a token
     that is part of one, decoded alone: "about \ufffd?"), no end mid-sentence ("$9,000,"), the act's intent and price,
     no other amount that could be a price ("$120, or one hundred if you pick it up": the parser reads one price,
-    the person two), no concession on side terms, and nothing only the other side would say."""
+    the person two), no concession on side terms, and nothing only the other side would say. table: as `says`."""
     return (any(ch.isalnum() for ch in text) and PLACEHOLDER not in text and not STAND_IN.search(text)
-            and "\ufffd" not in text and not text.endswith((",", ";", ":")) and says(parsed, act)
+            and "\ufffd" not in text and not text.endswith((",", ";", ":")) and says(parsed, act, table)
             and not unsayable(text, act, listing, role))
 
 
@@ -130,6 +138,11 @@ def wording(text: str) -> str:
     return " ".join(re.findall(r"[\w$]+", text.lower().replace("'", "").replace("\u2019", "")))
 
 
+UNBINDING = "Let me think about it."
+"""What the template generator says where no phrasing of an act parses back to it and each would be read as more
+(an agreement, a price): the parser reads it as a statement after any proposal (inform)."""
+
+
 class TemplateGenerator:
     """prompts/realisations.j2: a phrasing per act, chosen by seed, checked by parsing back."""
     name = "template"
@@ -154,21 +167,25 @@ class TemplateGenerator:
         return out
 
     def render_one(self, request: Request, tries: int = 0) -> Rendering:
-        """The first phrasing that parses back to the act, trying them from the seed's choice on (else the seed's
-        choice, marked unfaithful)."""
+        """The first phrasing that parses back to the act, trying them from the seed's choice on, then UNBINDING.
+        Else, marked unfaithful, the first of them that commits to nothing the act does not (`binds`): after a
+        partner's price, the parser may read any statement as agreement to it ("I am still interested.")."""
         start = time.perf_counter()
         options = self.phrasings(request.act, request.role)
         k = (self.seed + self.calls if request.seed is None else request.seed) % len(options)
         options = options[k:] + options[:k]
         self.calls += 1
-        reader_state = request.context.reader()
-        parsed = None
-        for text in options:
-            parsed = reader_state.fork().read(request.role, text)
-            if says(parsed, request.act):
+        reader = request.context.reader()
+        table = reader.context.partner_price(request.role)
+        misread = []
+        for text in options + [UNBINDING]:
+            parsed = reader.fork().read(request.role, text)
+            if says(parsed, request.act, table):
                 return Rendering(text, request.act, "template", tries, True, parsed, time.perf_counter() - start)
-        parsed = reader_state.fork().read(request.role, options[0])
-        return Rendering(options[0], request.act, "template", tries, False, parsed, time.perf_counter() - start)
+            misread.append((text, parsed))
+        text, parsed = next(((text, parsed) for text, parsed in misread if not binds(parsed, request.act, table)),
+                            misread[0])
+        return Rendering(text, request.act, "template", tries, False, parsed, time.perf_counter() - start)
 
     def render(self, requests: list[Request]) -> list[Rendering]:
         return [self.render_one(r) for r in requests]
@@ -238,7 +255,8 @@ class LMGenerator:
             act = requests[i].act
             for text in readings(fill_price(raw, act.price) if act.price is not None else raw):
                 parsed = readers[i].fork().read(requests[i].role, text)
-                if (says_just(text, parsed, act, requests[i].context.listing_price, requests[i].role)
+                if (says_just(text, parsed, act, requests[i].context.listing_price, requests[i].role,
+                              readers[i].context.partner_price(requests[i].role))
                         and not repeats(text, requests[i].context, requests[i].role)):
                     done[i] = Rendering(text, act, "lm", tries[i], True, parsed, refused=tuple(refused[i]))
                     return True

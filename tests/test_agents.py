@@ -133,6 +133,23 @@ def test_an_agent_whose_words_agreed_accepts_the_offer_that_follows():
     assert agent.keeping_its_word(Act(Intent.REJECT), {})[0] == Act(Intent.REJECT)
 
 
+def test_the_price_an_agent_agreed_to_is_its_agreements_own(monkeypatch):
+    """The seller asks $350, the buyer says $300, the seller says "ok" (to $300), and the buyer agrees to $300. Its
+    reader still holds the seller's $350 as the seller's price: kept as the price its words agreed to, the seller's
+    formal offer of $350 was accepted over the policy's refusal (a red team's bait and switch)."""
+    scenario = pick_scenario("builtin:0")
+    agent = make_agent(parse_spec("rule+template"), "buyer", scenario, Generators(), "k")
+    agent.read("How about $350?")
+    agent.wrote("I can offer $300.")
+    agent.negotiator.commit(Act(Intent.COUNTER, 300))
+    agent.read("ok")
+    assert agent.reader.context.partner_price("buyer") == 350
+    monkeypatch.setattr(agent.negotiator, "decide", lambda: (Act(Intent.AGREE, 300), {}))
+    assert agent.move().act == Act(Intent.AGREE, 300) and agent.agreed_to == 300
+    agent.saw(Act(Intent.OFFER, 350))
+    assert agent.keeping_its_word(Act(Intent.REJECT), {})[0] == Act(Intent.REJECT)
+
+
 def test_an_agent_acts_on_the_words_it_read_not_on_the_act_behind_them():
     """Text mode's premise: sides meet only through words. A side whose act is counter $300 but whose words offer
     $200 is read, and answered, as offering $200."""

@@ -14,8 +14,8 @@ import pytest
 
 from dialogue.corpus import CorpusError, load_dialogues
 from dialogue.decoding import Sampling
-from dialogue.generator import (GeneratorError, LMGenerator, Rendering, Request, TemplateGenerator, say_request,
-                                 says)
+from dialogue.generator import (UNBINDING, GeneratorError, LMGenerator, Rendering, Request, TemplateGenerator, binds,
+                                 say_request, says)
 from dialogue.generator_data import (PLACEHOLDER, Context, Turn, dialogue_contexts, dialogue_examples, examples_dataset,
                                      fill_price, load_examples, mask_price, message_texts_as_strings, render_prompt,
                                      split, states_other_price, unsayable)
@@ -233,6 +233,47 @@ def test_act_level_transcripts_are_refused_with_the_reason(tmp_path):
 ])
 def test_says(act, role, want):
     assert says(role, act) is want
+
+
+def test_an_agreement_naming_no_price_says_agreement_to_the_price_on_the_table():
+    assert says(Act(Intent.AGREE), Act(Intent.AGREE, 300), table=300)
+    assert not says(Act(Intent.AGREE), Act(Intent.AGREE, 300), table=350)  # "Deal!": to the partner's $350
+    assert says(Act(Intent.AGREE, 300), Act(Intent.AGREE, 300), table=350)
+
+
+@pytest.mark.parametrize("parsed, act, table, want", [
+    (Act(Intent.AGREE), Act(Intent.INFORM), 4950, True),  # a statement read as agreement to the partner's price
+    (Act(Intent.AGREE), Act(Intent.INFORM), None, False),  # nothing on the table to agree to
+    (Act(Intent.AGREE, 265.51), Act(Intent.COUNTER, 266), None, False),  # the act's price, as same_price counts
+    (Act(Intent.AGREE), Act(Intent.AGREE, 300), 350, True),
+    (Act(Intent.PROPOSE, 500), Act(Intent.INQUIRE), None, True),
+    (Act(Intent.INSIST, 300), Act(Intent.AGREE, 300), 350, False),
+    (Act(Intent.INFORM), Act(Intent.GREET), 350, False),
+])
+def test_binds(parsed, act, table, want):
+    assert binds(parsed, act, table) is want
+
+
+def test_where_no_phrasing_says_the_act_the_template_says_none_that_binds_more(monkeypatch):
+    """After a deal at $1,650 the seller asks $4,950: every phrasing of the buyer's inform then reads as agreement to
+    $4,950 (the intent model leans to agree after a proposal), and so do three of its four greetings. The template
+    says UNBINDING, which parses as inform: faithful for the inform, and for a greeting said by those three alone,
+    unfaithful but binding no one."""
+    context = Context("x", 1650.0, (Turn("buyer", "Hi there!"), Turn("seller", "Hi"), Turn("buyer", "How about $1,106?"),
+                                    Turn("seller", "$1,650"), Turn("buyer", "OK, $1,650 works for me. Deal!"),
+                                    Turn("seller", "how about $4,950?")))
+    generator = TemplateGenerator()
+    greetings = ["Hi there!", "Hello!", "Hey, good morning!"]
+    assert set(greetings) < set(generator.phrasings(Act(Intent.GREET), "buyer"))
+    monkeypatch.setattr(generator, "phrasings", lambda act, role: greetings if act.intent is Intent.GREET else
+                        TemplateGenerator.phrasings(generator, act, role))
+    for intent in (Intent.INFORM, Intent.GREET):
+        reader = context.reader()
+        assert all(binds(reader.fork().read("buyer", text), Act(intent), 4950)
+                   for text in generator.phrasings(Act(intent), "buyer"))
+        said = generator.render_one(Request(Act(intent), "buyer", context, seed=0))
+        assert said.text == UNBINDING and said.parsed == Act(Intent.INFORM)
+        assert said.faithful is (intent is Intent.INFORM)
 
 
 def test_templates_say_every_act_in_context(craigslist):
@@ -471,7 +512,7 @@ def test_a_seeded_request_is_said_alike_alone_or_in_a_batch(tokenizer, monkeypat
     import dialogue.generator as generator_module
 
     tried: list[tuple[Intent, str]] = []
-    monkeypatch.setattr(generator_module, "says_just", lambda text, parsed, act, listing, role: tried.append(
+    monkeypatch.setattr(generator_module, "says_just", lambda text, parsed, act, listing, role, table: tried.append(
         (act.intent, text)) or False)
     generator = LMGenerator(tiny_model(len(tokenizer), seed=1, init=0.5), tokenizer,
                             Sampling(temperature=1.0, tries=3, max_new_tokens=8, guidance=1.5))

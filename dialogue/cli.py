@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from dialogue.corpus import DEFAULT_DATA, LARGEST, CorpusError
+from parser.intent_model import BrokenModel
 from dialogue.decoding import Sampling
 from dialogue.lm import DEFAULT_BASE_MODEL
 from strategy.principal import CENT, DEFAULT_TURN_LIMIT
@@ -326,7 +327,7 @@ def cmd_train_parser(args: argparse.Namespace) -> None:
     out = args.out or MODEL_PATH
     check_output(out, "--out")
     check_apart(out, args.data)
-    if out.is_file():
+    if out.is_file() and out.resolve() != MODEL_PATH:  # the shipped one is rebuilt whatever its file holds
         try:
             IntentModel.load(out)
         except NOT_A_MODEL:
@@ -665,7 +666,7 @@ def main(argv: list[str] | None = None) -> None:
         args.func(args)
         if sys.stdout is not None:  # None where the output was closed (`>&-`)
             sys.stdout.flush()  # here, where a full disk under a redirected output is one line
-    except CorpusError as e:
+    except (CorpusError, BrokenModel) as e:
         sys.exit(f"haggler: {e}")
     except BrokenPipeError:
         sys.stderr.close()

@@ -31,7 +31,8 @@ def transcript_line(dialogue: Dialogue, scenario_json: str) -> bytes:
 
 
 def write_whole(path: Path, data: str | bytes) -> None:
-    """Replaces a file's text at once (a reader never sees half of it): written beside it, then renamed over it.
+    """Replaces a file's text at once (a reader never sees half of it, and a write cut short leaves the old file):
+    written beside it, then renamed over it.
     A symbolic link's target is what is replaced, and what is not a regular file (/dev/null) is written to."""
     raw = data.encode() if isinstance(data, str) else data
     if path.exists() and not path.is_file():  # through the link: /dev/stdout's target may be a pipe with no path
@@ -39,8 +40,11 @@ def write_whole(path: Path, data: str | bytes) -> None:
         return
     target = path.resolve()
     tmp = target.with_name(target.name + ".tmp")
-    tmp.write_bytes(raw)
-    os.replace(tmp, target)
+    try:
+        tmp.write_bytes(raw)
+        os.replace(tmp, target)
+    finally:  # a write cut short (a full disk) leaves the old file, and no half of a new one beside it
+        tmp.unlink(missing_ok=True)
 
 
 def open_for_append(path: Path) -> int:

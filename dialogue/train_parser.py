@@ -15,6 +15,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from dialogue.corpus import CorpusError, Dialogue, load_dialogues
+from dialogue.dialogue_log import write_whole
 from dialogue.held_out import training_dialogues
 from dialogue.parser_eval import gold_label_in, score
 from parser.acts import Act, Intent
@@ -122,5 +123,8 @@ def train_parser(paths: list[Path], out: Path, config: ParserTrainConfig = Parse
     card = {"data": [p.name for p in paths], "examples": len(examples), "features": len(model.weights),
             "config": vars(config), "command": command, "seconds": round(time.perf_counter() - start, 1)}
     out.parent.mkdir(parents=True, exist_ok=True)
-    model.save(out, card)
+    try:
+        write_whole(Path(out), model.to_json(card))
+    except OSError as e:  # a write that fails once the file is open (a full disk) names no file
+        raise OSError(e.errno, e.strerror, str(out)) from None
     return card

@@ -100,13 +100,10 @@ class IntentModel:
         scores = tuple(map(sum, zip(*rows)))
         return self.classes[scores.index(max(scores))]
 
-    def save(self, path: str | Path, card: dict | None = None) -> None:
-        text = json.dumps({"classes": [c.value for c in self.classes], "card": card or {}, "weights": self.weights},
+    def to_json(self, card: dict | None = None) -> str:
+        """The model as its file holds it (`load`), with a card (data, metrics, the command)."""
+        return json.dumps({"classes": [c.value for c in self.classes], "card": card or {}, "weights": self.weights},
                           separators=(",", ":")) + "\n"
-        try:
-            Path(path).write_text(text)
-        except OSError as e:  # a write that fails once the file is open (a full disk) names no file
-            raise OSError(e.errno, e.strerror, str(path)) from None
 
     @classmethod
     def load(cls, path: str | Path = MODEL_PATH) -> IntentModel:
@@ -115,6 +112,9 @@ class IntentModel:
         classes = tuple(Intent(c) for c in raw["classes"])
         if not classes:
             raise ValueError("no classes")
+        if unknown := [c.value for c in classes if c not in CLASSES]:
+            raise ValueError(f"classes {', '.join(unknown)} are none an intent model gives (it reads messages without a "
+                             f"price: {', '.join(c.value for c in CLASSES)})")
         if not raw["weights"]:  # it would know no word: every message left to the rules, without a word said
             raise ValueError("no weights")
         for feature, w in raw["weights"].items():
@@ -124,8 +124,9 @@ class IntentModel:
         return cls(classes, raw["weights"])
 
 
-NOT_A_MODEL = (OSError, ValueError, KeyError, TypeError, AttributeError)
-"""What IntentModel.load raises for a file that holds no model (unreadable, not JSON, or JSON of another shape)."""
+NOT_A_MODEL = (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError)
+"""What IntentModel.load raises for a file that holds no model (unreadable, not JSON, JSON nested too deeply to read,
+or JSON of another shape)."""
 
 
 def _sum(rows: list[tuple[float, ...]]) -> tuple[float, ...] | None:
@@ -135,9 +136,18 @@ def _sum(rows: list[tuple[float, ...]]) -> tuple[float, ...] | None:
 _shipped: IntentModel | None = None
 
 
+class BrokenModel(ValueError):
+    """The shipped model's file holds no model."""
+
+
 def shipped_model() -> IntentModel | None:
-    """The model shipped beside this file, loaded once; None where it is missing."""
+    """The model shipped beside this file, loaded once; None where it is missing, a BrokenModel where its file holds
+    none."""
     global _shipped
     if _shipped is None and MODEL_PATH.is_file():
-        _shipped = IntentModel.load(MODEL_PATH)
+        try:
+            _shipped = IntentModel.load(MODEL_PATH)
+        except NOT_A_MODEL as e:
+            raise BrokenModel(f"{MODEL_PATH}: not a parser model ({type(e).__name__}: {e}); restore it "
+                              "(git checkout, or a reinstall) or rebuild it (haggler train parser)") from None
     return _shipped

@@ -326,7 +326,10 @@ def test_a_parser_model_that_is_none(tmp_path):
                          ('{"classes": ["greet", "inform"], "weights": {"hi": ["x", 1]}}',
                           "the weights of 'hi' are not 2 numbers, one a class"),
                          ('{"classes": ["greet", "inform"], "weights": {"hi": [NaN, 1]}}',
-                          "the weights of 'hi' are not 2 numbers, one a class")):
+                          "the weights of 'hi' are not 2 numbers, one a class"),
+                         ('{"classes": ["greet", "offer", "quit"], "weights": {"hi": [1, 2, 3]}}',
+                          "classes offer, quit are none an intent model gives (it reads messages without a price: "
+                          "greet, inquire, inform, counter-noprice, disagree, agree, unknown, insist)")):
         (tmp_path / "m.json").write_text(content)
         assert haggler_error("eval-parser", TEST_DATA / "gold-dev8.json", "--model", tmp_path / "m.json").endswith(
             f"(ValueError: {why})")
@@ -338,6 +341,25 @@ def test_a_parser_model_that_is_none(tmp_path):
         f"haggler: --out {model} is the input {model}; name another file"
     assert "--against scores another file's labels" in haggler_error(
         "eval-parser", TEST_DATA / "gold-dev8.json", "--model", tmp_path / "m.json", "--against", TEST_DATA / "gold-dev8.json")
+
+
+def test_a_parser_model_nested_too_deeply_to_read(tmp_path):
+    (tmp_path / "m.json").write_text("[" * 100_000 + "]" * 100_000)
+    assert haggler_error("parse", TEST_DATA / "gold-dev8.json", "--model", tmp_path / "m.json").endswith(
+        "(RecursionError: maximum recursion depth exceeded while decoding a JSON array from a unicode string)")
+
+
+def test_a_broken_shipped_parser_model_is_one_line_and_train_parser_rebuilds_it(tmp_path, monkeypatch):
+    import parser.intent_model
+
+    shipped = tmp_path / "intent_model.json"
+    shipped.write_text('{"classes": ["greet", "inf')  # half written
+    monkeypatch.setattr(parser.intent_model, "MODEL_PATH", shipped)
+    monkeypatch.setattr(parser.intent_model, "_shipped", None)
+    assert haggler_error("parse", TEST_DATA / "gold-dev8.json").startswith(
+        f"haggler: {shipped}: not a parser model (JSONDecodeError: ")
+    main(["train", "parser", "--data", str(TEST_DATA / "gold-dev8.json")])
+    assert parser.intent_model.IntentModel.load(shipped).weights and not list(tmp_path.glob("*.tmp"))
 
 
 def test_a_typo_of_an_agent_name_is_answered_with_the_name_meant(tmp_path):

@@ -39,7 +39,7 @@ def test_training_fits_its_examples_and_round_trips(tmp_path):
     fitted = sum(model.predict(view) is label for view, label in examples) / len(examples)
     assert fitted > 0.9
     path = tmp_path / "m.json"
-    model.save(path, {"data": ["gold-dev.json"]})
+    path.write_text(model.to_json({"data": ["gold-dev.json"]}))
     again = IntentModel.load(path)
     assert all(again.predict(v) is model.predict(v) for v, _ in examples[:50])
 

@@ -351,7 +351,7 @@ def check_policy_dir(out: Path) -> None:
     if config.is_file():
         try:
             ours = isinstance(json.loads(config.read_text(encoding="utf-8")).get("model"), dict)
-        except (OSError, ValueError, AttributeError):
+        except (OSError, ValueError, AttributeError, RecursionError):
             ours = False
         if not ours:
             sys.exit(f"haggler: --out {out} holds a config.json that is not a policy checkpoint's; name a new "

@@ -84,7 +84,7 @@ def read_finished(path: Path, expected: dict[str, tuple[str, str]]) -> tuple[set
         try:
             dialogue = Dialogue.from_dict(json.loads(line))
             line_scores = score_dialogue(dialogue)
-        except (ValueError, KeyError, TypeError, AttributeError, OverflowError):
+        except (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError):
             dropped.append(line)
             continue
         players = {(s.role, s.agent) for s in line_scores}

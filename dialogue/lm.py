@@ -117,7 +117,7 @@ def check_adapter(path: str | Path) -> None:
         raise ModelError(f"{path}: {problem}")
     try:
         settings = json.loads((Path(path) / "adapter_config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, RecursionError) as e:
         raise ModelError(f"{Path(path) / 'adapter_config.json'}: cannot read it ({e})") from None
     if not isinstance(settings, dict) or not isinstance(settings.get("peft_type"), str):
         raise ModelError(f"{Path(path) / 'adapter_config.json'}: not an adapter's settings (a JSON object with "
@@ -147,7 +147,7 @@ def recorded_base_model(adapter: str | Path) -> str:
     try:
         name = json.loads((Path(adapter) / "adapter_config.json").read_text(encoding="utf-8")).get(
             "base_model_name_or_path")
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, RecursionError):
         return DEFAULT_BASE_MODEL
     return name if isinstance(name, str) and name and name not in BASE_NAMES.values() else DEFAULT_BASE_MODEL
 
@@ -255,7 +255,7 @@ def converted_from(out: Path, source: dict) -> bool:
     """Whether `out` holds a whole conversion of the GGUF file with this fingerprint."""
     try:
         stamp = json.loads((out / SOURCE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return False
     return stamp == source and (out / "config.json").is_file() and any(out.glob("*.safetensors"))
 

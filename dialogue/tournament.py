@@ -143,7 +143,7 @@ def check_resume(config: TournamentConfig, scenarios: list[Scenario]) -> None:
     if config.resume and run_file.exists():
         try:
             previous = json.loads(run_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as e:
+        except (OSError, ValueError, RecursionError) as e:
             raise TournamentError(f"{run_file}: cannot read the settings of the run there ({e})") from None
         if not isinstance(previous, dict):
             raise TournamentError(f"{run_file}: not the settings of a run (a JSON object)")

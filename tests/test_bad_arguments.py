@@ -587,3 +587,26 @@ def test_a_checkpoint_whose_weights_are_not_numbers_is_refused(tmp_path):
     message = haggler_error("train", "rl", "--init", init, "--out", tmp_path / "o", "--data", SAMPLE)
     assert message == f"haggler: --init {init / 'weights.pt'}: weights that are not numbers (NaN or infinite): a " \
                       "training that diverged"
+
+
+def test_json_nested_too_deeply_is_one_line_wherever_it_is_read(tmp_path):
+    deep = "[" * 100_000 + "]" * 100_000
+    policy = tmp_path / "policy"
+    shutil.copytree(ROOT / "data" / "policies" / "sl", policy)
+    (policy / "config.json").write_text(deep)
+    assert f"{policy / 'config.json'}: not a policy's config (RecursionError" in haggler_error(
+        "tournament", "--agents", f"policy:{policy}", "rule", "--n", "1", "--out", tmp_path / "t")
+    adapter = tmp_path / "adapter"
+    adapter.mkdir()
+    (adapter / "adapter_config.json").write_text(deep)
+    (adapter / "adapter_model.safetensors").write_bytes(b"")
+    assert f"{adapter / 'adapter_config.json'}: cannot read it" in haggler_error(
+        "say", "--act", "greet", "--role", "buyer", "--adapter", adapter)
+    run = tmp_path / "run"
+    main(["tournament", "--agents", "rule", "boulware", "--n", "1", "--out", str(run)])
+    with open(run / "dialogues.jsonl", "a") as log:
+        log.write(deep + "\n")
+    main(["tournament", "--agents", "rule", "boulware", "--n", "1", "--out", str(run), "--resume"])  # dropped, replayed
+    (run / "run.json").write_text(deep)
+    assert f"{run / 'run.json'}: cannot read the settings of the run there" in haggler_error(
+        "tournament", "--agents", "rule", "boulware", "--n", "1", "--out", run, "--resume")

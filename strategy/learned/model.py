@@ -80,7 +80,7 @@ def load_model(directory: str | Path) -> tuple[ActModel, dict]:
     try:
         meta = json.loads(config_file.read_text(encoding="utf-8"))
         config = ModelConfig(**meta["model"])
-    except (ValueError, KeyError, TypeError) as e:
+    except (ValueError, KeyError, TypeError, RecursionError) as e:
         raise CheckpointError(f"{config_file}: not a policy's config ({type(e).__name__}: {e})") from None
     for name, value in asdict(config).items():
         if type(value) is not int or not 1 <= value <= getattr(LARGEST, name):

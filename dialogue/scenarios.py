@@ -151,6 +151,11 @@ def one_of(spec: str) -> tuple[str, str] | None:
     return (source, index) if colon and index.isdecimal() and (source == "builtin" or Path(source).is_file()) else None
 
 
+def shortened(text: str, limit: int = 60) -> str:
+    """The text, or where longer than `limit`, its start and an ellipsis: what an error message echoes of it."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def pick_scenario(spec: str, seed: int = 0) -> Scenario:
     """`builtin:3`, `path/to/file.json:3`, or a source alone (its first scenario)."""
     source, colon, index = spec.rpartition(":")
@@ -163,7 +168,8 @@ def pick_scenario(spec: str, seed: int = 0) -> Scenario:
     scenarios = load_scenarios(source, seed)
     if not scenarios:
         raise CorpusError(f"{source}: no scenarios in it")
-    if not index.isdecimal() or int(index) >= len(scenarios):
-        what = "index out of range" if index.lstrip("-").isdecimal() else f"{index!r} is not a scenario's number"
-        raise CorpusError(f"{spec}: {what}; {source}:N takes N from 0 to {len(scenarios) - 1}")
+    if not index.isdecimal() or len(index.lstrip("0")) > len(str(len(scenarios))) or int(index) >= len(scenarios):
+        what = "index out of range" if index.lstrip("-").isdecimal() else \
+            f"{shortened(index)!r} is not a scenario's number"
+        raise CorpusError(f"{shortened(spec)}: {what}; {source}:N takes N from 0 to {len(scenarios) - 1}")
     return scenarios[int(index)]

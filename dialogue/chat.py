@@ -23,7 +23,7 @@ from typing import Callable, Iterator
 
 from dialogue.agents import AgentSide, AgentSpec, Generators, make_agent, parse_spec
 from dialogue.chat_view import clean, describe_scenario, explain, line_of, outcome_text
-from dialogue.corpus import KB, CorpusError, Dialogue, Event, Scenario, dialogues_json
+from dialogue.corpus import KB, CorpusError, Dialogue, Event, Scenario, dialogue_file_text
 from dialogue.delegate import DelegateSide, ask_approval
 from dialogue.dialogue_log import write_whole
 from dialogue.lm import cache_dir
@@ -286,7 +286,7 @@ def start_transcript(dialogue: Dialogue, path: Path) -> None:
         return save(dialogue, path)
     try:
         with path.open("x", encoding="utf-8") as f:
-            f.write(dialogues_json([dialogue]))
+            f.write(dialogue_file_text([dialogue], path))
     except FileExistsError:
         raise ChatError(transcript_exists(path)) from None
     except OSError as e:
@@ -296,7 +296,7 @@ def start_transcript(dialogue: Dialogue, path: Path) -> None:
 def save(dialogue: Dialogue, path: Path) -> None:
     """The transcript so far, replaced whole (`write_whole`)."""
     try:
-        write_whole(path, dialogues_json([dialogue]))
+        write_whole(path, dialogue_file_text([dialogue], path))
     except OSError as e:
         raise ChatError(f"{path}: cannot write the transcript ({e.strerror or e})") from None
 

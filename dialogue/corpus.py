@@ -433,10 +433,17 @@ def dialogues_json(dialogues: Iterable[Dialogue]) -> str:
     return json.dumps([d.to_dict() for d in dialogues], ensure_ascii=False, indent=1) + "\n"
 
 
+def dialogue_file_text(dialogues: Iterable[Dialogue], path: str | Path) -> str:
+    """A dialogue file's text for its name: JSON Lines where it ends in .jsonl (as read_json reads it), else a JSON
+    list (`dialogues_json`)."""
+    if is_json_lines(path):
+        return "".join(json.dumps(d.to_dict(), ensure_ascii=False) + "\n" for d in dialogues)
+    return dialogues_json(dialogues)
+
+
 def dump_dialogues(dialogues: Iterable[Dialogue], path: str | Path) -> None:
-    """A dialogue file: JSON Lines where its name ends in .jsonl (as read_json reads it), else a JSON list."""
-    text = "".join(json.dumps(d.to_dict(), ensure_ascii=False) + "\n" for d in dialogues) if is_json_lines(path) \
-        else dialogues_json(dialogues)
+    """A dialogue file (`dialogue_file_text`)."""
+    text = dialogue_file_text(dialogues, path)
     try:
         Path(path).write_text(text, encoding="utf-8")
     except OSError as e:

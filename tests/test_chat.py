@@ -12,6 +12,7 @@ import pytest
 from dialogue.agents import Generators, make_agent, parse_spec
 from dialogue.chat import ChatConfig, ChatError, run_chat
 from dialogue.chat_view import candidate_rows, explain
+from dialogue.corpus import load_dialogues
 from dialogue.delegate import DelegateSide
 from dialogue.text_session import Move
 from dialogue.scenarios import pick_scenario
@@ -205,6 +206,15 @@ def test_past_the_turn_limit_an_offer_is_refused_and_the_agents_can_be_accepted(
     d = run_chat(config, ask=lambda prompt: next(lines), say=out.append)
     assert any(line.startswith("(past the turn limit no offer can be answered") for line in out)
     assert d.extra["ended"] == "deal" and [e.action for e in d.events][-2:] == ["offer", "accept"]
+
+
+def test_a_transcript_named_jsonl_is_json_lines_as_haggler_reads_it(tmp_path):
+    lines = iter(["hi", "/offer 300", "/quit"])
+    config = ChatConfig(agent="conceder+template", transcript=tmp_path / "c.jsonl")
+    said = run_chat(config, ask=lambda prompt: next(lines), say=lambda line: None)
+    text = (tmp_path / "c.jsonl").read_text()
+    assert text.count("\n") == 1 and json.loads(text)["uuid"] == said.uuid
+    assert [d.uuid for d in load_dialogues(tmp_path / "c.jsonl")] == [said.uuid]
 
 
 def test_a_transcript_never_replaces_a_file_and_against_needs_a_second_agent(tmp_path):

@@ -90,9 +90,17 @@ def speaks(agent: str) -> bool:
     return policy in STYLES or (policy != agent and (policy in POLICIES or checkpoint_dir(policy) is not None))
 
 
+MOST_GAMES = 10_000_000
+"""The most games one run plays (the schedule is held whole: 100 million games ran out of memory unsaid)."""
+
+
 def planned(config: TournamentConfig) -> Tournament:
     """The config's scenarios and every game on them (`schedule`)."""
     scenarios = first_scenarios(config.scenarios, config.n, config.seed)
+    if (games := len(scenarios) * config.repeats * len(config.agents) ** 2) > MOST_GAMES:
+        raise TournamentError(f"{games:,} games ({len(scenarios)} scenarios x {config.repeats} repeats x "
+                              f"{len(config.agents)} agents squared): more than one run plays ({MOST_GAMES:,}); "
+                              "fewer --repeats or --n")
     return Tournament(config, scenarios, schedule(config.agents, len(scenarios), config.repeats))
 
 

@@ -611,3 +611,9 @@ def test_json_nested_too_deeply_is_one_line_wherever_it_is_read(tmp_path):
     (run / "run.json").write_text(deep)
     assert f"{run / 'run.json'}: cannot read the settings of the run there" in haggler_error(
         "tournament", "--agents", "rule", "boulware", "--n", "1", "--out", run, "--resume")
+
+
+def test_more_games_than_a_run_plays_are_refused_at_once(tmp_path):
+    assert haggler_error("tournament", "--agents", "rule", "--n", "1", "--repeats", "100000000", "--out",
+                         tmp_path / "o") == ("haggler: 100,000,000 games (1 scenarios x 100000000 repeats x 1 agents "
+                                            "squared): more than one run plays (10,000,000); fewer --repeats or --n")

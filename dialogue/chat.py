@@ -23,7 +23,7 @@ from typing import Callable, Iterator
 
 from dialogue.agents import AgentSide, AgentSpec, Generators, make_agent, parse_spec
 from dialogue.chat_view import clean, describe_scenario, explain, line_of, outcome_text
-from dialogue.corpus import KB, CorpusError, Dialogue, Event, Scenario, dialogue_file_text
+from dialogue.corpus import KB, LARGEST, CorpusError, Dialogue, Event, Scenario, dialogue_file_text
 from dialogue.delegate import DelegateSide, ask_approval
 from dialogue.dialogue_log import write_whole
 from dialogue.lm import cache_dir
@@ -140,6 +140,8 @@ def unreadable_offer(typed: str) -> str:
         return f"({typed!r} is not a price) {usage}"
     if number < CENT:
         return f"(a price must be at least $0.01, not {typed}) {usage}"
+    if number > LARGEST and not SCIENTIFIC.search(typed):
+        return f"(a price must be at most {write_price(LARGEST)}, not {typed}) {usage}"
     return f"({typed!r}: write the price in plain digits, such as 1,200 or 99.50) {usage}"
 
 

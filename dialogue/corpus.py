@@ -405,7 +405,7 @@ def load_dialogues(path: str | Path) -> list[Dialogue]:
     if isinstance(raw, dict):
         raw = [raw]
     if not isinstance(raw, list):
-        raise CorpusError(f"{path}: expected a list of dialogues, got {type(raw).__name__}")
+        raise CorpusError(f"{path}: expected a list of dialogues, got {_describe(raw)}")
     return dialogues_from(raw, str(path), "dialogue")
 
 
@@ -418,7 +418,7 @@ def dialogues_from(rows: Iterable[Any], source: str, unit: str,
         try:
             d = convert(row)
             if not isinstance(d, dict):
-                raise ValueError(f"expected an object, got {type(d).__name__}")
+                raise ValueError(f"expected an object, got {_describe(d)}")
             out.append(Dialogue.from_dict(d))
         except ShapeError as e:
             raise CorpusError(f"{source}: {unit} {i}: {e}") from None

@@ -128,7 +128,7 @@ def load_scenarios(source: str | Path, seed: int = 0) -> list[Scenario]:
                           f":{numbered[1]}")
     if not path.exists() and difflib.get_close_matches(source.lower(), ["builtin"], cutoff=0.7):
         raise CorpusError(f"{source}: no such file; did you mean builtin?")
-    if path.suffix == ".csv":
+    if path.suffix.lower() == ".csv":
         check_file(path)
         return scenarios_from_csv(path, seed)
     raw = read_json(path)

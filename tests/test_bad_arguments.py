@@ -268,7 +268,8 @@ def test_an_absurd_offer_is_refused():
     for line, reason in (("/offer 1e308", "('1e308': write the price in plain digits, such as 1,200 or 99.50)"),
                          ("/offer NaN", "('NaN' is not a price)"), ("/offer inf", "('inf' is not a price)"),
                          ("/offer abc", "('abc' is not a price)"), ("/offer -5", "(a price must be at least $0.01, not -5)"),
-                         ("/offer 0.001", "(a price must be at least $0.01, not 0.001)"), ("/offer", "")):
+                         ("/offer 0.001", "(a price must be at least $0.01, not 0.001)"), ("/offer", ""),
+                         ("/offer " + "9" * 26, f"(a price must be at most $1,000,000,000,000, not {'9' * 26})")):
         assert side.command(line) is None
         assert said[-1] == f"{reason} usage: /offer N, with N a price in dollars, e.g. /offer 120".lstrip()
     assert side.command("/offer 120").act.price == 120

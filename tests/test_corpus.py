@@ -114,7 +114,7 @@ def test_a_csv_target_that_is_not_a_price_is_refused(tmp_path, targets, message)
 
 
 def test_a_csv_row_gives_both_targets_and_a_blank_one_its_default(tmp_path):
-    path = tmp_path / "scenarios.csv"
+    path = tmp_path / "scenarios.CSV"  # any case
     path.write_text(CSV_HEADER + "s0,bike,10.0,7,9.5,A bike,Red\ns1,bike,20.0,,,A bike,Blue\n")
     first, second = load_scenarios(path, seed=0)
     assert (first.kb("buyer").target, first.kb("seller").target) == (7.0, 9.5)

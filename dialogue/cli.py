@@ -170,6 +170,8 @@ def cmd_parse(args: argparse.Namespace) -> None:
         dump_dialogues(dialogues, args.out)
         n = sum(e.is_message for d in dialogues for e in d.events)
         print(f"parsed {n} messages in {len(dialogues)} dialogues -> {args.out}", file=sys.stderr)
+    elif sys.stdout is None:  # closed (`>&-`)
+        sys.exit("haggler: standard output is closed; name a file with --out")
     else:
         sys.stdout.write(dialogues_json(dialogues))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -441,11 +442,28 @@ def dialogue_file_text(dialogues: Iterable[Dialogue], path: str | Path) -> str:
     return dialogues_json(dialogues)
 
 
+def write_whole(path: Path, data: str | bytes) -> None:
+    """Replaces a file's text at once (a reader never sees half of it, and a write cut short leaves the old file):
+    written beside it, then renamed over it.
+    A symbolic link's target is what is replaced, and what is not a regular file (/dev/null) is written to."""
+    raw = data.encode() if isinstance(data, str) else data
+    if path.exists() and not path.is_file():  # through the link: /dev/stdout's target may be a pipe with no path
+        path.write_bytes(raw)
+        return
+    target = path.resolve()
+    tmp = target.with_name(target.name + ".tmp")
+    try:
+        tmp.write_bytes(raw)
+        os.replace(tmp, target)
+    finally:  # a write cut short (a full disk) leaves the old file, and no half of a new one beside it
+        tmp.unlink(missing_ok=True)
+
+
 def dump_dialogues(dialogues: Iterable[Dialogue], path: str | Path) -> None:
     """A dialogue file (`dialogue_file_text`)."""
     text = dialogue_file_text(dialogues, path)
     try:
-        Path(path).write_text(text, encoding="utf-8")
+        write_whole(Path(path), text)
     except OSError as e:
         raise CorpusError(f"{path}: cannot write: {(e.strerror or str(e)).lower()}") from None
 

@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from dialogue.corpus import Dialogue, Scenario
+from dialogue.corpus import Dialogue, Scenario, write_whole
 from dialogue.scoring import SideScore, score_dialogue
 from parser.acts import ROLES
 
@@ -28,23 +28,6 @@ def transcript_line(dialogue: Dialogue, scenario_json: str) -> bytes:
             "outcome": dialogue.outcome.to_dict() if dialogue.outcome else None,
             "events": [e.to_dict() for e in dialogue.events]}
     return ('{"scenario": ' + scenario_json + ", " + json.dumps(rest, ensure_ascii=False)[1:] + "\n").encode()
-
-
-def write_whole(path: Path, data: str | bytes) -> None:
-    """Replaces a file's text at once (a reader never sees half of it, and a write cut short leaves the old file):
-    written beside it, then renamed over it.
-    A symbolic link's target is what is replaced, and what is not a regular file (/dev/null) is written to."""
-    raw = data.encode() if isinstance(data, str) else data
-    if path.exists() and not path.is_file():  # through the link: /dev/stdout's target may be a pipe with no path
-        path.write_bytes(raw)
-        return
-    target = path.resolve()
-    tmp = target.with_name(target.name + ".tmp")
-    try:
-        tmp.write_bytes(raw)
-        os.replace(tmp, target)
-    finally:  # a write cut short (a full disk) leaves the old file, and no half of a new one beside it
-        tmp.unlink(missing_ok=True)
 
 
 def open_for_append(path: Path) -> int:

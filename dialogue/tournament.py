@@ -20,8 +20,8 @@ from typing import Iterator
 from tqdm import tqdm
 
 from dialogue.agents import resolved, split_spec
-from dialogue.corpus import CorpusError, Scenario
-from dialogue.dialogue_log import encode_scenarios, hold_lock, open_for_append, read_finished, write_whole
+from dialogue.corpus import CorpusError, Scenario, write_whole
+from dialogue.dialogue_log import encode_scenarios, hold_lock, open_for_append, read_finished
 from dialogue.games import Game, schedule
 from dialogue.manipulation import STYLES
 from dialogue.results import leaderboard, plot_utility, summarize

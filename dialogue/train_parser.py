@@ -14,8 +14,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from dialogue.corpus import CorpusError, Dialogue, load_dialogues
-from dialogue.dialogue_log import write_whole
+from dialogue.corpus import CorpusError, Dialogue, load_dialogues, write_whole
 from dialogue.held_out import training_dialogues
 from dialogue.parser_eval import gold_label_in, score
 from parser.acts import Act, Intent

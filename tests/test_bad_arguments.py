@@ -2,12 +2,15 @@
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 import dialogue.train_parser
 from dialogue.cli import main
+from dialogue.corpus import CorpusError
 from dialogue.scenarios import load_scenarios, pick_scenario
 from tests.conftest import ROOT, TEST_DATA
 
@@ -618,3 +621,23 @@ def test_more_games_than_a_run_plays_are_refused_at_once(tmp_path):
     assert haggler_error("tournament", "--agents", "rule", "--n", "1", "--repeats", "100000000", "--out",
                          tmp_path / "o") == ("haggler: 100,000,000 games (1 scenarios x 100000000 repeats x 1 agents "
                                             "squared): more than one run plays (10,000,000); fewer --repeats or --n")
+
+
+def test_parse_to_a_closed_output_says_so(tmp_path):
+    run = subprocess.run(["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, "-m", "dialogue.cli", "parse", str(SAMPLE)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert (run.returncode, run.stderr) == (1, "haggler: standard output is closed; name a file with --out\n")
+
+
+def test_a_dialogue_file_cut_short_by_a_full_disk_leaves_no_half_file(tmp_path, monkeypatch):
+    from dialogue.corpus import dump_dialogues, load_dialogues
+
+    def full_disk(self: Path, data: bytes) -> None:  # a write cut short: half the file, then the error
+        with open(self, "wb") as f:
+            f.write(data[:100])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", full_disk)
+    with pytest.raises(CorpusError, match="out.json: cannot write: no space left on device"):
+        dump_dialogues(load_dialogues(SAMPLE), tmp_path / "out.json")
+    assert list(tmp_path.iterdir()) == []

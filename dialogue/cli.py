@@ -348,7 +348,13 @@ def cmd_train_parser(args: argparse.Namespace) -> None:
 
 
 def check_policy_dir(out: Path) -> None:
-    """Exits with one line where --out holds a config.json that no policy checkpoint wrote (one of the user's own)."""
+    """Exits with one line where --out holds a config.json that no policy checkpoint wrote (one of the user's own),
+    or checkpoints in folders of its own (data/policies: a checkpoint written there would lie beside them)."""
+    held = sorted(p.parent.name for p in out.glob("*/config.json") if (p.parent / "weights.pt").is_file())
+    if held:
+        shown = ", ".join(held[:3]) + (", ..." if len(held) > 3 else "")
+        sys.exit(f"haggler: --out {out} holds policy checkpoints ({shown}); name a checkpoint's own directory, such as "
+                 f"{out / 'mine'}")
     config = out / "config.json"
     if config.is_file():
         try:

@@ -641,3 +641,12 @@ def test_a_dialogue_file_cut_short_by_a_full_disk_leaves_no_half_file(tmp_path, 
     with pytest.raises(CorpusError, match="out.json: cannot write: no space left on device"):
         dump_dialogues(load_dialogues(SAMPLE), tmp_path / "out.json")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_train_policy_writes_no_checkpoint_beside_the_shipped_ones():
+    policies = ROOT / "data" / "policies"
+    before = sorted(p.name for p in policies.iterdir())
+    assert haggler_error("train", "policy", "--data", SAMPLE, "--epochs", "1", "--out", policies) == (
+        f"haggler: --out {policies} holds policy checkpoints (rl-fairness, rl-length, rl-utility, ...); name a "
+        f"checkpoint's own directory, such as {policies / 'mine'}")
+    assert sorted(p.name for p in policies.iterdir()) == before

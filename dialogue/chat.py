@@ -495,8 +495,11 @@ def run_chat(config: ChatConfig, ask: Callable[[str], str] = read_line, say: Cal
         raise
     with handling(signal.SIG_IGN, signal.SIGINT):  # the talk is over: a second Ctrl-C breaks off no saving
         save(session_dialogue, path)
-        say(outcome_text(session_dialogue, names))
-        say(f"transcript: {path}")
+        try:
+            say(outcome_text(session_dialogue, names))
+            say(f"transcript: {path}")
+        except BrokenPipeError:  # the output closed under the talk (stopped_by SIGPIPE): the transcript is saved
+            pass
     return session_dialogue
 
 

@@ -245,6 +245,8 @@ def cmd_chat(args: argparse.Namespace) -> None:
         sys.exit(f"haggler: {e}")
     if extra["ended"] == "stopped":  # interrupted (Ctrl-C, SIGTERM, SIGHUP, a closed output): the transcript is saved
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C would break into the interpreter's exit
+        if extra.get("stopped_by") == "SIGPIPE" and sys.stdout is not None:  # its exit would flush into the pipe
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(128 + signal.Signals[extra.get("stopped_by", "SIGINT")])  # as the shell tells a death by it
 
 

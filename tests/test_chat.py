@@ -276,6 +276,16 @@ def test_a_closed_output_or_one_that_cannot_write_a_character_ends_no_chat(tmp_p
     assert piped.returncode == 0 and b'"events"' in piped.stdout, piped.stderr.decode()
 
 
+def test_a_chat_whose_output_closes_under_it_exits_as_one_killed_by_sigpipe(tmp_path):
+    """`haggler chat ... | head -2`: the transcript says so (stopped_by SIGPIPE), and the exit status too (141)."""
+    chat = [sys.executable, "-m", "dialogue.cli", "chat", "--agent", "rule+template", "--transcript",
+            str(tmp_path / "c.json")]
+    run = subprocess.run(["bash", "-c", '"$@" | head -2 > /dev/null; echo "${PIPESTATUS[0]}"', "bash", *chat],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60, input="hi\n/offer 300\nok\n/quit\n")
+    assert run.stdout == "141\n" and "Traceback" not in run.stderr and "Exception" not in run.stderr, run.stderr
+    assert saved(tmp_path / "c.json")["stopped_by"] == "SIGPIPE"
+
+
 def test_delegate_reads_undecodable_bytes_where_stdin_is_strict(tmp_path):
     run = subprocess.run([sys.executable, "-m", "dialogue.cli", "chat", "--delegate", "--agent", "rule+template",
                           "--against", "rule+template", "--transcript", str(tmp_path / "d.json")],

@@ -23,7 +23,7 @@ from typing import Callable, Iterator
 
 from dialogue.agents import AgentSide, AgentSpec, Generators, make_agent, parse_spec
 from dialogue.chat_view import clean, describe_scenario, explain, line_of, outcome_text
-from dialogue.corpus import KB, LARGEST, CorpusError, Dialogue, Event, Scenario, dialogue_file_text, write_whole
+from dialogue.corpus import KB, CorpusError, Dialogue, Event, Scenario, dialogue_file_text, write_whole
 from dialogue.delegate import DelegateSide, ask_approval
 from dialogue.lm import cache_dir
 from dialogue.scenarios import load_scenarios, pick_scenario
@@ -127,7 +127,13 @@ def read_amount(text: str) -> float | None:
     return price if math.isfinite(price) and price >= CENT else None
 
 
-def unreadable_offer(typed: str) -> str:
+def too_high(listing: float) -> str:
+    """What to say to an offer over MAX_OFFER_FACTOR times the listing price."""
+    return f"(no offer over {MAX_OFFER_FACTOR} times the listing price: at most " \
+           f"{write_price(round(MAX_OFFER_FACTOR * listing, 2))})"
+
+
+def unreadable_offer(typed: str, listing: float) -> str:
     """What to say to `/offer TYPED` where read_amount reads no price."""
     usage = "usage: /offer N, with N a price in dollars, e.g. /offer 120"
     typed = typed.strip()
@@ -139,8 +145,8 @@ def unreadable_offer(typed: str) -> str:
         return f"({typed!r} is not a price) {usage}"
     if number < CENT:
         return f"(a price must be at least $0.01, not {typed}) {usage}"
-    if number > LARGEST and not SCIENTIFIC.search(typed):
-        return f"(a price must be at most {write_price(LARGEST)}, not {typed}) {usage}"
+    if number > MAX_OFFER_FACTOR * listing and not SCIENTIFIC.search(typed):  # past what the parser reads
+        return too_high(listing)
     return f"({typed!r}: write the price in plain digits, such as 1,200 or 99.50) {usage}"
 
 
@@ -228,12 +234,11 @@ class PersonSide(Side):
                 return None
             typed = read_amount(rest)
             if typed is None:
-                self.say(unreadable_offer(rest))
+                self.say(unreadable_offer(rest, self.listing_price))
                 return None
             price = round(typed, 2)  # the cents a deal is written in, on screen and in the transcript alike
             if price > MAX_OFFER_FACTOR * self.listing_price:
-                limit = write_price(round(MAX_OFFER_FACTOR * self.listing_price, 2))
-                self.say(f"(no offer over {MAX_OFFER_FACTOR} times the listing price: at most {limit})")
+                self.say(too_high(self.listing_price))
                 return None
             if self.past_walk_away(price, f"/offer {rest.strip()}"):
                 return None
@@ -494,12 +499,9 @@ def run_chat(config: ChatConfig, ask: Callable[[str], str] = read_line, say: Cal
             path.unlink()
         raise
     with handling(signal.SIG_IGN, signal.SIGINT):  # the talk is over: a second Ctrl-C breaks off no saving
-        save(session_dialogue, path)
-        try:
-            say(outcome_text(session_dialogue, names))
-            say(f"transcript: {path}")
-        except BrokenPipeError:  # the output closed under the talk (stopped_by SIGPIPE): the transcript is saved
-            pass
+        save(session_dialogue, path)  # first: the output may be closed (a BrokenPipeError, for the CLI's exit)
+        say(outcome_text(session_dialogue, names))
+        say(f"transcript: {path}")
     return session_dialogue
 
 

@@ -12,7 +12,7 @@ import signal
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, NoReturn, Sequence
 
 from dialogue.corpus import DEFAULT_DATA, LARGEST, CorpusError
 from parser.intent_model import BrokenModel
@@ -245,8 +245,8 @@ def cmd_chat(args: argparse.Namespace) -> None:
         sys.exit(f"haggler: {e}")
     if extra["ended"] == "stopped":  # interrupted (Ctrl-C, SIGTERM, SIGHUP, a closed output): the transcript is saved
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C would break into the interpreter's exit
-        if extra.get("stopped_by") == "SIGPIPE" and sys.stdout is not None:  # its exit would flush into the pipe
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        if extra.get("stopped_by") == "SIGPIPE":
+            exit_as_killed_by_sigpipe()
         sys.exit(128 + signal.Signals[extra.get("stopped_by", "SIGINT")])  # as the shell tells a death by it
 
 
@@ -665,6 +665,16 @@ WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
 """A write's failures, which name no file where the output is a file already open (standard output, redirected)."""
 
 
+def exit_as_killed_by_sigpipe() -> NoReturn:
+    """Exits 141, as a shell reports a process that SIGPIPE killed (an output closed under it), the output's
+    unwritten rest sent to /dev/null so that the exit flushes nothing into the closed pipe (Python's own recipe)."""
+    if sys.stdout is not None:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    sys.exit(128 + signal.SIGPIPE)
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
@@ -678,8 +688,8 @@ def main(argv: list[str] | None = None) -> None:
             sys.stdout.flush()  # here, where a full disk under a redirected output is one line
     except (CorpusError, BrokenModel) as e:
         sys.exit(f"haggler: {e}")
-    except BrokenPipeError:
-        sys.stderr.close()
+    except BrokenPipeError:  # `haggler ... | head`
+        exit_as_killed_by_sigpipe()
     except OSError as e:  # an output that cannot be written after all (a full disk, a directory in the way)
         unnamed = "cannot write its output: " if e.errno in WRITE_ERRORS else ""
         sys.exit(f"haggler: {e.filename + ': ' if e.filename else unnamed}{e.strerror or e}")

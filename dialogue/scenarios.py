@@ -151,11 +151,6 @@ def one_of(spec: str) -> tuple[str, str] | None:
     return (source, index) if colon and index.isdecimal() and (source == "builtin" or Path(source).is_file()) else None
 
 
-def shortened(text: str, limit: int = 60) -> str:
-    """The text, or where longer than `limit`, its start and an ellipsis: what an error message echoes of it."""
-    return text if len(text) <= limit else text[:limit - 1] + "…"
-
-
 def pick_scenario(spec: str, seed: int = 0) -> Scenario:
     """`builtin:3`, `path/to/file.json:3`, or a source alone (its first scenario)."""
     source, colon, index = spec.rpartition(":")
@@ -168,8 +163,11 @@ def pick_scenario(spec: str, seed: int = 0) -> Scenario:
     scenarios = load_scenarios(source, seed)
     if not scenarios:
         raise CorpusError(f"{source}: no scenarios in it")
-    if not index.isdecimal() or len(index.lstrip("0")) > len(str(len(scenarios))) or int(index) >= len(scenarios):
+    digits = index.lstrip("0") or "0"  # int() refuses over 4,300 digits: a number that long is past any file's
+    if not index.isdecimal() or len(digits) > len(str(len(scenarios))) or int(digits) >= len(scenarios):
+        from dialogue.generator_data import shorten  # a spec thousands of characters long is echoed shortened
+
         what = "index out of range" if index.lstrip("-").isdecimal() else \
-            f"{shortened(index)!r} is not a scenario's number"
-        raise CorpusError(f"{shortened(spec)}: {what}; {source}:N takes N from 0 to {len(scenarios) - 1}")
-    return scenarios[int(index)]
+            f"{shorten(index, 60)!r} is not a scenario's number"
+        raise CorpusError(f"{shorten(spec, 60)}: {what}; {source}:N takes N from 0 to {len(scenarios) - 1}")
+    return scenarios[int(digits)]

@@ -41,7 +41,7 @@ _JOINED = re.compile(r"\d[-/.:)]|\d\s\d")
 _RANGE_GAP = re.compile(r"\s*(?:-|–|to|or)\s*")
 _NOT_MONEY = re.compile(
     r"\(?\d{3}\)?[-.\s]\d{3}[-.\s]\d{4}"  # phone numbers
-    r"|\b\d{3}[-.]\d{4}\b"
+    r"|(?<!\d)\d{3}[-.]\d{4}\b"
     r"|\b\d{1,4}/\d{1,4}(?:/\d{2,4})?\b"  # dates and fractions
     r"|\b\d+\.\d+\.\d+"  # versions
     r"|\b\d{1,2}:\d{2}\b"  # times
@@ -142,7 +142,7 @@ def _digit_mentions(text: str) -> list[AmountMention]:
             unit_after = True
         out.append(AmountMention(value, start, end, bool(m["dollar"] or m["dollar_after"]), unit_after,
                                  negative=bool(m["neg"]) and not before.isalnum()
-                                 and not text[:first].rstrip()[-1:].isdigit()))  # "1200 - 1500": a range
+                                 and not (out and not text[out[-1].end:first].strip())))  # "1.2k - 1.5k": a range
     return out
 
 

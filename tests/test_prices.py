@@ -164,12 +164,14 @@ def test_split_the_difference():
 def test_ranges_take_the_speakers_end(role, price):
     assert first_price("Something in the 80 to 90 range?", listing=100, role=role) == price
     assert first_price("I was thinking $80-$90", listing=100, role=role) == price
-    for joined in ("I could do 1200-1500", "I could do 1200 - 1500"):  # not a phone number, nor minus 1500
+    for joined in ("I could do 1200-1500", "I could do 1200 - 1500", "1.2k - 1.5k", "1200$ - 1500$",
+                   "1200 dollars - 1500"):  # not a phone number's part, nor minus 1,500
         assert first_price(joined, listing=1400, role=role) == {80: 1200, 90: 1500}[price]
 
 
 def test_a_phone_number_and_a_minus_sign_are_no_range():
     assert [m.value for m in find_amounts("call 555-1234 for $300")] == [300]
+    assert [m.value for m in find_amounts("tel555-1234")] == []
     assert [(m.value, m.negative) for m in find_amounts("it was -5 out, and 20 - 5 is 15")] == \
         [(5, True), (20, False), (5, False), (15, False)]
 

@@ -157,7 +157,7 @@ class AgentSide(Side):
         self.negotiator = negotiator
         self.generator = generator
         self.rng = rng  # for the words only (the policy has its own stream): each request's seed, and the tricks
-        self.agreed_to: float | None = None  # the partner's price this side's words last agreed to
+        self.agreed_to: float | None = None  # the price its words last agreed to (its act's, else the table's)
 
     def move(self) -> Move:
         act, audit = self.negotiator.decide()

@@ -23,8 +23,9 @@ from typing import Callable, Iterator
 
 from dialogue.agents import AgentSide, AgentSpec, Generators, make_agent, parse_spec
 from dialogue.chat_view import clean, describe_scenario, explain, line_of, outcome_text
-from dialogue.corpus import KB, CorpusError, Dialogue, Event, Scenario, dialogue_file_text, write_whole
+from dialogue.corpus import KB, CorpusError, Dialogue, Event, Scenario, dialogue_file_text
 from dialogue.delegate import DelegateSide, ask_approval
+from dialogue.files import write_whole
 from dialogue.lm import cache_dir
 from dialogue.scenarios import load_scenarios, pick_scenario
 from dialogue.session import principal_of

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NoReturn, Sequence
 
 from dialogue.corpus import DEFAULT_DATA, LARGEST, CorpusError
-from parser.intent_model import BrokenModel
 from dialogue.decoding import Sampling
 from dialogue.lm import DEFAULT_BASE_MODEL
+from parser.intent_model import BrokenModel
 from strategy.principal import CENT, DEFAULT_TURN_LIMIT
 
 if TYPE_CHECKING:
@@ -155,6 +155,8 @@ def cmd_parse(args: argparse.Namespace) -> None:
 
     if args.out == Path("-"):
         args.out = None
+    if not args.out and sys.stdout is None:  # closed (`>&-`)
+        sys.exit("haggler: standard output is closed; name a file with --out")
     if args.out:
         check_output(args.out, "--out")
         check_apart(args.out, [args.input, *([args.model] if args.model else [])])
@@ -170,8 +172,6 @@ def cmd_parse(args: argparse.Namespace) -> None:
         dump_dialogues(dialogues, args.out)
         n = sum(e.is_message for d in dialogues for e in d.events)
         print(f"parsed {n} messages in {len(dialogues)} dialogues -> {args.out}", file=sys.stderr)
-    elif sys.stdout is None:  # closed (`>&-`)
-        sys.exit("haggler: standard output is closed; name a file with --out")
     else:
         sys.stdout.write(dialogues_json(dialogues))
 

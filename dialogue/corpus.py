@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from dialogue.files import write_whole
 from parser.acts import Act, Intent, Role, in_cents
 
 SELLER_WALK_AWAY_FRACTION = 0.7
@@ -34,7 +34,7 @@ CRAIGSLIST = Path(__file__).resolve().parent.parent.parent / "shared" / "data" /
 
 
 DEFAULT_DATA = "craigslist"
-"""The training data's name on the command line: `craigslist_training_dialogues()`."""
+"""The training data's name on the command line: `held_out.craigslist_training_dialogues()`."""
 
 
 ACTIONS = ("message", "offer", "accept", "reject", "quit", "None")
@@ -440,23 +440,6 @@ def dialogue_file_text(dialogues: Iterable[Dialogue], path: str | Path) -> str:
     if is_json_lines(path):
         return "".join(json.dumps(d.to_dict(), ensure_ascii=False) + "\n" for d in dialogues)
     return dialogues_json(dialogues)
-
-
-def write_whole(path: Path, data: str | bytes) -> None:
-    """Replaces a file's text at once (a reader never sees half of it, and a write cut short leaves the old file):
-    written beside it, then renamed over it.
-    A symbolic link's target is what is replaced, and what is not a regular file (/dev/null) is written to."""
-    raw = data.encode() if isinstance(data, str) else data
-    if path.exists() and not path.is_file():  # through the link: /dev/stdout's target may be a pipe with no path
-        path.write_bytes(raw)
-        return
-    target = path.resolve()
-    tmp = target.with_name(target.name + ".tmp")
-    try:
-        tmp.write_bytes(raw)
-        os.replace(tmp, target)
-    finally:  # a write cut short (a full disk) leaves the old file, and no half of a new one beside it
-        tmp.unlink(missing_ok=True)
 
 
 def dump_dialogues(dialogues: Iterable[Dialogue], path: str | Path) -> None:

@@ -6,20 +6,25 @@ of input, with no one there to approve a deal, the agent walks away.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+import random
+from typing import Callable
 
-from dialogue.agents import AgentSide
+from dialogue.agents import AgentSide, AgentSpec
+from dialogue.corpus import Scenario
+from dialogue.generator import Generator
 from dialogue.text_session import Move
-from parser.acts import Act, Intent, write_price
+from parser.acts import Act, Intent, Role, write_price
+from strategy.negotiator import Negotiator
 
 
 class DelegateSide(AgentSide):
     """The person's agent: before it commits to a deal (a formal offer or an acceptance) the person approves;
     a refusal sends it back to the table (a rejection, or a push for a better price instead of its offer)."""
 
-    def __init__(self, *args: Any, approve: Callable[[str], bool]) -> None:
+    def __init__(self, spec: AgentSpec, role: Role, scenario: Scenario, negotiator: Negotiator, generator: Generator,
+                 rng: random.Random, approve: Callable[[str], bool]) -> None:
         """AgentSide's arguments, and `approve`: asks the person a question (whether to make a deal), True for yes."""
-        super().__init__(*args)
+        super().__init__(spec, role, scenario, negotiator, generator, rng)
         self.approve = approve
         self.refused: float | None = None
         """The price of the best deal the person refused: their agent agrees to none as bad for them, in words

@@ -12,7 +12,8 @@ import os
 import sys
 from pathlib import Path
 
-from dialogue.corpus import Dialogue, Scenario, write_whole
+from dialogue.corpus import Dialogue, Scenario
+from dialogue.files import write_whole
 from dialogue.scoring import SideScore, score_dialogue
 from parser.acts import ROLES
 

@@ -168,8 +168,9 @@ class TemplateGenerator:
 
     def render_one(self, request: Request, tries: int = 0) -> Rendering:
         """The first phrasing that parses back to the act, trying them from the seed's choice on, then UNBINDING.
-        Else, marked unfaithful, the first of them that commits to nothing the act does not (`binds`): after a
-        partner's price, the parser may read any statement as agreement to it ("I am still interested.")."""
+        Else, marked unfaithful, the first of them that commits to nothing the act does not (`binds`), or failing
+        that the seed's choice: after a partner's price, the parser may read any statement as agreement to it ("I am
+        still interested.")."""
         start = time.perf_counter()
         options = self.phrasings(request.act, request.role)
         k = (self.seed + self.calls if request.seed is None else request.seed) % len(options)

@@ -24,7 +24,8 @@ def training_dialogues(source: str | Path) -> list[Dialogue]:
 
 
 def refuse_held_out(dialogues: list[Dialogue], source: str | Path) -> list[Dialogue]:
-    """The dialogues, unless any is test.json's (by uuid): a CorpusError naming the source."""
+    """The dialogues, unless any is test.json's (by uuid, or by its messages' texts): a CorpusError naming the
+    source."""
     uuids, texts = held_out_dialogues()
     held_out = sum(d.uuid in uuids or message_texts(d) in texts for d in dialogues)
     if held_out:

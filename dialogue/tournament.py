@@ -20,8 +20,9 @@ from typing import Iterator
 from tqdm import tqdm
 
 from dialogue.agents import resolved, split_spec
-from dialogue.corpus import CorpusError, Scenario, write_whole
+from dialogue.corpus import CorpusError, Scenario
 from dialogue.dialogue_log import encode_scenarios, hold_lock, open_for_append, read_finished
+from dialogue.files import write_whole
 from dialogue.games import Game, schedule
 from dialogue.manipulation import STYLES
 from dialogue.results import leaderboard, plot_utility, summarize
@@ -98,8 +99,8 @@ def planned(config: TournamentConfig) -> Tournament:
     """The config's scenarios and every game on them (`schedule`)."""
     scenarios = first_scenarios(config.scenarios, config.n, config.seed)
     if (games := len(scenarios) * config.repeats * len(config.agents) ** 2) > MOST_GAMES:
-        raise TournamentError(f"{games:,} games ({len(scenarios)} scenarios x {config.repeats} repeats x "
-                              f"{len(config.agents)} agents squared): more than one run plays ({MOST_GAMES:,}); "
+        raise TournamentError(f"{games:,} games (scenarios {len(scenarios)} x repeats {config.repeats} x agents "
+                              f"{len(config.agents)} squared): more than one run plays ({MOST_GAMES:,}); "
                               "fewer --repeats or --n")
     return Tournament(config, scenarios, schedule(config.agents, len(scenarios), config.repeats))
 

@@ -14,7 +14,8 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from dialogue.corpus import CorpusError, Dialogue, load_dialogues, write_whole
+from dialogue.corpus import CorpusError, Dialogue, load_dialogues
+from dialogue.files import write_whole
 from dialogue.held_out import training_dialogues
 from dialogue.parser_eval import gold_label_in, score
 from parser.acts import Act, Intent
@@ -123,7 +124,7 @@ def train_parser(paths: list[Path], out: Path, config: ParserTrainConfig = Parse
             "config": vars(config), "command": command, "seconds": round(time.perf_counter() - start, 1)}
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
-        write_whole(Path(out), model.to_json(card))
+        write_whole(out, model.to_json(card))
     except OSError as e:  # a write that fails once the file is open (a full disk) names no file
         raise OSError(e.errno, e.strerror, str(out)) from None
     return card

@@ -141,8 +141,8 @@ class BrokenModel(ValueError):
 
 
 def shipped_model() -> IntentModel | None:
-    """The model shipped beside this file, loaded once; None where it is missing, a BrokenModel where its file holds
-    none."""
+    """The model shipped beside this file, loaded once; None where it is missing. Raises BrokenModel where its file
+    holds none."""
     global _shipped
     if _shipped is None and MODEL_PATH.is_file():
         try:

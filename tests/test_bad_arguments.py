@@ -621,8 +621,8 @@ def test_json_nested_too_deeply_is_one_line_wherever_it_is_read(tmp_path):
 
 def test_more_games_than_a_run_plays_are_refused_at_once(tmp_path):
     assert haggler_error("tournament", "--agents", "rule", "--n", "1", "--repeats", "100000000", "--out",
-                         tmp_path / "o") == ("haggler: 100,000,000 games (1 scenarios x 100000000 repeats x 1 agents "
-                                            "squared): more than one run plays (10,000,000); fewer --repeats or --n")
+                         tmp_path / "o") == ("haggler: 100,000,000 games (scenarios 1 x repeats 100000000 x agents "
+                                            "1 squared): more than one run plays (10,000,000); fewer --repeats or --n")
 
 
 def test_parse_to_a_closed_output_says_so(tmp_path):
@@ -645,10 +645,11 @@ def test_a_dialogue_file_cut_short_by_a_full_disk_leaves_no_half_file(tmp_path, 
     assert list(tmp_path.iterdir()) == []
 
 
-def test_train_policy_writes_no_checkpoint_beside_the_shipped_ones():
-    policies = ROOT / "data" / "policies"
-    before = sorted(p.name for p in policies.iterdir())
-    assert haggler_error("train", "policy", "--data", SAMPLE, "--epochs", "1", "--out", policies) == (
-        f"haggler: --out {policies} holds policy checkpoints (rl-fairness, rl-length, rl-utility, ...); name a "
-        f"checkpoint's own directory, such as {policies / 'mine'}")
-    assert sorted(p.name for p in policies.iterdir()) == before
+def test_train_policy_writes_no_checkpoint_into_a_folder_of_checkpoints(tmp_path):
+    """data/policies, say: a checkpoint written there would lie beside the shipped ones."""
+    for name in ("rl-a", "sl", "z"):
+        shutil.copytree(ROOT / "data" / "policies" / "sl", tmp_path / name)
+    assert haggler_error("train", "policy", "--data", SAMPLE, "--epochs", "1", "--out", tmp_path) == (
+        f"haggler: --out {tmp_path} holds policy checkpoints (rl-a, sl, z); name a checkpoint's own directory, such "
+        f"as {tmp_path / 'mine'}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rl-a", "sl", "z"]

@@ -165,8 +165,8 @@ class PlannerPolicy:
             held = act.price if act.price is not None else (state.my_price or self.principal.target)
             me = HoldThenConcede(self.principal, self.rng, held, state.time, self.config.hold_e)
         game = LockstepGame(role, self.principal.turn_limit, turn=state.turn, offer=state.partner_offer,
-                    seats={role: Seat(NegotiationState.after(state.principal, state.history), me),
-                           other_role(role): Seat(partner_view(state, partner), self.model)})
+                            seats={role: Seat(NegotiationState.after(state.principal, state.history), me),
+                                   other_role(role): Seat(partner_view(state, partner), self.model)})
         game.step(act)
         return game
 

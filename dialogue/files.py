@@ -1,0 +1,25 @@
+"""Writing a file whole: a transcript, a dialogue file, a run's settings, a parser model."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+
+def write_whole(path: Path, data: str | bytes) -> None:
+    """Replaces a file's text at once (a reader never sees half of it, and a write cut short leaves the old file):
+    written beside it, then renamed over it.
+    A symbolic link's target is what is replaced, and what is not a regular file (/dev/null) is written to."""
+    raw = data.encode() if isinstance(data, str) else data
+    if path.exists() and not path.is_file():  # through the link: /dev/stdout's target may be a pipe with no path
+        path.write_bytes(raw)
+        return
+    target = path.resolve()
+    tmp = target.with_name(target.name + ".tmp")
+    try:
+        tmp.write_bytes(raw)
+        if target.exists():
+            shutil.copymode(target, tmp)  # the old file's permissions, not the new one's defaults
+        os.replace(tmp, target)
+    finally:  # a write cut short (a full disk) leaves the old file, and no half of a new one beside it
+        tmp.unlink(missing_ok=True)

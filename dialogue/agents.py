@@ -96,6 +96,8 @@ def parse_spec(text: str, default_generator: str = DEFAULT_GENERATOR) -> AgentSp
         except UnknownPolicy as e:
             raise AgentError(str(e)) from None
     generator = generator or default_generator
+    if generator == "lm:default":  # the shipped adapter, as --adapter default names it
+        generator = "lm"
     if generator.startswith("lm:"):  # a typo is said before any model loads (the tournament's other agents' model)
         from dialogue.lm import missing_adapter
 

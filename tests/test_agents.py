@@ -20,6 +20,7 @@ ADAPTER = ROOT / "data" / "generator_lora"
     (f"rule+lm:{ADAPTER}", "rule", f"lm:{ADAPTER}", None),
     ("injector+template", "rule", "template", "injector"),
     ("liar", "rule", "lm", "liar"),
+    ("rule+lm:default", "rule", "lm", None),
 ])
 def test_specs_name_a_policy_and_a_generator(text, policy, generator, style):
     spec = parse_spec(text)

@@ -653,3 +653,15 @@ def test_train_policy_writes_no_checkpoint_into_a_folder_of_checkpoints(tmp_path
         f"haggler: --out {tmp_path} holds policy checkpoints (rl-a, sl, z); name a checkpoint's own directory, such "
         f"as {tmp_path / 'mine'}")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rl-a", "sl", "z"]
+
+
+@pytest.mark.parametrize("dtype", ["float16", "complex64", "int64"])
+def test_a_checkpoint_whose_weights_are_of_another_type_is_refused(tmp_path, dtype):
+    import torch
+
+    init = tmp_path / "ckpt"
+    shutil.copytree(ROOT / "data" / "policies" / "sl", init)
+    state = torch.load(init / "weights.pt", weights_only=True)
+    torch.save({k: v.to(getattr(torch, dtype)) for k, v in state.items()}, init / "weights.pt")
+    message = haggler_error("tournament", "--agents", f"policy:{init}", "rule", "--n", "1", "--out", tmp_path / "o")
+    assert f"{init / 'weights.pt'}: weights of {dtype}, where a checkpoint's are float32" in message

@@ -95,6 +95,10 @@ def load_model(directory: str | Path) -> tuple[ActModel, dict]:
     except (pickle.UnpicklingError, EOFError, RuntimeError, KeyError, ValueError):
         # not torch's message: it advises weights_only=False, which is unsafe
         raise CheckpointError(f"{weights}: not a haggler checkpoint (not a saved state dict)") from None
+    if isinstance(state, dict) and (other := sorted({str(v.dtype).removeprefix("torch.") for v in state.values()
+                                                     if isinstance(v, torch.Tensor) and v.dtype != torch.float32})):
+        raise CheckpointError(f"{weights}: weights of {', '.join(other)}, where a checkpoint's are float32 (copied "
+                              "in, they would lose what float32 keeps, or an imaginary part)")
     try:
         model.load_state_dict(state)
     except (RuntimeError, TypeError, AttributeError) as e:

@@ -400,9 +400,7 @@ def cmd_say(args: argparse.Namespace) -> None:
     from dialogue.generator import GeneratorError, make_generator, say_request
     from parser.acts import Intent
 
-    model_set = args.adapter != "default" or args.base_model != DEFAULT_BASE_MODEL or \
-        (args.guidance, args.guidance_from) != (Sampling.guidance, Sampling.guidance_from)
-    if args.generator == "template" and model_set:
+    if args.generator == "template" and args.given & {"adapter", "base_model", "guidance", "guidance_from"}:
         sys.exit("haggler: --adapter, --base-model, --guidance and --guidance-from go with --generator lm (templates "
                  "use no model)")
     try:
@@ -535,15 +533,26 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_train_rl)
 
 
+class Given(argparse.Action):
+    """Stores the value, and notes in `given` that the option was typed (its value may be the default)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        setattr(namespace, self.dest, values)
+        namespace.given = getattr(namespace, "given", set()) | {self.dest}
+
+
 def add_generator_commands(sub: argparse._SubParsersAction) -> None:
     def model_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--base-model", default=DEFAULT_BASE_MODEL, metavar="M", help=BASE_MODEL_HELP)
-        p.add_argument("--adapter", type=path_text, default="default", metavar="DIR",
+        p.set_defaults(given=set())
+        p.add_argument("--base-model", action=Given, default=DEFAULT_BASE_MODEL, metavar="M", help=BASE_MODEL_HELP)
+        p.add_argument("--adapter", action=Given, type=path_text, default="default", metavar="DIR",
                        help="a LoRA adapter directory; default: the shipped data/generator_lora; none: the base model")
         p.add_argument("--seed", type=int, default=0, help="seeds the sampling (default 0)")
-        p.add_argument("--guidance", type=positive_float, default=Sampling.guidance, metavar="G",
+        p.add_argument("--guidance", action=Given, type=positive_float, default=Sampling.guidance, metavar="G",
                        help="classifier-free guidance towards the act (default %(default)s; 1: none)")
-        p.add_argument("--guidance-from", type=non_negative_int, default=Sampling.guidance_from, metavar="N",
+        p.add_argument("--guidance-from", action=Given, type=non_negative_int, default=Sampling.guidance_from,
+                       metavar="N",
                        help="a try's first N tokens are drawn without guidance (default %(default)s; 1 with --guidance "
                             "3.5 says fewer bare prices and more words, but slips more: see the adapter's card)")
 

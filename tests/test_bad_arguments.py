@@ -200,6 +200,8 @@ def test_a_model_for_the_templates_is_refused(tmp_path, capsys):
                        "(templates use no model)")
     assert haggler_error("say", "--act", "greet", "--role", "buyer", "--generator", "template", "--guidance-from",
                          "1") == message
+    for typed in (["--guidance", "2.5"], ["--adapter", "default"]):  # the defaults, typed: still no model for templates
+        assert haggler_error("say", "--act", "greet", "--role", "buyer", "--generator", "template", *typed) == message
     assert usage_error(capsys, "say", "--act", "greet", "--role", "buyer", "--guidance-from", "-1") == \
         "haggler say: error: argument --guidance-from: must be at least 0, not -1"
 

@@ -8,9 +8,20 @@ from pathlib import Path
 
 def write_whole(path: Path, data: str | bytes) -> None:
     """Replaces a file's text at once (a reader never sees half of it, and a write cut short leaves the old file):
-    written beside it, then renamed over it.
-    A symbolic link's target is what is replaced, and what is not a regular file (/dev/null) is written to."""
+    written beside it, then renamed over it. A symbolic link's target is what is replaced, and what is not a regular
+    file (/dev/null) is written to. A write that fails once the file is open (a full disk) raises an OSError naming
+    `path`, where the system's names no file."""
     raw = data.encode() if isinstance(data, str) else data
+    try:
+        replace_whole(path, raw)
+    except OSError as e:
+        if e.filename is not None:
+            raise
+        raise OSError(e.errno, e.strerror, str(path)) from None
+
+
+def replace_whole(path: Path, raw: bytes) -> None:
+    """`write_whole` without its naming of the file in errors."""
     if path.exists() and not path.is_file():  # through the link: /dev/stdout's target may be a pipe with no path
         path.write_bytes(raw)
         return

@@ -123,8 +123,5 @@ def train_parser(paths: list[Path], out: Path, config: ParserTrainConfig = Parse
     card = {"data": [p.name for p in paths], "examples": len(examples), "features": len(model.weights),
             "config": vars(config), "command": command, "seconds": round(time.perf_counter() - start, 1)}
     out.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        write_whole(out, model.to_json(card))
-    except OSError as e:  # a write that fails once the file is open (a full disk) names no file
-        raise OSError(e.errno, e.strerror, str(out)) from None
+    write_whole(out, model.to_json(card))
     return card

@@ -97,7 +97,8 @@ class IntentModel:
             return view.rule_intent
         if self._context_scores[key] is not None:
             rows.append(self._context_scores[key])
-        scores = tuple(map(sum, zip(*rows)))
+        scores = _sum(rows)
+        assert scores is not None  # rows is not empty
         return self.classes[scores.index(max(scores))]
 
     def to_json(self, card: dict | None = None) -> str:

@@ -506,7 +506,7 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
                         "haggler transcripts too)")
     p.add_argument("--out", type=path, required=True, metavar="DIR",
                    help="a new directory, or an earlier checkpoint's, written over")
-    p.add_argument("--eval", metavar="FILE.json", help="also report next-intent accuracy on this file (held out)")
+    p.add_argument("--eval", type=path_text, metavar="FILE.json", help="also report next-intent accuracy on this file (held out)")
     p.add_argument("--epochs", type=positive_int, default=30, help="passes over the data (default 30)")
     p.add_argument("--batch-size", type=positive_int, default=64,
                    help="decisions (one side's act in a dialogue) a step (default 64)")

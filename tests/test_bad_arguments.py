@@ -495,6 +495,7 @@ def test_an_empty_path_is_refused(capsys):
     assert usage_error(capsys, "tournament", "--agents", "rule", "--out", "").endswith("argument --out: an empty path")
     assert usage_error(capsys, "say", "--act", "greet", "--role", "buyer", "--adapter", " ").endswith(
         "argument --adapter: an empty path")
+    assert usage_error(capsys, "train", "policy", "--out", "x", "--eval", "").endswith("argument --eval: an empty path")
 
 
 def test_a_policy_too_large_to_load_is_not_trained(tmp_path):

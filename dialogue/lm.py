@@ -361,6 +361,19 @@ def with_adapter(model: Any, adapter: str | Path, base: str | Path, trainable: b
                          f"it was trained on {recorded_base_model(adapter)}") from None
 
 
+def load_base(base: str | Path) -> Any:
+    """The base model's weights, or a ModelError: a file cut short, weights that do not fit its config."""
+    from safetensors import SafetensorError
+    from transformers import AutoModelForCausalLM
+
+    try:
+        return AutoModelForCausalLM.from_pretrained(resolve_base_model(base))
+    except (*load_errors(), SafetensorError, RuntimeError) as e:
+        detail = ("weights that do not fit its config.json: transformers' report above names them"
+                  if "ignore_mismatched_sizes" in str(e) else message_line(e))
+        raise ModelError(f"{base}: cannot load the base model ({detail})") from None
+
+
 def load_model(base: str | Path = DEFAULT_BASE_MODEL, adapter: str | Path | None = None, merge: bool = True,
                dtype: str = "float32") -> tuple[Any, Any]:
     """(model, tokenizer) in eval mode: the base model, with a LoRA adapter merged in when given.
@@ -369,13 +382,9 @@ def load_model(base: str | Path = DEFAULT_BASE_MODEL, adapter: str | Path | None
     if adapter is not None:
         check_adapter(adapter)
     import torch
-    from transformers import AutoModelForCausalLM
 
     tokenizer = load_tokenizer(base)
-    try:
-        model = AutoModelForCausalLM.from_pretrained(resolve_base_model(base))
-    except load_errors() as e:
-        raise ModelError(f"cannot load the base model {base}: {message_line(e)}") from None
+    model = load_base(base)
     if adapter is not None:
         model = with_adapter(model, adapter, base)
         if merge:

@@ -23,7 +23,7 @@ from dialogue.cards import command_and_settings
 from dialogue.corpus import DEFAULT_DATA
 from dialogue.generator_data import CONTEXT_TURNS, encode_pair, examples_dataset, split
 from dialogue.lm import (BASE_NAMES, DEFAULT_BASE_MODEL, ModelError, base_name, bundled_gguf, check_adapter,
-                         load_tokenizer, offline, resolve_base_model, with_adapter)
+                         load_base, load_tokenizer, offline, resolve_base_model, with_adapter)
 
 
 @dataclass
@@ -69,9 +69,8 @@ def tokenize(examples: Any, tokenizer: Any, max_target_tokens: int) -> Any:
 
 def build_model(config: TrainConfig) -> Any:
     from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM
 
-    model = AutoModelForCausalLM.from_pretrained(resolve_base_model(config.base_model))
+    model = load_base(config.base_model)
     if config.init_adapter:
         return with_adapter(model, config.init_adapter, config.base_model, trainable=True)
     lora = LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,

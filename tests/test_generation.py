@@ -1149,6 +1149,22 @@ def test_a_model_transformers_cannot_read_is_one_clear_error(tmp_path, monkeypat
         lm.load_tokenizer(str(base))
 
 
+def test_base_weights_cut_short_or_not_fitting_their_config_are_one_clear_error(tmp_path):
+    from dialogue import lm
+
+    base = save_tiny_base(tmp_path / "base")
+    weights = base / "model.safetensors"
+    whole = weights.read_bytes()
+    weights.write_bytes(whole[:1000])
+    with pytest.raises(lm.ModelError, match=r"base: cannot load the base model \(.*header"):
+        lm.load_model(str(base))
+    weights.write_bytes(whole)
+    config = json.loads((base / "config.json").read_text())
+    (base / "config.json").write_text(json.dumps({**config, "hidden_size": config["hidden_size"] * 2}))
+    with pytest.raises(lm.ModelError, match="base: cannot load the base model .weights that do not fit its config"):
+        lm.load_model(str(base))
+
+
 def test_cli_say_with_templates():
     r = haggler("say", "--act", "counter 120", "--role", "seller", "--scenario", "builtin:0", "--generator", "template")
     assert r.returncode == 0 and "$120" in r.stdout and "warning" not in r.stderr

@@ -63,9 +63,13 @@ def offline() -> None:
 
 def lm_threads() -> int:
     value = os.environ.get(THREADS_VARIABLE, "").strip()
-    if value.isdigit() and int(value) > 0:
-        return int(value)
     cpus = len(os.sched_getaffinity(0))
+    most = 4 * (os.cpu_count() or 1)  # as --threads takes
+    if value.isdigit() and 0 < int(value) <= most:
+        return int(value)
+    if value.isdigit() and int(value) > most:
+        warn_once(f"{THREADS_VARIABLE}={value} is more than four times the CPUs of this machine; using {most}")
+        return most
     if value:
         warn_once(f"{THREADS_VARIABLE}={value!r} is not a count of threads; using {cpus}")
     return cpus

@@ -756,6 +756,23 @@ def test_the_lm_runs_on_its_threads_whatever_a_policy_set(monkeypatch):
         torch.set_num_threads(before)
 
 
+def test_haggler_threads_out_of_range_is_warned_of_and_bounded(monkeypatch, capsys):
+    import os
+
+    from dialogue import lm
+
+    most = 4 * os.cpu_count()
+    for value, threads, warning in ((str(most + 1), most, "more than four times the CPUs"),
+                                    ("99999", most, "more than four times the CPUs"),
+                                    ("0", len(os.sched_getaffinity(0)), "'0' is not a count of threads"),
+                                    ("1", 1, None)):
+        monkeypatch.setenv("HAGGLER_THREADS", value)
+        lm.warn_once.cache_clear()
+        assert lm.lm_threads() == threads
+        err = capsys.readouterr().err
+        assert (warning in err) if warning else err == ""
+
+
 def test_perplexity_and_distinct2(tokenizer):
     from dialogue.generator_eval import distinct2, perplexity
 

@@ -13,8 +13,8 @@ import random
 import sys
 from pathlib import Path
 
-from dialogue.corpus import (DATA_DIR, KB, LARGEST, CorpusError, Item, Scenario, ShapeError, check_file,
-                             load_dialogues, read_json)
+from dialogue.corpus import (DATA_DIR, KB, LARGEST, SELLER_WALK_AWAY_FRACTION, CorpusError, Item, Scenario,
+                             ShapeError, check_file, load_dialogues, read_json)
 from parser.acts import write_price
 from strategy.principal import CENT
 
@@ -32,16 +32,21 @@ def make_scenario(title: str, category: str, price: float, description: list[str
 
 
 def _price(x: object) -> float | None:
-    """A price in (0, LARGEST], else None (true is no price, though Python counts it as 1)."""
-    return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) and 0 < x <= LARGEST else None
+    """A price from a cent to LARGEST, else None (true is no price, though Python counts it as 1; a price under a
+    cent is said as $0)."""
+    return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) and CENT <= x <= LARGEST else None
 
 
-def scenarios_from_listings(rows: list[dict], seed: int = 0, source: str = "listings") -> list[Scenario]:
-    """A scenario a listing with a price (the others are skipped): its `buyer_target` where it has one, else listing ×
-    one of BUYER_TARGET_FRACTIONS, seeded; its `seller_target` where it has one, else the price; its `id` as the
-    uuid, else SOURCE_i. A target that is not a price up to the listing's is a ValueError."""
+PRICED = f"a price from $0.01 to {LARGEST:.0e}"
+
+
+def scenarios_from_listings(rows: list[dict], seed: int = 0, source: str = "listings") -> dict[int, Scenario]:
+    """A scenario a listing with a price (the others are skipped), by the listing's place in `rows`: its
+    `buyer_target` where it has one, else listing × one of BUYER_TARGET_FRACTIONS, seeded; its `seller_target` where
+    it has one, else the price; its `id` as the uuid, else SOURCE_i. A target that is not a price up to the
+    listing's, or a seller's below its walk-away price, is a ValueError."""
     rng = random.Random(seed)
-    out = []
+    out = {}
     for i, row in enumerate(rows):
         if not isinstance(row, dict):
             raise ValueError(f"listing {i} must be an object, not {type(row).__name__}")
@@ -57,9 +62,15 @@ def scenarios_from_listings(rows: list[dict], seed: int = 0, source: str = "list
             raise ValueError(f"listing {i}: title and category must be strings")
         target = _target(row, "buyer_target", i, price)
         if target is None:
-            target = price * rng.choice(BUYER_TARGET_FRACTIONS)
-        out.append(make_scenario(fields["title"], fields["category"], price, desc, target,
-                                 str(row.get("id") or f"{source}_{i}"), _target(row, "seller_target", i, price)))
+            target = max(CENT, round(price * rng.choice(BUYER_TARGET_FRACTIONS), 2))
+        scenario = make_scenario(fields["title"], fields["category"], price, desc, target,
+                                 str(row.get("id") or f"{source}_{i}"), _target(row, "seller_target", i, price))
+        seller = scenario.kb("seller")
+        if seller.target < seller.walk_away:
+            raise ValueError(f"listing {i}: seller_target {row['seller_target']!r} is below the seller's walk-away "
+                             f"price, {write_price(seller.walk_away)} ({SELLER_WALK_AWAY_FRACTION:.0%} of the "
+                             f"listing's price)")
+        out[i] = scenario
     return out
 
 
@@ -78,7 +89,7 @@ def _target(row: dict, key: str, i: int, price: float) -> float | None:
     return target
 
 
-def scenarios_from_csv(path: Path, seed: int = 0) -> list[Scenario]:
+def scenarios_from_csv(path: Path, seed: int = 0) -> dict[int, Scenario]:
     try:
         with path.open(newline="", encoding="utf-8") as f:
             rows = [{"title": r.get("title"), "category": r.get("category"), "description": r.get("description"),
@@ -93,18 +104,17 @@ def scenarios_from_csv(path: Path, seed: int = 0) -> list[Scenario]:
     return listings_of(path, rows, seed)
 
 
-def listings_of(path: Path, rows: list[dict], seed: int) -> list[Scenario]:
+def listings_of(path: Path, rows: list[dict], seed: int) -> dict[int, Scenario]:
     """scenarios_from_listings, a bad listing a CorpusError naming the file."""
     try:
         scenarios = scenarios_from_listings(rows, seed, source=path.stem)
     except ValueError as e:
         raise CorpusError(f"{path}: {e}") from None
-    priced = f"a price above 0 and at most {LARGEST:.0e}"
     if rows and not scenarios:
-        raise CorpusError(f"{path}: none of its {len(rows)} listings has {priced}")
+        raise CorpusError(f"{path}: none of its {len(rows)} listings has {PRICED}")
     if len(scenarios) < len(rows):
         print(f"note: {path}: {len(rows) - len(scenarios)} of {len(rows)} listings have no "
-              f"{priced.removeprefix('a ')}, and were skipped", file=sys.stderr)
+              f"{PRICED.removeprefix('a ')}, and were skipped", file=sys.stderr)
     return scenarios
 
 
@@ -117,11 +127,16 @@ def _float(x: str | None) -> float | None:
 
 def load_scenarios(source: str | Path, seed: int = 0) -> list[Scenario]:
     """All scenarios of a source (see the module docstring)."""
+    return list(numbered_scenarios(source, seed).values())
+
+
+def numbered_scenarios(source: str | Path, seed: int = 0) -> dict[int, Scenario]:
+    """All scenarios of a source by their place in it (a listings file's skipped listings have none)."""
     source = str(source)
     if not source.strip():
         raise CorpusError("no scenarios given: use builtin, or a file of dialogues or listings")
     if source == "builtin":
-        return [Scenario.from_dict(s) for s in json.loads(BUILTIN_SCENARIOS.read_text(encoding="utf-8"))]
+        return dict(enumerate(Scenario.from_dict(s) for s in json.loads(BUILTIN_SCENARIOS.read_text("utf-8"))))
     path = Path(source)
     if not path.exists() and (numbered := one_of(source)):
         raise CorpusError(f"{source}: a source here is a whole set of scenarios (builtin, or a file), without "
@@ -135,14 +150,14 @@ def load_scenarios(source: str | Path, seed: int = 0) -> list[Scenario]:
     first = raw[0] if isinstance(raw, list) and raw else None
     if isinstance(first, dict) and "kbs" in first:  # a list of bare scenarios, like data/scenarios.json
         try:
-            return [Scenario.from_dict(s, f"scenario {i}") for i, s in enumerate(raw)]
+            return {i: Scenario.from_dict(s, f"scenario {i}") for i, s in enumerate(raw)}
         except ShapeError as e:
             raise CorpusError(f"{path}: {e}") from None
         except (KeyError, TypeError, ValueError) as e:
             raise CorpusError(f"{path}: not a list of scenarios ({e})") from None
     if isinstance(first, dict) and "scenario" not in first and ("price" in first or "title" in first):
         return listings_of(path, raw, seed)
-    return [d.scenario for d in load_dialogues(path)]
+    return dict(enumerate(d.scenario for d in load_dialogues(path)))
 
 
 def one_of(spec: str) -> tuple[str, str] | None:
@@ -160,14 +175,18 @@ def pick_scenario(spec: str, seed: int = 0) -> Scenario:
         raise CorpusError("no scenario given: use builtin:N or FILE:N")
     if numbered := one_of(source):
         raise CorpusError(f"{spec}: one scenario's number at most ({numbered[0]}:N)")
-    scenarios = load_scenarios(source, seed)
+    scenarios = numbered_scenarios(source, seed)
     if not scenarios:
         raise CorpusError(f"{source}: no scenarios in it")
-    digits = index.lstrip("0") or "0"  # int() refuses over 4,300 digits: a number that long is past any file's
-    if not index.isdecimal() or len(digits) > len(str(len(scenarios))) or int(digits) >= len(scenarios):
-        from dialogue.generator_data import shorten  # a spec thousands of characters long is echoed shortened
+    from dialogue.generator_data import shorten  # a spec thousands of characters long is echoed shortened
 
+    count = max(scenarios) + 1
+    digits = index.lstrip("0") or "0"  # int() refuses over 4,300 digits: a number that long is past any file's
+    if not index.isdecimal() or len(digits) > len(str(count)) or int(digits) >= count:
         what = "index out of range" if index.lstrip("-").isdecimal() else \
             f"{shorten(index, 60)!r} is not a scenario's number"
-        raise CorpusError(f"{shorten(spec, 60)}: {what}; {source}:N takes N from 0 to {len(scenarios) - 1}")
+        raise CorpusError(f"{shorten(spec, 60)}: {what}; {source}:N takes N from 0 to {count - 1}")
+    if int(digits) not in scenarios:
+        raise CorpusError(f"{shorten(spec, 60)}: listing {int(digits)} has no {PRICED.removeprefix('a ')}; it is "
+                          "no scenario")
     return scenarios[int(digits)]

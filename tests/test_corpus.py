@@ -92,7 +92,31 @@ def test_a_listing_without_a_price_is_skipped_and_said(tmp_path, capsys):
     scenarios = load_scenarios(path)
     assert [s.item.title for s in scenarios] == ["a", "d"]
     assert (scenarios[1].uuid, scenarios[1].kb("buyer").target) == ("mine", 60.0)
-    assert "2 of 4 listings have no price above 0 and at most 1e+12, and were skipped" in capsys.readouterr().err
+    assert "2 of 4 listings have no price from $0.01 to 1e+12, and were skipped" in capsys.readouterr().err
+
+
+def test_a_listing_is_picked_by_its_place_in_the_file_past_skipped_ones(tmp_path):
+    path = tmp_path / "listings.json"
+    path.write_text('[{"title": "a", "price": "abc"}, {"title": "b", "price": 0.001}, {"title": "c", "price": 0.01},'
+                    ' {"title": "d", "price": 80}]')
+    assert pick_scenario(f"{path}:3").item.title == "d"
+    cheapest = pick_scenario(f"{path}:2")
+    assert cheapest.item.title == "c" and cheapest.kb("buyer").target == 0.01  # a cent: no $0 target
+    with pytest.raises(CorpusError, match=r": listing 1 has no price from \$0.01 to 1e\+12; it is no scenario$"):
+        pick_scenario(f"{path}:1")
+    with pytest.raises(CorpusError, match=rf": index out of range; {path}:N takes N from 0 to 3$"):
+        pick_scenario(f"{path}:4")
+
+
+def test_a_seller_target_below_the_sellers_walk_away_price_is_refused(tmp_path):
+    path = tmp_path / "scenarios.csv"
+    path.write_text(CSV_HEADER + "s1,bike,10,3,6,Bike,red\n")
+    with pytest.raises(CorpusError) as e:
+        load_scenarios(path)
+    assert str(e.value) == (f"{path}: listing 0: seller_target '6' is below the seller's walk-away price, $7 (70% of "
+                            "the listing's price)")
+    path.write_text(CSV_HEADER + "s1,bike,10,3,7,Bike,red\n")
+    assert load_scenarios(path)[0].kb("seller").target == 7
 
 
 CSV_HEADER = "scenario_id,category,list_price,buyer_target,seller_target,title,description\n"
@@ -141,7 +165,7 @@ def test_a_misspelt_builtin_is_named():
 def test_listings_without_one_price_say_so(tmp_path):
     path = tmp_path / "listings.json"
     path.write_text('[{"title": "a", "price": "abc"}, {"title": "b", "price": -10}, {"title": "c", "price": 1e300}]')
-    with pytest.raises(CorpusError, match=rf"{path}: none of its 3 listings has a price above 0 and at most 1e\+12"):
+    with pytest.raises(CorpusError, match=rf"{path}: none of its 3 listings has a price from \$0.01 to 1e\+12"):
         load_scenarios(path)
     path.write_text('[{"title": "no price yet"}, {"title": "b", "price": 10}]')  # a listings file all the same
     assert [s.item.title for s in load_scenarios(path)] == ["b"]

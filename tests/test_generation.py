@@ -20,6 +20,7 @@ from dialogue.generator_data import (PLACEHOLDER, Context, Turn, dialogue_contex
                                      fill_price, load_examples, mask_price, message_texts_as_strings, render_prompt,
                                      split, states_other_price, unsayable)
 from dialogue.lm import DEFAULT_ADAPTER, recorded_base_model
+from dialogue.parser_eval import evaluate_parser
 from parser.acts import Act, Intent, write_price
 from tests.conftest import ROOT, haggler
 from tests.generation_helpers import ScriptedLM, save_tiny_base, tiny_model, tiny_tokenizer
@@ -220,6 +221,12 @@ def test_act_level_transcripts_are_refused_with_the_reason(tmp_path):
         load_examples([str(tmp_path / "t.jsonl")])
     with pytest.raises(GeneratorError, match="t.jsonl: its messages are acts written out"):
         sample_requests(tmp_path / "t.jsonl", None, 0)
+    for e in d["events"]:
+        if e["action"] == "message":
+            e["metadata"] = {"intent": "counter", "price": 120}  # the label an act-level run writes
+    (tmp_path / "t.jsonl").write_text(json.dumps(d) + "\n")
+    with pytest.raises(CorpusError, match="t.jsonl: its messages are acts written out"):  # it scored 1.0
+        evaluate_parser(tmp_path / "t.jsonl")
 
 
 @pytest.mark.parametrize("act, role, want", [

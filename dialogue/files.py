@@ -3,7 +3,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
+
+
+UMASK = os.umask(0o022)
+os.umask(UMASK)  # read once, at import: reading it means setting it, which would race with other threads later
 
 
 def write_whole(path: Path, data: str | bytes) -> None:
@@ -26,11 +31,17 @@ def replace_whole(path: Path, raw: bytes) -> None:
         path.write_bytes(raw)
         return
     target = path.resolve()
-    tmp = target.with_name(target.name + ".tmp")
+    # a new name of its own: a file or link that was there by the name NAME.tmp is neither replaced nor written through
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(name)
     try:
         tmp.write_bytes(raw)
         if target.exists():
             shutil.copymode(target, tmp)  # the old file's permissions, not the new one's defaults
+        else:
+            tmp.chmod(0o666 & ~UMASK)  # as open() makes a file, not mkstemp's 0600
         os.replace(tmp, target)
     finally:  # a write cut short (a full disk) leaves the old file, and no half of a new one beside it
         tmp.unlink(missing_ok=True)
+

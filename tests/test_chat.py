@@ -485,6 +485,28 @@ def test_the_transcript_goes_through_a_link_and_into_what_is_not_a_regular_file(
     assert pipe.is_fifo() and json.loads(read[0])[0]["uuid"] == dialogue.uuid
 
 
+def test_a_transcript_is_written_beside_under_a_name_of_its_own(tmp_path):
+    """A file or link by the name NAME.tmp is left as it is (it was written through, then unlinked), and the new
+    file's permissions are a new file's (mkstemp's are 0600)."""
+    from dialogue.chat import save
+    from dialogue.corpus import load_dialogues
+
+    dialogue = load_dialogues(ROOT / "data" / "sample-dialogues.json")[0]
+    victim, kept = tmp_path / "victim.txt", tmp_path / "k.json.tmp"
+    victim.write_text("precious")
+    kept.write_text("keep")
+    (tmp_path / "sl.json.tmp").symlink_to(victim)
+    for name in ("sl.json", "k.json"):
+        save(dialogue, tmp_path / name)
+        assert saved(tmp_path / name)["uuid"] == dialogue.uuid and not (tmp_path / name).is_symlink()
+    assert victim.read_text() == "precious" and kept.read_text() == "keep"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k.json", "k.json.tmp", "sl.json", "sl.json.tmp",
+                                                          "victim.txt"]
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert (tmp_path / "k.json").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
 def test_why_shows_the_candidates_a_planner_weighed():
     audit = {"understood": "counter(price=300)", "policy": "planner", "reason": "best expected utility",
              "candidates": [{"act": "counter(price=340)", "value": 0.41}, {"act": "accept()", "value": 0.52},

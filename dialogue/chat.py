@@ -81,8 +81,44 @@ def handling(handler: Callable[[int, object], None] | signal.Handlers, *signums:
             signal.signal(s, previous)
 
 
-def hang_up(signum: int, frame: object) -> None:
-    raise Hangup(signum)
+HANGUPS = (signal.SIGTERM, signal.SIGHUP)
+
+
+@dataclass
+class HangUp:
+    """The handler of SIGTERM and SIGHUP in a chat. The first ends the talk (a Hangup); till the talk is `over`, one
+    after it is a KeyboardInterrupt, raised by a C function: two that arrive at once while input() waits are handled
+    one after the other with the first's exception still set, where Python code (a handler, or the making of a
+    Hangup) is a SystemError. `ask` turns such an interrupt back into the Hangup. Once the talk is over (it ended,
+    or was broken off), a signal is let go: the transcript is being saved."""
+    signum: int | None = None
+    over: bool = False
+
+    def __call__(self, signum: int, frame: object) -> None:
+        if self.over or self.signum is not None:
+            return
+        self.signum = signum
+        for s in HANGUPS:
+            signal.signal(s, signal.default_int_handler)
+        raise Hangup(signum)
+
+    def end(self) -> None:
+        """The talk is over: from now on a signal is let go."""
+        self.over = True
+        if self.signum is not None:
+            for s in HANGUPS:
+                signal.signal(s, self)
+
+    def ask(self, ask: Callable[[str], str]) -> Callable[[str], str]:
+        """`ask`, where an interrupt after a hang-up is the hang-up."""
+        def asking(prompt: str) -> str:
+            try:
+                return ask(prompt)
+            except KeyboardInterrupt:
+                if self.signum is not None:
+                    raise Hangup(self.signum) from None
+                raise
+        return asking
 
 
 @dataclass
@@ -470,9 +506,9 @@ def run_chat(config: ChatConfig, ask: Callable[[str], str] = read_line, say: Cal
     path.parent.mkdir(parents=True, exist_ok=True)
     if not config.demo and not (config.delegate and config.auto_approve):  # the person types: lines or approvals
         setup_terminal(history=not config.delegate)  # an approval is no line to recall in a later chat
-    last = LastMove()
-    sides, names = take_seats(config, Seating(spec, against, scenario, person_role, generators, key), ask, say,
-                              lambda: explain(last.audit, last.act))
+    last, hang_up = LastMove(), HangUp()
+    sides, names = take_seats(config, Seating(spec, against, scenario, person_role, generators, key),
+                              hang_up.ask(ask), say, lambda: explain(last.audit, last.act))
     say(f"transcript: {path}")
     show_acts = config.demo or config.delegate
     session: TextSession
@@ -493,35 +529,38 @@ def run_chat(config: ChatConfig, ask: Callable[[str], str] = read_line, say: Cal
                           on_event, clock=lambda turn: time.time())
     start_transcript(session.dialogue(), path)
     try:
-        with handling(hang_up, signal.SIGTERM, signal.SIGHUP):
-            session_dialogue = play(session, say)
+        with handling(hang_up, *HANGUPS):
+            session_dialogue = play(session, say, hang_up)
+            with handling(signal.SIG_IGN, signal.SIGINT):  # the talk is over: a second Ctrl-C breaks off no saving
+                save(session_dialogue, path)  # first: the output may be closed (a BrokenPipeError, for the CLI)
+                say(outcome_text(session_dialogue, names))
+                say(f"transcript: {path}")
     except BaseException:  # an agent that could not start (its model, say): no transcript of an empty talk
         if not session.dialogue().events and path.is_file():
             path.unlink()
         raise
-    with handling(signal.SIG_IGN, signal.SIGINT):  # the talk is over: a second Ctrl-C breaks off no saving
-        save(session_dialogue, path)  # first: the output may be closed (a BrokenPipeError, for the CLI's exit)
-        say(outcome_text(session_dialogue, names))
-        say(f"transcript: {path}")
     return session_dialogue
 
 
-def play(session: TextSession, say: Callable[[str], None]) -> Dialogue:
+def play(session: TextSession, say: Callable[[str], None], hang_up: HangUp) -> Dialogue:
     """Plays to the end, each agent's act rendered by its own generator. Ctrl-C, SIGTERM, SIGHUP and an output
     closed under it end the dialogue where it is: the transcript's `stopped_by` names the signal (SIGPIPE for the
-    output)."""
-    stopped_by = None
+    output). At its end, `hang_up` is over: a signal from then on breaks off no saving."""
+    cut: BaseException | None = None
     try:
         while (request := session.advance()) is not None:
             side = session.sides[session.talk.to_move]
             session.deliver(side.generator.render([request])[0])  # type: ignore[attr-defined]
     except (KeyboardInterrupt, Hangup, BrokenPipeError) as e:
-        session.stop()
-        stopped_by = e.signum if isinstance(e, Hangup) else \
-            signal.SIGINT if isinstance(e, KeyboardInterrupt) else signal.SIGPIPE
-        if not isinstance(e, BrokenPipeError):
-            say(f"\n({'interrupted' if isinstance(e, KeyboardInterrupt) else e}: the dialogue ends here)")
+        cut = Hangup(hang_up.signum) if hang_up.signum is not None else e  # an interrupt in its wake is the hang-up
+    hang_up.end()
+    if cut is None:
+        return session.dialogue()
+    session.stop()
+    stopped_by = cut.signum if isinstance(cut, Hangup) else \
+        signal.SIGINT if isinstance(cut, KeyboardInterrupt) else signal.SIGPIPE
+    if not isinstance(cut, BrokenPipeError):
+        say(f"\n({'interrupted' if isinstance(cut, KeyboardInterrupt) else cut}: the dialogue ends here)")
     dialogue = session.dialogue()
-    if stopped_by is not None:
-        dialogue.extra["stopped_by"] = signal.Signals(stopped_by).name
+    dialogue.extra["stopped_by"] = signal.Signals(stopped_by).name
     return dialogue

@@ -128,6 +128,42 @@ def test_a_terminal_closed_or_a_kill_ends_the_dialogue_and_keeps_it(tmp_path, si
     assert d["stopped_by"] == signal_name
 
 
+@pytest.mark.parametrize("first, then", [("SIGTERM", "SIGHUP"), ("SIGHUP", "SIGTERM"), ("SIGTERM", "SIGTERM")])
+def test_a_second_signal_right_after_the_first_breaks_off_no_saving(tmp_path, first, then):
+    import signal
+
+    child, transcript = spawn(tmp_path)
+    child.expect(PROMPT)
+    child.kill(getattr(signal, first))
+    child.kill(getattr(signal, then))  # it once raised in the ending (a traceback) or killed the final save
+    child.expect(pexpect.EOF)
+    child.close()
+    d = saved(transcript)  # both arrive before either is handled, and SIGHUP is handled first
+    assert d["ended"] == "stopped" and d["stopped_by"] in (first, then)
+    assert child.exitstatus == 128 + signal.Signals[d["stopped_by"]] and b"Traceback" not in child.before
+
+
+def test_a_hang_up_ends_the_talk_once_and_lets_later_signals_go():
+    import signal
+
+    from dialogue.chat import HANGUPS, HangUp, Hangup, handling
+
+    hang_up = HangUp()
+    asking = hang_up.ask(lambda prompt: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):  # Ctrl-C at the prompt, no hang-up: the line is dropped
+        asking("you> ")
+    with handling(hang_up, *HANGUPS):
+        with pytest.raises(Hangup, match="SIGTERM"):
+            os.kill(os.getpid(), signal.SIGTERM)
+        assert signal.getsignal(signal.SIGHUP) is signal.default_int_handler  # a C function: safe within input()
+        with pytest.raises(Hangup, match="SIGTERM"):  # the interrupt a second signal raises is the hang-up
+            asking("you> ")
+        hang_up.end()
+        os.kill(os.getpid(), signal.SIGHUP)  # let go: the transcript is being saved
+        assert hang_up.signum == signal.SIGTERM and signal.getsignal(signal.SIGHUP) is hang_up
+    assert signal.getsignal(signal.SIGTERM) is not hang_up
+
+
 def test_a_listing_s_escape_sequences_do_not_reach_the_terminal(tmp_path):
     from dialogue.chat_view import describe_scenario, line_of
     from dialogue.corpus import Event

@@ -23,7 +23,7 @@ from dialogue.cards import command_and_settings
 from dialogue.corpus import DEFAULT_DATA
 from dialogue.generator_data import CONTEXT_TURNS, encode_pair, examples_dataset, split
 from dialogue.lm import (BASE_NAMES, DEFAULT_BASE_MODEL, ModelError, base_name, bundled_gguf, check_adapter,
-                         load_base, load_tokenizer, offline, resolve_base_model, with_adapter)
+                         load_base, load_tokenizer, offline, with_adapter)
 
 
 @dataclass

@@ -24,8 +24,8 @@ from dialogue.text_session import Move, Side
 from parser.acts import PROPOSALS, Act, Intent, Role
 from parser.rules import same_price
 from strategy.negotiator import Negotiator
-from strategy.policies import (CHECKPOINT, LEARNED, POLICIES, UnknownPolicy, check_policy_names, checkpoint_dir,
-                               did_you_mean)
+from strategy.policies import (CHECKPOINT, LEARNED, POLICIES, POLICY_DIR, UnknownPolicy, check_policy_names,
+                               checkpoint_dir, did_you_mean)
 from strategy.principal import DEFAULT_TURN_LIMIT
 
 GENERATORS = ("lm", "lm:DIR", "template")
@@ -67,10 +67,17 @@ def split_spec(text: str) -> tuple[str, str]:
 
 
 def resolved(policy: str, generator: str) -> tuple[str, str]:
-    """The policy and generator with each directory they name (`policy:DIR`, `lm:DIR`) resolved, alike for two
-    spellings of one agent: `policy:runs/sl` and `policy:./runs/sl/` are one checkpoint."""
+    """The policy and generator as the directories they read (`policy:DIR`, `lm:DIR`), resolved, alike for two
+    spellings of one agent: `policy:runs/sl` and `policy:./runs/sl/` are one checkpoint, and `sl+lm` is
+    `policy:data/policies/sl+lm:data/generator_lora`."""
+    if policy in LEARNED and policy != "planner":
+        policy = CHECKPOINT + str(POLICY_DIR / policy)
     if (directory := checkpoint_dir(policy)) is not None:
         policy = CHECKPOINT + str(Path(directory).resolve())
+    if generator == "lm":
+        from dialogue.lm import DEFAULT_ADAPTER
+
+        generator = f"lm:{DEFAULT_ADAPTER}"
     if generator.startswith("lm:"):
         generator = "lm:" + str(Path(generator[3:]).resolve())
     return policy, generator

@@ -26,7 +26,7 @@ LARGEST = 1e12
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 """What haggler ships in data/: the builtin scenarios and the generator's adapter (the learned policies' folder is
-strategy.learned.checkpoints.POLICY_DIR)."""
+strategy.policies.POLICY_DIR)."""
 
 
 CRAIGSLIST = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "craigslist"

@@ -292,10 +292,14 @@ def test_scenarios_are_told_apart_without_a_uuid_or_with_a_shared_one():
 
 @pytest.mark.parametrize("agents, said", [(["rule"] * 2, "'rule'"), (["rule", "boulware", "rule"], "'rule'"),
                                           (["policy:data/policies/sl", "policy:./data/policies/sl/"],
-                                           "'policy:data/policies/sl' and 'policy:./data/policies/sl/' name the same one")])
+                                           "'policy:data/policies/sl' and 'policy:./data/policies/sl/' name the same one"),
+                                          (["sl", "policy:data/policies/sl"],  # the shipped checkpoint by its path
+                                           "'sl' and 'policy:data/policies/sl' name the same one"),
+                                          (["rule+lm", "rule+lm:data/generator_lora"],  # the shipped adapter
+                                           "'rule+lm' and 'rule+lm:data/generator_lora' name the same one")])
 def test_an_agent_listed_twice_is_refused_however_it_is_spelled(agents, said, monkeypatch):
     monkeypatch.chdir(ROOT)
     with pytest.raises(TournamentError) as error:
         check_agent_list(agents)
     assert str(error.value) == f"an agent is listed twice: {said}"
-    check_agent_list(["rule", "policy:data/policies/sl", "policy:data/policies/rl-utility"])
+    check_agent_list(["rule", "policy:data/policies/sl", "policy:data/policies/rl-utility", "planner", "rl-length"])

@@ -3,14 +3,13 @@ checkpoint directory (`policy:DIR`)."""
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 from strategy.learned.planner import PlannerPolicy
 from strategy.learned.policy import LearnedPolicy, shared_player
+from strategy.policies import POLICY_DIR
 from strategy.policies.base import Policy
 from strategy.principal import Principal
 
-POLICY_DIR = Path(__file__).resolve().parent.parent.parent / "data" / "policies"
 PARTNER_MODEL = "sl"
 """The checkpoint the planner models its partner with (and its own continuation, with `continuation="sl"`)."""
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import difflib
 import random
+from pathlib import Path
 
 from strategy.policies.base import Policy, PolicyFactory
 from strategy.policies.hardliner import HardlinerPolicy
@@ -23,6 +24,9 @@ def learned(name: str) -> PolicyFactory:
 
 LEARNED = ("sl", "rl-utility", "rl-fairness", "rl-length", "planner")
 """The learned policies: the checkpoints shipped in data/policies/, and the planner that uses `sl`."""
+
+POLICY_DIR = Path(__file__).resolve().parent.parent.parent / "data" / "policies"
+"""The shipped checkpoints, a directory each: POLICY_DIR/NAME for each learned policy but the planner."""
 
 POLICIES: dict[str, PolicyFactory] = {
     "rule": RulePolicy,
@@ -81,5 +85,5 @@ def make_policy(name: str, principal: Principal, rng: random.Random) -> Policy:
     return POLICIES[name](principal, rng)
 
 
-__all__ = ["CHECKPOINT", "LEARNED", "POLICIES", "Policy", "PolicyFactory", "UnknownPolicy", "check_policy_names",
+__all__ = ["CHECKPOINT", "LEARNED", "POLICIES", "POLICY_DIR", "Policy", "PolicyFactory", "UnknownPolicy", "check_policy_names",
            "checkpoint_dir", "did_you_mean", "make_policy"]

@@ -171,7 +171,8 @@ def cmd_parse(args: argparse.Namespace) -> None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         dump_dialogues(dialogues, args.out)
         n = sum(e.is_message for d in dialogues for e in d.events)
-        print(f"parsed {n} messages in {len(dialogues)} dialogues -> {args.out}", file=sys.stderr)
+        print(f"parsed {n} message{'s' * (n != 1)} in {len(dialogues)} dialogue{'s' * (len(dialogues) != 1)} -> "
+              f"{args.out}", file=sys.stderr)
     else:
         sys.stdout.write(dialogues_json(dialogues))
 
@@ -454,7 +455,7 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
                                       "and writes the adapter and its model card to OUT. On several processes: "
                                       "torchrun --nproc_per_node N -m dialogue.cli train generator ... (or "
                                       "accelerate launch --multi_gpu -m dialogue.cli train generator ...).")
-    p.add_argument("--base-model", default=DEFAULT_BASE_MODEL, metavar="M", help=BASE_MODEL_HELP)
+    p.add_argument("--base-model", type=path_text, default=DEFAULT_BASE_MODEL, metavar="M", help=BASE_MODEL_HELP)
     p.add_argument("--data", nargs="+", action=Distinct, default=[DEFAULT_DATA], metavar="SRC",
                    help="craigslist (dev.json + luis-acts.json, default), dialogue files (.json/.jsonl: "
                         "haggler transcripts too) or Hugging Face datasets (id or saved directory: prompt/target "
@@ -545,7 +546,8 @@ class Given(argparse.Action):
 def add_generator_commands(sub: argparse._SubParsersAction) -> None:
     def model_options(p: argparse.ArgumentParser) -> None:
         p.set_defaults(given=set())
-        p.add_argument("--base-model", action=Given, default=DEFAULT_BASE_MODEL, metavar="M", help=BASE_MODEL_HELP)
+        p.add_argument("--base-model", action=Given, type=path_text, default=DEFAULT_BASE_MODEL, metavar="M",
+                       help=BASE_MODEL_HELP)
         p.add_argument("--adapter", action=Given, type=path_text, default="default", metavar="DIR",
                        help="a LoRA adapter directory; default: the shipped data/generator_lora; none: the base model")
         p.add_argument("--seed", type=int, default=0, help="seeds the sampling (default 0)")

@@ -19,7 +19,7 @@ from typing import Iterator
 
 from tqdm import tqdm
 
-from dialogue.agents import resolved, split_spec
+from dialogue.agents import AgentError, parse_spec, resolved, split_spec
 from dialogue.corpus import CorpusError, Scenario
 from dialogue.dialogue_log import encode_scenarios, hold_lock, open_for_append, read_finished
 from dialogue.files import write_whole
@@ -108,6 +108,11 @@ def planned(config: TournamentConfig) -> Tournament:
 def load_tournament(config: TournamentConfig) -> Tournament:
     check_agent_list(config.agents)
     if text_agents := [a for a in config.agents if speaks(a)]:
+        for agent in text_agents:  # a typo in the generator is said as one
+            try:
+                parse_spec(agent)
+            except AgentError as e:
+                raise TournamentError(str(e)) from None
         raise TournamentError(f"{', '.join(text_agents)}: agents that speak (adversaries, or an agent with a "
                               "generator); they play in text: add --mode text")
     try:

@@ -261,6 +261,8 @@ def test_text_agents_in_an_acts_tournament_hint_at_text_mode(tmp_path):
     assert message == ("haggler: planner+template, injector: agents that speak (adversaries, or an agent with a "
                        "generator); they play in text: add --mode text")
     assert "--mode text" not in haggler_error("tournament", "--agents", "rule", "nope", "--out", tmp_path)
+    assert haggler_error("tournament", "--agents", "rule+foo", "--out", tmp_path) == (
+        "haggler: unknown generator 'foo' in 'rule+foo'; valid: lm, lm:DIR, template")
 
 
 def test_an_absurd_offer_is_refused():
@@ -496,6 +498,8 @@ def test_an_empty_path_is_refused(capsys):
     assert usage_error(capsys, "say", "--act", "greet", "--role", "buyer", "--adapter", " ").endswith(
         "argument --adapter: an empty path")
     assert usage_error(capsys, "train", "policy", "--out", "x", "--eval", "").endswith("argument --eval: an empty path")
+    for command in (["say", "--act", "greet", "--role", "buyer"], ["train", "generator", "--out", "x"]):
+        assert usage_error(capsys, *command, "--base-model", "").endswith("argument --base-model: an empty path")
 
 
 def test_a_policy_too_large_to_load_is_not_trained(tmp_path):

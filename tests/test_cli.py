@@ -29,6 +29,12 @@ def test_parse_writes_acts_on_every_message(tmp_path):
                 assert e["data"]["price"] > 0
     first = dialogues[0]["events"]
     assert first[2]["metadata"] == {"intent": "propose", "price": 250.0}
+    messages = sum(e["action"] == "message" for d in dialogues for e in d["events"])
+    assert run.stderr.strip() == f"parsed {messages} messages in {len(dialogues)} dialogues -> {out}"
+    one = tmp_path / "one.json"
+    one.write_text(json.dumps([{**original[0], "events": original[0]["events"][:1]}]))
+    run = haggler("parse", one, "--out", tmp_path / "one-parsed.json")
+    assert run.stderr.strip() == f"parsed 1 message in 1 dialogue -> {tmp_path / 'one-parsed.json'}"
 
 
 def test_parse_writes_over_no_file_and_writes_json_lines_to_a_jsonl_file(tmp_path):

@@ -91,6 +91,17 @@ def positive_float(text: str) -> float:
     return value
 
 
+MOST_GUIDANCE = 10.0
+"""The strongest guidance --guidance takes: past it, the shipped adapter's words fall apart ("$120,ecks look")."""
+
+
+def guidance(text: str) -> float:
+    value = positive_float(text)
+    if value > MOST_GUIDANCE:
+        raise argparse.ArgumentTypeError(f"must be at most {MOST_GUIDANCE:g} (past it the words fall apart), not {text!r}")
+    return value
+
+
 def price(text: str) -> float:
     value = positive_float(text)
     if not CENT <= value <= LARGEST:
@@ -551,8 +562,8 @@ def add_generator_commands(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--adapter", action=Given, type=path_text, default="default", metavar="DIR",
                        help="a LoRA adapter directory; default: the shipped data/generator_lora; none: the base model")
         p.add_argument("--seed", type=int, default=0, help="seeds the sampling (default 0)")
-        p.add_argument("--guidance", action=Given, type=positive_float, default=Sampling.guidance, metavar="G",
-                       help="classifier-free guidance towards the act (default %(default)s; 1: none)")
+        p.add_argument("--guidance", action=Given, type=guidance, default=Sampling.guidance, metavar="G",
+                       help="classifier-free guidance towards the act (default %(default)s; 1: none; at most 10)")
         p.add_argument("--guidance-from", action=Given, type=non_negative_int, default=Sampling.guidance_from,
                        metavar="N",
                        help="a try's first N tokens are drawn without guidance (default %(default)s; 1 with --guidance "

@@ -502,6 +502,11 @@ def test_an_empty_path_is_refused(capsys):
         assert usage_error(capsys, *command, "--base-model", "").endswith("argument --base-model: an empty path")
 
 
+def test_guidance_past_the_point_where_words_fall_apart_is_refused(capsys):
+    assert usage_error(capsys, "say", "--act", "greet", "--role", "buyer", "--guidance", "1e6").endswith(
+        "argument --guidance: must be at most 10 (past it the words fall apart), not '1e6'")
+
+
 def test_a_policy_too_large_to_load_is_not_trained(tmp_path):
     assert haggler_error("train", "policy", "--out", tmp_path / "o", "--hidden", "5000") == \
         "haggler: --hidden 5000: at most 1024 (a checkpoint loads no larger model)"

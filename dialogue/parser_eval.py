@@ -85,17 +85,25 @@ def labelled_pairs(path: str | Path, label_map: str = "acts", model: IntentModel
     return pairs
 
 
+def by_uuid(path: str | Path) -> dict[str, tuple[int, Dialogue]]:
+    """The file's dialogues (with their places) by uuid, each with one of its own: labels are matched by it."""
+    found: dict[str, tuple[int, Dialogue]] = {}
+    for i, d in enumerate(load_dialogues(path)):
+        if not d.uuid:
+            raise CorpusError(f"{path}: dialogue {i} has no uuid: labels are matched by uuid")
+        if d.uuid in found:
+            raise CorpusError(f"{path}: dialogues {found[d.uuid][0]} and {i} have one uuid, {d.uuid}: labels are "
+                              "matched by uuid")
+        found[d.uuid] = (i, d)
+    return found
+
+
 def label_pairs_against(path: str | Path, other: str | Path, label_map: str = "acts",
                         other_map: str = "luis") -> list[tuple]:
     """(gold, other's label) for each message of `path` also labelled in `other` (matched by dialogue uuid)."""
-    others: dict[str, tuple[int, Dialogue]] = {}
-    for j, d in enumerate(load_dialogues(other)):
-        if d.uuid in others:
-            raise CorpusError(f"{other}: dialogues {others[d.uuid][0]} and {j} have one uuid, {d.uuid}: labels are "
-                              "matched by uuid")
-        others[d.uuid] = (j, d)
+    others = by_uuid(other)
     pairs, labelled = [], False
-    for i, d in enumerate(load_dialogues(path)):
+    for i, d in by_uuid(path).values():
         labelled = labelled or any(gold_label_in(path, i, e.metadata, label_map, "--map") is not None
                                    for e in d.events if e.is_message)
         if d.uuid not in others:

@@ -40,6 +40,11 @@ def test_labels_against_a_file_with_a_uuid_twice_are_refused(tmp_path):
     (tmp_path / "twice.json").write_text(json.dumps(dialogues + dialogues[:1]))
     with pytest.raises(CorpusError, match=f"twice.json: dialogues 0 and {len(dialogues)} have one uuid"):
         evaluate_parser(TEST_DATA / "gold-test-a.json", against=tmp_path / "twice.json", against_map="acts")
+    with pytest.raises(CorpusError, match=f"twice.json: dialogues 0 and {len(dialogues)} have one uuid"):
+        evaluate_parser(tmp_path / "twice.json", against=TEST_DATA / "gold-test-a.json", against_map="acts")
+    (tmp_path / "unnamed.json").write_text(json.dumps([{**d, "uuid": None} for d in dialogues]))
+    with pytest.raises(CorpusError, match="unnamed.json: dialogue 0 has no uuid: labels are matched by uuid"):
+        evaluate_parser(TEST_DATA / "gold-test-a.json", against=tmp_path / "unnamed.json", against_map="acts")
     for d in dialogues:  # no labels in the file scored: it is the one named
         for e in d["events"]:
             e.pop("metadata", None)

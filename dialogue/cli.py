@@ -117,6 +117,8 @@ def check_output(path: Path, option: str, directory: bool = False, checkpoint: S
     is the run's own (config.json): a README.md with no checkpoint beside it is the user's; `any_of`: any of them is."""
     if directory and path.exists() and not path.is_dir():
         sys.exit(f"haggler: {option} {path}: a file is there, not a directory")
+    if directory and (folders := [name for name in checkpoint if (path / name).is_dir()]):
+        sys.exit(f"haggler: {option} {path}: {path / folders[0]} is a folder, where the run writes a file")
     held = sorted(p.name for p in path.iterdir() if not p.name.startswith(".") and not p.is_dir()) \
         if directory and path.is_dir() else []  # a run writes over no folder
     others = [name for name in held if name not in checkpoint]

@@ -575,6 +575,10 @@ def test_a_tournament_writes_over_no_other_files(tmp_path):
     for _ in range(2):  # an earlier run's directory is taken, and --resume goes on with it
         main(["tournament", "--agents", "rule", "--n", "1", "--out", str(tmp_path), "--resume"])
     assert "run.json" in {p.name for p in tmp_path.iterdir()}
+    (tmp_path / "results.json").unlink()
+    (tmp_path / "results.json").mkdir()  # said before a game is played, not once all are
+    assert haggler_error("tournament", "--agents", "rule", "--n", "1", "--out", tmp_path, "--resume") == (
+        f"haggler: --out {tmp_path}: {tmp_path / 'results.json'} is a folder, where the run writes a file")
 
 
 @pytest.mark.parametrize("command", [["policy"], ["rl", "--init", "sl"]])

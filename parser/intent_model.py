@@ -110,6 +110,8 @@ class IntentModel:
     def load(cls, path: str | Path = MODEL_PATH) -> IntentModel:
         """The model in a file `save` wrote; one of NOT_A_MODEL for any other file."""
         raw = json.loads(Path(path).read_text())
+        if not isinstance(raw["classes"], list):
+            raise ValueError(f"classes must be a list of intents, not {type(raw['classes']).__name__}")
         classes = tuple(Intent(c) for c in raw["classes"])
         if not classes:
             raise ValueError("no classes")

@@ -333,6 +333,7 @@ def test_a_parser_model_that_is_none(tmp_path):
         assert haggler_error(*command, "--model", tmp_path / "none.json") == \
             f"haggler: --model {tmp_path / 'none.json'}: no such file"
     for content, why in (('{"classes": [], "weights": {}}', "no classes"),
+                         ('{"classes": "abc", "weights": {}}', "classes must be a list of intents, not str"),
                          ('{"classes": ["greet", "inform"], "weights": {}}', "no weights"),
                          ('{"classes": ["greet", "inform"], "weights": {"hi": ["x", 1]}}',
                           "the weights of 'hi' are not 2 numbers, one a class"),

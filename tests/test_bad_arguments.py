@@ -292,7 +292,7 @@ def test_a_corrupt_run_file_and_a_lock_in_the_way_are_one_line_each(tmp_path):
     (tmp_path / "run.json").unlink()
     (tmp_path / "lock").unlink()
     (tmp_path / "lock").mkdir()
-    assert haggler_error(*argv) == f"haggler: {tmp_path / 'lock'}: Is a directory"
+    assert haggler_error(*argv) == f"haggler: --out {tmp_path}: {tmp_path / 'lock'} is a folder, where the run writes a file"
 
 
 def test_an_interrupted_tournament_says_how_to_go_on(tmp_path, monkeypatch, capsys):

@@ -53,10 +53,13 @@ def binds(parsed: Act, act: Act, table: float | None = None) -> bool:
         parsed.price is not None and not same_price(parsed.price, act.price))
 
 
+SAID = ", ".join(i.value for i in Intent if i not in FORMAL_INTENTS)
+"""The acts said in words, for messages."""
+
+
 def check_sayable(act: Act) -> None:
     if act.is_formal:
-        said = ", ".join(i.value for i in Intent if i not in FORMAL_INTENTS)
-        raise GeneratorError(f"{act} is a formal event, not something to say; the acts said in words: {said}")
+        raise GeneratorError(f"{act} is a formal event, not something to say; the acts said in words: {SAID}")
 
 
 @dataclass(frozen=True)
@@ -307,7 +310,10 @@ def say_request(act: str | Act, role: Role, scenario: str, after: Sequence[str] 
     try:
         act = act if isinstance(act, Act) else Act.from_string(act.lower())  # typed: COUNTER 120 too
     except ValueError as e:
-        raise GeneratorError(str(e)) from None
+        message = str(e)
+        if message.startswith("unknown intent"):  # the formal ones are no choice here
+            message = f"{message.split(';')[0]}; the acts said in words: {SAID}"
+        raise GeneratorError(message) from None
     check_sayable(act)
     try:
         item = pick_scenario(scenario)

@@ -109,12 +109,20 @@ def metric_ci(metric: str, sides: list[SideScore]) -> tuple:
     return proportion_ci(values, clusters) if metric == "agreement_rate" else mean_ci(values, clusters)
 
 
+BOUNDS = {"fairness": (-math.inf, 0.0), "length": (0.0, math.inf)}
+"""What a metric can be (fairness is -|margin|; length counts messages): an interval stops there."""
+
+
 def interval(metric: str, sides: list[SideScore]) -> list[float] | None:
-    """The metric's 95% interval over the sides as [low, high]; None where there is none (one scenario)."""
+    """The metric's 95% interval over the sides as [low, high], within what the metric can be; None where there is
+    none (one scenario)."""
     ci = metric_ci(metric, sides)
     if metric == "agreement_rate":
         return [ci[1], ci[2]] if ci[1] is not None else None
-    return [ci[0] - ci[1], ci[0] + ci[1]] if ci[1] is not None else None
+    if ci[1] is None:
+        return None
+    least, most = BOUNDS.get(metric, (-math.inf, math.inf))
+    return [max(least, ci[0] - ci[1]), min(most, ci[0] + ci[1])]
 
 
 def pair_summary(a: str, b: str, of_a: list[SideScore], of_b: list[SideScore]) -> dict:

@@ -259,6 +259,18 @@ def test_intervals_allow_for_sides_of_one_scenario_moving_together():
     assert mean_ci(values, list("aaaaaa")) == (0.5, None)  # one cluster: no interval
 
 
+def test_an_interval_stops_where_its_metric_does():
+    from dialogue.results import interval
+    from dialogue.scoring import SideScore
+
+    sides = [SideScore("rule", "rule", "buyer", True, 0.5, margin, -abs(margin), length, 0, scenario=str(k))
+             for k, (margin, length) in enumerate([(0.0, 2), (0.9, 40), (0.0, 2)])]
+    fairness, length, margin = (interval(metric, sides) for metric in ("fairness", "length", "margin"))
+    assert fairness[1] == 0.0 and fairness[0] < -0.3  # not up to +0.99: fairness is -|margin|
+    assert length[0] == 0.0 and length[1] > 14.7  # not down to -9.3 messages
+    assert margin[0] < 0 < margin[1]  # a margin has no such bound
+
+
 def test_the_agreement_rate_has_a_wilson_interval_that_is_no_point_at_one():
     """20 deals in 20 sides: the normal interval is 1.000 ± 0.000, the Wilson one reaches down to 0.839. Clustered
     sides that move together count for fewer, and widen it."""

@@ -153,8 +153,10 @@ SCIENTIFIC = re.compile(r"\de[-+]?\d", re.IGNORECASE)
 
 def read_amount(text: str) -> float | None:
     """A price typed after /offer, a cent or more, read as the parser reads an amount ('$1,200', '1.2k', '120
-    dollars'): the whole of it one amount, as typed (99.999 too)."""
+    dollars', '.50'): the whole of it one amount, as typed (99.999 too)."""
     text = text.replace("$", "").strip().rstrip(".")
+    if text.startswith("."):  # '.50': the parser reads a number from its first digit
+        text = "0" + text
     if SCIENTIFIC.search(text):  # a formal offer is written out: '1e9' gets the note on plain digits
         return None
     amounts = find_amounts(text)

@@ -193,6 +193,7 @@ def test_escape_sequences_and_odd_prices_are_not_words(tmp_path):
     assert [read_amount(t) for t in ("1.2k", "120 dollars", "$2 grand", "1e9", "nan", "9" * 400)] == [
         1200, 120, 2000, None, None, None]  # as a message may write it
     assert [read_amount(t) for t in ("twelve hundred", "120 or 130", "120.")] == [1200, None, 120]  # as parsed
+    assert [read_amount(t) for t in (".5", "$.50", ".")] == [0.5, 0.5, None]
 
 
 @pytest.mark.parametrize("turn_limit, warning", [(16, "(the last turn: "), (15, "(your last message: ")])

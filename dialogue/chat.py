@@ -15,7 +15,7 @@ import re
 import signal
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -85,17 +85,17 @@ HANGUPS = (signal.SIGTERM, signal.SIGHUP)
 
 
 @dataclass
-class HangUp:
+class HangupHandler:
     """The handler of SIGTERM and SIGHUP in a chat. The first ends the talk (a Hangup); till the talk is `over`, one
     after it is a KeyboardInterrupt, raised by a C function: two that arrive at once while input() waits are handled
     one after the other with the first's exception still set, where Python code (a handler, or the making of a
     Hangup) is a SystemError. `ask` turns such an interrupt back into the Hangup. Once the talk is over (it ended,
-    or was broken off), a signal is let go: the transcript is being saved."""
+    or was broken off), a signal is ignored: the transcript is being saved."""
     signum: int | None = None
     over: bool = False
 
     def __call__(self, signum: int, frame: object) -> None:
-        if self.over or self.signum is not None:
+        if self.over:
             return
         self.signum = signum
         for s in HANGUPS:
@@ -103,7 +103,7 @@ class HangUp:
         raise Hangup(signum)
 
     def end(self) -> None:
-        """The talk is over: from now on a signal is let go."""
+        """The talk is over: from now on a signal is ignored."""
         self.over = True
         if self.signum is not None:
             for s in HANGUPS:
@@ -508,7 +508,7 @@ def run_chat(config: ChatConfig, ask: Callable[[str], str] = read_line, say: Cal
     path.parent.mkdir(parents=True, exist_ok=True)
     if not config.demo and not (config.delegate and config.auto_approve):  # the person types: lines or approvals
         setup_terminal(history=not config.delegate)  # an approval is no line to recall in a later chat
-    last, hang_up = LastMove(), HangUp()
+    last, hang_up = LastMove(), HangupHandler()
     sides, names = take_seats(config, Seating(spec, against, scenario, person_role, generators, key),
                               hang_up.ask(ask), say, lambda: explain(last.audit, last.act))
     say(f"transcript: {path}")
@@ -530,31 +530,33 @@ def run_chat(config: ChatConfig, ask: Callable[[str], str] = read_line, say: Cal
     session = TextSession(scenario, sides, first, config.turn_limit, f"chat-{config.seed}-{int(time.time())}",
                           on_event, clock=lambda turn: time.time())
     start_transcript(session.dialogue(), path)
-    try:
-        with handling(hang_up, *HANGUPS):
+    with handling(hang_up, *HANGUPS):
+        try:
             session_dialogue = play(session, say, hang_up)
-            with handling(signal.SIG_IGN, signal.SIGINT):  # the talk is over: a second Ctrl-C breaks off no saving
-                save(session_dialogue, path)  # first: the output may be closed (a BrokenPipeError, for the CLI)
-                say(outcome_text(session_dialogue, names))
-                say(f"transcript: {path}")
-    except BaseException:  # an agent that could not start (its model, say): no transcript of an empty talk
-        if not session.dialogue().events and path.is_file():
-            path.unlink()
-        raise
+        except BaseException:  # an agent that could not start (its model, say): no transcript of an empty talk
+            if not session.dialogue().events and path.is_file():
+                path.unlink()
+            raise
+        with handling(signal.SIG_IGN, signal.SIGINT):  # the talk is over: a second Ctrl-C breaks off no saving
+            save(session_dialogue, path)  # first: the output may be closed (a BrokenPipeError, for the CLI)
+            say(outcome_text(session_dialogue, names))
+            say(f"transcript: {path}")
     return session_dialogue
 
 
-def play(session: TextSession, say: Callable[[str], None], hang_up: HangUp) -> Dialogue:
+def play(session: TextSession, say: Callable[[str], None], hang_up: HangupHandler) -> Dialogue:
     """Plays to the end, each agent's act rendered by its own generator. Ctrl-C, SIGTERM, SIGHUP and an output
     closed under it end the dialogue where it is: the transcript's `stopped_by` names the signal (SIGPIPE for the
-    output). At its end, `hang_up` is over: a signal from then on breaks off no saving."""
+    output). At its end, `hang_up` is over: a signal from then on breaks off no saving, nor does the output's
+    closing as the dialogue is said to end."""
     cut: BaseException | None = None
     try:
         while (request := session.advance()) is not None:
             side = session.sides[session.talk.to_move]
             session.deliver(side.generator.render([request])[0])  # type: ignore[attr-defined]
     except (KeyboardInterrupt, Hangup, BrokenPipeError) as e:
-        cut = Hangup(hang_up.signum) if hang_up.signum is not None else e  # an interrupt in its wake is the hang-up
+        wake = hang_up.signum if isinstance(e, KeyboardInterrupt) else None  # an interrupt in a hang-up's wake
+        cut = Hangup(wake) if wake is not None else e
     hang_up.end()
     if cut is None:
         return session.dialogue()
@@ -562,7 +564,8 @@ def play(session: TextSession, say: Callable[[str], None], hang_up: HangUp) -> D
     stopped_by = cut.signum if isinstance(cut, Hangup) else \
         signal.SIGINT if isinstance(cut, KeyboardInterrupt) else signal.SIGPIPE
     if not isinstance(cut, BrokenPipeError):
-        say(f"\n({'interrupted' if isinstance(cut, KeyboardInterrupt) else cut}: the dialogue ends here)")
+        with suppress(OSError):  # the output closed too (a terminal's hang-up): the transcript says it
+            say(f"\n({'interrupted' if isinstance(cut, KeyboardInterrupt) else cut}: the dialogue ends here)")
     dialogue = session.dialogue()
     dialogue.extra["stopped_by"] = signal.Signals(stopped_by).name
     return dialogue

@@ -143,12 +143,12 @@ def test_a_second_signal_right_after_the_first_breaks_off_no_saving(tmp_path, fi
     assert child.exitstatus == 128 + signal.Signals[d["stopped_by"]] and b"Traceback" not in child.before
 
 
-def test_a_hang_up_ends_the_talk_once_and_lets_later_signals_go():
+def test_a_hang_up_ends_the_talk_once_and_later_signals_are_ignored():
     import signal
 
-    from dialogue.chat import HANGUPS, HangUp, Hangup, handling
+    from dialogue.chat import HANGUPS, Hangup, HangupHandler, handling
 
-    hang_up = HangUp()
+    hang_up = HangupHandler()
     asking = hang_up.ask(lambda prompt: (_ for _ in ()).throw(KeyboardInterrupt))
     with pytest.raises(KeyboardInterrupt):  # Ctrl-C at the prompt, no hang-up: the line is dropped
         asking("you> ")
@@ -159,7 +159,7 @@ def test_a_hang_up_ends_the_talk_once_and_lets_later_signals_go():
         with pytest.raises(Hangup, match="SIGTERM"):  # the interrupt a second signal raises is the hang-up
             asking("you> ")
         hang_up.end()
-        os.kill(os.getpid(), signal.SIGHUP)  # let go: the transcript is being saved
+        os.kill(os.getpid(), signal.SIGHUP)  # ignored: the transcript is being saved
         assert hang_up.signum == signal.SIGTERM and signal.getsignal(signal.SIGHUP) is hang_up
     assert signal.getsignal(signal.SIGTERM) is not hang_up
 

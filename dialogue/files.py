@@ -2,13 +2,9 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
-import tempfile
 from pathlib import Path
-
-
-UMASK = os.umask(0o022)
-os.umask(UMASK)  # read once, at import: reading it means setting it, which would race with other threads later
 
 
 def write_whole(path: Path, data: str | bytes) -> None:
@@ -31,17 +27,24 @@ def replace_whole(path: Path, raw: bytes) -> None:
         path.write_bytes(raw)
         return
     target = path.resolve()
-    # a new name of its own: a file or link that was there by the name NAME.tmp is neither replaced nor written through
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(name)
+    tmp = new_file_beside(target)
     try:
         tmp.write_bytes(raw)
         if target.exists():
             shutil.copymode(target, tmp)  # the old file's permissions, not the new one's defaults
-        else:
-            tmp.chmod(0o666 & ~UMASK)  # as open() makes a file, not mkstemp's 0600
         os.replace(tmp, target)
     finally:  # a write cut short (a full disk) leaves the old file, and no half of a new one beside it
         tmp.unlink(missing_ok=True)
 
+
+def new_file_beside(target: Path) -> Path:
+    """An empty file of its own beside `target` (.NAME.RANDOM.tmp), made with a new file's permissions: a file or
+    link by a name chosen before (NAME.tmp) could be another's, written through and then deleted."""
+    while True:
+        stem = target.name.encode()[:200].decode(errors="ignore")  # a name has 255 bytes at most
+        tmp = target.with_name(f".{stem}.{secrets.token_hex(4)}.tmp")
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            return tmp
+        except FileExistsError:
+            continue

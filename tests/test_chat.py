@@ -542,6 +542,9 @@ def test_a_transcript_is_written_beside_under_a_name_of_its_own(tmp_path):
     umask = os.umask(0o022)
     os.umask(umask)
     assert (tmp_path / "k.json").stat().st_mode & 0o777 == 0o666 & ~umask
+    longest = tmp_path / ("é" * 125 + ".json")  # 255 bytes: the name beside it is no longer
+    save(dialogue, longest)
+    assert saved(longest)["uuid"] == dialogue.uuid
 
 
 def test_why_shows_the_candidates_a_planner_weighed():

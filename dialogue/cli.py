@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, NoReturn, Sequence
 
 from dialogue.corpus import DEFAULT_DATA, LARGEST, CorpusError
 from dialogue.decoding import Sampling
-from dialogue.lm import DEFAULT_BASE_MODEL
+from dialogue.lm import DEFAULT_BASE_MODEL, MOST_THREADS
 from parser.intent_model import BrokenModel
 from strategy.principal import CENT, DEFAULT_TURN_LIMIT
 
@@ -43,7 +43,7 @@ positive_int, non_negative_int = whole_number(1), whole_number(0)
 LONGEST_TALK = 1000
 """The most turns a dialogue may be given (--turn-limit): a policy that holds out until the deadline plays them all."""
 turn_limit = whole_number(1, LONGEST_TALK)
-up_to_cpus = whole_number(1, 4 * (os.cpu_count() or 1), " (four times the CPUs of this machine)")
+up_to_cpus = whole_number(1, MOST_THREADS, " (four times the CPUs of this machine)")
 """Threads or processes: a few more than the CPUs only slow a run down; thousands never end (--threads 9999)."""
 
 

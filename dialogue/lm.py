@@ -35,6 +35,8 @@ DEFAULT_ADAPTER = DATA_DIR / "generator_lora"
 THREADS_VARIABLE = "HAGGLER_THREADS"
 """The language model's CPU threads where set; else one per CPU this process may use (measured here on 2 cores,
 bf16: 8 acts rendered in one batch in 1.5 s with 2 threads, 2.8 s with 1)."""
+MOST_THREADS = 4 * (os.cpu_count() or 1)
+"""The most threads HAGGLER_THREADS (and --threads) may name: more only crowd the CPUs (99,999 crashed)."""
 
 
 class ModelError(RuntimeError):
@@ -64,12 +66,13 @@ def offline() -> None:
 def lm_threads() -> int:
     value = os.environ.get(THREADS_VARIABLE, "").strip()
     cpus = len(os.sched_getaffinity(0))
-    most = 4 * (os.cpu_count() or 1)  # as --threads takes
-    if value.isdigit() and 0 < int(value) <= most:
-        return int(value)
-    if value.isdigit() and int(value) > most:
-        warn_once(f"{THREADS_VARIABLE}={value} is more than four times the CPUs of this machine; using {most}")
-        return most
+    digits = value.lstrip("0")
+    if value.isascii() and value.isdecimal() and digits:  # a count above 0
+        if len(digits) <= len(str(MOST_THREADS)) and int(digits) <= MOST_THREADS:  # int() refuses 4,300 digits
+            return int(digits)
+        warn_once(f"{THREADS_VARIABLE}={value[:20]}{'...' * (len(value) > 20)} is more than four times the CPUs of "
+                  f"this machine; using {MOST_THREADS}")
+        return MOST_THREADS
     if value:
         warn_once(f"{THREADS_VARIABLE}={value!r} is not a count of threads; using {cpus}")
     return cpus
@@ -370,9 +373,10 @@ def load_base(base: str | Path) -> Any:
     from safetensors import SafetensorError
     from transformers import AutoModelForCausalLM
 
+    resolved = resolve_base_model(base)
     try:
-        return AutoModelForCausalLM.from_pretrained(resolve_base_model(base))
-    except (*load_errors(), SafetensorError, RuntimeError) as e:
+        return AutoModelForCausalLM.from_pretrained(resolved)
+    except (*load_errors(), SafetensorError, RuntimeError) as e:  # a RuntimeError: a ModelError is one
         detail = ("weights that do not fit its config.json: transformers' report above names them"
                   if "ignore_mismatched_sizes" in str(e) else message_line(e))
         raise ModelError(f"{base}: cannot load the base model ({detail})") from None

@@ -771,7 +771,10 @@ def test_haggler_threads_out_of_range_is_warned_of_and_bounded(monkeypatch, caps
     most = 4 * os.cpu_count()
     for value, threads, warning in ((str(most + 1), most, "more than four times the CPUs"),
                                     ("99999", most, "more than four times the CPUs"),
+                                    ("0" * 5000 + "9" * 5000, most, "more than four times the CPUs"),
                                     ("0", len(os.sched_getaffinity(0)), "'0' is not a count of threads"),
+                                    ("\u00b2", len(os.sched_getaffinity(0)), "is not a count of threads"),
+                                    ("007", 7 if most >= 7 else most, None if most >= 7 else "more than four"),
                                     ("1", 1, None)):
         monkeypatch.setenv("HAGGLER_THREADS", value)
         lm.warn_once.cache_clear()

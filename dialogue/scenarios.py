@@ -40,18 +40,19 @@ def _price(x: object) -> float | None:
 PRICED = f"a price from $0.01 to {LARGEST:.0e}"
 
 
-def scenarios_from_listings(rows: list[dict], seed: int = 0, source: str = "listings") -> dict[int, Scenario]:
-    """A scenario a listing with a price (the others are skipped), by the listing's place in `rows`: its
+def scenarios_from_listings(rows: list[dict], seed: int = 0, source: str = "listings") -> list[Scenario | None]:
+    """A scenario a listing with a price (None for the others, which are skipped), in the order of `rows`: its
     `buyer_target` where it has one, else listing × one of BUYER_TARGET_FRACTIONS, seeded; its `seller_target` where
     it has one, else the price; its `id` as the uuid, else SOURCE_i. A target that is not a price up to the
     listing's, or a seller's below its walk-away price, is a ValueError."""
     rng = random.Random(seed)
-    out = {}
+    out: list[Scenario | None] = []
     for i, row in enumerate(rows):
         if not isinstance(row, dict):
             raise ValueError(f"listing {i} must be an object, not {type(row).__name__}")
         price = _price(row.get("price"))
         if price is None:
+            out.append(None)
             continue
         desc = row.get("description") or []
         desc = [desc] if isinstance(desc, str) else desc
@@ -70,7 +71,7 @@ def scenarios_from_listings(rows: list[dict], seed: int = 0, source: str = "list
             raise ValueError(f"listing {i}: seller_target {row['seller_target']!r} is below the seller's walk-away "
                              f"price, {write_price(seller.walk_away)} ({SELLER_WALK_AWAY_FRACTION:.0%} of the "
                              f"listing's price)")
-        out[i] = scenario
+        out.append(scenario)
     return out
 
 
@@ -89,7 +90,7 @@ def _target(row: dict, key: str, i: int, price: float) -> float | None:
     return target
 
 
-def scenarios_from_csv(path: Path, seed: int = 0) -> dict[int, Scenario]:
+def scenarios_from_csv(path: Path, seed: int = 0) -> list[Scenario | None]:
     try:
         with path.open(newline="", encoding="utf-8") as f:
             rows = [{"title": r.get("title"), "category": r.get("category"), "description": r.get("description"),
@@ -104,17 +105,18 @@ def scenarios_from_csv(path: Path, seed: int = 0) -> dict[int, Scenario]:
     return listings_of(path, rows, seed)
 
 
-def listings_of(path: Path, rows: list[dict], seed: int) -> dict[int, Scenario]:
+def listings_of(path: Path, rows: list[dict], seed: int) -> list[Scenario | None]:
     """scenarios_from_listings, a bad listing a CorpusError naming the file."""
     try:
         scenarios = scenarios_from_listings(rows, seed, source=path.stem)
     except ValueError as e:
         raise CorpusError(f"{path}: {e}") from None
-    if rows and not scenarios:
+    skipped = scenarios.count(None)
+    if rows and skipped == len(rows):
         raise CorpusError(f"{path}: none of its {len(rows)} listings has {PRICED}")
-    if len(scenarios) < len(rows):
-        print(f"note: {path}: {len(rows) - len(scenarios)} of {len(rows)} listings have no "
-              f"{PRICED.removeprefix('a ')}, and were skipped", file=sys.stderr)
+    if skipped:
+        print(f"note: {path}: {skipped} of {len(rows)} listings have no {PRICED.removeprefix('a ')}, and were skipped",
+              file=sys.stderr)
     return scenarios
 
 
@@ -127,16 +129,16 @@ def _float(x: str | None) -> float | None:
 
 def load_scenarios(source: str | Path, seed: int = 0) -> list[Scenario]:
     """All scenarios of a source (see the module docstring)."""
-    return list(numbered_scenarios(source, seed).values())
+    return [s for s in numbered_scenarios(source, seed) if s is not None]
 
 
-def numbered_scenarios(source: str | Path, seed: int = 0) -> dict[int, Scenario]:
-    """All scenarios of a source by their place in it (a listings file's skipped listings have none)."""
+def numbered_scenarios(source: str | Path, seed: int = 0) -> list[Scenario | None]:
+    """All scenarios of a source in their places in it: None for a listing skipped (it has no price)."""
     source = str(source)
     if not source.strip():
         raise CorpusError("no scenarios given: use builtin, or a file of dialogues or listings")
     if source == "builtin":
-        return dict(enumerate(Scenario.from_dict(s) for s in json.loads(BUILTIN_SCENARIOS.read_text("utf-8"))))
+        return [Scenario.from_dict(s) for s in json.loads(BUILTIN_SCENARIOS.read_text(encoding="utf-8"))]
     path = Path(source)
     if not path.exists() and (numbered := one_of(source)):
         raise CorpusError(f"{source}: a source here is a whole set of scenarios (builtin, or a file), without "
@@ -150,14 +152,14 @@ def numbered_scenarios(source: str | Path, seed: int = 0) -> dict[int, Scenario]
     first = raw[0] if isinstance(raw, list) and raw else None
     if isinstance(first, dict) and "kbs" in first:  # a list of bare scenarios, like data/scenarios.json
         try:
-            return {i: Scenario.from_dict(s, f"scenario {i}") for i, s in enumerate(raw)}
+            return [Scenario.from_dict(s, f"scenario {i}") for i, s in enumerate(raw)]
         except ShapeError as e:
             raise CorpusError(f"{path}: {e}") from None
         except (KeyError, TypeError, ValueError) as e:
             raise CorpusError(f"{path}: not a list of scenarios ({e})") from None
     if isinstance(first, dict) and "scenario" not in first and ("price" in first or "title" in first):
         return listings_of(path, raw, seed)
-    return dict(enumerate(d.scenario for d in load_dialogues(path)))
+    return [d.scenario for d in load_dialogues(path)]
 
 
 def one_of(spec: str) -> tuple[str, str] | None:
@@ -178,15 +180,14 @@ def pick_scenario(spec: str, seed: int = 0) -> Scenario:
     scenarios = numbered_scenarios(source, seed)
     if not scenarios:
         raise CorpusError(f"{source}: no scenarios in it")
+    digits = index.lstrip("0") or "0"  # int() refuses over 4,300 digits: a number that long is past any file's
+    n = int(digits) if index.isdecimal() and len(digits) <= len(str(len(scenarios))) else len(scenarios)
+    if n < len(scenarios) and (scenario := scenarios[n]) is not None:
+        return scenario
     from dialogue.generator_data import shorten  # a spec thousands of characters long is echoed shortened
 
-    count = max(scenarios) + 1
-    digits = index.lstrip("0") or "0"  # int() refuses over 4,300 digits: a number that long is past any file's
-    if not index.isdecimal() or len(digits) > len(str(count)) or int(digits) >= count:
-        what = "index out of range" if index.lstrip("-").isdecimal() else \
-            f"{shorten(index, 60)!r} is not a scenario's number"
-        raise CorpusError(f"{shorten(spec, 60)}: {what}; {source}:N takes N from 0 to {count - 1}")
-    if int(digits) not in scenarios:
-        raise CorpusError(f"{shorten(spec, 60)}: listing {int(digits)} has no {PRICED.removeprefix('a ')}; it is "
-                          "no scenario")
-    return scenarios[int(digits)]
+    if n < len(scenarios):
+        raise CorpusError(f"{shorten(spec, 60)}: listing {n} has no {PRICED.removeprefix('a ')}; it is no scenario")
+    what = "index out of range" if index.lstrip("-").isdecimal() else \
+        f"{shorten(index, 60)!r} is not a scenario's number"
+    raise CorpusError(f"{shorten(spec, 60)}: {what}; {source}:N takes N from 0 to {len(scenarios) - 1}")

@@ -106,6 +106,9 @@ def test_a_listing_is_picked_by_its_place_in_the_file_past_skipped_ones(tmp_path
         pick_scenario(f"{path}:1")
     with pytest.raises(CorpusError, match=rf": index out of range; {path}:N takes N from 0 to 3$"):
         pick_scenario(f"{path}:4")
+    path.write_text('[{"title": "a", "price": 10}, {"title": "b"}]')  # the last one skipped: still listing 1
+    with pytest.raises(CorpusError, match=r": listing 1 has no price from \$0.01 to 1e\+12; it is no scenario$"):
+        pick_scenario(f"{path}:1")
 
 
 def test_a_seller_target_below_the_sellers_walk_away_price_is_refused(tmp_path):

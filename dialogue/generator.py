@@ -26,7 +26,7 @@ import jinja2
 from dialogue.decoding import CLAUSE_ENDS, Sampling, sample, stream_seed
 from dialogue.generator_data import PLACEHOLDER, PROMPTS_DIR, Context, Turn, fill_price, render_prompt, unsayable
 from dialogue.lm import DEFAULT_BASE_MODEL, pack_linears
-from parser.acts import FORMAL_INTENTS, PROPOSALS, Act, Intent, Role, other_role, write_price
+from parser.acts import CHAT_INTENTS, PROPOSALS, Act, Intent, Role, UnknownIntent, other_role, write_price
 from parser.rules import plausible_range, same_price
 
 class GeneratorError(ValueError):
@@ -53,13 +53,10 @@ def binds(parsed: Act, act: Act, table: float | None = None) -> bool:
         parsed.price is not None and not same_price(parsed.price, act.price))
 
 
-SAID = ", ".join(i.value for i in Intent if i not in FORMAL_INTENTS)
-"""The acts said in words, for messages."""
-
-
 def check_sayable(act: Act) -> None:
     if act.is_formal:
-        raise GeneratorError(f"{act} is a formal event, not something to say; the acts said in words: {SAID}")
+        said = ", ".join(i.value for i in CHAT_INTENTS)
+        raise GeneratorError(f"{act} is a formal event, not something to say; the acts said in words: {said}")
 
 
 @dataclass(frozen=True)
@@ -309,11 +306,10 @@ def say_request(act: str | Act, role: Role, scenario: str, after: Sequence[str] 
 
     try:
         act = act if isinstance(act, Act) else Act.from_string(act.lower())  # typed: COUNTER 120 too
+    except UnknownIntent as e:  # the formal ones are no choice here
+        raise GeneratorError(str(UnknownIntent(e.name, CHAT_INTENTS))) from None
     except ValueError as e:
-        message = str(e)
-        if message.startswith("unknown intent"):  # the formal ones are no choice here
-            message = f"{message.split(';')[0]}; the acts said in words: {SAID}"
-        raise GeneratorError(message) from None
+        raise GeneratorError(str(e)) from None
     check_sayable(act)
     try:
         item = pick_scenario(scenario)

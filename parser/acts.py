@@ -36,6 +36,14 @@ class Intent(str, Enum):
         return self.value
 
 
+class UnknownIntent(ValueError):
+    """An act whose intent is none of Intent's; `valid` lists the ones its reader takes."""
+
+    def __init__(self, name: str, valid: tuple[Intent, ...] = tuple(Intent)) -> None:
+        super().__init__(f"unknown intent {name!r}; valid: {', '.join(i.value for i in valid)}")
+        self.name = name
+
+
 CHAT_INTENTS = tuple(i for i in Intent if i not in (Intent.OFFER, Intent.ACCEPT, Intent.REJECT, Intent.QUIT))
 FORMAL_INTENTS = (Intent.OFFER, Intent.ACCEPT, Intent.REJECT, Intent.QUIT)
 PROPOSALS = frozenset({Intent.PROPOSE, Intent.COUNTER, Intent.INSIST})
@@ -92,7 +100,7 @@ class Act:
         try:
             intent = Intent(name)
         except ValueError:
-            raise ValueError(f"unknown intent {name!r}; valid: {', '.join(i.value for i in Intent)}") from None
+            raise UnknownIntent(name) from None
         raw = (p1 or p2 or "").replace(",", "")
         if not raw:
             return cls(intent)

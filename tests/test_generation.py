@@ -838,8 +838,8 @@ def test_say_reports_bad_input_clearly():
     assert "$120" in r.text and r.faithful
     with pytest.raises(GeneratorError) as e:
         say_with(generator, "haggle 120", "seller", "builtin:0")
-    assert str(e.value) == ("unknown intent 'haggle'; the acts said in words: greet, inquire, inform, propose, counter, "
-                            "counter-noprice, insist, agree, disagree, unknown")  # the formal ones, offer..., are not
+    assert str(e.value) == ("unknown intent 'haggle'; valid: greet, inquire, inform, propose, counter, counter-noprice, "
+                            "insist, agree, disagree, unknown")  # the formal ones, offer..., are no act to say
     with pytest.raises(GeneratorError, match="out of range"):
         say_with(generator, "counter 120", "seller", "builtin:999")
     with pytest.raises(GeneratorError, match="no such file"):

@@ -18,6 +18,7 @@ from typing import Callable
 
 from dialogue.corpus import Scenario
 from dialogue.generator import Generator, GeneratorError, Rendering, Request, make_generator
+from dialogue.lm import DEFAULT_ADAPTER
 from dialogue.manipulation import STYLES, dress
 from dialogue.games import negotiator_for
 from dialogue.text_session import Move, Side
@@ -74,9 +75,7 @@ def resolved(policy: str, generator: str) -> tuple[str, str]:
         policy = CHECKPOINT + str(POLICY_DIR / policy)
     if (directory := checkpoint_dir(policy)) is not None:
         policy = CHECKPOINT + str(Path(directory).resolve())
-    if generator == "lm":
-        from dialogue.lm import DEFAULT_ADAPTER
-
+    if generator in ("lm", "lm:default"):
         generator = f"lm:{DEFAULT_ADAPTER}"
     if generator.startswith("lm:"):
         generator = "lm:" + str(Path(generator[3:]).resolve())
@@ -141,7 +140,7 @@ class Generators:
                 return make_generator("lm", recorded_base_model(spec[3:]), adapter=spec[3:], seed=self.seed)
             except GeneratorError as e:
                 raise AgentError(str(e)) from None
-        from dialogue.lm import DEFAULT_ADAPTER, is_adapter
+        from dialogue.lm import is_adapter
 
         try:
             if not is_adapter(DEFAULT_ADAPTER):
@@ -266,7 +265,7 @@ def kind_of(name: str) -> str:
 
 def lm_status() -> str:
     """Whether the default generator can run here, without loading it."""
-    from dialogue.lm import DEFAULT_ADAPTER, GGUF_PACKAGE, INSTALL_HINT, is_adapter
+    from dialogue.lm import GGUF_PACKAGE, INSTALL_HINT, is_adapter
 
     missing = [m for m in ("torch", "transformers", "peft") if importlib.util.find_spec(m) is None]
     if missing:

@@ -98,7 +98,8 @@ MOST_GUIDANCE = 10.0
 def guidance(text: str) -> float:
     value = positive_float(text)
     if value > MOST_GUIDANCE:
-        raise argparse.ArgumentTypeError(f"must be at most {MOST_GUIDANCE:g} (past it the words fall apart), not {text!r}")
+        raise argparse.ArgumentTypeError(f"must be at most {MOST_GUIDANCE:g} (past it the words fall apart), "
+                                         f"not {text!r}")
     return value
 
 
@@ -113,8 +114,9 @@ def check_output(path: Path, option: str, directory: bool = False, checkpoint: S
                  any_of: bool = False) -> None:
     """Exits with one line unless the output file (or directory) can be made; makes nothing itself. A directory must be
     new, hold no files, or hold only an earlier run's (`checkpoint`), which a run may write over (`--out .` would
-    write over the project's README.md; hidden files, such as .DS_Store, and folders do not count). The first of them
-    is the run's own (config.json): a README.md with no checkpoint beside it is the user's; `any_of`: any of them is."""
+    write over the project's README.md; hidden files, such as .DS_Store, and folders do not count, but a folder by the
+    name of a file the run writes is in its way). The first of them is the run's own (config.json): a README.md with
+    no checkpoint beside it is the user's; `any_of`: any of them is."""
     if directory and path.exists() and not path.is_dir():
         sys.exit(f"haggler: {option} {path}: a file is there, not a directory")
     if directory and (folders := [name for name in checkpoint if (path / name).is_dir()]):
@@ -520,7 +522,8 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
                         "haggler transcripts too)")
     p.add_argument("--out", type=path, required=True, metavar="DIR",
                    help="a new directory, or an earlier checkpoint's, written over")
-    p.add_argument("--eval", type=path_text, metavar="FILE.json", help="also report next-intent accuracy on this file (held out)")
+    p.add_argument("--eval", type=path_text, metavar="FILE.json",
+                   help="also report next-intent accuracy on this file (held out)")
     p.add_argument("--epochs", type=positive_int, default=30, help="passes over the data (default 30)")
     p.add_argument("--batch-size", type=positive_int, default=64,
                    help="decisions (one side's act in a dialogue) a step (default 64)")
@@ -565,7 +568,7 @@ def add_generator_commands(sub: argparse._SubParsersAction) -> None:
                        help="a LoRA adapter directory; default: the shipped data/generator_lora; none: the base model")
         p.add_argument("--seed", type=int, default=0, help="seeds the sampling (default 0)")
         p.add_argument("--guidance", action=Given, type=guidance, default=Sampling.guidance, metavar="G",
-                       help="classifier-free guidance towards the act (default %(default)s; 1: none; at most 10)")
+                       help=f"classifier-free guidance towards the act (default %(default)s; 1: none; at most {MOST_GUIDANCE:g})")
         p.add_argument("--guidance-from", action=Given, type=non_negative_int, default=Sampling.guidance_from,
                        metavar="N",
                        help="a try's first N tokens are drawn without guidance (default %(default)s; 1 with --guidance "

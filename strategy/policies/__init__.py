@@ -85,5 +85,5 @@ def make_policy(name: str, principal: Principal, rng: random.Random) -> Policy:
     return POLICIES[name](principal, rng)
 
 
-__all__ = ["CHECKPOINT", "LEARNED", "POLICIES", "POLICY_DIR", "Policy", "PolicyFactory", "UnknownPolicy", "check_policy_names",
-           "checkpoint_dir", "did_you_mean", "make_policy"]
+__all__ = ["CHECKPOINT", "LEARNED", "POLICIES", "POLICY_DIR", "Policy", "PolicyFactory", "UnknownPolicy",
+           "check_policy_names", "checkpoint_dir", "did_you_mean", "make_policy"]

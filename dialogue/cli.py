@@ -40,6 +40,7 @@ def whole_number(least: int, most: int | None = None, most_is: str = "") -> Call
 
 
 positive_int, non_negative_int = whole_number(1), whole_number(0)
+training_seed = whole_number(0, 2 ** 32 - 1, " (2**32 - 1: numpy's and transformers' seeds)")
 LONGEST_TALK = 1000
 """The most turns a dialogue may be given (--turn-limit): a policy that holds out until the deadline plays them all."""
 turn_limit = whole_number(1, LONGEST_TALK)
@@ -307,7 +308,8 @@ BASE_MODEL_HELP = "smollm2 (the bundled GGUF, default), a .gguf file, a local mo
 
 def add_training_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=up_to_cpus, default=1, metavar="T", help="CPU threads for torch (default 1)")
-    p.add_argument("--seed", type=int, default=0, help="seeds all that is random in the training (default 0)")
+    p.add_argument("--seed", type=training_seed, default=0,
+                   help="seeds all that is random in the training (default 0; 0 to 2**32 - 1)")
 
 
 def run_training(train: Callable[[Any], dict], config: Any, error: type[Exception], saved: str) -> None:

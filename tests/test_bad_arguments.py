@@ -503,6 +503,15 @@ def test_an_empty_path_is_refused(capsys):
         assert usage_error(capsys, *command, "--base-model", "").endswith("argument --base-model: an empty path")
 
 
+@pytest.mark.parametrize("command", [["generator"], ["policy"], ["rl"]])
+def test_a_training_seed_out_of_range_is_refused_at_once(capsys, command):
+    """transformers' set_seed takes 0 to 2**32 - 1 (a traceback), torch's manual_seed no more than 64 bits."""
+    assert usage_error(capsys, "train", *command, "--out", "x", "--seed", "-1").endswith(
+        "argument --seed: must be at least 0, not -1")
+    assert "argument --seed: must be at most 4294967295" in usage_error(capsys, "train", *command, "--out", "x",
+                                                                         "--seed", str(2 ** 32))
+
+
 def test_guidance_past_the_point_where_words_fall_apart_is_refused(capsys):
     assert usage_error(capsys, "say", "--act", "greet", "--role", "buyer", "--guidance", "1e6").endswith(
         "argument --guidance: must be at most 10 (past it the words fall apart), not '1e6'")

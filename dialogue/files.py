@@ -4,7 +4,10 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 
 def write_whole(path: Path, data: str | bytes) -> None:
@@ -48,3 +51,19 @@ def new_file_beside(target: Path) -> Path:
             return tmp
         except FileExistsError:
             continue
+
+
+@contextmanager
+def staged(out: Path) -> Iterator[Path]:
+    """A new folder beside `out` to write a run's files in; once they are all written, each replaces `out`'s file of
+    its name at once. A save cut short (a full disk) leaves `out` as it was, and no folder beside it."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name.encode()[:200].decode(errors='ignore')}.", suffix=".tmp",
+                                  dir=out.parent))
+    try:
+        yield stage
+        out.mkdir(exist_ok=True)
+        for written in sorted(stage.iterdir()):
+            os.replace(written, out / written.name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)

@@ -12,6 +12,7 @@ import contextlib
 import json
 import math
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -21,9 +22,10 @@ from typing import Any
 
 from dialogue.cards import command_and_settings
 from dialogue.corpus import DEFAULT_DATA
+from dialogue.files import staged
 from dialogue.generator_data import CONTEXT_TURNS, encode_pair, examples_dataset, split
 from dialogue.lm import (BASE_NAMES, DEFAULT_BASE_MODEL, ModelError, base_name, bundled_gguf, check_adapter,
-                         load_base, load_tokenizer, offline, with_adapter)
+                         load_base, load_tokenizer, message_line, offline, with_adapter)
 
 
 @dataclass
@@ -85,6 +87,7 @@ def train_generator(config: TrainConfig) -> dict:
         check_adapter(config.init_adapter)
     offline()
     import torch
+    from safetensors import SafetensorError
     from transformers import DataCollatorForSeq2Seq, Trainer, set_seed
 
     torch.set_num_threads(config.threads)
@@ -114,12 +117,12 @@ def train_generator(config: TrainConfig) -> dict:
         if not trainer.is_world_process_zero():
             return {}
         held_out = held_out_perplexity(model, tokenizer, eval_rows) if eval_rows else {}
-        settings = save_adapter(model, config)
-        lora = {"r": settings.get("r"), "alpha": settings.get("lora_alpha"), "dropout": settings.get("lora_dropout")}
+        lora = model.peft_config["default"]
         tokens = trainer.state.num_input_tokens_seen
         summary = {
             "train_examples": len(train_set), "eval_examples": len(eval_set), "processes": args.world_size,
-            "lora": lora,  # as saved: an adapter trained on keeps its own
+            "lora": {"r": lora.r, "alpha": lora.lora_alpha, "dropout": lora.lora_dropout},  # an adapter trained on
+            # keeps its own
             "hardware": hardware(args.device, config.threads),
             "steps": trainer.state.global_step,
             "epochs": round(trainer.state.epoch or 0, 3), "train_loss": round(result.training_loss, 4),
@@ -130,7 +133,13 @@ def train_generator(config: TrainConfig) -> dict:
                                          if "eval_loss" in h}.items()),
         }
         given = sum(text is None for text in examples["text"])
-        write_card(config, summary, given=given, parsed=len(examples) - given, validation=any(examples["held_out"]))
+        try:
+            with staged(config.out) as folder:  # all or none: a save cut short leaves --out as it was
+                save_adapter(model, config, folder)
+                write_card(config, summary, folder, given=given, parsed=len(examples) - given,
+                           validation=any(examples["held_out"]))
+        except (OSError, SafetensorError) as e:
+            raise ModelError(f"{config.out}: cannot save the adapter ({message_line(e)})") from None
         return summary
     finally:
         leave_process_group()
@@ -170,15 +179,16 @@ def training_arguments(config: TrainConfig, scratch: str, evaluate: bool) -> Any
     )
 
 
-def save_adapter(model: Any, config: TrainConfig) -> dict:
-    """Saves the adapter in config.out, its settings naming the base model as given (not this machine's cache path);
-    returns the settings."""
-    model.save_pretrained(config.out)
-    adapter_config = config.out / "adapter_config.json"
+def save_adapter(model: Any, config: TrainConfig, folder: Path) -> None:
+    """Saves the adapter in `folder`, its settings naming the base model as given (not this machine's cache path),
+    its weights readable as its other files are (safetensors writes them for its owner alone)."""
+    model.save_pretrained(folder)
+    adapter_config = folder / "adapter_config.json"
     settings = json.loads(adapter_config.read_text(encoding="utf-8"))
     settings["base_model_name_or_path"] = base_name(config.base_model)
     adapter_config.write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
-    return settings
+    for weights in folder.glob("*.safetensors"):
+        shutil.copymode(adapter_config, weights)
 
 
 def final_eval(trainer: Any) -> dict:
@@ -280,7 +290,7 @@ model = PeftModel.from_pretrained(base, "{config.out}")
 ```{note}"""
 
 
-def write_card(config: TrainConfig, summary: dict, given: int, parsed: int, validation: bool) -> None:
+def write_card(config: TrainConfig, summary: dict, folder: Path, given: int, parsed: int, validation: bool) -> None:
     settings = asdict(config)
     settings["data"] = [str(Path(d).resolve()) if Path(d).exists() else d for d in config.data]
     history = "\n".join(f"| {step} | {loss} |" for step, loss in summary["eval_loss_history"])
@@ -322,5 +332,5 @@ linear layer of the base model ({config.base_model}); {summary['steps']} steps (
 {use_section(config)}
 
 {command_and_settings(config.command, settings)}"""
-    (config.out / "README.md").write_text(card, encoding="utf-8")
-    (config.out / "training_summary.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+    (folder / "README.md").write_text(card, encoding="utf-8")
+    (folder / "training_summary.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")

@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from dialogue.cards import command_and_settings
 from dialogue.corpus import DEFAULT_DATA, load_dialogues
+from dialogue.files import staged
 from dialogue.policy_data import TrainError, examples_of, load_training_dialogues, split_dialogues
 from dialogue.policy_games import play_against, summary
 from strategy.learned.encoding import MOVES
@@ -133,8 +134,8 @@ def train_policy(config: PolicyTrainConfig) -> dict:
     result["train_seconds"] = round(time.perf_counter() - start, 1)
     meta = {"kind": "sl", "data": config.data, "command": config.command, "seed": config.seed,
             "metrics": {k: v for k, v in result.items() if k != "history"}}
-    save_model(model, config.out, meta)
-    write_card(config.out, "sl: the supervised act policy", sl_card(config, result), config.command, asdict(config))
+    save_checkpoint(model, config.out, meta, "sl: the supervised act policy", sl_card(config, result), config.command,
+                    asdict(config))
     return result
 
 
@@ -178,6 +179,15 @@ def sl_card(config: PolicyTrainConfig, r: dict) -> str:
     return "\n".join(lines)
 
 
-def write_card(out: Path, title: str, body: str, command: str, settings: dict) -> None:
-    text = f"# {title}\n\n{body}\n\n{command_and_settings(command, settings)}"
-    (out / "README.md").write_text(text, encoding="utf-8")
+def save_checkpoint(model: ActModel, out: Path, meta: dict, title: str, body: str, command: str,
+                    settings: dict) -> None:
+    """The checkpoint (config.json, weights.pt) and its card (README.md) in `out`, all or none: a save cut short
+    (a full disk) leaves an earlier checkpoint there as it was, and is a TrainError."""
+    try:
+        with staged(out) as stage:
+            save_model(model, stage, meta)
+            text = f"# {title}\n\n{body}\n\n{command_and_settings(command, settings)}"
+            (stage / "README.md").write_text(text, encoding="utf-8")
+    except (OSError, RuntimeError) as e:  # torch.save's failed write is a RuntimeError
+        raise TrainError(f"{out}: cannot save the checkpoint ({(e.strerror if isinstance(e, OSError) else None) or e})"
+                         ) from None

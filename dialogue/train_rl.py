@@ -22,8 +22,8 @@ from tqdm import tqdm
 from dialogue.corpus import DEFAULT_DATA
 from dialogue.policy_data import TrainError, training_scenarios
 from dialogue.policy_games import Opponent, Played, play_against, summary
-from dialogue.train_policy import check_finite, write_card
-from strategy.learned.model import CheckpointError, load_model, save_model
+from dialogue.train_policy import check_finite, save_checkpoint
+from strategy.learned.model import CheckpointError, load_model
 from strategy.learned.policy import ModelPlayer, Trace
 from strategy.policies.rule import RulePolicy
 from strategy.principal import DEFAULT_TURN_LIMIT
@@ -157,11 +157,10 @@ def train_rl(config: RLConfig) -> dict:
               "train_seconds": round(seconds, 1),
               "episodes_per_s": round(episodes / max(1e-9, play_seconds + 1e-9), 1),
               "validation_before": before, "validation_best": after, "history": history}
-    save_model(model, config.out, {"kind": f"rl-{config.reward}", "init": str(config.init), "data": config.data,
-                                   "command": config.command, "seed": config.seed,
-                                   "metrics": {k: v for k, v in result.items() if k != "history"}})
-    write_card(config.out, f"rl-{config.reward}: the act policy fine-tuned by self-play", rl_card(config, result),
-               config.command, asdict(config))
+    meta = {"kind": f"rl-{config.reward}", "init": str(config.init), "data": config.data, "command": config.command,
+            "seed": config.seed, "metrics": {k: v for k, v in result.items() if k != "history"}}
+    save_checkpoint(model, config.out, meta, f"rl-{config.reward}: the act policy fine-tuned by self-play",
+                    rl_card(config, result), config.command, asdict(config))
     return result
 
 

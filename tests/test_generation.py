@@ -876,6 +876,8 @@ def test_training_a_tiny_base_writes_an_adapter_and_card(tmp_path):
                                           eval_steps=1, batch_size=4, command="haggler train generator ..."))
     assert summary["steps"] == 2 and summary["eval_loss"] is not None
     assert (out / "adapter_model.safetensors").is_file() and (out / "adapter_config.json").is_file()
+    assert (out / "adapter_model.safetensors").stat().st_mode == (out / "adapter_config.json").stat().st_mode  # 0600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["adapter", "base"]  # saved beside it, then moved in
     card = (out / "README.md").read_text()
     assert "haggler train generator" in card and "## Metrics" in card and "sample-dialogues.json" in card
     assert f'AutoModelForCausalLM.from_pretrained({str(base.resolve())!r})' in card  # how to load it with peft
@@ -965,6 +967,22 @@ def test_training_goes_on_from_an_adapter(tmp_path):
     assert "LoRA r=8, alpha=16" in (tmp_path / "b" / "README.md").read_text()
     with pytest.raises(ModelError, match="not a LoRA adapter"):
         train_generator(TrainConfig(tmp_path / "c", max_steps=1, init_adapter=str(tmp_path), **settings))
+
+
+def test_an_adapter_save_cut_short_is_one_error_and_leaves_no_half_adapter(tmp_path, monkeypatch):
+    from dialogue import train_generator as training
+    from dialogue.lm import ModelError
+
+    def full_disk(model, config, folder):
+        (folder / "README.md").write_text("peft's card")  # what save_pretrained writes first
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(training, "save_adapter", full_disk)
+    base = save_tiny_base(tmp_path / "base")
+    with pytest.raises(ModelError, match=r"out: cannot save the adapter \(\[Errno 28\] No space left on device"):
+        training.train_generator(training.TrainConfig(tmp_path / "out", str(base), [str(SAMPLE)], max_steps=1,
+                                                      eval_examples=0, batch_size=4))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["base"]  # so the same command runs again
 
 
 def test_the_train_command_prints_its_summary_alone_on_stdout(tmp_path, capsys):

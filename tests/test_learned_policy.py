@@ -142,6 +142,33 @@ def test_a_directory_that_is_not_a_checkpoint_is_refused(tmp_path):
         load_model(tmp_path)
 
 
+def test_weights_cut_short_are_named(tiny_sl, tmp_path):
+    cut = shutil.copytree(tiny_sl[0], tmp_path / "cut")
+    (cut / "weights.pt").write_bytes((tiny_sl[0] / "weights.pt").read_bytes()[:2000])  # torch.load: an OSError
+    with pytest.raises(CheckpointError, match=r"cut/weights.pt: not a haggler checkpoint"):
+        load_model(cut)
+
+
+def test_a_save_cut_short_leaves_the_earlier_checkpoint_as_it_was(tiny_sl, tmp_path, monkeypatch):
+    import torch
+
+    from dialogue.train_policy import save_checkpoint
+
+    earlier = shutil.copytree(tiny_sl[0], tmp_path / "ckpt")
+    before = {p.name: p.read_bytes() for p in earlier.iterdir()}
+    model, meta = load_model(earlier)
+
+    def full_disk(state, path):  # as torch.save fails there: half the file, then its RuntimeError
+        Path(path).write_bytes(b"half")
+        raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 35904 vs 35856")
+
+    monkeypatch.setattr(torch, "save", full_disk)
+    with pytest.raises(TrainError, match=r"ckpt: cannot save the checkpoint \(\[enforce fail"):
+        save_checkpoint(model, earlier, {**meta, "kind": "new"}, "title", "body", "haggler train policy", {})
+    assert {p.name: p.read_bytes() for p in earlier.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt"]  # no folder left beside it
+
+
 @pytest.mark.parametrize("hidden", [-4, 0, 10 ** 12, 2.5, "64", None])
 def test_a_config_naming_sizes_no_model_can_have_is_refused_before_any_tensor(tiny_sl, tmp_path, hidden):
     shutil.copytree(tiny_sl[0], tmp_path / "ckpt")

@@ -92,7 +92,7 @@ def load_model(directory: str | Path) -> tuple[ActModel, dict]:
     model = ActModel(config)
     try:
         state = torch.load(weights, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, EOFError, RuntimeError, KeyError, ValueError):
+    except (pickle.UnpicklingError, EOFError, RuntimeError, KeyError, ValueError, OSError):  # OSError: cut short
         # not torch's message: it advises weights_only=False, which is unsafe
         raise CheckpointError(f"{weights}: not a haggler checkpoint (not a saved state dict)") from None
     if isinstance(state, dict) and (other := sorted({str(v.dtype).removeprefix("torch.") for v in state.values()

@@ -22,7 +22,7 @@ import jinja2
 from dialogue.annotate import dialogue_acts
 from dialogue.corpus import (ACTS_NOT_WORDS, DEFAULT_DATA, CorpusError, Dialogue, dialogues_from, is_dialogue_file,
                              speaks_in_acts, stand_in_act)
-from dialogue.held_out import craigslist_training_dialogues, refuse_held_out, training_dialogues
+from dialogue.held_out import Seen, craigslist_training_dialogues, refuse_held_out, training_dialogues
 from parser.acts import Act, Intent, Role, write_price
 from parser.prices import find_amounts
 from parser.rules import ActReader, parse_dialogue, same_price, stated_prices
@@ -183,14 +183,15 @@ def load_examples(sources: list[str]) -> list[dict[str, Any]]:
     """Examples from every source: `craigslist`, a dialogue file (.json/.jsonl), or a Hugging Face dataset (the rows
     of its validation split, where it has one, marked `held_out`)."""
     out: list[dict[str, Any]] = []
+    seen = Seen()
     for source in sources:
         if source == DEFAULT_DATA:
-            out += examples(craigslist_training_dialogues())
+            out += examples(seen.new(craigslist_training_dialogues()))
         elif is_dialogue_file(source):
             dialogues = training_dialogues(source)
             if speaks_in_acts(dialogues):
                 raise CorpusError(f"{source}: {ACTS_NOT_WORDS}")
-            out += examples(dialogues)
+            out += examples(seen.new(dialogues))
         elif Path(source).is_file():
             raise CorpusError(f"{source}: not a dialogue file (.json or .jsonl) nor a dataset saved with "
                               f"save_to_disk (a directory)")
@@ -198,6 +199,7 @@ def load_examples(sources: list[str]) -> list[dict[str, Any]]:
             raise CorpusError(f"{source}: no such file or dataset; did you mean {DEFAULT_DATA}?")
         else:
             out += _hf_examples(source)
+    seen.note()
     return out
 
 

@@ -3,6 +3,8 @@ test.json's (by uuid, or by its messages' texts)."""
 from __future__ import annotations
 
 import functools
+import json
+import sys
 from pathlib import Path
 
 from dialogue.corpus import CRAIGSLIST, CorpusError, Dialogue, load_dialogues
@@ -13,6 +15,33 @@ def craigslist_training_dialogues() -> list[Dialogue]:
     dev = load_dialogues(CRAIGSLIST / "dev.json")
     held_out = {d.uuid for d in dev + load_dialogues(CRAIGSLIST / "test.json")}
     return dev + [d for d in load_dialogues(CRAIGSLIST / "silver-acts" / "luis-acts.json") if d.uuid not in held_out]
+
+
+class Seen:
+    """The dialogues of a run's training sources, each once: a dialogue in two sources (a file given twice under
+    two names, dev.json besides `craigslist`) would be trained on twice, and be its own validation. One dialogue is
+    one uuid and one course of events (two tournaments' games share uuids: s0-r0-rule-tft)."""
+
+    def __init__(self) -> None:
+        self.keys: set[tuple[str, str]] = set()
+        self.repeated = 0
+
+    def new(self, dialogues: list[Dialogue]) -> list[Dialogue]:
+        """The dialogues not seen before."""
+        fresh = []
+        for d in dialogues:
+            key = (d.uuid, json.dumps([[e.action, e.agent, e.data] for e in d.events]))
+            if key in self.keys:
+                self.repeated += 1
+                continue
+            self.keys.add(key)
+            fresh.append(d)
+        return fresh
+
+    def note(self) -> None:
+        if self.repeated:
+            print(f"note: {self.repeated} dialogue{'s' * (self.repeated != 1)} of --data repeat others, and were "
+                  "trained on once", file=sys.stderr)
 
 
 def training_dialogues(source: str | Path) -> list[Dialogue]:

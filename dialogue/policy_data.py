@@ -13,7 +13,7 @@ import random
 
 from dialogue.annotate import dialogue_acts
 from dialogue.corpus import DEFAULT_DATA, CorpusError, Dialogue, Scenario, is_dialogue_file
-from dialogue.held_out import craigslist_training_dialogues, training_dialogues
+from dialogue.held_out import Seen, craigslist_training_dialogues, training_dialogues
 from dialogue.session import principal_of
 from parser.acts import other_role
 from strategy.learned.encoding import encode, label, legal
@@ -49,15 +49,14 @@ def examples_of(dialogues: list[Dialogue], turn_limit: int = DEFAULT_TURN_LIMIT)
 def load_training_dialogues(sources: list[str]) -> list[Dialogue]:
     """Dialogues from `craigslist` or dialogue files (.json, .jsonl); never test.json."""
     out: list[Dialogue] = []
+    seen = Seen()
     for source in sources:
-        if source == DEFAULT_DATA:
-            out += craigslist_training_dialogues()
-            continue
-        if not is_dialogue_file(source):
+        if source != DEFAULT_DATA and not is_dialogue_file(source):
             raise CorpusError(f"{source}: expected `craigslist` or a dialogue file (.json, .jsonl)")
-        out += training_dialogues(source)
+        out += seen.new(craigslist_training_dialogues() if source == DEFAULT_DATA else training_dialogues(source))
     if not out:
         raise CorpusError(f"{' '.join(sources)}: no dialogues")
+    seen.note()
     return out
 
 

@@ -140,6 +140,11 @@ def test_test_json_dialogues_are_refused_in_a_dataset_too(tmp_path, craigslist):
         load_examples([str(tmp_path / "split")])
 
 
+def test_a_file_given_twice_under_two_names_is_learned_from_once(tmp_path):
+    shutil.copy(SAMPLE, tmp_path / "copy.json")
+    assert len(load_examples([str(SAMPLE), str(tmp_path / "copy.json")])) == len(load_examples([str(SAMPLE)]))
+
+
 def test_saved_datasets_are_training_data(tmp_path):
     """A dataset directory (save_to_disk) of prompt/target rows, or of rows shaped as Hugging Face's
     craigslist_bargains (per-agent and per-event lists; formal events have no text)."""

@@ -103,6 +103,18 @@ def test_test_json_is_never_training_data(craigslist, tmp_path):
         labelled_examples([gold_test])
 
 
+def test_a_dialogue_in_two_sources_is_trained_on_once(tmp_path, capsys):
+    """A copy of a file is no new data; a game of another tournament (the same uuid, s0-r0-rule-tft, another
+    course of events) is."""
+    dialogues = json.loads(SAMPLE.read_text())
+    shutil.copy(SAMPLE, tmp_path / "copy.json")
+    other = [{**dialogues[0], "events": dialogues[0]["events"][:2]}]
+    (tmp_path / "other.json").write_text(json.dumps(other))
+    loaded = load_training_dialogues([str(SAMPLE), str(tmp_path / "copy.json"), str(tmp_path / "other.json")])
+    assert len(loaded) == len(dialogues) + 1 and loaded[-1].uuid == dialogues[0]["uuid"]
+    assert f"note: {len(dialogues)} dialogues of --data repeat others, and were trained on once" in capsys.readouterr().err
+
+
 def test_a_dialogue_file_is_read_whatever_the_case_of_its_suffix(tmp_path):
     """`S.JSON` was refused by train policy while the generator's training read it."""
     from dialogue.generator_data import load_examples

@@ -355,6 +355,7 @@ def cmd_train_parser(args: argparse.Namespace) -> None:
         except NOT_A_MODEL:
             sys.exit(f"haggler: --out {out} holds a file that is not a parser model; name a new file, or a model "
                      "to replace")
+    rows = None
     if args.cv:
         rows = cross_validate(args.data)
         print(f"{'held out':28s} {'messages':>8s} {'rules':>6s} {'rules+model':>11s}")
@@ -363,8 +364,9 @@ def cmd_train_parser(args: argparse.Namespace) -> None:
         n = sum(row["messages"] for row in rows)
         mean = {k: sum(row[k] * row["messages"] for row in rows) / n for k in ("rules", "rules+model")}
         print(f"{'all (weighted by messages)':28s} {n:8d} {mean['rules']:6.3f} {mean['rules+model']:11.3f}")
-    card = train_parser(args.data, out, command=args.invocation)
-    print(f"{card['examples']} examples, {card['features']} features -> {out}", file=sys.stderr)
+    card = train_parser(args.data, out, command=args.invocation, cv=rows)
+    print(f"{card['examples']} examples, {card['features']} features, training accuracy {card['train_accuracy']:.3f}"
+          f" -> {out}", file=sys.stderr)
 
 
 def check_policy_dir(out: Path) -> None:

@@ -14,7 +14,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from dialogue.corpus import CorpusError, Dialogue, load_dialogues
+from dialogue.corpus import ACTS_NOT_WORDS, CorpusError, Dialogue, load_dialogues, speaks_in_acts
 from dialogue.files import write_whole
 from dialogue.held_out import training_dialogues
 from dialogue.parser_eval import gold_label_in, score
@@ -54,8 +54,17 @@ def read_labelled(path: str | Path, model: IntentModel | None = None,
 def labelled_views(path: str | Path) -> list[tuple[MessageView, Intent]]:
     """(what the model sees, the hand label) for each labelled message without a price, read by the rules: the
     examples to learn from, so never test.json's dialogues."""
-    return [(view, Intent(gold[0])) for _, view, gold in read_labelled(path, load=training_dialogues)
+    return [(view, Intent(gold[0])) for _, view, gold in read_labelled(path, load=words_to_learn)
             if view is not None and Intent(gold[0]) in CLASSES]
+
+
+def words_to_learn(path: str | Path) -> list[Dialogue]:
+    """The dialogues of a file to learn from: never test.json's, nor an act-level tournament's acts written out
+    (their labels are the agents' own acts, not a person's reading of words)."""
+    dialogues = training_dialogues(path)
+    if speaks_in_acts(dialogues):
+        raise CorpusError(f"{path}: {ACTS_NOT_WORDS}")
+    return dialogues
 
 
 def labelled_examples(paths: list[Path]) -> dict[Path, list[tuple[MessageView, Intent]]]:
@@ -113,14 +122,18 @@ def cross_validate(paths: list[Path], config: ParserTrainConfig = ParserTrainCon
 
 
 def train_parser(paths: list[Path], out: Path, config: ParserTrainConfig = ParserTrainConfig(),
-                 command: str = "") -> dict:
+                 command: str = "", cv: list[dict] | None = None) -> dict:
+    """Fits the intent model on the files' labelled messages and writes it to `out` with its card: the data, the
+    training accuracy of the model on the messages it reads, and `cv` (cross_validate's rows) where it was run."""
     start = time.perf_counter()
     examples = [e for views in labelled_examples(paths).values() for e in views]
     model = fit(examples, config)
     if not model.weights:
         raise CorpusError(f"{' '.join(map(str, paths))}: too few hand-labelled messages to learn from (no word or "
                           f"context in {config.min_count} of them)")
+    train_accuracy = sum(model.predict(view) == gold for view, gold in examples) / len(examples)
     card = {"data": [p.name for p in paths], "examples": len(examples), "features": len(model.weights),
+            "train_accuracy": round(train_accuracy, 4), **({"cv": cv} if cv else {}),
             "config": vars(config), "command": command, "seconds": round(time.perf_counter() - start, 1)}
     out.parent.mkdir(parents=True, exist_ok=True)
     write_whole(out, model.to_json(card))

@@ -91,6 +91,11 @@ def test_train_parser_out_and_data(tmp_path):
         f"haggler: {tmp_path / 'one.json'}: too few hand-labelled messages to learn from (no word or context in 2 " \
         "of them)"
     assert not (tmp_path / "m.json").exists()
+    acts = tmp_path / "acts.json"  # an act-level tournament's transcript: its labels are its agents' acts
+    acts.write_text(json.dumps([{**one[0], "events": [{**e, "data": "counter(price=120)"} if e["action"] == "message"
+                                                      else e for e in one[0]["events"]]}]))
+    assert "acts.json: its messages are acts written out" in haggler_error("train", "parser", "--data", acts,
+                                                                           "--out", tmp_path / "m.json")
     if Path("/dev/full").exists():  # a write that fails after the file opened (a full disk) names the file
         assert haggler_error("train", "parser", "--data", TEST_DATA / "gold-dev8.json", "--out", "/dev/full") == \
             "haggler: /dev/full: No space left on device"
@@ -118,8 +123,8 @@ def test_train_parser_writes_the_parsers_own_model_by_default(tmp_path, monkeypa
     from parser.intent_model import MODEL_PATH
 
     written = []
-    monkeypatch.setattr(dialogue.train_parser, "train_parser",
-                        lambda data, out, command="": written.append(out) or {"examples": 1, "features": 1})
+    monkeypatch.setattr(dialogue.train_parser, "train_parser", lambda data, out, command="", cv=None:
+                        written.append(out) or {"examples": 1, "features": 1, "train_accuracy": 1.0})
     monkeypatch.chdir(tmp_path)
     main(["train", "parser", "--data", str(TEST_DATA / "gold-dev.json")])
     assert written == [MODEL_PATH] and MODEL_PATH.is_absolute()

@@ -66,6 +66,8 @@ def test_train_parser_command(tmp_path):
     assert run.returncode == 0, run.stderr
     saved = json.loads(out.read_text())
     assert saved["card"]["data"] == ["gold-dev.json"] and saved["weights"]
+    assert 0.5 < saved["card"]["train_accuracy"] <= 1 and f"training accuracy {saved['card']['train_accuracy']:.3f}" \
+        in run.stderr and "cv" not in saved["card"]  # a card says how well it fits; --cv's rows where it ran
     # The model it wrote is the one eval-parser and parse read with, where --model names it.
     held_out = TEST_DATA / "gold-dev2.json"
     expected = parser_report(held_out, IntentModel.load(out))["intent_accuracy"]

@@ -320,7 +320,7 @@ it in and parses the text back to check it says the act.
 
 ## Training
 LoRA r={summary['lora']['r']}, alpha={summary['lora']['alpha']}, dropout={summary['lora']['dropout']} on every
-linear layer of the base model ({config.base_model}); {summary['steps']} steps ({summary['epochs']} epochs), batch {config.batch_size} x
+linear layer of the base model ({config.base_model}); {summary['steps']} step{'s' * (summary['steps'] != 1)} ({summary['epochs']} epochs), batch {config.batch_size} x
 {config.grad_accum} on each of {summary['processes']} process(es), learning rate {config.learning_rate} (cosine, {config.warmup_steps} warm-up steps), seed
 {config.seed}, bf16 {config.bf16}, on {summary['hardware']}; {summary['train_seconds']} s at {summary['tokens_per_s']} tokens/s.{continued}
 

@@ -152,12 +152,12 @@ def train_rl(config: RLConfig) -> dict:
     model.load_state_dict(best_state)
     seconds = time.perf_counter() - start
     after = max(history, key=lambda h: h["reward"])
-    result = {"init": str(config.init), "reward": config.reward, "opponent": config.opponent, "episodes": episodes,
+    result = {"init": str(Path(config.init).resolve()), "reward": config.reward, "opponent": config.opponent, "episodes": episodes,
               "scenarios": len(train_s), "val_scenarios": len(val_s), "held_out": len(train_s) < len(scenarios),
               "train_seconds": round(seconds, 1),
               "episodes_per_s": round(episodes / max(1e-9, play_seconds + 1e-9), 1),
               "validation_before": before, "validation_best": after, "history": history}
-    meta = {"kind": f"rl-{config.reward}", "init": str(config.init), "data": config.data, "command": config.command,
+    meta = {"kind": f"rl-{config.reward}", "init": result["init"], "data": config.data, "command": config.command,
             "seed": config.seed, "metrics": {k: v for k, v in result.items() if k != "history"}}
     save_checkpoint(model, config.out, meta, f"rl-{config.reward}: the act policy fine-tuned by self-play",
                     rl_card(config, result), config.command, asdict(config))
@@ -171,7 +171,7 @@ def rl_card(config: RLConfig, r: dict) -> str:
     partner = "a frozen copy of the initial model" if config.opponent == "sl" else f"the `{config.opponent}` policy"
     held_out = (f"{r['scenarios']} to train on, {r['val_scenarios']} held out for validation" if r["held_out"] else
                 f"{r['scenarios']}, too few to hold any out: validated on the training scenarios")
-    return f"""Initialised from {config.init}, fine-tuned by REINFORCE with a running-mean baseline against
+    return f"""Initialised from {r['init']}, fine-tuned by REINFORCE with a running-mean baseline against
 {partner} at the act level, reward `{config.reward}` (He et al. 2018: utility = the learner's margin,
 fairness = -|margin|, length = turns / {DEFAULT_TURN_LIMIT}); a game without a deal scores {config.no_deal}.
 

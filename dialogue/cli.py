@@ -223,18 +223,39 @@ def cmd_tournament(args: argparse.Namespace) -> None:
     if args.mode == "text":
         config = TextTournamentConfig(**vars(config), generator=args.generator or "lm",
                                       batch=args.batch or DEFAULT_BATCH)
+    previous = {s: signal.signal(s, stop_run) for s in (signal.SIGTERM, signal.SIGHUP)}  # workers inherit it
     try:
         results, table = run_text_tournament(config) if args.mode == "text" else run_tournament(config)
     except (AgentError, TournamentError, WorkerDied) as e:
         sys.exit(f"haggler: {e}")
-    except KeyboardInterrupt:
-        print(f"\nhaggler: interrupted; the dialogues played so far are kept in {args.out}/dialogues.jsonl: "
-              f"the same command with --resume goes on from there", file=sys.stderr)
-        sys.exit(130)
+    except KeyboardInterrupt as e:
+        signum = e.signum if isinstance(e, Stopped) else signal.SIGINT
+        print(f"\nhaggler: interrupted{f' ({signal.Signals(signum).name})' * (signum != signal.SIGINT)}; the "
+              f"dialogues played so far are kept in {args.out}/dialogues.jsonl: the same command with --resume goes "
+              "on from there", file=sys.stderr)
+        sys.exit(128 + signum)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
     print(table)
     n = results["n_dialogues"]
     print(f"{n} dialogue{'s' if n != 1 else ''} -> {args.out}/dialogues.jsonl, results.json, utility.png",
           file=sys.stderr)
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP during a tournament: it stops as Ctrl-C stops it (its workers too, and the lines written
+    are kept for --resume)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def stop_run(signum: int, frame: object) -> None:
+    for s in (signal.SIGTERM, signal.SIGHUP):  # the first stops the run: one more must not break off its ending
+        signal.signal(s, signal.SIG_IGN)
+    raise Stopped(signum)
 
 
 def cmd_agents(args: argparse.Namespace) -> None:

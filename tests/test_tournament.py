@@ -139,6 +139,27 @@ def child_pids(pid: int) -> list[int]:
         return []
 
 
+def test_sigterm_stops_the_workers_too_and_says_how_to_go_on(tmp_path):
+    """It once killed the parent alone: its workers went on writing lines, holding the run's lock."""
+    out = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, "-m", "dialogue.cli", "tournament", "--agents", *AGENTS, "--n", "40",
+                             "--repeats", "5", "--out", str(out), "--workers", "2"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    dialogues = out / "dialogues.jsonl"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not dialogues.exists() or dialogues.stat().st_size < 100_000):
+        time.sleep(0.005)
+    children = child_pids(proc.pid)
+    assert children, "no workers started"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM and "interrupted (SIGTERM)" in err and "--resume" in err
+    assert not [pid for pid in children if os.path.exists(f"/proc/{pid}")]  # stopped, and reaped by the parent
+    size = dialogues.stat().st_size
+    time.sleep(0.5)
+    assert dialogues.stat().st_size == size  # nothing writes on
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_kill_9_then_resume_gives_every_dialogue_exactly_once(tmp_path, workers):
     out = tmp_path / "run"

@@ -46,13 +46,14 @@ def hold_lock(directory: Path) -> int:
     return fd
 
 
-def read_finished(path: Path, expected: dict[str, tuple[str, str]]) -> tuple[set[str], list[SideScore]]:
+def read_finished(path: Path, expected: dict[str, tuple[str, str, dict]]) -> tuple[set[str], list[SideScore]]:
     """The games already in a dialogues file and their scores; `expected` maps each game's uuid to its
-    (buyer, seller).
+    (buyer, seller, scenario as to_dict gives it).
 
     Keeps every whole, valid, expected line once; if anything else is there (a line cut off by a
-    kill, a duplicate, a game whose players are not the expected ones) the file is rewritten with
-    only the kept lines, and the others are added to DIR/dialogues.jsonl.dropped, and said.
+    kill, a duplicate, a game whose players or scenario are not the expected ones: games of runs on
+    other scenarios share uuids) the file is rewritten with only the kept lines, and the others are
+    added to DIR/dialogues.jsonl.dropped, and said.
     """
     if not path.exists():
         return set(), []
@@ -71,8 +72,10 @@ def read_finished(path: Path, expected: dict[str, tuple[str, str]]) -> tuple[set
         except (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError):
             dropped.append(line)
             continue
+        buyer, seller, scenario = expected.get(dialogue.uuid, ("", "", {}))
         players = {(s.role, s.agent) for s in line_scores}
-        if dialogue.uuid in done or players != set(zip(ROLES, expected.get(dialogue.uuid, ()))):
+        if dialogue.uuid in done or players != set(zip(ROLES, (buyer, seller))) \
+                or dialogue.scenario.to_dict() != scenario:
             dropped.append(line)
             continue
         done.add(dialogue.uuid)

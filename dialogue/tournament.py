@@ -206,7 +206,8 @@ def open_run(config: TournamentConfig, tournament: Tournament) -> Iterator[Run]:
     games = tournament.games
     try:
         path = check_output_dir(config, tournament.scenarios)
-        done, scores = read_finished(path, {g.uuid: (g.buyer, g.seller) for g in games})
+        scenarios = [s.to_dict() for s in tournament.scenarios]
+        done, scores = read_finished(path, {g.uuid: (g.buyer, g.seller, scenarios[g.scenario]) for g in games})
         fd = open_for_append(path)
         try:
             with tqdm(total=len(games), initial=len(done), unit="dialogue",

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from dialogue.results import LEADERBOARD_METRICS
+from dialogue.corpus import Scenario
 from dialogue.dialogue_log import read_finished
 from dialogue.games import schedule
 from dialogue.tournament import TournamentConfig, TournamentError, check_agent_list, run_tournament
@@ -123,13 +124,17 @@ def test_resume_where_there_is_no_run_says_it_starts_one(small_run, tmp_path, ca
 
 def test_read_finished_keeps_each_game_once(tmp_path):
     path = tmp_path / "d.jsonl"
-    line = json.dumps({"uuid": "g1", "scenario": json.loads((ROOT / "data" / "scenarios.json").read_text())[0],
-                       "events": [], "outcome": {"reward": 0}, "agents": {"0": "rule", "1": "rule"}})
-    path.write_text(line + "\n" + line + "\nnot json\n" + line[:30], encoding="utf-8")
-    done, scores = read_finished(path, {"g1": ("rule", "rule"), "g2": ("rule", "boulware")})
+    builtin = json.loads((ROOT / "data" / "scenarios.json").read_text())
+    first, second = (Scenario.from_dict(s).to_dict() for s in builtin[:2])
+    line = json.dumps({"uuid": "g1", "scenario": first, "events": [], "outcome": {"reward": 0},
+                       "agents": {"0": "rule", "1": "rule"}})
+    other_run = line.replace('"g1"', '"g2"')  # g2's uuid, but another run's scenario and players
+    path.write_text(line + "\n" + line + "\nnot json\n" + other_run + "\n" + line[:30], encoding="utf-8")
+    done, scores = read_finished(path, {"g1": ("rule", "rule", first), "g2": ("rule", "rule", second)})
     assert done == {"g1"} and len(scores) == 2
     assert path.read_text(encoding="utf-8") == line + "\n"
-    assert (tmp_path / "d.jsonl.dropped").read_text(encoding="utf-8") == f"{line}\nnot json\n{line[:30]}\n"
+    dropped = (tmp_path / "d.jsonl.dropped").read_text(encoding="utf-8")
+    assert dropped == f"{line}\nnot json\n{other_run}\n{line[:30]}\n"
 
 
 def child_pids(pid: int) -> list[int]:

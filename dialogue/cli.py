@@ -254,8 +254,12 @@ class Stopped(KeyboardInterrupt):
 
 def stop_run(signum: int, frame: object) -> None:
     for s in (signal.SIGTERM, signal.SIGHUP):  # the first stops the run: one more must not break off its ending
-        signal.signal(s, signal.SIG_IGN)
+        signal.signal(s, let_go)  # not SIG_IGN: a signal already pending would then be an "ignored due to race" error
     raise Stopped(signum)
+
+
+def let_go(signum: int, frame: object) -> None:
+    """A signal after the one that stops a run."""
 
 
 def cmd_agents(args: argparse.Namespace) -> None:

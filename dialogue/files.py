@@ -44,8 +44,7 @@ def new_file_beside(target: Path) -> Path:
     """An empty file of its own beside `target` (.NAME.RANDOM.tmp), made with a new file's permissions: a file or
     link by a name chosen before (NAME.tmp) could be another's, written through and then deleted."""
     while True:
-        stem = target.name.encode()[:200].decode(errors="ignore")  # a name has 255 bytes at most
-        tmp = target.with_name(f".{stem}.{secrets.token_hex(4)}.tmp")
+        tmp = target.with_name(f"{hidden_prefix(target)}{secrets.token_hex(4)}.tmp")
         try:
             os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
             return tmp
@@ -53,13 +52,17 @@ def new_file_beside(target: Path) -> Path:
             continue
 
 
+def hidden_prefix(path: Path) -> str:
+    """The start of a hidden name beside `path` (.NAME.), NAME cut to 200 bytes: a name has 255 at most."""
+    return f".{path.name.encode()[:200].decode(errors='ignore')}."
+
+
 @contextmanager
 def staged(out: Path) -> Iterator[Path]:
     """A new folder beside `out` to write a run's files in; once they are all written, each replaces `out`'s file of
     its name at once. A save cut short (a full disk) leaves `out` as it was, and no folder beside it."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out.name.encode()[:200].decode(errors='ignore')}.", suffix=".tmp",
-                                  dir=out.parent))
+    stage = Path(tempfile.mkdtemp(prefix=hidden_prefix(out), suffix=".tmp", dir=out.parent))
     try:
         yield stage
         out.mkdir(exist_ok=True)

@@ -21,6 +21,7 @@ from tqdm import tqdm
 from dialogue.cards import command_and_settings
 from dialogue.corpus import DEFAULT_DATA, load_dialogues
 from dialogue.files import staged
+from dialogue.lm import message_line
 from dialogue.policy_data import TrainError, examples_of, load_training_dialogues, split_dialogues
 from dialogue.policy_games import play_against, summary
 from strategy.learned.encoding import MOVES
@@ -189,5 +190,4 @@ def save_checkpoint(model: ActModel, out: Path, meta: dict, title: str, body: st
             text = f"# {title}\n\n{body}\n\n{command_and_settings(command, settings)}"
             (stage / "README.md").write_text(text, encoding="utf-8")
     except (OSError, RuntimeError) as e:  # torch.save's failed write is a RuntimeError
-        raise TrainError(f"{out}: cannot save the checkpoint ({(e.strerror if isinstance(e, OSError) else None) or e})"
-                         ) from None
+        raise TrainError(f"{out}: cannot save the checkpoint ({message_line(e)})") from None
